@@ -1,0 +1,139 @@
+"""The ``gankit`` command line: parse, build the config, call the library, map errors to exit codes.
+
+Exit status: 0 success, 2 bad input (one line on stderr, no traceback),
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from gankit.config import GanConfig, load_config, load_raw, preset_names
+from gankit.data import write_table
+from gankit.errors import UserError
+from gankit.report.summary import print_report, training_summary
+from gankit.runs import checkpoint_of, claim_run_dir, create_run_dir
+from gankit.train.loop import EpochRecord
+
+app = typer.Typer(
+    help="Train generative adversarial networks on your data and judge them with two-sample tests.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _build_config(preset: str, overrides: list[str], seed: int | None, data: Path | None) -> GanConfig:
+    extra = [f'data.path="{data}"', 'data.source="file"'] if data is not None else []
+    return load_config(preset, [*overrides, *extra], seed=seed)
+
+
+@app.command()
+def train(
+    preset: str = typer.Argument(..., help="A preset name (see `gankit presets`) or a .toml config file."),
+    set_: list[str] = typer.Option([], "--set", help="Override a config value: --set train.epochs=50 (repeatable)."),
+    seed: Optional[int] = typer.Option(None, help="Random seed (same seed on CPU → identical run)."),
+    data: Optional[Path] = typer.Option(None, help="Train on this .csv/.npy/.npz table instead of the preset's data."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory to create (default: runs/NNNN-<preset>/)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved config and exit."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Train a GAN, then evaluate it with two-sample tests and draw its figures."""
+    from gankit.train.job import train_run
+
+    config = _build_config(preset, set_, seed, data)
+    if dry_run:
+        out.print(config.to_toml(), end="", markup=False, highlight=False)
+        return
+    run_dir = claim_run_dir(out_dir) if out_dir else create_run_dir(Path("runs"), config.name)
+    with _progress(quiet) as progress:
+        task = progress.add_task("training", total=config.train.epochs, losses="")
+
+        def on_epoch(record: EpochRecord) -> None:
+            progress.update(task, completed=record.epoch, losses=_bar_text(record))
+
+        result = train_run(config, run_dir, on_epoch)
+    out.print(training_summary(result.gan.history[-1]))
+    print_report(out, result.report)
+    out.print(f"run directory: {run_dir}")
+
+
+def _bar_text(record: EpochRecord) -> str:
+    return f"d_loss {record.d_loss:.3f}  g_loss {record.g_loss:.3f}  {record.examples_per_sec:,.0f} ex/s"
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TextColumn("{task.fields[losses]}"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=quiet, transient=False,
+    )
+
+
+@app.command()
+def sample(
+    run: Path = typer.Argument(..., help="A run directory (runs/NNNN-name) or a checkpoint folder."),
+    n: int = typer.Option(1000, "-n", help="How many rows to generate."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output file: .csv (with header) or .npy."),
+    seed: Optional[int] = typer.Option(None, help="Seed of the noise (same seed → same rows)."),
+) -> None:
+    """Draw new rows from a trained generator."""
+    from gankit.gan import GAN
+
+    folder = run if (run / "state.json").is_file() else checkpoint_of(run)
+    gan = GAN.load(folder)
+    path = write_table(gan.sample(n, seed=seed), gan.columns, output)
+    out.print(f"wrote {n} rows to {path}")
+
+
+@app.command(name="eval")
+def eval_(
+    run: Path = typer.Argument(..., help="A run directory."),
+    n: Optional[int] = typer.Option(None, "--n", help="Generated (and real) rows to compare; default: the config's eval.n."),
+    seed: Optional[int] = typer.Option(None, help="Seed of sampling, permutations and splits."),
+) -> None:
+    """Re-run the two-sample evaluation of a finished run; rewrites eval.json and the figures."""
+    from gankit.train.job import evaluate_run
+
+    if n is not None and not 20 <= n <= 5000:
+        raise UserError(f"--n must be between 20 and 5000, got {n}")
+    print_report(out, evaluate_run(run, n=n, seed=seed) if run.is_dir() else _missing(run))
+
+
+def _missing(run: Path):
+    raise UserError(f"run directory not found: {run}")
+
+
+@app.command()
+def presets() -> None:
+    """List the presets shipped with gankit."""
+    for name in preset_names():
+        out.print(f"{name:16s} {load_raw(name).get('description', '')}", markup=False, highlight=False)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning user errors into one line and exit status 2."""
+    try:
+        app(standalone_mode=False)
+    except UserError as problem:
+        err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(UserError.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        sys.exit(130)
+    except click_exceptions() as problem:
+        problem.show()
+        sys.exit(problem.exit_code)
+
+
+def click_exceptions() -> tuple[type[BaseException], ...]:
+    import click
+
+    return (click.ClickException, click.exceptions.Exit, click.exceptions.Abort)

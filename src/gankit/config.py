@@ -1,0 +1,248 @@
+"""Typed, validated configuration: one pydantic model, loaded from TOML presets.
+
+The config is the single source of truth for a run. It is loaded from a preset
+shipped in ``gankit/presets`` (by name) or from a user's TOML file, changed by
+``--set a.b=value`` overrides, validated once, and saved resolved into the run
+directory. Every validation problem becomes a one-line :class:`UserError` that
+names the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from gankit.errors import UserError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python 3.10
+    import tomli as tomllib
+
+
+class Section(BaseModel):
+    """Base for every config section: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(Section):
+    """Where the training rows come from.
+
+    ``gaussian``: ``n`` points ``X ~ N(0, I)`` mapped to ``X @ A + b`` (the chapter's data).
+    ``file``: a .csv, .npy or .npz table of numbers at ``path``.
+    ``array``: rows handed to ``GAN.fit`` in memory (set by the library, not by users).
+    """
+
+    source: Literal["gaussian", "file", "array"] = "gaussian"
+    n: int = Field(1000, ge=2, le=10_000_000)
+    A: list[list[float]] = [[1.0, 2.0], [-0.1, 0.5]]
+    b: list[float] = [1.0, 2.0]
+    path: str | None = None
+    standardize: bool = Field(False, description="train on z-scored columns, sample in original units")
+    seed: int | None = Field(None, ge=0, description="seed of the generated data; default: the run seed")
+
+    @model_validator(mode="after")
+    def _check_shapes(self) -> "DataConfig":
+        widths = {len(row) for row in self.A}
+        if not self.A or len(widths) != 1:
+            raise ValueError(f"data.A must be a non-empty matrix with rows of equal length, got {self.A}")
+        if widths.pop() != len(self.b):
+            raise ValueError(f"data.A has {len(self.A[0])} columns but data.b has {len(self.b)} entries; they must match")
+        if self.source == "file" and not self.path:
+            raise ValueError("data.source = 'file' needs data.path (or pass --data FILE)")
+        return self
+
+
+Activation = Literal["tanh", "relu", "leaky_relu", "elu", "sigmoid"]
+
+
+class NetConfig(Section):
+    """A multilayer perceptron: hidden widths (empty = one Linear layer) and their activation."""
+
+    hidden: list[int] = []
+    activation: Activation = "tanh"
+
+    @model_validator(mode="after")
+    def _positive_widths(self) -> "NetConfig":
+        if any(width <= 0 for width in self.hidden):
+            raise ValueError(f"hidden layer widths must be positive integers, got {self.hidden}")
+        return self
+
+
+class ModelConfig(Section):
+    """Generator and discriminator shapes and their initialisation."""
+
+    latent_dim: int = Field(2, ge=1, le=4096)
+    generator: NetConfig = NetConfig()
+    discriminator: NetConfig = NetConfig(hidden=[5, 3])
+    init: Literal["normal", "default"] = Field(
+        "normal", description="normal: weights N(0, init_std), biases 0 (the chapter); default: PyTorch's"
+    )
+    init_std: float = Field(0.02, gt=0)
+
+
+class OptimizerConfig(Section):
+    """One network's optimizer."""
+
+    name: Literal["adam"] = "adam"
+    lr: float = Field(1e-3, gt=0, le=10)
+    betas: tuple[float, float] = (0.9, 0.999)
+
+    @model_validator(mode="after")
+    def _betas_in_range(self) -> "OptimizerConfig":
+        if not all(0.0 <= beta < 1.0 for beta in self.betas):
+            raise ValueError(f"betas must lie in [0, 1), got {list(self.betas)}")
+        return self
+
+
+class TrainConfig(Section):
+    """The training loop: epochs, batches, objective and optimizers."""
+
+    epochs: int = Field(20, ge=1, le=1_000_000)
+    batch_size: int = Field(8, ge=1)
+    shuffle: bool = Field(False, description="reshuffle rows every epoch (the chapter keeps data order)")
+    drop_last: bool = False
+    objective: Literal["non-saturating", "minimax"] = "non-saturating"
+    same_z: bool = Field(True, description="the G step reuses the D step's noise batch, as the chapter does")
+    d_optimizer: OptimizerConfig = OptimizerConfig(lr=0.05)
+    g_optimizer: OptimizerConfig = OptimizerConfig(lr=0.005)
+    ema_decay: float = Field(0.0, ge=0.0, lt=1.0, description="0 = off; else sample from an EMA copy of G")
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    threads: int = Field(1, ge=0, description="CPU threads while training; 0 = PyTorch's default")
+
+
+class EvalConfig(Section):
+    """The two-sample evaluation run at the end of training and by ``gankit eval``."""
+
+    n: int = Field(1000, ge=20, le=5000, description="generated samples compared with as many real rows")
+    permutations: int = Field(500, ge=19, le=100_000)
+    alpha: float = Field(0.05, gt=0.0, lt=1.0)
+    seed: int | None = Field(None, ge=0, description="default: the run seed")
+    plot_n: int = Field(100, ge=1, description="generated points in the samples figure (the chapter draws 100)")
+
+
+class GanConfig(Section):
+    """A whole run."""
+
+    name: str = "custom"
+    description: str = ""
+    seed: int = Field(0, ge=0)
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    train: TrainConfig = TrainConfig()
+    eval: EvalConfig = EvalConfig()
+
+    def to_toml(self) -> str:
+        """The resolved config as TOML text (None values are left out)."""
+        return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def preset_names() -> list[str]:
+    """Names of the presets shipped with gankit, sorted."""
+    folder = resources.files("gankit") / "presets"
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def _read_toml(text: str, origin: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise UserError(f"{origin}: not valid TOML ({err})") from None
+
+
+def load_raw(preset_or_file: str) -> dict[str, Any]:
+    """The raw dict of a preset name or a ``.toml`` file path, not yet validated."""
+    if preset_or_file in preset_names():
+        text = (resources.files("gankit") / "presets" / f"{preset_or_file}.toml").read_text()
+        return _read_toml(text, f"preset {preset_or_file}")
+    path = Path(preset_or_file)
+    if path.suffix == ".toml":
+        if not path.is_file():
+            raise UserError(f"config file not found: {path}")
+        return _read_toml(path.read_text(), str(path))
+    raise UserError(f"unknown preset '{preset_or_file}'; choose one of: {', '.join(preset_names())} (or a .toml file)")
+
+
+def parse_override(assignment: str) -> tuple[list[str], Any]:
+    """Split ``a.b=value`` into its key path and a TOML-typed value (bare words stay strings)."""
+    key, sep, text = assignment.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise UserError(f"--set expects key=value, got '{assignment}'")
+    try:
+        value = tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text.strip()
+    return key.split("."), value
+
+
+def apply_overrides(raw: dict[str, Any], assignments: list[str]) -> dict[str, Any]:
+    """Set each ``a.b=value`` in a copy of ``raw``; unknown keys are caught by validation."""
+    merged = _deep_copy(raw)
+    for assignment in assignments:
+        path, value = parse_override(assignment)
+        node = merged
+        for part in path[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise UserError(f"config key '{'.'.join(path)}': '{part}' is a value, not a section")
+            node = child
+        node[path[-1]] = value
+    return merged
+
+
+def _deep_copy(tree: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in tree.items()}
+
+
+def validate(raw: dict[str, Any]) -> GanConfig:
+    """Build a :class:`GanConfig`, turning the first validation problem into a one-line UserError."""
+    try:
+        return GanConfig.model_validate(raw)
+    except ValidationError as err:
+        raise UserError(_describe(err.errors()[0])) from None
+
+
+def _describe(problem: dict[str, Any]) -> str:
+    """One line naming the key, what was given and what is allowed."""
+    location = [str(part) for part in problem["loc"] if not str(part).isdigit()]
+    key = ".".join(location) or "config"
+    if problem["type"] == "extra_forbidden":
+        section = _section_model(location[:-1])
+        allowed = ", ".join(section.model_fields) if section else "?"
+        return f"unknown config key '{key}'; allowed keys here: {allowed}"
+    message = problem["msg"].removeprefix("Value error, ")
+    given = problem.get("input")
+    shown = "" if isinstance(given, dict) or given is None else f" (got {given!r})"
+    return f"config key '{key}': {message}{shown}"
+
+
+def _section_model(path: list[str]) -> type[BaseModel] | None:
+    model: type[BaseModel] = GanConfig
+    for part in path:
+        field = model.model_fields.get(part)
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def load_config(preset_or_file: str = "d2l-gaussian", overrides: list[str] | None = None, **top: Any) -> GanConfig:
+    """Load a preset or TOML file, apply ``--set`` overrides and top-level values, validate.
+
+    >>> load_config("d2l-gaussian", ["train.epochs=3"]).train.epochs
+    3
+    """
+    raw = apply_overrides(load_raw(preset_or_file), overrides or [])
+    raw.update({k: v for k, v in top.items() if v is not None})
+    return validate(raw)

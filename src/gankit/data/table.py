@@ -1,0 +1,120 @@
+"""User data in any of the accepted forms → one validated float table.
+
+Accepted: a NumPy array, a torch tensor, a pandas DataFrame of numeric columns,
+or a file (.csv with a header row, .npy, .npz holding one array). Problems are
+reported as one-line :class:`UserError` messages naming the file and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from gankit.errors import UserError
+
+SUPPORTED_SUFFIXES = (".csv", ".npy", ".npz")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A 2-D float32 array of training rows, with column names and where it came from."""
+
+    values: np.ndarray
+    columns: list[str]
+    origin: str
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def n_cols(self) -> int:
+        return int(self.values.shape[1])
+
+
+def default_columns(width: int) -> list[str]:
+    """Column names for data that came without any: x0, x1, …"""
+    return [f"x{i}" for i in range(width)]
+
+
+def as_table(data: Any, origin: str = "data") -> Table:
+    """Validate ``data`` (array, tensor or DataFrame) and return it as a :class:`Table`."""
+    if isinstance(data, pd.DataFrame):
+        return _from_frame(data, origin)
+    if isinstance(data, torch.Tensor):
+        data = data.detach().cpu().numpy()
+    array = np.asarray(data)
+    if array.dtype.kind not in "biuf":
+        raise UserError(f"{origin}: values must be numbers, got dtype {array.dtype}")
+    if array.ndim != 2:
+        raise UserError(f"{origin}: expected a 2-D table (rows × columns), got shape {array.shape}")
+    return _checked(array.astype(np.float32), default_columns(array.shape[1]), origin)
+
+
+def _from_frame(frame: pd.DataFrame, origin: str) -> Table:
+    for column in frame.columns:
+        if not (pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column])):
+            raise UserError(f"{origin}: column '{column}' is not numeric (dtype {frame[column].dtype})")
+    return _checked(frame.to_numpy(dtype=np.float32), [str(c) for c in frame.columns], origin)
+
+
+def _checked(values: np.ndarray, columns: list[str], origin: str) -> Table:
+    if values.shape[0] == 0 or values.shape[1] == 0:
+        raise UserError(f"{origin}: the table is empty (shape {values.shape})")
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        kind = "NaN" if np.isnan(values[row, col]) else "inf"
+        raise UserError(
+            f"{origin}: {int(bad.sum())} missing or infinite value(s), first {kind} at row {row}, column '{columns[col]}'"
+        )
+    return Table(np.ascontiguousarray(values), columns, origin)
+
+
+def read_table(path: str | Path) -> Table:
+    """Read a .csv (header row), .npy or .npz file into a validated :class:`Table`."""
+    path = Path(path)
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise UserError(f"{path}: unsupported file type '{path.suffix}'; use one of {', '.join(SUPPORTED_SUFFIXES)}")
+    if not path.is_file():
+        raise UserError(f"data file not found: {path}")
+    try:
+        if path.suffix.lower() == ".csv":
+            return as_table(pd.read_csv(path), str(path))
+        return as_table(_read_array(path), str(path))
+    except UserError:
+        raise
+    except (ValueError, OSError, pd.errors.ParserError, EOFError) as err:
+        raise UserError(f"{path}: cannot be read ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
+
+
+def _read_array(path: Path) -> np.ndarray:
+    if path.suffix.lower() == ".npy":
+        return np.load(path, allow_pickle=False)
+    with np.load(path, allow_pickle=False) as archive:
+        if len(archive.files) != 1:
+            raise UserError(f"{path}: expected exactly one array in the .npz, found {archive.files}")
+        return archive[archive.files[0]]
+
+
+def write_table(values: np.ndarray, columns: list[str], path: str | Path) -> Path:
+    """Write rows to .csv (with header) or .npy, choosing by suffix; atomically via a temp file."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".npy"):
+        raise UserError(f"{path}: output must end in .csv or .npy")
+    if not path.parent.is_dir():
+        raise UserError(f"{path}: folder {path.parent} does not exist")
+    temp = path.with_name(f".{path.name}.tmp")
+    if suffix == ".csv":
+        pd.DataFrame(values, columns=columns).to_csv(temp, index=False)
+    else:
+        with open(temp, "wb") as handle:
+            np.save(handle, values)
+    temp.replace(path)
+    return path

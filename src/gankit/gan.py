@@ -1,0 +1,162 @@
+"""The library facade for notebooks: ``GAN(config).fit(data).sample(n)``.
+
+``__init__`` only stores the config; ``fit`` validates the data, trains, and
+keeps the state needed to sample, save and evaluate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from gankit.config import GanConfig, apply_overrides, load_raw, validate
+from gankit.data import Scaler, Table, as_table, known_truth, load_training_table
+from gankit.errors import UserError
+from gankit.metrics import EvalReport, evaluate
+from gankit.train.checkpoint import load_checkpoint, module_state, optimizer_state, save_checkpoint
+from gankit.train.loop import EpochRecord, train
+from gankit.train.state import TrainState
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` → CUDA when available, else CPU; ``cuda`` without a GPU is a user error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UserError("train.device = 'cuda' but no CUDA device is available; use 'cpu' or 'auto'")
+    return torch.device(name)
+
+
+class GAN:
+    """A generative adversarial network for rows of numbers.
+
+    >>> gan = GAN("d2l-gaussian", overrides=["train.epochs=1"]).fit()
+    >>> gan.sample(3, seed=0).shape
+    (3, 2)
+    """
+
+    def __init__(self, config: GanConfig | str = "d2l-gaussian", overrides: list[str] | None = None, seed: int | None = None):
+        raw = config.model_dump() if isinstance(config, GanConfig) else load_raw(config)
+        raw = apply_overrides(raw, overrides or [])
+        if seed is not None:
+            raw["seed"] = seed
+        self.config = validate(raw)
+        self.state: TrainState | None = None
+        self.scaler: Scaler | None = None
+        self.columns: list[str] = []
+        self.history: list[EpochRecord] = []
+        self.training_table: Table | None = None
+
+    # ------------------------------------------------------------------ training
+
+    def fit(self, data: Any = None, on_epoch: Callable[[EpochRecord], None] | None = None) -> "GAN":
+        """Train on ``data`` (array, tensor, DataFrame) or, when None, on the config's data source."""
+        if data is None:
+            table = load_training_table(self.config.data, self.config.seed)
+        else:
+            table = as_table(data)
+            self.config.data.source = "array"
+        batch = self.config.train.batch_size
+        if table.n_rows < batch:
+            raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
+        if self.state is not None and table.n_cols != len(self.columns):
+            raise UserError(f"{table.origin}: has {table.n_cols} columns but this GAN was trained on {len(self.columns)}")
+        device = resolve_device(self.config.train.device)
+        if self.state is None:
+            self.scaler = Scaler.fit(table.values) if self.config.data.standardize else Scaler.identity(table.n_cols)
+            self.columns = table.columns
+            self.state = TrainState.create(self.config, table.n_cols, device)
+        self.training_table = table
+        rows = torch.from_numpy(self.scaler.transform(table.values)).to(device)
+        self.history += train(self.state, rows, self.config.train, on_epoch)
+        return self
+
+    def _require_trained(self) -> TrainState:
+        if self.state is None or self.scaler is None:
+            raise RuntimeError("this GAN has not been fitted or loaded yet")
+        return self.state
+
+    # ------------------------------------------------------------------ sampling
+
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
+        """``n`` generated rows in the data's units; the same ``seed`` gives the same rows."""
+        state = self._require_trained()
+        if n < 1:
+            raise UserError(f"the number of samples must be at least 1, got {n}")
+        rng = torch.Generator().manual_seed(seed) if seed is not None else torch.Generator().manual_seed(torch.seed())
+        device = next(state.sampler.parameters()).device
+        with torch.no_grad():
+            z = torch.randn(n, self.config.model.latent_dim, generator=rng).to(device)
+            rows = state.sampler(z).float().cpu().numpy()
+        return self.scaler.inverse(rows)
+
+    # ------------------------------------------------------------------ evaluation
+
+    def evaluate(self, n: int | None = None, seed: int | None = None, real: Any = None) -> EvalReport:
+        """Two-sample tests of ``n`` generated rows against as many real rows (the training data by default)."""
+        self._require_trained()
+        settings = self.config.eval
+        n = n or settings.n
+        seed = seed if seed is not None else (settings.seed if settings.seed is not None else self.config.seed)
+        rows = as_table(real, "real data").values if real is not None else self.real_table().values
+        if len(rows) > n:
+            rows = rows[np.random.default_rng(seed).choice(len(rows), n, replace=False)]
+        fake = self.sample(len(rows), seed=seed)
+        return evaluate(rows, fake, permutations=settings.permutations, alpha=settings.alpha, seed=seed,
+                        truth=known_truth(self.config.data))
+
+    def real_table(self) -> Table:
+        """The training rows: kept from ``fit``, or rebuilt from the config's data source after ``load``."""
+        if self.training_table is None:
+            self.training_table = load_training_table(self.config.data, self.config.seed)
+        return self.training_table
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, folder: str | Path) -> Path:
+        """Write a pickle-free checkpoint (safetensors + JSON) into ``folder``."""
+        state = self._require_trained()
+        modules = {"generator": state.generator, "discriminator": state.discriminator}
+        if state.generator_ema is not None:
+            modules["generator_ema"] = state.generator_ema
+        extra = {
+            "scaler.mean": torch.from_numpy(self.scaler.mean),
+            "scaler.scale": torch.from_numpy(self.scaler.scale),
+            "rng.noise": state.noise_rng.get_state(),
+            "rng.order": state.order_rng.get_state(),
+        }
+        info = {
+            "config": self.config.model_dump(mode="json"),
+            "columns": self.columns,
+            "step": state.step,
+            "epoch": state.epoch,
+            "history": [record.as_dict() for record in self.history],
+        }
+        optimizers = {"g": state.opt_g.state_dict(), "d": state.opt_d.state_dict()}
+        return save_checkpoint(Path(folder), modules, optimizers, extra, info)
+
+    @classmethod
+    def load(cls, folder: str | Path, device: str = "cpu") -> "GAN":
+        """A GAN restored from a checkpoint folder written by :meth:`save`."""
+        document, tensors = load_checkpoint(Path(folder))
+        config = validate(document["config"])
+        gan = cls(config)
+        gan.columns = list(document["columns"])
+        state = TrainState.create(config, len(gan.columns), resolve_device(device))
+        state.generator.load_state_dict(module_state("generator", tensors))
+        state.discriminator.load_state_dict(module_state("discriminator", tensors))
+        if state.generator_ema is not None:
+            state.generator_ema.load_state_dict(module_state("generator_ema", tensors))
+        state.opt_g.load_state_dict(optimizer_state("g", document, tensors))
+        state.opt_d.load_state_dict(optimizer_state("d", document, tensors))
+        state.noise_rng.set_state(tensors["rng.noise"])
+        state.order_rng.set_state(tensors["rng.order"])
+        state.step, state.epoch = int(document["step"]), int(document["epoch"])
+        gan.state = state
+        gan.scaler = Scaler(tensors["scaler.mean"].numpy(), tensors["scaler.scale"].numpy())
+        gan.history = [EpochRecord(**record) for record in document.get("history", [])]
+        return gan
+

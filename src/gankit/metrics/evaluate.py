@@ -1,0 +1,108 @@
+"""The evaluation every run ends with: two-sample tests, moment errors and a verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gankit.data.table import as_table
+from gankit.metrics.moments import moment_errors
+from gankit.metrics.result import TestResult
+from gankit.metrics.twosample import c2st, energy_test, mmd_test
+
+
+def holm_rejections(p_values: list[float], alpha: float) -> list[bool]:
+    """Holm–Bonferroni: which of several tests reject while the family-wise error stays ≤ alpha.
+
+    >>> holm_rejections([0.01, 0.04, 0.30], 0.05)
+    [True, False, False]
+    """
+    order = np.argsort(p_values)
+    rejected = [False] * len(p_values)
+    for rank, index in enumerate(order):
+        if p_values[index] >= alpha / (len(p_values) - rank):
+            break
+        rejected[index] = True
+    return rejected
+
+
+@dataclass
+class EvalReport:
+    """All results of one evaluation and the verdict at level ``alpha``."""
+
+    results: list[TestResult]
+    alpha: float
+    n_real: int
+    n_fake: int
+    seed: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tests(self) -> list[TestResult]:
+        return [r for r in self.results if r.p_value is not None]
+
+    @property
+    def distinguishable(self) -> bool:
+        """True when any test rejects "same distribution" after Holm's correction."""
+        return any(holm_rejections([t.p_value for t in self.tests], self.alpha))
+
+    def __getitem__(self, name: str) -> TestResult:
+        for result in self.results:
+            if result.name == name:
+                return result
+        raise KeyError(name)
+
+    def verdict(self) -> str:
+        """One line: can the tests tell generated samples from real ones?"""
+        rejecting = [t.name for t in self.tests if t.rejects(self.alpha)]
+        family = f"Holm-corrected over {len(self.tests)} tests, α={self.alpha}"
+        if self.distinguishable:
+            return f"DISTINGUISHABLE: the generator's samples can be told from the data ({family}; rejected by {', '.join(rejecting)})"
+        note = f"; unadjusted p < α for {', '.join(rejecting)}" if rejecting else ""
+        return f"INDISTINGUISHABLE: no test tells the generator's samples from the data ({family}{note})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "alpha": self.alpha,
+            "n_real": self.n_real,
+            "n_fake": self.n_fake,
+            "seed": self.seed,
+            "distinguishable": self.distinguishable,
+            "verdict": self.verdict(),
+            "results": {r.name: r.as_dict() for r in self.results},
+            **self.extra,
+        }
+
+
+def evaluate(
+    real: Any,
+    fake: Any,
+    *,
+    permutations: int = 500,
+    alpha: float = 0.05,
+    seed: int = 0,
+    truth: tuple[np.ndarray, np.ndarray] | None = None,
+) -> EvalReport:
+    """Compare two samples of rows (arrays, tensors or DataFrames of equal width).
+
+    Runs MMD², energy distance, k-NN and logistic C2ST, and the mean/covariance
+    error of ``fake`` against ``real`` and, when ``truth = (mean, cov)`` is known,
+    against it too.
+    """
+    real_rows = as_table(real, "real sample").values.astype(np.float64)
+    fake_rows = as_table(fake, "generated sample").values.astype(np.float64)
+    if real_rows.shape[1] != fake_rows.shape[1]:
+        raise ValueError(f"real rows have {real_rows.shape[1]} columns but generated rows have {fake_rows.shape[1]}")
+    results = [
+        mmd_test(real_rows, fake_rows, permutations, seed),
+        energy_test(real_rows, fake_rows, permutations, seed),
+        c2st(real_rows, fake_rows, "knn", seed),
+        c2st(real_rows, fake_rows, "logistic", seed),
+    ]
+    n = len(real_rows)
+    results += moment_errors(fake_rows, real_rows.mean(0), np.atleast_2d(np.cov(real_rows, rowvar=False)), "data", n, seed)
+    if truth is not None:
+        results += moment_errors(fake_rows, truth[0], truth[1], "truth", n, seed)
+    return EvalReport(results, alpha, n, len(fake_rows), seed)

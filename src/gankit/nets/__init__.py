@@ -1,0 +1,5 @@
+"""Generator and discriminator families."""
+
+from gankit.nets.mlp import build_discriminator, build_generator, mlp
+
+__all__ = ["mlp", "build_generator", "build_discriminator"]

@@ -1,0 +1,57 @@
+"""Multilayer perceptrons for generators and discriminators of vectors.
+
+The chapter's nets are the smallest members of this family: G = one Linear(2, 2),
+D = Linear(2,5)-Tanh-Linear(5,3)-Tanh-Linear(3,1). D returns a logit; the sigmoid
+lives inside the loss, where it is numerically stable.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from gankit.config import ModelConfig, NetConfig
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "sigmoid": nn.Sigmoid,
+}
+
+
+def mlp(in_dim: int, out_dim: int, net: NetConfig) -> nn.Sequential:
+    """Linear layers of widths ``in_dim → *net.hidden → out_dim`` with ``net.activation`` between."""
+    widths = [in_dim, *net.hidden, out_dim]
+    layers: list[nn.Module] = []
+    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
+        layers.append(nn.Linear(fan_in, fan_out))
+        if i < len(widths) - 2:
+            layers.append(ACTIVATIONS[net.activation]())
+    return nn.Sequential(*layers)
+
+
+def initialize(module: nn.Module, model: ModelConfig, generator: torch.Generator) -> None:
+    """``normal``: every Linear weight ~ N(0, init_std), bias 0 (the chapter). ``default``: leave PyTorch's."""
+    if model.init == "default":
+        return
+    with torch.no_grad():
+        for layer in module.modules():
+            if isinstance(layer, nn.Linear):
+                layer.weight.normal_(0.0, model.init_std, generator=generator)
+                layer.bias.zero_()
+
+
+def build_generator(model: ModelConfig, data_dim: int, generator: torch.Generator) -> nn.Sequential:
+    """G: latent noise (``model.latent_dim``) → a data row (``data_dim``)."""
+    net = mlp(model.latent_dim, data_dim, model.generator)
+    initialize(net, model, generator)
+    return net
+
+
+def build_discriminator(model: ModelConfig, data_dim: int, generator: torch.Generator) -> nn.Sequential:
+    """D: a data row → one logit (real > 0 > fake)."""
+    net = mlp(data_dim, 1, model.discriminator)
+    initialize(net, model, generator)
+    return net

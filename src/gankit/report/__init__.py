@@ -1,0 +1,1 @@
+"""Figures and printed summaries, drawn from a run's files."""

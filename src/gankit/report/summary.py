@@ -1,0 +1,35 @@
+"""What the terminal shows: the chapter-style summary line and the evaluation table."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from gankit.metrics import EvalReport
+from gankit.train.loop import EpochRecord
+
+
+def training_summary(last: EpochRecord) -> str:
+    """The chapter's closing line: ``loss_D 0.693, loss_G 0.693, 1020.0 examples/sec``."""
+    return f"loss_D {last.d_loss:.3f}, loss_G {last.g_loss:.3f}, {last.examples_per_sec:.1f} examples/sec"
+
+
+def eval_table(report: EvalReport) -> RichTable:
+    """One row per metric: value, p-value and whether it rejects at α."""
+    table = RichTable(title=f"evaluation: {report.n_fake} generated vs {report.n_real} real rows (seed {report.seed})")
+    for header in ("metric", "statistic", "p-value", f"p < {report.alpha}"):
+        table.add_column(header, justify="left" if header == "metric" else "right")
+    for result in report.results:
+        if result.p_value is None:
+            table.add_row(result.name, f"{result.statistic:.4g}", "", "")
+        else:
+            flag = "[red]rejects[/red]" if result.rejects(report.alpha) else "[green]passes[/green]"
+            table.add_row(result.name, f"{result.statistic:.4g}", f"{result.p_value:.3f}", flag)
+    return table
+
+
+def print_report(console: Console, report: EvalReport) -> None:
+    """The evaluation table and the one-line verdict."""
+    console.print(eval_table(report))
+    colour = "red" if report.distinguishable else "green"
+    console.print(f"[{colour}]{report.verdict()}[/{colour}]")

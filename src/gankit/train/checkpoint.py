@@ -1,0 +1,105 @@
+"""Checkpoints without pickle: tensors in safetensors, everything else in JSON.
+
+A checkpoint is a folder with ``tensors.safetensors`` and ``state.json``. Both
+are written to temporary names and renamed into place, so a crash never leaves
+a half-written checkpoint under the real names. Loading never runs code: it
+reads a safetensors file and a JSON document and checks the format version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from gankit.errors import UserError
+
+FORMAT = "gankit-checkpoint"
+FORMAT_VERSION = 1
+TENSORS = "tensors.safetensors"
+STATE = "state.json"
+
+
+def _optimizer_tree(prefix: str, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """An optimizer state_dict as JSON, its tensors moved into ``tensors`` under ``prefix``."""
+    per_param = {}
+    for index, slots in state["state"].items():
+        per_param[str(index)] = {}
+        for slot, value in slots.items():
+            key = f"{prefix}.{index}.{slot}"
+            tensors[key] = value.detach().cpu().contiguous()
+            per_param[str(index)][slot] = key
+    return {"state": per_param, "param_groups": state["param_groups"]}
+
+
+def _optimizer_state(tree: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """Inverse of :func:`_optimizer_tree`."""
+    state = {int(index): {slot: tensors[key] for slot, key in slots.items()} for index, slots in tree["state"].items()}
+    return {"state": state, "param_groups": tree["param_groups"]}
+
+
+def _fsync_write(path: Path, write) -> None:
+    temp = path.with_name(f".{path.name}.tmp")
+    write(temp)
+    with open(temp, "rb") as handle:
+        os.fsync(handle.fileno())
+    temp.replace(path)
+
+
+def save_checkpoint(
+    folder: Path,
+    modules: dict[str, torch.nn.Module],
+    optimizers: dict[str, dict[str, Any]],
+    extra_tensors: dict[str, torch.Tensor],
+    info: dict[str, Any],
+) -> Path:
+    """Write ``modules``' weights, optimizer states, extra tensors and JSON ``info`` into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors: dict[str, torch.Tensor] = {}
+    for name, module in modules.items():
+        for key, value in module.state_dict().items():
+            tensors[f"{name}.{key}"] = value.detach().cpu().contiguous()
+    trees = {name: _optimizer_tree(f"optimizer.{name}", state, tensors) for name, state in optimizers.items()}
+    tensors.update({key: value.detach().cpu().contiguous() for key, value in extra_tensors.items()})
+    document = {"format": FORMAT, "format_version": FORMAT_VERSION, "modules": list(modules), "optimizers": trees, **info}
+    _fsync_write(folder / TENSORS, lambda path: save_file(tensors, str(path)))
+    _fsync_write(folder / STATE, lambda path: path.write_text(json.dumps(document, indent=1)))
+    return folder
+
+
+def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """The JSON document and the tensors of a checkpoint folder, after format checks."""
+    state_path, tensor_path = folder / STATE, folder / TENSORS
+    for path in (state_path, tensor_path):
+        if not path.is_file():
+            raise UserError(f"{folder}: not a gankit checkpoint ({path.name} is missing)")
+    try:
+        document = json.loads(state_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise UserError(f"{state_path}: corrupted checkpoint state ({err})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise UserError(f"{state_path}: not a gankit checkpoint (format is {document.get('format') if isinstance(document, dict) else '?'})")
+    version = document.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise UserError(f"{state_path}: checkpoint format version {version} is newer than this gankit reads ({FORMAT_VERSION}); upgrade gankit")
+    try:
+        tensors = load_file(str(tensor_path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise UserError(f"{tensor_path}: corrupted checkpoint tensors ({err})") from None
+    return document, tensors
+
+
+def module_state(name: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The state_dict of module ``name`` out of a checkpoint's flat tensor dict."""
+    prefix = f"{name}."
+    return {key[len(prefix):]: value for key, value in tensors.items() if key.startswith(prefix)}
+
+
+def optimizer_state(name: str, document: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """The state_dict of optimizer ``name`` out of a checkpoint."""
+    return _optimizer_state(document["optimizers"][name], tensors)

@@ -1,0 +1,57 @@
+"""A whole training run into a run directory: config, metrics, checkpoint, evaluation, figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from gankit.config import GanConfig
+from gankit.gan import GAN
+from gankit.metrics import EvalReport
+from gankit.report.plots import plot_losses, plot_samples
+from gankit.runs import CHECKPOINT, append_jsonl, checkpoint_of, read_jsonl, write_json
+from gankit.train.loop import EpochRecord
+
+
+@dataclass
+class RunResult:
+    """What a finished run left behind."""
+
+    run_dir: Path
+    gan: GAN
+    report: EvalReport
+
+
+def train_run(config: GanConfig, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = None) -> RunResult:
+    """Train ``config`` into the (new, empty) ``run_dir`` and evaluate the result."""
+    (run_dir / "config.toml").write_text(config.to_toml())
+    metrics_path = run_dir / "metrics.jsonl"
+
+    def log_epoch(record: EpochRecord) -> None:
+        append_jsonl(metrics_path, record.as_dict())
+        if on_epoch is not None:
+            on_epoch(record)
+
+    gan = GAN(config).fit(on_epoch=log_epoch)
+    gan.save(run_dir / CHECKPOINT)
+    report = evaluate_run(run_dir, gan)
+    return RunResult(run_dir, gan, report)
+
+
+def evaluate_run(run_dir: Path, gan: GAN | None = None, n: int | None = None, seed: int | None = None) -> EvalReport:
+    """Evaluate a run's generator against its training data; write eval.json and redraw the figures."""
+    gan = gan or GAN.load(checkpoint_of(run_dir))
+    report = gan.evaluate(n=n, seed=seed)
+    write_json(run_dir / "eval.json", report.as_dict())
+    draw_figures(run_dir, gan)
+    return report
+
+
+def draw_figures(run_dir: Path, gan: GAN) -> None:
+    """plots/losses.png from metrics.jsonl; plots/samples.png from the training data and the generator."""
+    metrics_path = run_dir / "metrics.jsonl"
+    if metrics_path.is_file():
+        plot_losses(read_jsonl(metrics_path), run_dir / "plots" / "losses.png")
+    fake = gan.sample(gan.config.eval.plot_n, seed=gan.config.seed)
+    plot_samples(gan.real_table().values, fake, run_dir / "plots" / "samples.png", gan.columns)

@@ -1,0 +1,139 @@
+"""The training loop. ``d_step`` and ``g_step`` read like the chapter's update_D / update_G.
+
+Speed habits (the nets are tiny, so Python overhead is the cost): the data lives
+on the device as one tensor, one epoch's noise is drawn in one call, losses are
+summed on the device and read once per epoch, the G forward of a batch is
+shared by the D step (detached) and the G step, and only the stepped network's
+gradients are computed.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import torch
+
+from gankit.config import TrainConfig
+from gankit.losses import DLoss, GLoss, objective
+from gankit.train.optim import LeanAdam
+from gankit.train.state import TrainState
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One line of metrics.jsonl: the epoch's mean losses and its speed."""
+
+    epoch: int
+    d_loss: float
+    g_loss: float
+    examples_per_sec: float
+    elapsed: float
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "epoch": self.epoch,
+            "d_loss": self.d_loss,
+            "g_loss": self.g_loss,
+            "examples_per_sec": round(self.examples_per_sec, 1),
+            "elapsed": round(self.elapsed, 4),
+        }
+
+
+def _apply(optimizer: LeanAdam, loss: torch.Tensor) -> None:
+    """Gradients of ``loss`` for the optimizer's own parameters only, then one step."""
+    optimizer.step(torch.autograd.grad(loss, optimizer.params))
+
+
+def d_step(state: TrainState, real: torch.Tensor, fake: torch.Tensor, d_loss: DLoss) -> torch.Tensor:
+    """One discriminator update: real rows labelled 1, generated rows (detached) labelled 0."""
+    logits = state.discriminator(torch.cat((real, fake.detach())))  # one pass: D has no batch statistics
+    loss = d_loss(logits[: len(real)], logits[len(real) :])
+    _apply(state.opt_d, loss)
+    return loss.detach()
+
+
+def g_step(state: TrainState, fake: torch.Tensor, g_loss: GLoss) -> torch.Tensor:
+    """One generator update against the just-updated discriminator."""
+    loss = g_loss(state.discriminator(fake))
+    _apply(state.opt_g, loss)
+    return loss.detach()
+
+
+def update_ema(state: TrainState, decay: float) -> None:
+    """``ema ← decay·ema + (1−decay)·θ`` for every generator parameter."""
+    if state.generator_ema is None:
+        return
+    with torch.no_grad():
+        ema = list(state.generator_ema.parameters())
+        torch._foreach_lerp_(ema, list(state.generator.parameters()), 1.0 - decay)
+
+
+def batch_starts(n_rows: int, batch_size: int, drop_last: bool) -> range:
+    """Start offsets of the batches of one epoch."""
+    last = n_rows - batch_size + 1 if drop_last else n_rows
+    return range(0, max(last, 0), batch_size)
+
+
+def run_epoch(state: TrainState, data: torch.Tensor, train: TrainConfig, losses: tuple[DLoss, GLoss]) -> tuple[float, float]:
+    """One pass over ``data``: per batch one D step then one G step. Returns mean (d_loss, g_loss)."""
+    d_loss, g_loss = losses
+    rows = data[torch.randperm(len(data), generator=state.order_rng).to(data.device)] if train.shuffle else data
+    latent = state.latent_dim
+    noise = torch.randn(len(rows), latent, generator=state.noise_rng).to(data.device)
+    g_noise = noise if train.same_z else torch.randn(len(rows), latent, generator=state.noise_rng).to(data.device)
+    totals = torch.zeros(2, device=data.device)
+    starts = batch_starts(len(rows), train.batch_size, train.drop_last)
+    for start in starts:
+        stop = start + train.batch_size
+        fake = state.generator(noise[start:stop])
+        d_value = d_step(state, rows[start:stop], fake, d_loss)
+        if not train.same_z:
+            fake = state.generator(g_noise[start:stop])
+        g_value = g_step(state, fake, g_loss)
+        update_ema(state, train.ema_decay)
+        totals[0] += d_value
+        totals[1] += g_value
+        state.step += 1
+    state.epoch += 1
+    means = (totals / len(starts)).tolist()
+    return means[0], means[1]
+
+
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Use ``threads`` CPU threads inside the block (0 = leave PyTorch's setting)."""
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def train(
+    state: TrainState,
+    data: torch.Tensor,
+    train_config: TrainConfig,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+) -> list[EpochRecord]:
+    """Train for ``train_config.epochs`` epochs from ``state.epoch``; report each epoch to ``on_epoch``."""
+    losses = objective(train_config.objective)
+    rows_per_epoch = len(batch_starts(len(data), train_config.batch_size, train_config.drop_last)) * train_config.batch_size
+    rows_per_epoch = min(rows_per_epoch, len(data))
+    records: list[EpochRecord] = []
+    elapsed = 0.0
+    with torch_threads(train_config.threads):
+        while state.epoch < train_config.epochs:
+            started = time.perf_counter()
+            d_mean, g_mean = run_epoch(state, data, train_config, losses)
+            seconds = time.perf_counter() - started
+            elapsed += seconds
+            record = EpochRecord(state.epoch, d_mean, g_mean, rows_per_epoch / seconds, elapsed)
+            records.append(record)
+            if on_epoch is not None:
+                on_epoch(record)
+    return records

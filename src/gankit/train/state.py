@@ -1,0 +1,60 @@
+"""TrainState: everything that changes while a GAN trains, built from a config."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from gankit.config import GanConfig
+from gankit.nets import build_discriminator, build_generator
+from gankit.train.optim import LeanAdam
+
+
+@dataclass
+class TrainState:
+    """G, D, the optional EMA copy of G, both optimizers, counters and random streams."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+    generator_ema: nn.Module | None
+    opt_g: LeanAdam
+    opt_d: LeanAdam
+    noise_rng: torch.Generator
+    order_rng: torch.Generator
+    latent_dim: int
+    step: int = 0
+    epoch: int = 0
+
+    @classmethod
+    def create(cls, config: GanConfig, data_dim: int, device: torch.device) -> "TrainState":
+        """Fresh nets and optimizers, every random stream derived from ``config.seed``."""
+        init_seed, noise_seed, order_seed = seeds_for(config.seed, 3)
+        init_rng = torch.Generator().manual_seed(init_seed)
+        generator = build_generator(config.model, data_dim, init_rng).to(device)
+        discriminator = build_discriminator(config.model, data_dim, init_rng).to(device)
+        ema = copy.deepcopy(generator).requires_grad_(False) if config.train.ema_decay > 0 else None
+        return cls(
+            generator=generator,
+            discriminator=discriminator,
+            generator_ema=ema,
+            opt_g=LeanAdam(generator, config.train.g_optimizer),
+            opt_d=LeanAdam(discriminator, config.train.d_optimizer),
+            noise_rng=torch.Generator().manual_seed(noise_seed),
+            order_rng=torch.Generator().manual_seed(order_seed),
+            latent_dim=config.model.latent_dim,
+        )
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator used for samples: the EMA copy when there is one."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+
+def seeds_for(seed: int, count: int) -> list[int]:
+    """``count`` independent 63-bit seeds derived from one seed (NumPy's SeedSequence)."""
+    return [int(s.generate_state(1, np.uint64)[0] >> np.uint64(1)) for s in np.random.SeedSequence(seed).spawn(count)]
+

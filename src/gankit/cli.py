@@ -115,25 +115,24 @@ def _missing(run: Path):
 def presets() -> None:
     """List the presets shipped with gankit."""
     for name in preset_names():
-        out.print(f"{name:16s} {load_raw(name).get('description', '')}", markup=False, highlight=False)
+        typer.echo(f"{name:16s} {load_raw(name).get('description', '')}")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the app on ``argv``; return the exit status (user errors: one line on stderr and 2)."""
+    try:
+        app(args=argv, prog_name="gankit")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except UserError as problem:
+        err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        return UserError.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        return 130
+    return 0
 
 
 def main() -> None:
-    """Console entry point: run the app, turning user errors into one line and exit status 2."""
-    try:
-        app(standalone_mode=False)
-    except UserError as problem:
-        err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(UserError.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
-        sys.exit(130)
-    except click_exceptions() as problem:
-        problem.show()
-        sys.exit(problem.exit_code)
-
-
-def click_exceptions() -> tuple[type[BaseException], ...]:
-    import click
-
-    return (click.ClickException, click.exceptions.Exit, click.exceptions.Abort)
+    """Console entry point."""
+    sys.exit(run())

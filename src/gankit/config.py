@@ -44,7 +44,9 @@ class DataConfig(Section):
     A: list[list[float]] = [[1.0, 2.0], [-0.1, 0.5]]
     b: list[float] = [1.0, 2.0]
     path: str | None = None
-    standardize: bool = Field(False, description="train on z-scored columns, sample in original units")
+    transform: Literal["none", "standardize", "whiten"] = Field(
+        "none", description="train on transformed rows (z-scored or whitened), sample in the data's units"
+    )
     seed: int | None = Field(None, ge=0, description="seed of the generated data; default: the run seed")
 
     @model_validator(mode="after")

@@ -66,7 +66,7 @@ class GAN:
             raise UserError(f"{table.origin}: has {table.n_cols} columns but this GAN was trained on {len(self.columns)}")
         device = resolve_device(self.config.train.device)
         if self.state is None:
-            self.scaler = Scaler.fit(table.values) if self.config.data.standardize else Scaler.identity(table.n_cols)
+            self.scaler = Scaler.fit(table.values, self.config.data.transform)
             self.columns = table.columns
             self.state = TrainState.create(self.config, table.n_cols, device)
         self.training_table = table
@@ -124,7 +124,7 @@ class GAN:
             modules["generator_ema"] = state.generator_ema
         extra = {
             "scaler.mean": torch.from_numpy(self.scaler.mean),
-            "scaler.scale": torch.from_numpy(self.scaler.scale),
+            "scaler.matrix": torch.from_numpy(self.scaler.matrix),
             "rng.noise": state.noise_rng.get_state(),
             "rng.order": state.order_rng.get_state(),
         }
@@ -156,7 +156,7 @@ class GAN:
         state.order_rng.set_state(tensors["rng.order"])
         state.step, state.epoch = int(document["step"]), int(document["epoch"])
         gan.state = state
-        gan.scaler = Scaler(tensors["scaler.mean"].numpy(), tensors["scaler.scale"].numpy())
+        gan.scaler = Scaler(tensors["scaler.mean"].numpy(), tensors["scaler.matrix"].numpy())
         gan.history = [EpochRecord(**record) for record in document.get("history", [])]
         return gan
 

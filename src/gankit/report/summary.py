@@ -32,4 +32,4 @@ def print_report(console: Console, report: EvalReport) -> None:
     """The evaluation table and the one-line verdict."""
     console.print(eval_table(report))
     colour = "red" if report.distinguishable else "green"
-    console.print(f"[{colour}]{report.verdict()}[/{colour}]")
+    console.print(f"[{colour}]{report.verdict()}[/{colour}]", soft_wrap=True)

@@ -62,13 +62,22 @@ def g_step(state: TrainState, fake: torch.Tensor, g_loss: GLoss) -> torch.Tensor
     return loss.detach()
 
 
+def ema_rate(decay: float, step: int) -> float:
+    """The EMA decay at update ``step`` (0-based), ramped up as ``min(decay, (1+t)/(10+t))``.
+
+    The ramp keeps the average from remembering the random initial generator,
+    which a constant decay of 0.999 would weigh for thousands of steps.
+    """
+    return min(decay, (1.0 + step) / (10.0 + step))
+
+
 def update_ema(state: TrainState, decay: float) -> None:
-    """``ema ← decay·ema + (1−decay)·θ`` for every generator parameter."""
+    """``ema ← r·ema + (1−r)·θ`` for every generator parameter, ``r = ema_rate(decay, step)``."""
     if state.generator_ema is None:
         return
     with torch.no_grad():
         ema = list(state.generator_ema.parameters())
-        torch._foreach_lerp_(ema, list(state.generator.parameters()), 1.0 - decay)
+        torch._foreach_lerp_(ema, list(state.generator.parameters()), 1.0 - ema_rate(decay, state.step))
 
 
 def batch_starts(n_rows: int, batch_size: int, drop_last: bool) -> range:

@@ -1,0 +1,137 @@
+"""Two-sample tests: hand-computed statistics, size under the null, power against shifts."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from gankit.metrics.evaluate import evaluate, holm_rejections
+from gankit.metrics.moments import covariance_error, mean_error
+from gankit.metrics.twosample import c2st, energy_test, group_contrast, mmd_test
+
+
+def brute_mmd2(x, y, sigma):
+    k = lambda a, b: math.exp(-np.sum((a - b) ** 2) / (2 * sigma**2))
+    n, m = len(x), len(y)
+    xx = sum(k(x[i], x[j]) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))
+    yy = sum(k(y[i], y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    xy = sum(k(a, b) for a in x for b in y) / (n * m)
+    return xx + yy - 2 * xy
+
+
+def brute_energy(x, y):
+    d = lambda a, b: float(np.linalg.norm(a - b))
+    n, m = len(x), len(y)
+    xy = sum(d(a, b) for a in x for b in y) / (n * m)
+    xx = sum(d(x[i], x[j]) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))
+    yy = sum(d(y[i], y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    return 2 * xy - xx - yy
+
+
+def test_mmd_matches_brute_force_and_hand_value():
+    x, y = np.array([[0.0], [1.0]]), np.array([[2.0], [4.0]])
+    result = mmd_test(x, y, permutations=19)
+    # pairwise distances 1,2,4,1,3,2 → median 2 = σ
+    assert result.details["bandwidth"] == pytest.approx(2.0)
+    hand = math.exp(-1 / 8) + math.exp(-4 / 8) - 2 * (math.exp(-4 / 8) + math.exp(-16 / 8) + math.exp(-1 / 8) + math.exp(-9 / 8)) / 4
+    assert result.statistic == pytest.approx(hand)
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(7, 2)), rng.normal(size=(5, 2)) + 1
+    got = mmd_test(a, b, permutations=19)
+    assert got.statistic == pytest.approx(brute_mmd2(a, b, got.details["bandwidth"]))
+
+
+def test_energy_matches_brute_force():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(6, 3)), rng.normal(size=(9, 3)) * 2
+    assert energy_test(a, b, permutations=19).statistic == pytest.approx(brute_energy(a, b))
+    # 1-D hand value: x={0,1}, y={3}∪{5}: 2·mean|x−y| − mean|x−x'| − mean|y−y'| = 2·3.5 − 1 − 2 = 4
+    assert energy_test(np.array([[0.0], [1.0]]), np.array([[3.0], [5.0]]), 19).statistic == pytest.approx(4.0)
+
+
+def test_group_contrast_batches_labellings():
+    """Each row of labels is its own split (same group sizes); −contrast of distances is that split's energy distance."""
+    rng = np.random.default_rng(9)
+    points = rng.normal(size=(5, 2))
+    distances = torch.cdist(torch.from_numpy(points), torch.from_numpy(points))
+    labels = torch.tensor([[True, True, False, False, False], [False, True, False, False, True]])
+    values = -group_contrast(distances, labels)
+    for row, value in zip(labels.numpy(), values):
+        assert float(value) == pytest.approx(brute_energy(points[row], points[~row]))
+
+
+@pytest.mark.parametrize("name", ["mmd", "energy", "c2st_knn", "c2st_logistic"])
+def test_size_under_the_null(name):
+    """Same distribution: p < 0.05 in about 5% of draws (loosely: at most 6 of 40)."""
+    rng = np.random.default_rng(123)
+    rejections = 0
+    for i in range(40):
+        x, y = rng.normal(size=(100, 2)), rng.normal(size=(100, 2))
+        rejections += _run(name, x, y, seed=i).p_value < 0.05
+    assert rejections <= 6
+
+
+@pytest.mark.parametrize("name", ["mmd", "energy", "c2st_knn", "c2st_logistic"])
+def test_power_against_a_shift(name):
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(300, 2)), rng.normal(size=(300, 2)) + np.array([0.6, 0.0])
+    assert _run(name, x, y, seed=0).p_value < 0.05
+
+
+@pytest.mark.parametrize("name", ["mmd", "energy", "c2st_knn"])
+def test_power_against_a_rescale(name):
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(400, 2)), rng.normal(size=(400, 2)) * 1.6
+    assert _run(name, x, y, seed=0).p_value < 0.05
+
+
+def _run(name, x, y, seed):
+    if name == "mmd":
+        return mmd_test(x, y, permutations=99, seed=seed)
+    if name == "energy":
+        return energy_test(x, y, permutations=99, seed=seed)
+    return c2st(x, y, name.removeprefix("c2st_"), seed=seed)
+
+
+def test_c2st_p_value_is_binomial_tail():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(50, 2)), rng.normal(size=(50, 2)) + 3
+    result = c2st(x, y, "logistic", seed=0)
+    from scipy.stats import binom
+
+    correct, n_test = result.details["correct"], result.details["n_test"]
+    assert result.statistic == correct / n_test
+    assert result.p_value == pytest.approx(binom.sf(correct - 1, n_test, 0.5))
+
+
+def test_permutation_p_value_is_reproducible_and_never_zero():
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(40, 2)), rng.normal(size=(40, 2)) + 5
+    a, b = mmd_test(x, y, 99, seed=3), mmd_test(x, y, 99, seed=3)
+    assert a.p_value == b.p_value == pytest.approx(1 / 100)
+
+
+def test_moment_errors_hand_computed():
+    fake = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 2.0]])
+    assert mean_error(fake, np.array([1.0, 4.0])) == pytest.approx(3.0)
+    # sample covariance (ddof 1) = 4/3 · I
+    assert covariance_error(fake, np.eye(2)) == pytest.approx(math.sqrt(2) / 3)
+
+
+def test_holm_rejections():
+    assert holm_rejections([0.01, 0.04, 0.30], 0.05) == [True, False, False]
+    assert holm_rejections([0.01, 0.02, 0.03], 0.05) == [True, True, True]
+    assert holm_rejections([0.2, 0.001], 0.05) == [False, True]
+
+
+def test_evaluate_report_and_verdict():
+    rng = np.random.default_rng(5)
+    same = evaluate(rng.normal(size=(300, 2)), rng.normal(size=(300, 2)), permutations=99, seed=1)
+    shifted = evaluate(rng.normal(size=(300, 2)), rng.normal(size=(300, 2)) + 1, permutations=99, seed=1,
+                       truth=(np.zeros(2), np.eye(2)))
+    assert not same.distinguishable and same.verdict().startswith("INDISTINGUISHABLE")
+    assert shifted.distinguishable and shifted.verdict().startswith("DISTINGUISHABLE")
+    assert shifted["mean_error_vs_truth"].statistic == pytest.approx(np.sqrt(2), abs=0.25)
+    record = shifted.as_dict()
+    assert set(record["results"]["mmd"]) >= {"statistic", "p_value", "n_real", "n_fake", "seed"}

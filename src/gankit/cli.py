@@ -53,17 +53,22 @@ def train(
     if dry_run:
         out.print(config.to_toml(), end="", markup=False, highlight=False)
         return
-    run_dir = claim_run_dir(out_dir) if out_dir else create_run_dir(Path("runs"), config.name)
+    if out_dir is not None:
+        claim_run_dir(out_dir, create=False)
+
+    def make_run_dir() -> Path:
+        return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), config.name)
+
     with _progress(quiet) as progress:
         task = progress.add_task("training", total=config.train.epochs, losses="")
 
         def on_epoch(record: EpochRecord) -> None:
             progress.update(task, completed=record.epoch, losses=_bar_text(record))
 
-        result = train_run(config, run_dir, on_epoch)
+        result = train_run(config, make_run_dir, on_epoch)
     out.print(training_summary(result.gan.history[-1]))
     print_report(out, result.report)
-    out.print(f"run directory: {run_dir}")
+    out.print(f"run directory: {result.run_dir}")
 
 
 def _bar_text(record: EpochRecord) -> str:

@@ -52,16 +52,25 @@ class GAN:
 
     # ------------------------------------------------------------------ training
 
-    def fit(self, data: Any = None, on_epoch: Callable[[EpochRecord], None] | None = None) -> "GAN":
-        """Train on ``data`` (array, tensor, DataFrame) or, when None, on the config's data source."""
-        if data is None:
-            table = load_training_table(self.config.data, self.config.seed)
-        else:
-            table = as_table(data)
-            self.config.data.source = "array"
+    def load_data(self) -> Table:
+        """The config's training rows, validated for training (so bad data fails before anything is written)."""
+        return self.check_trainable(load_training_table(self.config.data, self.config.seed))
+
+    def check_trainable(self, table: Table) -> Table:
         batch = self.config.train.batch_size
         if table.n_rows < batch:
             raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
+        return table
+
+    def fit(self, data: Any = None, on_epoch: Callable[[EpochRecord], None] | None = None) -> "GAN":
+        """Train on ``data`` (array, tensor, DataFrame, Table) or, when None, on the config's data source."""
+        if data is None:
+            table = self.load_data()
+        elif isinstance(data, Table):
+            table = data
+        else:
+            table = self.check_trainable(as_table(data))
+            self.config.data.source = "array"
         if self.state is not None and table.n_cols != len(self.columns):
             raise UserError(f"{table.origin}: has {table.n_cols} columns but this GAN was trained on {len(self.columns)}")
         device = resolve_device(self.config.train.device)

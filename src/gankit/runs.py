@@ -37,10 +37,15 @@ def create_run_dir(root: Path, name: str) -> Path:
             raise UserError(f"cannot create the run directory {candidate}: {err.strerror}") from None
 
 
-def claim_run_dir(path: Path) -> Path:
-    """Use ``path`` as a new run directory; refuse one that exists and is not empty."""
+def claim_run_dir(path: Path, create: bool = True) -> Path:
+    """Use ``path`` as a new run directory; refuse one that exists and is not empty.
+
+    With ``create=False`` only the check runs (to fail early, before training).
+    """
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise UserError(f"{path} already exists; gankit never overwrites a run directory (choose another --out)")
+    if not create:
+        return path
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:

@@ -23,8 +23,17 @@ class RunResult:
     report: EvalReport
 
 
-def train_run(config: GanConfig, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = None) -> RunResult:
-    """Train ``config`` into the (new, empty) ``run_dir`` and evaluate the result."""
+def train_run(
+    config: GanConfig, make_run_dir: Callable[[], Path], on_epoch: Callable[[EpochRecord], None] | None = None
+) -> RunResult:
+    """Validate the data, then create the run directory, train into it and evaluate the result.
+
+    The directory is made only once the data has passed validation, so bad input
+    leaves nothing behind.
+    """
+    gan = GAN(config)
+    table = gan.load_data()
+    run_dir = make_run_dir()
     (run_dir / "config.toml").write_text(config.to_toml())
     metrics_path = run_dir / "metrics.jsonl"
 
@@ -33,7 +42,7 @@ def train_run(config: GanConfig, run_dir: Path, on_epoch: Callable[[EpochRecord]
         if on_epoch is not None:
             on_epoch(record)
 
-    gan = GAN(config).fit(on_epoch=log_epoch)
+    gan.fit(table, on_epoch=log_epoch)
     gan.save(run_dir / CHECKPOINT)
     report = evaluate_run(run_dir, gan)
     return RunResult(run_dir, gan, report)

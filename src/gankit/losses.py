@@ -17,12 +17,12 @@ GLoss = Callable[[torch.Tensor], torch.Tensor]
 
 
 def bce_real(logits: torch.Tensor) -> torch.Tensor:
-    """Mean binary cross-entropy of logits labelled 1 (real)."""
+    """Mean binary cross-entropy of logits labelled 1 (real): mean softplus(−l)."""
     return F.softplus(-logits).mean()
 
 
 def bce_fake(logits: torch.Tensor) -> torch.Tensor:
-    """Mean binary cross-entropy of logits labelled 0 (fake)."""
+    """Mean binary cross-entropy of logits labelled 0 (fake): mean softplus(l)."""
     return F.softplus(logits).mean()
 
 

@@ -8,6 +8,7 @@ lives inside the loss, where it is numerically stable.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from gankit.config import ModelConfig, NetConfig
@@ -21,15 +22,31 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
-def mlp(in_dim: int, out_dim: int, net: NetConfig) -> nn.Sequential:
-    """Linear layers of widths ``in_dim → *net.hidden → out_dim`` with ``net.activation`` between."""
-    widths = [in_dim, *net.hidden, out_dim]
-    layers: list[nn.Module] = []
-    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
-        layers.append(nn.Linear(fan_in, fan_out))
-        if i < len(widths) - 2:
-            layers.append(ACTIVATIONS[net.activation]())
-    return nn.Sequential(*layers)
+class MLP(nn.Module):
+    """Linear layers with an activation between them (none after the last).
+
+    ``forward`` calls ``F.linear`` on each layer's weights directly: for nets this
+    small, one module call instead of one per layer is a measurable saving.
+    """
+
+    def __init__(self, widths: list[int], activation: str) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.activation = ACTIVATIONS[activation]()
+        self.in_features, self.out_features = widths[0], widths[-1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            x = F.linear(x, layer.weight, layer.bias)
+            if i < last:
+                x = self.activation(x)
+        return x
+
+
+def mlp(in_dim: int, out_dim: int, net: NetConfig) -> MLP:
+    """An :class:`MLP` of widths ``in_dim → *net.hidden → out_dim`` with ``net.activation`` between."""
+    return MLP([in_dim, *net.hidden, out_dim], net.activation)
 
 
 def initialize(module: nn.Module, model: ModelConfig, generator: torch.Generator) -> None:
@@ -43,14 +60,14 @@ def initialize(module: nn.Module, model: ModelConfig, generator: torch.Generator
                 layer.bias.zero_()
 
 
-def build_generator(model: ModelConfig, data_dim: int, generator: torch.Generator) -> nn.Sequential:
+def build_generator(model: ModelConfig, data_dim: int, generator: torch.Generator) -> MLP:
     """G: latent noise (``model.latent_dim``) → a data row (``data_dim``)."""
     net = mlp(model.latent_dim, data_dim, model.generator)
     initialize(net, model, generator)
     return net
 
 
-def build_discriminator(model: ModelConfig, data_dim: int, generator: torch.Generator) -> nn.Sequential:
+def build_discriminator(model: ModelConfig, data_dim: int, generator: torch.Generator) -> MLP:
     """D: a data row → one logit (real > 0 > fake)."""
     net = mlp(data_dim, 1, model.discriminator)
     initialize(net, model, generator)

@@ -32,7 +32,7 @@ def _optimizer_tree(prefix: str, state: dict[str, Any], tensors: dict[str, torch
         per_param[str(index)] = {}
         for slot, value in slots.items():
             key = f"{prefix}.{index}.{slot}"
-            tensors[key] = value.detach().cpu().contiguous()
+            tensors[key] = value.detach().cpu().clone()  # clone: steps share one tensor
             per_param[str(index)][slot] = key
     return {"state": per_param, "param_groups": state["param_groups"]}
 

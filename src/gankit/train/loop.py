@@ -9,6 +9,7 @@ gradients are computed.
 
 from __future__ import annotations
 
+import itertools
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,21 +94,19 @@ def run_epoch(state: TrainState, data: torch.Tensor, train: TrainConfig, losses:
     latent = state.latent_dim
     noise = torch.randn(len(rows), latent, generator=state.noise_rng).to(data.device)
     g_noise = noise if train.same_z else torch.randn(len(rows), latent, generator=state.noise_rng).to(data.device)
-    totals = torch.zeros(2, device=data.device)
-    starts = batch_starts(len(rows), train.batch_size, train.drop_last)
-    for start in starts:
-        stop = start + train.batch_size
-        fake = state.generator(noise[start:stop])
-        d_value = d_step(state, rows[start:stop], fake, d_loss)
+    n_batches = len(batch_starts(len(rows), train.batch_size, train.drop_last))
+    batches = zip(rows.split(train.batch_size), noise.split(train.batch_size), g_noise.split(train.batch_size))
+    d_values, g_values = [], []
+    for real, z, g_z in itertools.islice(batches, n_batches):
+        fake = state.generator(z)
+        d_values.append(d_step(state, real, fake, d_loss))
         if not train.same_z:
-            fake = state.generator(g_noise[start:stop])
-        g_value = g_step(state, fake, g_loss)
+            fake = state.generator(g_z)
+        g_values.append(g_step(state, fake, g_loss))
         update_ema(state, train.ema_decay)
-        totals[0] += d_value
-        totals[1] += g_value
         state.step += 1
     state.epoch += 1
-    means = (totals / len(starts)).tolist()
+    means = torch.stack([torch.stack(d_values).mean(), torch.stack(g_values).mean()]).tolist()
     return means[0], means[1]
 
 

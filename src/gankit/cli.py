@@ -75,11 +75,46 @@ def _bar_text(record: EpochRecord) -> str:
     return f"d_loss {record.d_loss:.3f}  g_loss {record.g_loss:.3f}  {record.examples_per_sec:,.0f} ex/s"
 
 
-def _progress(quiet: bool) -> Progress:
+def _progress(quiet: bool, unit: str = "epoch") -> Progress:
     return Progress(
-        TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TextColumn("{task.fields[losses]}"),
+        TextColumn(unit), MofNCompleteColumn(), BarColumn(), TextColumn("{task.fields[losses]}"),
         TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=quiet, transient=False,
     )
+
+
+@app.command()
+def sweep(
+    preset: str = typer.Argument(..., help="A preset name or a .toml config file."),
+    seeds: int = typer.Option(8, "--seeds", help="Seeds per grid point (seeds 0 … N−1)."),
+    grid: list[str] = typer.Option([], "--grid", help="Values to sweep: --grid train.d_optimizer.lr=0.01,0.05 (repeatable)."),
+    set_: list[str] = typer.Option([], "--set", help="Override a config value for every member (repeatable)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Sweep directory to create (default: runs/NNNN-sweep-<preset>/)."),
+    sequential: bool = typer.Option(False, "--sequential", help="Train members one after another instead of vectorized."),
+    no_eval: bool = typer.Option(False, "--no-eval", help="Skip the two-sample evaluation of each member."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Train many GANs at once (seeds × grid points), vectorized, and summarize them."""
+    from gankit.config import apply_overrides
+    from gankit.report.sweep_summary import summary_table
+    from gankit.train.members import parse_grid
+    from gankit.train.sweep_run import plan_sweep, run_sweep
+
+    base = apply_overrides(load_raw(preset), set_)
+    groups = plan_sweep(base, seeds, parse_grid(grid))
+    config = groups[0][0].config
+    if out_dir is not None:
+        claim_run_dir(out_dir, create=False)
+
+    def make_dir() -> Path:
+        return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), f"sweep-{config.name}")
+
+    total = sum(len(group) * group[0].config.train.epochs for group in groups)
+    with _progress(quiet, unit="member-epochs") as progress:
+        task = progress.add_task("sweep", total=total, losses=f"{sum(map(len, groups))} members")
+        result = run_sweep(groups, make_dir, lambda k: progress.advance(task, k),
+                           lambda text: err.print(f"notice: {text}", markup=False), not sequential, not no_eval)
+    out.print(summary_table(result.summaries, len(result.members)))
+    out.print(f"sweep directory: {result.sweep_dir}")
 
 
 @app.command()

@@ -71,6 +71,12 @@ class GAN:
         else:
             table = self.check_trainable(as_table(data))
             self.config.data.source = "array"
+        rows = self.prepare(table)
+        self.history += train(self.state, rows, self.config.train, on_epoch)
+        return self
+
+    def prepare(self, table: Table) -> torch.Tensor:
+        """Fit the data transform and build fresh nets on first use; return the transformed rows on the device."""
         if self.state is not None and table.n_cols != len(self.columns):
             raise UserError(f"{table.origin}: has {table.n_cols} columns but this GAN was trained on {len(self.columns)}")
         device = resolve_device(self.config.train.device)
@@ -79,9 +85,7 @@ class GAN:
             self.columns = table.columns
             self.state = TrainState.create(self.config, table.n_cols, device)
         self.training_table = table
-        rows = torch.from_numpy(self.scaler.transform(table.values)).to(device)
-        self.history += train(self.state, rows, self.config.train, on_epoch)
-        return self
+        return torch.from_numpy(self.scaler.transform(table.values)).to(device)
 
     def _require_trained(self) -> TrainState:
         if self.state is None or self.scaler is None:

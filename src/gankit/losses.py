@@ -3,6 +3,10 @@
 With ``σ`` the sigmoid, ``BCE(l, 1) = softplus(-l) = -log σ(l)`` and
 ``BCE(l, 0) = softplus(l) = -log(1 - σ(l))``; writing the losses with softplus
 is the chapter's Sigmoid + BCELoss, computed without overflow.
+
+Logits are shaped ``(..., batch, 1)``. Every loss averages over the last two
+dimensions and keeps the leading ones: one network's logits ``(batch, 1)`` give
+a scalar, a stack of M networks' logits ``(M, batch, 1)`` gives M losses.
 """
 
 from __future__ import annotations
@@ -18,12 +22,12 @@ GLoss = Callable[[torch.Tensor], torch.Tensor]
 
 def bce_real(logits: torch.Tensor) -> torch.Tensor:
     """Mean binary cross-entropy of logits labelled 1 (real): mean softplus(−l)."""
-    return F.softplus(-logits).mean()
+    return F.softplus(-logits).mean(dim=(-2, -1))
 
 
 def bce_fake(logits: torch.Tensor) -> torch.Tensor:
     """Mean binary cross-entropy of logits labelled 0 (fake): mean softplus(l)."""
-    return F.softplus(logits).mean()
+    return F.softplus(logits).mean(dim=(-2, -1))
 
 
 def d_loss_bce(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:

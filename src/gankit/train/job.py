@@ -34,8 +34,7 @@ def train_run(
     gan = GAN(config)
     table = gan.load_data()
     run_dir = make_run_dir()
-    (run_dir / "config.toml").write_text(config.to_toml())
-    metrics_path = run_dir / "metrics.jsonl"
+    metrics_path = start_run_dir(run_dir, config)
 
     def log_epoch(record: EpochRecord) -> None:
         append_jsonl(metrics_path, record.as_dict())
@@ -43,17 +42,31 @@ def train_run(
             on_epoch(record)
 
     gan.fit(table, on_epoch=log_epoch)
-    gan.save(run_dir / CHECKPOINT)
-    report = evaluate_run(run_dir, gan)
+    report = finish_run(run_dir, gan)
     return RunResult(run_dir, gan, report)
 
 
-def evaluate_run(run_dir: Path, gan: GAN | None = None, n: int | None = None, seed: int | None = None) -> EvalReport:
+def start_run_dir(run_dir: Path, config: GanConfig) -> Path:
+    """Write the resolved config; return the path of the (append-only) metrics.jsonl."""
+    (run_dir / "config.toml").write_text(config.to_toml())
+    return run_dir / "metrics.jsonl"
+
+
+def finish_run(run_dir: Path, gan: GAN, evaluate: bool = True, figures: bool = True) -> EvalReport | None:
+    """Save the final checkpoint, then (optionally) evaluate and draw the figures."""
+    gan.save(run_dir / CHECKPOINT)
+    return evaluate_run(run_dir, gan, figures=figures) if evaluate else None
+
+
+def evaluate_run(
+    run_dir: Path, gan: GAN | None = None, n: int | None = None, seed: int | None = None, figures: bool = True
+) -> EvalReport:
     """Evaluate a run's generator against its training data; write eval.json and redraw the figures."""
     gan = gan or GAN.load(checkpoint_of(run_dir))
     report = gan.evaluate(n=n, seed=seed)
     write_json(run_dir / "eval.json", report.as_dict())
-    draw_figures(run_dir, gan)
+    if figures:
+        draw_figures(run_dir, gan)
     return report
 
 

@@ -21,7 +21,7 @@ from torch.optim.adam import adam
 from gankit.config import OptimizerConfig
 
 
-_FUSED_KERNEL = getattr(torch, "_fused_adam_", None)
+FUSED_ADAM_KERNEL = getattr(torch, "_fused_adam_", None)
 
 
 def _fused_available(params: list[torch.Tensor]) -> bool:
@@ -69,9 +69,10 @@ class LeanAdam:
 
     def step(self, grads: tuple[torch.Tensor, ...] | list[torch.Tensor]) -> None:
         """One Adam update of every parameter with the given gradients."""
-        if self.fused and _FUSED_KERNEL is not None:
-            self._step.add_(1)
-            _FUSED_KERNEL(self.params, list(grads), self._exp_avgs, self._exp_avg_sqs, [], self._steps, **self._hyper)
+        if self.fused and FUSED_ADAM_KERNEL is not None:
+            with torch.no_grad():
+                self._step.add_(1)
+                FUSED_ADAM_KERNEL(self.params, list(grads), self._exp_avgs, self._exp_avg_sqs, [], self._steps, **self._hyper)
             return
         # The functional path increments every entry of the step list, so give it one tensor per parameter.
         steps = [self._step.clone() for _ in self.params]

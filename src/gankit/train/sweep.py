@@ -1,0 +1,141 @@
+"""Train a group of sweep members together as one vectorized program.
+
+Members of one group share every shape and loop setting (see
+``members.structure_key``) and may differ in seed, data parameters, learning
+rates, betas and EMA decay. Each member draws its initial weights, data order
+and noise from its own random streams, exactly as a single run with its seed
+would, so its result equals training it alone (to float tolerance).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import torch
+
+from gankit.gan import GAN
+from gankit.losses import objective
+from gankit.train.loop import EpochRecord, batch_starts, ema_rate, torch_threads
+from gankit.train.members import Member
+from gankit.train.stacked import StackedAdam, StackedNet, vectorizable
+
+EpochCallback = Callable[[int], None]
+
+
+def can_vectorize(gan: GAN) -> bool:
+    """Whether a prepared GAN's nets can be stacked (no buffers such as BatchNorm statistics)."""
+    state = gan.state
+    return state is not None and vectorizable(state.generator) and vectorizable(state.discriminator)
+
+
+def prepare_members(members: list[Member]) -> tuple[list[GAN], list[torch.Tensor]]:
+    """A GAN per member with its data loaded and its nets initialised from its own seed."""
+    gans = [GAN(member.config) for member in members]
+    rows = [gan.prepare(gan.load_data()) for gan in gans]
+    return gans, rows
+
+
+def train_sequentially(gans: list[GAN], rows: list[torch.Tensor], on_epoch: EpochCallback) -> None:
+    """The fallback: one member after another with the ordinary loop."""
+    for gan, data in zip(gans, rows):
+        gan.fit(gan.training_table, on_epoch=lambda record: on_epoch(1))
+
+
+class VectorizedGroup:
+    """The stacked state of a group: G, D, EMA G and both optimizers for all members at once."""
+
+    def __init__(self, gans: list[GAN], rows: list[torch.Tensor]) -> None:
+        self.gans = gans
+        self.config = gans[0].config  # shapes and loop settings are shared by the group
+        self.data = torch.stack(rows)
+        self.G = StackedNet([g.state.generator for g in gans])
+        self.D = StackedNet([g.state.discriminator for g in gans])
+        train_settings = [g.config.train for g in gans]
+        self.opt_g = StackedAdam(self.G.flat, [t.g_optimizer.lr for t in train_settings], [t.g_optimizer.betas for t in train_settings])
+        self.opt_d = StackedAdam(self.D.flat, [t.d_optimizer.lr for t in train_settings], [t.d_optimizer.betas for t in train_settings])
+        self.ema_decay = [t.ema_decay for t in train_settings]
+        self.ema = self.G.flat.detach().clone() if any(self.ema_decay) else None
+        self.step = 0
+        self.d_loss, self.g_loss = objective(self.config.train.objective)  # per-member values: (M,)
+
+    def _epoch_inputs(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Rows in each member's order and each member's noise, drawn from its own streams."""
+        train, n = self.config.train, self.data.shape[1]
+        device = self.data.device
+        rows = self.data
+        if train.shuffle:
+            orders = torch.stack([torch.randperm(n, generator=g.state.order_rng) for g in self.gans]).to(device)
+            rows = rows[torch.arange(len(self.gans), device=device).unsqueeze(1), orders]
+        latent = self.config.model.latent_dim
+        noise, g_noise = [], []
+        for gan in self.gans:
+            noise.append(torch.randn(n, latent, generator=gan.state.noise_rng))
+            g_noise.append(noise[-1] if train.same_z else torch.randn(n, latent, generator=gan.state.noise_rng))
+        return rows, torch.stack(noise).to(device), torch.stack(g_noise).to(device)
+
+    def _ema_update(self) -> None:
+        if self.ema is None:
+            return
+        rates = torch.tensor([ema_rate(d, self.step) for d in self.ema_decay], device=self.ema.device).unsqueeze(1)
+        with torch.no_grad():
+            self.ema.lerp_(self.G.flat, 1.0 - rates)
+
+    def run_epoch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """One epoch for every member; returns the per-member mean (d_loss, g_loss)."""
+        train = self.config.train
+        rows, noise, g_noise = self._epoch_inputs()
+        size = train.batch_size
+        n_batches = len(batch_starts(rows.shape[1], size, train.drop_last))
+        d_values, g_values = [], []
+        for real, z, g_z in list(zip(rows.split(size, 1), noise.split(size, 1), g_noise.split(size, 1)))[:n_batches]:
+            fake = self.G(z)
+            logits = self.D(torch.cat((real, fake.detach()), dim=1))
+            d_losses = self.d_loss(logits[:, : real.shape[1]], logits[:, real.shape[1] :])
+            self.opt_d.step(torch.autograd.grad(d_losses.sum(), self.D.flat)[0])
+            if not train.same_z:
+                fake = self.G(g_z)
+            g_losses = self.g_loss(self.D(fake))
+            self.opt_g.step(torch.autograd.grad(g_losses.sum(), self.G.flat)[0])
+            self._ema_update()
+            self.step += 1
+            d_values.append(d_losses.detach())
+            g_values.append(g_losses.detach())
+        return torch.stack(d_values).mean(0), torch.stack(g_values).mean(0)
+
+    def write_back(self) -> None:
+        """Copy every member's weights, EMA, optimizer moments and counters into its own GAN."""
+        for index, gan in enumerate(self.gans):
+            state = gan.state
+            self.G.copy_member_into(index, state.generator)
+            self.D.copy_member_into(index, state.discriminator)
+            if state.generator_ema is not None:
+                self.G.copy_member_into(index, state.generator_ema, self.ema)
+            for lean, stacked_opt, stacked_net in ((state.opt_g, self.opt_g, self.G), (state.opt_d, self.opt_d, self.D)):
+                moments = stacked_opt.member_state(index, stacked_net)
+                for param, exp_avg, exp_avg_sq in zip(lean.params, moments["exp_avg"], moments["exp_avg_sq"]):
+                    lean.optimizer.state[param]["exp_avg"].copy_(exp_avg)
+                    lean.optimizer.state[param]["exp_avg_sq"].copy_(exp_avg_sq)
+                lean.optimizer.state[lean.params[0]]["step"].fill_(stacked_opt.step_count)
+            state.step = self.step
+            state.epoch = len(gan.history)
+
+
+def train_vectorized(gans: list[GAN], rows: list[torch.Tensor], on_epoch: EpochCallback) -> None:
+    """Train all members of one group together; fills each GAN's state and history."""
+    group = VectorizedGroup(gans, rows)
+    train = group.config.train
+    rows_per_epoch = min(len(batch_starts(group.data.shape[1], train.batch_size, train.drop_last)) * train.batch_size,
+                         group.data.shape[1])
+    elapsed = 0.0
+    with torch_threads(train.threads):
+        for epoch in range(1, train.epochs + 1):
+            started = time.perf_counter()
+            d_means, g_means = group.run_epoch()
+            d_list, g_list = d_means.tolist(), g_means.tolist()
+            seconds = time.perf_counter() - started
+            elapsed += seconds
+            for gan, d_mean, g_mean in zip(gans, d_list, g_list):
+                gan.history.append(EpochRecord(epoch, d_mean, g_mean, rows_per_epoch / seconds, elapsed))
+            on_epoch(len(gans))
+    group.write_back()

@@ -1,0 +1,139 @@
+"""Sweeps: every member equals its own single run; outputs, summaries and bad input."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from gankit import GAN
+from gankit.config import load_raw
+from gankit.errors import UserError
+from gankit.nets.mlp import MLP
+from gankit.report.sweep_summary import summarize
+from gankit.train.members import expand_members, parse_grid, structure_key
+from gankit.train.stacked import StackedAdam, StackedNet
+from gankit.train.sweep import prepare_members, train_vectorized
+from torch.func import functional_call, vmap
+
+SMALL = ["data.n=120", "train.epochs=2", "eval.permutations=49"]
+
+
+def _members(preset, seeds, grid, extra):
+    from gankit.config import apply_overrides
+
+    return expand_members(apply_overrides(load_raw(preset), extra), seeds, parse_grid(grid))
+
+
+@pytest.mark.parametrize("preset, grid", [
+    ("d2l-gaussian", ["train.d_optimizer.lr=0.05,0.02", "train.g_optimizer.betas=[0.9,0.999],[0.5,0.9]"]),
+    ("gaussian", ["train.ema_decay=0.0,0.9"]),
+])
+def test_each_member_equals_its_single_run(preset, grid):
+    members = _members(preset, 2, grid, SMALL)
+    gans, rows = prepare_members(members)
+    train_vectorized(gans, rows, lambda k: None)
+    for member, swept in zip(members, gans):
+        alone = GAN(member.config).fit()
+        pairs = zip(swept.state.generator.parameters(), alone.state.generator.parameters())
+        pairs = [*pairs, *zip(swept.state.discriminator.parameters(), alone.state.discriminator.parameters())]
+        if alone.state.generator_ema is not None:
+            pairs += list(zip(swept.state.generator_ema.parameters(), alone.state.generator_ema.parameters()))
+        for ours, theirs in pairs:
+            torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose([r.d_loss for r in swept.history], [r.d_loss for r in alone.history], rtol=1e-4)
+        np.testing.assert_allclose(swept.sample(20, seed=0), alone.sample(20, seed=0), rtol=1e-4, atol=1e-5)
+
+
+def test_stacked_forward_equals_vmap_functional_call():
+    nets = [MLP([2, 7, 3, 1], "tanh") for _ in range(4)]
+    stacked = StackedNet(nets)
+    x = torch.randn(4, 5, 2)
+    reference = vmap(lambda p, xi: functional_call(stacked.base, p, (xi,)))(stacked.views(stacked.flat), x)
+    torch.testing.assert_close(stacked(x), reference)
+    torch.testing.assert_close(stacked(x)[2], nets[2](x[2]))
+
+
+def test_stacked_adam_matches_torch_adam_per_member():
+    nets = [MLP([2, 3, 1], "tanh") for _ in range(2)]
+    stacked = StackedNet(nets)
+    settings = [(0.01, (0.9, 0.999)), (0.1, (0.5, 0.9))]
+    optimizer = StackedAdam(stacked.flat, [s[0] for s in settings], [s[1] for s in settings])
+    torch_opts = [torch.optim.Adam(n.parameters(), lr=lr, betas=b) for n, (lr, b) in zip(nets, settings)]
+    x = torch.randn(2, 6, 2)
+    for _ in range(3):
+        optimizer.step(torch.autograd.grad(stacked(x).pow(2).sum(), stacked.flat)[0])
+        for net, opt, xi in zip(nets, torch_opts, x):
+            opt.zero_grad()
+            net(xi).pow(2).sum().backward()
+            opt.step()
+    for i, net in enumerate(nets):
+        flat = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+        torch.testing.assert_close(stacked.flat[i].detach(), flat, rtol=1e-5, atol=1e-6)
+
+
+def test_members_and_grouping():
+    members = _members("d2l-gaussian", 3, ["train.d_optimizer.lr=0.1,0.2", "train.batch_size=8,16"], [])
+    assert len(members) == 12 and [m.config.seed for m in members[:3]] == [0, 1, 2]
+    assert members[0].label.startswith("000-seed0-train.d_optimizer.lr=0.1")
+    assert len({structure_key(m.config) for m in members}) == 2  # batch size splits groups, lr does not
+    assert parse_grid(["model.discriminator.hidden=[16,16],[8]"]) == {"model.discriminator.hidden": [[16, 16], [8]]}
+
+
+@pytest.mark.parametrize("seeds, grid, message", [
+    (0, [], "--seeds must be at least 1, got 0"),
+    (1, ["train.nope=1,2"], "unknown config key 'train.nope'"),
+    (1, ["train.epochs=a,b"], "config key 'train.epochs'"),
+    (1, ["train.epochs="], "--grid expects key=v1,v2"),
+])
+def test_bad_sweeps(seeds, grid, message):
+    with pytest.raises(UserError, match=message):
+        _members("d2l-gaussian", seeds, grid, [])
+
+
+def test_summary_statistics_hand_computed():
+    rows = [{"member": "a", "mmd_p": 0.5, "cov_error_vs_data": 1.0, "d_loss": 0.7, "g_loss": 0.7},
+            {"member": "b", "mmd_p": 0.01, "cov_error_vs_data": 3.0, "d_loss": 0.6, "g_loss": 0.8}]
+    by_name = {s.metric: s for s in summarize(rows, 0.05)}
+    assert by_name["mmd_p"].pass_rate == 0.5 and by_name["mmd_p"].best_member == "a"
+    assert by_name["cov_error_vs_data"].mean == 2.0 and by_name["cov_error_vs_data"].stderr == pytest.approx(1.0)
+    assert by_name["cov_error_vs_data"].best_member == "a" and by_name["d_loss"].pass_rate is None
+
+
+def test_sweep_cli_end_to_end(cli, tmp_path):
+    out = tmp_path / "sweep"
+    result = cli("sweep", "d2l-gaussian", "--seeds", "2", "--grid", "train.d_optimizer.lr=0.05,0.01",
+                 *sum((["--set", s] for s in SMALL), []), "--out", str(out), "--quiet")
+    assert result.code == 0, result.stderr
+    assert "sweep summary over 4 members" in result.stdout
+    members = sorted(p.name for p in (out / "members").iterdir())
+    assert len(members) == 4 and members[0] == "000-seed0-train.d_optimizer.lr=0.05"
+    for name in members:
+        folder = out / "members" / name
+        assert (folder / "checkpoints/final/state.json").is_file() and (folder / "eval.json").is_file()
+        assert len((folder / "metrics.jsonl").read_text().splitlines()) == 2
+    assert (out / "summary.csv").read_text().startswith("metric,mean,stderr,min,max,best_member,pass_rate")
+    assert "| mmd_p |" in (out / "summary.md").read_text()
+    seed1 = json.loads((out / "members" / members[1] / "eval.json").read_text())
+    assert seed1["results"]["mmd"]["n_fake"] == 120
+    assert cli("sample", str(out / "members" / members[0]), "-n", "3", "-o", str(tmp_path / "s.npy")).code == 0
+
+
+def test_sequential_fallback_gives_the_same_members(cli, tmp_path):
+    args = ["sweep", "d2l-gaussian", "--seeds", "2", *sum((["--set", s] for s in SMALL), []), "--no-eval", "--quiet"]
+    assert cli(*args, "--out", str(tmp_path / "v")).code == 0
+    result = cli(*args, "--sequential", "--out", str(tmp_path / "s"))
+    assert result.code == 0 and "notice: training 2 member(s) one after another" in result.stderr
+    for name in ("000-seed0", "001-seed1"):
+        a = GAN.load(tmp_path / "v/members" / name / "checkpoints/final")
+        b = GAN.load(tmp_path / "s/members" / name / "checkpoints/final")
+        np.testing.assert_allclose(a.sample(10, seed=0), b.sample(10, seed=0), rtol=1e-4, atol=1e-5)
+
+
+def test_bad_sweep_cli_is_one_line(cli, tmp_path):
+    for args, message in [(["--seeds", "0"], "--seeds must be at least 1"),
+                          (["--grid", "nope=1"], "unknown config key 'nope'"),
+                          (["--grid", "train.batch_size=x,y"], "train.batch_size")]:
+        result = cli("sweep", "d2l-gaussian", *args, "--out", str(tmp_path / "x"))
+        assert result.code == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()

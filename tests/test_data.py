@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from gankit.data import Scaler, as_table, read_table, write_table
-from gankit.data.toy import gaussian_table, gaussian_truth
+from gankit.config import DataConfig
+from gankit.data.toy import AffineGaussian, toy_table
 from gankit.errors import UserError
 
 
@@ -64,23 +65,22 @@ def test_bad_files(tmp_path):
 
 
 def test_gaussian_data_has_the_chapter_moments():
-    A, b = [[1.0, 2.0], [-0.1, 0.5]], [1.0, 2.0]
-    mean, cov = gaussian_truth(A, b)
+    mean, cov = AffineGaussian(np.array([[1.0, 2.0], [-0.1, 0.5]]), np.array([1.0, 2.0])).truth()
     np.testing.assert_allclose(cov, [[1.01, 1.95], [1.95, 4.25]])
-    table = gaussian_table(200_000, A, b, seed=0)
+    table = toy_table(DataConfig(n=200_000), seed=0)
     np.testing.assert_allclose(table.values.mean(0), mean, atol=0.02)
     np.testing.assert_allclose(np.cov(table.values, rowvar=False), cov, atol=0.05)
 
 
 @pytest.mark.parametrize("kind", ["none", "standardize", "whiten"])
 def test_scalers_invert(kind):
-    values = gaussian_table(500, [[1.0, 2.0], [-0.1, 0.5]], [1.0, 2.0], seed=1).values
+    values = toy_table(DataConfig(n=500), seed=1).values
     scaler = Scaler.fit(values, kind)
     np.testing.assert_allclose(scaler.inverse(scaler.transform(values)), values, atol=1e-4)
 
 
 def test_whitening_gives_identity_covariance():
-    values = gaussian_table(500, [[1.0, 2.0], [-0.1, 0.5]], [1.0, 2.0], seed=1).values
+    values = toy_table(DataConfig(n=500), seed=1).values
     white = Scaler.fit(values, "whiten").transform(values)
     np.testing.assert_allclose(np.cov(white, rowvar=False), np.eye(2), atol=1e-4)
     np.testing.assert_allclose(white.mean(0), 0, atol=1e-5)

@@ -31,18 +31,37 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+TOY_SOURCES = ("gaussian", "ring", "grid", "mixture", "moons", "swiss_roll")
+
+
 class DataConfig(Section):
     """Where the training rows come from.
 
-    ``gaussian``: ``n`` points ``X ~ N(0, I)`` mapped to ``X @ A + b`` (the chapter's data).
+    Generated (toy) sources, whose truth is known:
+    ``gaussian``: ``X ~ N(0, I)`` mapped to ``X @ A + b`` (the chapter's data);
+    ``ring``: ``modes`` Gaussians at angles 2πi/modes on a circle of ``radius``, each with ``std``;
+    ``grid``: ``grid_size``² Gaussians on a square grid ``spacing`` apart, centred on 0, each with ``std``;
+    ``mixture``: a Gaussian mixture with ``means``, ``covariances`` and ``weights``;
+    ``moons`` and ``swiss_roll`` (2-D, scikit-learn's generators) with Gaussian ``noise``.
+    ``n`` rows are drawn once from ``seed``, or afresh every epoch when ``fresh``.
     ``file``: a .csv, .npy or .npz table of numbers at ``path``.
     ``array``: rows handed to ``GAN.fit`` in memory (set by the library, not by users).
     """
 
-    source: Literal["gaussian", "file", "array"] = "gaussian"
+    source: Literal["gaussian", "ring", "grid", "mixture", "moons", "swiss_roll", "file", "array"] = "gaussian"
     n: int = Field(1000, ge=2, le=10_000_000)
+    fresh: bool = Field(False, description="draw n new rows every epoch instead of a fixed training set")
     A: list[list[float]] = [[1.0, 2.0], [-0.1, 0.5]]
     b: list[float] = [1.0, 2.0]
+    modes: int = Field(8, ge=1, le=10_000)
+    radius: float = Field(1.0, gt=0)
+    grid_size: int = Field(5, ge=1, le=100)
+    spacing: float = Field(2.0, gt=0)
+    std: float = Field(0.05, gt=0)
+    means: list[list[float]] | None = None
+    covariances: list[list[list[float]]] | None = None
+    weights: list[float] | None = None
+    noise: float = Field(0.05, ge=0)
     path: str | None = None
     transform: Literal["none", "standardize", "whiten"] = Field(
         "none", description="train on transformed rows (z-scored or whitened), sample in the data's units"
@@ -58,7 +77,35 @@ class DataConfig(Section):
             raise ValueError(f"data.A has {len(self.A[0])} columns but data.b has {len(self.b)} entries; they must match")
         if self.source == "file" and not self.path:
             raise ValueError("data.source = 'file' needs data.path (or pass --data FILE)")
+        if self.source == "mixture":
+            _check_mixture(self.means, self.covariances, self.weights)
+        if self.fresh and self.source not in TOY_SOURCES:
+            raise ValueError(f"data.fresh needs a generated source ({', '.join(TOY_SOURCES)}), not '{self.source}'")
         return self
+
+
+def _check_mixture(means, covariances, weights) -> None:
+    """A mixture needs K means of one width d, K symmetric positive semi-definite d×d covariances, K weights summing to 1."""
+    import numpy as np
+
+    if not means:
+        raise ValueError("data.source = 'mixture' needs data.means (a list of K mean vectors)")
+    widths = {len(m) for m in means}
+    if len(widths) != 1 or 0 in widths:
+        raise ValueError(f"data.means must be K vectors of one length, got lengths {sorted(widths)}")
+    d, k = widths.pop(), len(means)
+    if covariances is None or len(covariances) != k:
+        raise ValueError(f"data.covariances must hold one {d}×{d} matrix per mean ({k}), got {0 if covariances is None else len(covariances)}")
+    for i, cov in enumerate(covariances):
+        matrix = np.asarray(cov, dtype=float)
+        if matrix.shape != (d, d):
+            raise ValueError(f"data.covariances[{i}] must be {d}×{d}, got shape {matrix.shape}")
+        if not np.allclose(matrix, matrix.T) or np.linalg.eigvalsh(matrix).min() < -1e-10:
+            raise ValueError(f"data.covariances[{i}] must be symmetric positive semi-definite")
+    if weights is None:
+        return
+    if len(weights) != k or min(weights) < 0 or abs(sum(weights) - 1.0) > 1e-6:
+        raise ValueError(f"data.weights must be {k} non-negative numbers summing to 1, got {weights} (sum {sum(weights):.6g})")
 
 
 Activation = Literal["tanh", "relu", "leaky_relu", "elu", "sigmoid"]
@@ -83,10 +130,12 @@ class ModelConfig(Section):
     latent_dim: int = Field(2, ge=1, le=4096)
     generator: NetConfig = NetConfig()
     discriminator: NetConfig = NetConfig(hidden=[5, 3])
-    init: Literal["normal", "default"] = Field(
-        "normal", description="normal: weights N(0, init_std), biases 0 (the chapter); default: PyTorch's"
+    init: Literal["normal", "orthogonal", "default"] = Field(
+        "normal",
+        description="normal: weights N(0, init_std) (the chapter); orthogonal: gain init_gain (VEEGAN); biases 0; default: PyTorch's",
     )
     init_std: float = Field(0.02, gt=0)
+    init_gain: float = Field(1.0, gt=0)
 
 
 class OptimizerConfig(Section):

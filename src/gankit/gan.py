@@ -13,12 +13,16 @@ import numpy as np
 import torch
 
 from gankit.config import GanConfig, apply_overrides, load_raw, validate
-from gankit.data import Scaler, Table, as_table, known_truth, load_training_table
+from gankit.data import Scaler, Table, as_table, data_seed, known_modes, known_truth, load_training_table
+from gankit.data.toy import toy_table
 from gankit.errors import UserError
 from gankit.metrics import EvalReport, evaluate
 from gankit.train.checkpoint import load_checkpoint, module_state, optimizer_state, save_checkpoint
-from gankit.train.loop import EpochRecord, train
+from gankit.train.loop import EpochRecord, RowSource, train
 from gankit.train.state import TrainState
+
+
+MODE_SAMPLES = 2500  # generated samples judged by the mode metrics (PacGAN's protocol)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -75,8 +79,9 @@ class GAN:
         self.history += train(self.state, rows, self.config.train, on_epoch)
         return self
 
-    def prepare(self, table: Table) -> torch.Tensor:
-        """Fit the data transform and build fresh nets on first use; return the transformed rows on the device."""
+    def prepare(self, table: Table) -> RowSource:
+        """Fit the data transform and build fresh nets on first use; return the training rows on the device
+        (for ``data.fresh``: a function of the epoch that draws and transforms that epoch's rows)."""
         if self.state is not None and table.n_cols != len(self.columns):
             raise UserError(f"{table.origin}: has {table.n_cols} columns but this GAN was trained on {len(self.columns)}")
         device = resolve_device(self.config.train.device)
@@ -85,6 +90,12 @@ class GAN:
             self.columns = table.columns
             self.state = TrainState.create(self.config, table.n_cols, device)
         self.training_table = table
+        if self.config.data.fresh:
+            seed = data_seed(self.config.data, self.config.seed)
+            return lambda epoch: self._to_rows(toy_table(self.config.data, seed, epoch), device)
+        return self._to_rows(table, device)
+
+    def _to_rows(self, table: Table, device: torch.device) -> torch.Tensor:
         return torch.from_numpy(self.scaler.transform(table.values)).to(device)
 
     def _require_trained(self) -> TrainState:
@@ -118,8 +129,10 @@ class GAN:
         if len(rows) > n:
             rows = rows[np.random.default_rng(seed).choice(len(rows), n, replace=False)]
         fake = self.sample(len(rows), seed=seed)
+        modes = known_modes(self.config.data)
+        mode_samples = self.sample(MODE_SAMPLES, seed=seed + 1) if modes is not None else None
         return evaluate(rows, fake, permutations=settings.permutations, alpha=settings.alpha, seed=seed,
-                        truth=known_truth(self.config.data))
+                        truth=known_truth(self.config.data), modes=modes, mode_samples=mode_samples)
 
     def real_table(self) -> Table:
         """The training rows: kept from ``fit``, or rebuilt from the config's data source after ``load``."""

@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
-from gankit.config import DataConfig
-from gankit.errors import UserError
-from gankit.data.table import Table, as_table, read_table, write_table
-from gankit.data.toy import gaussian_table, gaussian_truth
+from gankit.config import TOY_SOURCES, DataConfig
 from gankit.data.scaler import Scaler
+from gankit.data.table import Table, as_table, read_table, write_table
+from gankit.data.toy import AffineGaussian, GaussianMixture, toy_source, toy_table
+from gankit.errors import UserError
 
-__all__ = ["Table", "Scaler", "as_table", "read_table", "write_table", "load_training_table", "known_truth"]
+__all__ = ["Table", "Scaler", "as_table", "read_table", "write_table", "load_training_table", "known_truth", "known_modes"]
+
+
+def data_seed(data: DataConfig, run_seed: int) -> int:
+    """The seed of generated data: ``data.seed`` when set, else the run's seed."""
+    return data.seed if data.seed is not None else run_seed
 
 
 def load_training_table(data: DataConfig, run_seed: int) -> Table:
-    """The training rows a data config describes."""
+    """The training rows a data config describes (for ``fresh`` data: the first epoch's draw)."""
     if data.source == "array":
         raise UserError("this GAN was trained on in-memory rows, which are not saved with it; pass the real rows explicitly")
     if data.source == "file":
         assert data.path is not None  # guaranteed by DataConfig validation
         return read_table(data.path)
-    return gaussian_table(data.n, data.A, data.b, data.seed if data.seed is not None else run_seed)
+    return toy_table(data, data_seed(data, run_seed), epoch=0 if data.fresh else None)
 
 
 def known_truth(data: DataConfig):
-    """(mean, covariance) of the true distribution when the source has one, else None."""
-    if data.source == "gaussian":
-        return gaussian_truth(data.A, data.b)
+    """(mean, covariance) of the true distribution for the affine Gaussian source, else None."""
+    if data.source in TOY_SOURCES and isinstance(source := toy_source(data), AffineGaussian):
+        return source.truth()
+    return None
+
+
+def known_modes(data: DataConfig) -> GaussianMixture | None:
+    """The mixture behind a ring, grid or mixture source (for the mode metrics), else None."""
+    if data.source in ("ring", "grid", "mixture"):
+        return toy_source(data)
     return None

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from gankit.data.table import as_table
+from gankit.data.toy import GaussianMixture
+from gankit.metrics.modes import mode_metrics
 from gankit.metrics.moments import moment_errors
 from gankit.metrics.result import TestResult
 from gankit.metrics.twosample import c2st, energy_test, mmd_test
@@ -84,12 +86,15 @@ def evaluate(
     alpha: float = 0.05,
     seed: int = 0,
     truth: tuple[np.ndarray, np.ndarray] | None = None,
+    modes: GaussianMixture | None = None,
+    mode_samples: np.ndarray | None = None,
 ) -> EvalReport:
     """Compare two samples of rows (arrays, tensors or DataFrames of equal width).
 
     Runs MMD², energy distance, k-NN and logistic C2ST, and the mean/covariance
     error of ``fake`` against ``real`` and, when ``truth = (mean, cov)`` is known,
-    against it too.
+    against it too. With ``modes`` (a known mixture), also the PacGAN mode
+    metrics on ``mode_samples`` (PacGAN uses 2500 generated samples) or on ``fake``.
     """
     real_rows = as_table(real, "real sample").values.astype(np.float64)
     fake_rows = as_table(fake, "generated sample").values.astype(np.float64)
@@ -105,4 +110,6 @@ def evaluate(
     results += moment_errors(fake_rows, real_rows.mean(0), np.atleast_2d(np.cov(real_rows, rowvar=False)), "data", n, seed)
     if truth is not None:
         results += moment_errors(fake_rows, truth[0], truth[1], "truth", n, seed)
+    if modes is not None:
+        results += mode_metrics(fake_rows if mode_samples is None else mode_samples, modes, seed)
     return EvalReport(results, alpha, n, len(fake_rows), seed)

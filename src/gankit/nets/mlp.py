@@ -64,13 +64,17 @@ def mlp(in_dim: int, out_dim: int, net: NetConfig) -> MLP:
 
 
 def initialize(module: nn.Module, model: ModelConfig, generator: torch.Generator) -> None:
-    """``normal``: every Linear weight ~ N(0, init_std), bias 0 (the chapter). ``default``: leave PyTorch's."""
+    """Every Linear layer: ``normal`` weights ~ N(0, init_std) (the chapter) or ``orthogonal`` with
+    ``init_gain`` (VEEGAN), biases 0; ``default`` leaves PyTorch's initialisation."""
     if model.init == "default":
         return
     with torch.no_grad():
         for layer in module.modules():
             if isinstance(layer, nn.Linear):
-                layer.weight.normal_(0.0, model.init_std, generator=generator)
+                if model.init == "orthogonal":
+                    nn.init.orthogonal_(layer.weight, gain=model.init_gain, generator=generator)
+                else:
+                    layer.weight.normal_(0.0, model.init_std, generator=generator)
                 layer.bias.zero_()
 
 

@@ -42,7 +42,7 @@ def plot_samples(real: np.ndarray, fake: np.ndarray, path: Path, columns: list[s
         ax.hist(fake[:, 0], bins=bins, color="orange", alpha=0.5, density=True, label="generated")
         ax.set_xlabel(columns[0])
     else:
-        ax.scatter(real[:, 0], real[:, 1], color="blue", s=8, alpha=0.6, label="real")
+        ax.scatter(real[:, 0], real[:, 1], color="blue", s=8, alpha=0.6, label="real", zorder=3)
         ax.scatter(fake[:, 0], fake[:, 1], color="orange", s=8, alpha=0.8, label="generated")
         ax.set_xlabel(columns[0])
         ax.set_ylabel(columns[1])

@@ -13,7 +13,7 @@ import itertools
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Union
 
 import torch
 
@@ -21,6 +21,15 @@ from gankit.config import TrainConfig
 from gankit.losses import DLoss, GLoss, objective
 from gankit.train.optim import LeanAdam
 from gankit.train.state import TrainState
+
+
+# Training rows: one fixed tensor, or a function of the epoch drawing that epoch's fresh rows.
+RowSource = Union[torch.Tensor, Callable[[int], torch.Tensor]]
+
+
+def rows_for_epoch(data: RowSource, epoch: int) -> torch.Tensor:
+    """The rows to train on in ``epoch`` (0-based)."""
+    return data(epoch) if callable(data) else data
 
 
 @dataclass(frozen=True)
@@ -124,24 +133,28 @@ def torch_threads(threads: int) -> Iterator[None]:
 
 def train(
     state: TrainState,
-    data: torch.Tensor,
+    data: RowSource,
     train_config: TrainConfig,
     on_epoch: Callable[[EpochRecord], None] | None = None,
 ) -> list[EpochRecord]:
     """Train for ``train_config.epochs`` epochs from ``state.epoch``; report each epoch to ``on_epoch``."""
     losses = objective(train_config.objective)
-    rows_per_epoch = len(batch_starts(len(data), train_config.batch_size, train_config.drop_last)) * train_config.batch_size
-    rows_per_epoch = min(rows_per_epoch, len(data))
     records: list[EpochRecord] = []
     elapsed = 0.0
     with torch_threads(train_config.threads):
         while state.epoch < train_config.epochs:
             started = time.perf_counter()
-            d_mean, g_mean = run_epoch(state, data, train_config, losses)
+            rows = rows_for_epoch(data, state.epoch)
+            d_mean, g_mean = run_epoch(state, rows, train_config, losses)
             seconds = time.perf_counter() - started
             elapsed += seconds
-            record = EpochRecord(state.epoch, d_mean, g_mean, rows_per_epoch / seconds, elapsed)
+            record = EpochRecord(state.epoch, d_mean, g_mean, rows_seen(len(rows), train_config) / seconds, elapsed)
             records.append(record)
             if on_epoch is not None:
                 on_epoch(record)
     return records
+
+
+def rows_seen(n_rows: int, train: TrainConfig) -> int:
+    """Real rows one epoch feeds to D (fewer than ``n_rows`` when ``drop_last`` drops a partial batch)."""
+    return min(len(batch_starts(n_rows, train.batch_size, train.drop_last)) * train.batch_size, n_rows)

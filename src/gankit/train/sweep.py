@@ -16,7 +16,7 @@ import torch
 
 from gankit.gan import GAN
 from gankit.losses import objective
-from gankit.train.loop import EpochRecord, batch_starts, ema_rate, torch_threads
+from gankit.train.loop import EpochRecord, RowSource, batch_starts, ema_rate, rows_for_epoch, rows_seen, torch_threads
 from gankit.train.members import Member
 from gankit.train.stacked import StackedAdam, StackedNet, vectorizable
 
@@ -29,14 +29,14 @@ def can_vectorize(gan: GAN) -> bool:
     return state is not None and vectorizable(state.generator) and vectorizable(state.discriminator)
 
 
-def prepare_members(members: list[Member]) -> tuple[list[GAN], list[torch.Tensor]]:
+def prepare_members(members: list[Member]) -> tuple[list[GAN], list[RowSource]]:
     """A GAN per member with its data loaded and its nets initialised from its own seed."""
     gans = [GAN(member.config) for member in members]
     rows = [gan.prepare(gan.load_data()) for gan in gans]
     return gans, rows
 
 
-def train_sequentially(gans: list[GAN], rows: list[torch.Tensor], on_epoch: EpochCallback) -> None:
+def train_sequentially(gans: list[GAN], rows: list[RowSource], on_epoch: EpochCallback) -> None:
     """The fallback: one member after another with the ordinary loop."""
     for gan, data in zip(gans, rows):
         gan.fit(gan.training_table, on_epoch=lambda record: on_epoch(1))
@@ -45,10 +45,11 @@ def train_sequentially(gans: list[GAN], rows: list[torch.Tensor], on_epoch: Epoc
 class VectorizedGroup:
     """The stacked state of a group: G, D, EMA G and both optimizers for all members at once."""
 
-    def __init__(self, gans: list[GAN], rows: list[torch.Tensor]) -> None:
+    def __init__(self, gans: list[GAN], rows: list[RowSource]) -> None:
         self.gans = gans
         self.config = gans[0].config  # shapes and loop settings are shared by the group
-        self.data = torch.stack(rows)
+        self.sources = rows
+        self.epoch = 0
         self.G = StackedNet([g.state.generator for g in gans])
         self.D = StackedNet([g.state.discriminator for g in gans])
         train_settings = [g.config.train for g in gans]
@@ -61,9 +62,9 @@ class VectorizedGroup:
 
     def _epoch_inputs(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Rows in each member's order and each member's noise, drawn from its own streams."""
-        train, n = self.config.train, self.data.shape[1]
-        device = self.data.device
-        rows = self.data
+        train = self.config.train
+        rows = torch.stack([rows_for_epoch(source, self.epoch) for source in self.sources])
+        n, device = rows.shape[1], rows.device
         if train.shuffle:
             orders = torch.stack([torch.randperm(n, generator=g.state.order_rng) for g in self.gans]).to(device)
             rows = rows[torch.arange(len(self.gans), device=device).unsqueeze(1), orders]
@@ -101,6 +102,8 @@ class VectorizedGroup:
             self.step += 1
             d_values.append(d_losses.detach())
             g_values.append(g_losses.detach())
+        self.epoch += 1
+        self.rows_per_epoch = rows_seen(rows.shape[1], train)
         return torch.stack(d_values).mean(0), torch.stack(g_values).mean(0)
 
     def write_back(self) -> None:
@@ -121,12 +124,10 @@ class VectorizedGroup:
             state.epoch = len(gan.history)
 
 
-def train_vectorized(gans: list[GAN], rows: list[torch.Tensor], on_epoch: EpochCallback) -> None:
+def train_vectorized(gans: list[GAN], rows: list[RowSource], on_epoch: EpochCallback) -> None:
     """Train all members of one group together; fills each GAN's state and history."""
     group = VectorizedGroup(gans, rows)
     train = group.config.train
-    rows_per_epoch = min(len(batch_starts(group.data.shape[1], train.batch_size, train.drop_last)) * train.batch_size,
-                         group.data.shape[1])
     elapsed = 0.0
     with torch_threads(train.threads):
         for epoch in range(1, train.epochs + 1):
@@ -136,6 +137,6 @@ def train_vectorized(gans: list[GAN], rows: list[torch.Tensor], on_epoch: EpochC
             seconds = time.perf_counter() - started
             elapsed += seconds
             for gan, d_mean, g_mean in zip(gans, d_list, g_list):
-                gan.history.append(EpochRecord(epoch, d_mean, g_mean, rows_per_epoch / seconds, elapsed))
+                gan.history.append(EpochRecord(epoch, d_mean, g_mean, group.rows_per_epoch / seconds, elapsed))
             on_epoch(len(gans))
     group.write_back()

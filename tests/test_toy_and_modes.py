@@ -1,0 +1,99 @@
+"""Toy distributions, their validation, and PacGAN's mode metrics against hand-computed values."""
+
+import math
+
+import numpy as np
+import pytest
+
+from gankit.config import DataConfig, load_config
+from gankit.data import known_modes, load_training_table
+from gankit.data.toy import GaussianMixture, grid_means, ring_means, toy_table
+from gankit.errors import UserError
+from gankit.metrics.modes import mode_metrics, reverse_kl
+
+
+def test_ring_and_grid_centres():
+    ring = ring_means(8, 1.0)
+    assert len(np.unique(np.round(ring, 9), axis=0)) == 8  # 8 distinct angles (VEEGAN's linspace repeats one)
+    np.testing.assert_allclose(np.linalg.norm(ring, axis=1), 1.0)
+    np.testing.assert_allclose(ring[2], [0.0, 1.0], atol=1e-12)
+    grid = grid_means(5, 2.0)
+    assert grid.shape == (25, 2) and sorted(set(grid[:, 0])) == [-4.0, -2.0, 0.0, 2.0, 4.0]
+
+
+@pytest.mark.parametrize("source", ["gaussian", "ring", "grid", "moons", "swiss_roll"])
+def test_every_source_samples_reproducibly(source):
+    data = DataConfig(source=source, n=300)
+    a, b = toy_table(data, seed=3), toy_table(data, seed=3)
+    assert a.values.shape == (300, 2) and np.isfinite(a.values).all()
+    np.testing.assert_array_equal(a.values, b.values)
+    assert not np.array_equal(toy_table(data, seed=3, epoch=1).values, a.values)
+
+
+def test_ring_samples_sit_on_their_modes():
+    values = toy_table(DataConfig(source="ring", n=4000, std=0.01), seed=0).values
+    distance = np.abs(np.linalg.norm(values, axis=1) - 1.0)
+    assert distance.max() < 0.06
+
+
+def test_mixture_with_unequal_weights():
+    data = DataConfig(source="mixture", n=20000, means=[[0, 0], [10, 10]],
+                      covariances=[[[1, 0], [0, 1]], [[0.25, 0], [0, 4]]], weights=[0.8, 0.2])
+    values = toy_table(data, seed=0).values
+    second = values[:, 0] > 5
+    assert second.mean() == pytest.approx(0.2, abs=0.01)
+    np.testing.assert_allclose(values[second].std(axis=0), [0.5, 2.0], rtol=0.05)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("data.std=-1", "config key 'data.std': Input should be greater than 0"),
+    ("data.modes=0", "config key 'data.modes'"),
+    ("data.radius=0", "config key 'data.radius'"),
+    ("data.source=\"mixture\"", "needs data.means"),
+    ("data.source=\"nope\"", "config key 'data.source'"),
+])
+def test_bad_toy_parameters(override, message):
+    with pytest.raises(UserError, match=message):
+        load_config("veegan-ring", [override])
+
+
+@pytest.mark.parametrize("extra, message", [
+    (dict(covariances=[[[1, 0], [0, 1]]]), "one 2×2 matrix per mean"),
+    (dict(covariances=[[[1, 0], [0, 1]], [[1, 0, 0]]]), "must be 2×2"),
+    (dict(covariances=[[[1, 0], [0, 1]], [[1, 2], [2, 1]]]), "positive semi-definite"),
+    (dict(covariances=[[[1, 0], [0, 1]]] * 2, weights=[0.5, 0.6]), "summing to 1"),
+])
+def test_bad_mixtures(extra, message):
+    with pytest.raises(ValueError, match=message):
+        DataConfig(source="mixture", means=[[0, 0], [1, 1]], **extra)
+
+
+def test_fresh_needs_a_generated_source():
+    with pytest.raises(ValueError, match="data.fresh needs a generated source"):
+        DataConfig(source="file", path="x.csv", fresh=True)
+
+
+def test_mode_metrics_hand_computed():
+    mixture = GaussianMixture.isotropic(np.array([[0.0, 0.0], [10.0, 0.0]]), 1.0)
+    samples = np.array([[0.5, 0.0], [10.0, 2.0], [5.0, 0.0], [0.0, -1.0]])
+    modes, hq, rkl = mode_metrics(samples, mixture)
+    assert modes.statistic == 2 and modes.details["hq_per_mode"] == [2, 1]
+    assert hq.statistic == pytest.approx(75.0)
+    expected = math.log(2) + (2 / 3) * math.log(2 / 3) + (1 / 3) * math.log(1 / 3)  # ln K − H(p̂)
+    assert rkl.statistic == pytest.approx(expected) and rkl.statistic == pytest.approx(0.056633, abs=1e-6)
+
+
+def test_reverse_kl_against_true_weights_and_collapse():
+    assert reverse_kl(np.array([8, 2]), np.array([0.8, 0.2])) == pytest.approx(0.0)
+    assert reverse_kl(np.array([10, 0, 0, 0]), np.full(4, 0.25)) == pytest.approx(math.log(4))
+    assert math.isnan(reverse_kl(np.zeros(3), np.full(3, 1 / 3)))
+
+
+def test_mode_metrics_in_the_evaluation():
+    from gankit import GAN
+
+    gan = GAN("veegan-ring", overrides=["train.epochs=2", "data.n=1024", "eval.n=200", "eval.permutations=19"]).fit()
+    report = gan.evaluate()
+    assert {"modes_captured", "high_quality_pct", "reverse_kl"} <= {r.name for r in report.results}
+    assert report["high_quality_pct"].n_fake == 2500
+    assert known_modes(gan.config.data) is not None and len(load_training_table(gan.config.data, 0).values) == 1024

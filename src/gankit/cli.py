@@ -67,6 +67,8 @@ def train(
 
         result = train_run(config, make_run_dir, on_epoch)
     out.print(training_summary(result.gan.history[-1]))
+    if result.gan.compile_seconds is not None:
+        out.print(f"torch.compile took {result.gan.compile_seconds:.1f} s (before training, not in examples/sec)")
     print_report(out, result.report)
     out.print(f"run directory: {result.run_dir}")
 

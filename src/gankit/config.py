@@ -166,6 +166,7 @@ class TrainConfig(Section):
     ema_decay: float = Field(0.0, ge=0.0, lt=1.0, description="0 = off; else sample from an EMA copy of G")
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     threads: int = Field(1, ge=0, description="CPU threads while training; 0 = PyTorch's default")
+    compile: bool = Field(False, description="torch.compile G and D (compile time is reported apart)")
 
 
 class EvalConfig(Section):

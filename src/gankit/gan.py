@@ -18,6 +18,7 @@ from gankit.data.toy import toy_table
 from gankit.errors import UserError
 from gankit.metrics import EvalReport, evaluate
 from gankit.train.checkpoint import load_checkpoint, module_state, optimizer_state, save_checkpoint
+from gankit.train.compile import compile_nets
 from gankit.train.loop import EpochRecord, RowSource, train
 from gankit.train.state import TrainState
 
@@ -53,6 +54,7 @@ class GAN:
         self.columns: list[str] = []
         self.history: list[EpochRecord] = []
         self.training_table: Table | None = None
+        self.compile_seconds: float | None = None  # set by fit when train.compile is on
 
     # ------------------------------------------------------------------ training
 
@@ -76,6 +78,8 @@ class GAN:
             table = self.check_trainable(as_table(data))
             self.config.data.source = "array"
         rows = self.prepare(table)
+        if self.config.train.compile and self.compile_seconds is None:
+            self.compile_seconds = compile_nets(self.state, table.n_cols, self.config.train, table.n_rows)
         self.history += train(self.state, rows, self.config.train, on_epoch)
         return self
 
@@ -145,7 +149,8 @@ class GAN:
     def save(self, folder: str | Path) -> Path:
         """Write a pickle-free checkpoint (safetensors + JSON) into ``folder``."""
         state = self._require_trained()
-        modules = {"generator": state.generator, "discriminator": state.discriminator}
+        plain = lambda module: getattr(module, "_orig_mod", module)  # noqa: E731  (a torch.compile wrapper's module)
+        modules = {"generator": plain(state.generator), "discriminator": plain(state.discriminator)}
         if state.generator_ema is not None:
             modules["generator_ema"] = state.generator_ema
         extra = {

@@ -25,7 +25,7 @@ from gankit.config import apply_overrides, load_raw
 from gankit.train.members import expand_members
 from gankit.train.sweep import prepare_members, train_vectorized
 mode, preset, members, epochs, device = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-base = apply_overrides(load_raw(preset), [f"train.epochs={epochs}", f'train.device="{device}"'])
+base = apply_overrides(load_raw(preset), [f"train.epochs={epochs}", f'train.device="{device}"', *sys.argv[6:]])
 group = expand_members(base, members, {})
 sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
 if mode == "sweep":
@@ -49,8 +49,8 @@ print(json.dumps({"seconds": seconds, "model_steps": steps, "peak_rss_mb": peak_
 """
 
 
-def measure(mode: str, preset: str, members: int, epochs: int, device: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", WORKER, mode, preset, str(members), str(epochs), device],
+def measure(mode: str, preset: str, members: int, epochs: int, device: str, overrides: list[str]) -> dict:
+    done = subprocess.run([sys.executable, "-c", WORKER, mode, preset, str(members), str(epochs), device, *overrides],
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(done.stderr)
@@ -65,11 +65,12 @@ def main() -> None:
                         help="seeds trained sequentially for the baseline (default: all; throughput is per step)")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--set", action="append", default=[], help="config override for every member (repeatable)")
     args = parser.parse_args()
-    sequential = measure("sequential", args.preset, args.sequential_members or args.members, args.epochs, args.device)
-    sweep = measure("sweep", args.preset, args.members, args.epochs, args.device)
+    sequential = measure("sequential", args.preset, args.sequential_members or args.members, args.epochs, args.device, args.set)
+    sweep = measure("sweep", args.preset, args.members, args.epochs, args.device, args.set)
     rate = lambda r: r["model_steps"] / r["seconds"]  # noqa: E731
-    print(f"preset {args.preset}, {args.epochs} epochs, device {args.device}")
+    print(f"preset {args.preset} {' '.join(args.set)}, {args.epochs} epochs, device {args.device}")
     print(f"{'':>28} {'members':>8} {'seconds':>9} {'model-steps/s':>14} {'peak RSS MB':>12} {'peak CUDA MB':>13}")
     for name, result, count in (("sequential single runs", sequential, args.sequential_members or args.members),
                                 ("one vectorized sweep", sweep, args.members)):

@@ -101,8 +101,8 @@ def run_epoch(state: TrainState, data: torch.Tensor, train: TrainConfig, losses:
     d_loss, g_loss = losses
     rows = data[torch.randperm(len(data), generator=state.order_rng).to(data.device)] if train.shuffle else data
     latent = state.latent_dim
-    noise = torch.randn(len(rows), latent, generator=state.noise_rng).to(data.device)
-    g_noise = noise if train.same_z else torch.randn(len(rows), latent, generator=state.noise_rng).to(data.device)
+    noise = torch.randn(len(rows), latent, generator=state.noise_rng, device=data.device)
+    g_noise = noise if train.same_z else torch.randn(len(rows), latent, generator=state.noise_rng, device=data.device)
     n_batches = len(batch_starts(len(rows), train.batch_size, train.drop_last))
     batches = zip(rows.split(train.batch_size), noise.split(train.batch_size), g_noise.split(train.batch_size))
     d_values, g_values = [], []

@@ -43,7 +43,7 @@ class TrainState:
             generator_ema=ema,
             opt_g=LeanAdam(generator, config.train.g_optimizer),
             opt_d=LeanAdam(discriminator, config.train.d_optimizer),
-            noise_rng=torch.Generator().manual_seed(noise_seed),
+            noise_rng=torch.Generator(device=device).manual_seed(noise_seed),  # noise is drawn where it is used
             order_rng=torch.Generator().manual_seed(order_seed),
             latent_dim=config.model.latent_dim,
         )

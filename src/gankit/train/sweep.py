@@ -71,9 +71,10 @@ class VectorizedGroup:
         latent = self.config.model.latent_dim
         noise, g_noise = [], []
         for gan in self.gans:
-            noise.append(torch.randn(n, latent, generator=gan.state.noise_rng))
-            g_noise.append(noise[-1] if train.same_z else torch.randn(n, latent, generator=gan.state.noise_rng))
-        return rows, torch.stack(noise).to(device), torch.stack(g_noise).to(device)
+            rng = gan.state.noise_rng
+            noise.append(torch.randn(n, latent, generator=rng, device=device))
+            g_noise.append(noise[-1] if train.same_z else torch.randn(n, latent, generator=rng, device=device))
+        return rows, torch.stack(noise), torch.stack(g_noise)
 
     def _ema_update(self) -> None:
         if self.ema is None:

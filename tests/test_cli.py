@@ -22,8 +22,11 @@ def trained_run(tmp_path_factory):
 
 def test_train_writes_the_run_directory(trained_run):
     names = {p.relative_to(trained_run).as_posix() for p in trained_run.rglob("*") if p.is_file()}
-    assert names == {"config.toml", "metrics.jsonl", "eval.json", "plots/losses.png", "plots/samples.png",
-                     "checkpoints/final/state.json", "checkpoints/final/tensors.safetensors"}
+    steps = {n for n in names if n.startswith("checkpoints/step-")}
+    assert names - steps == {"config.toml", "metrics.jsonl", "eval.json", "plots/losses.png", "plots/samples.png",
+                             "checkpoints/final/state.json", "checkpoints/final/tensors.safetensors"}
+    # step 0 and the end of epochs 1 and 2, all kept (keep = 3)
+    assert {n.split("/")[1] for n in steps} == {"step-000000000", "step-000000125", "step-000000250"}
     lines = [json.loads(line) for line in (trained_run / "metrics.jsonl").read_text().splitlines()]
     assert [line["epoch"] for line in lines] == [1, 2]
     assert set(lines[0]) == {"epoch", "d_loss", "g_loss", "examples_per_sec", "elapsed"}

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from gankit.config import GanConfig, load_config, load_raw, preset_names
 from gankit.data import write_table
-from gankit.errors import UserError
+from gankit.errors import StopRequested, TrainingDiverged, UserError
 from gankit.report.summary import print_report, training_summary
 from gankit.runs import checkpoint_of, claim_run_dir, create_run_dir
 from gankit.train.loop import EpochRecord
@@ -38,39 +38,58 @@ def _build_config(preset: str, overrides: list[str], seed: int | None, data: Pat
 
 @app.command()
 def train(
-    preset: str = typer.Argument(..., help="A preset name (see `gankit presets`) or a .toml config file."),
+    preset: Optional[str] = typer.Argument(None, help="A preset name (see `gankit presets`) or a .toml config file."),
     set_: list[str] = typer.Option([], "--set", help="Override a config value: --set train.epochs=50 (repeatable)."),
     seed: Optional[int] = typer.Option(None, help="Random seed (same seed on CPU → identical run)."),
     data: Optional[Path] = typer.Option(None, help="Train on this .csv/.npy/.npz table instead of the preset's data."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory to create (default: runs/NNNN-<preset>/)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue this run directory from its latest checkpoint."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved config and exit."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Train a GAN, then evaluate it with two-sample tests and draw its figures."""
-    from gankit.train.job import train_run
+    """Train a GAN, then evaluate it with two-sample tests and draw its figures.
 
-    config = _build_config(preset, set_, seed, data)
-    if dry_run:
-        out.print(config.to_toml(), end="", markup=False, highlight=False)
-        return
-    if out_dir is not None:
-        claim_run_dir(out_dir, create=False)
+    Checkpoints are written as it goes (see the [checkpoint] config); Ctrl-C or
+    SIGTERM finishes the current step, checkpoints and exits; `--resume RUN`
+    continues exactly where it stopped.
+    """
+    from gankit.train.job import resume_run, train_run
 
-    def make_run_dir() -> Path:
-        return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), config.name)
+    if resume is not None:
+        if preset or set_ or seed is not None or data or out_dir:
+            raise UserError("--resume RUN continues a run with its own config; give no preset, --set, --seed, --data or --out")
+        epochs = load_config(str(resume / "config.toml")).train.epochs if (resume / "config.toml").is_file() else None
+        result = _with_progress(quiet, epochs, lambda on_epoch: resume_run(resume, on_epoch))
+    else:
+        if preset is None:
+            raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume RUN")
+        config = _build_config(preset, set_, seed, data)
+        if dry_run:
+            out.print(config.to_toml(), end="", markup=False, highlight=False)
+            return
+        if out_dir is not None:
+            claim_run_dir(out_dir, create=False)
 
-    with _progress(quiet) as progress:
-        task = progress.add_task("training", total=config.train.epochs, losses="")
+        def make_run_dir() -> Path:
+            return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), config.name)
 
-        def on_epoch(record: EpochRecord) -> None:
-            progress.update(task, completed=record.epoch, losses=_bar_text(record))
-
-        result = train_run(config, make_run_dir, on_epoch)
+        result = _with_progress(quiet, config.train.epochs, lambda on_epoch: train_run(config, make_run_dir, on_epoch))
     out.print(training_summary(result.gan.history[-1]))
     if result.gan.compile_seconds is not None:
         out.print(f"torch.compile took {result.gan.compile_seconds:.1f} s (before training, not in examples/sec)")
     print_report(out, result.report)
     out.print(f"run directory: {result.run_dir}")
+
+
+def _with_progress(quiet: bool, epochs: int | None, job):
+    """Run ``job(on_epoch)`` under an epoch progress bar."""
+    with _progress(quiet) as progress:
+        task = progress.add_task("training", total=epochs, losses="")
+
+        def on_epoch(record: EpochRecord) -> None:
+            progress.update(task, completed=record.epoch, losses=_bar_text(record))
+
+        return job(on_epoch)
 
 
 def _bar_text(record: EpochRecord) -> str:
@@ -169,6 +188,9 @@ def run(argv: list[str] | None = None) -> int:
     except UserError as problem:
         err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
         return UserError.exit_code
+    except (TrainingDiverged, StopRequested) as stopped:
+        err.print(f"{'error: ' if isinstance(stopped, TrainingDiverged) else ''}{stopped}", markup=False, highlight=False, soft_wrap=True)
+        return stopped.exit_code
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         return 130

@@ -179,6 +179,22 @@ class EvalConfig(Section):
     plot_n: int = Field(100, ge=1, description="generated points in the samples figure (the chapter draws 100)")
 
 
+class CheckpointConfig(Section):
+    """When to write checkpoints during training (the final one is always written)."""
+
+    every_steps: int = Field(0, ge=0, description="also every this many steps (0 = off)")
+    every_epochs: int = Field(1, ge=0, description="at the end of every this many epochs (0 = off)")
+    keep: int = Field(3, ge=1, description="how many of the latest checkpoints to keep")
+
+
+class GuardConfig(Section):
+    """The divergence guard: non-finite losses roll the run back to its last good checkpoint."""
+
+    enabled: bool = True
+    max_retries: int = Field(3, ge=0)
+    lr_factor: float = Field(0.5, gt=0, le=1, description="multiply both learning rates by this on each rollback")
+
+
 class GanConfig(Section):
     """A whole run."""
 
@@ -189,6 +205,8 @@ class GanConfig(Section):
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()
     eval: EvalConfig = EvalConfig()
+    checkpoint: CheckpointConfig = CheckpointConfig()
+    guard: GuardConfig = GuardConfig()
 
     def to_toml(self) -> str:
         """The resolved config as TOML text (None values are left out)."""

@@ -15,3 +15,18 @@ class UserError(ValueError):
     """
 
     exit_code = 2
+
+
+class TrainingDiverged(RuntimeError):
+    """Losses or weights became non-finite and rolling back did not help (exit status 3)."""
+
+    exit_code = 3
+
+
+class StopRequested(Exception):
+    """SIGINT or SIGTERM asked the run to stop; a checkpoint was written (exit status 128 + signal)."""
+
+    def __init__(self, signum: int, message: str = "") -> None:
+        super().__init__(message)
+        self.signum = signum
+        self.exit_code = 128 + signum

@@ -19,7 +19,8 @@ from gankit.errors import UserError
 from gankit.metrics import EvalReport, evaluate
 from gankit.train.checkpoint import load_checkpoint, module_state, optimizer_state, save_checkpoint
 from gankit.train.compile import compile_nets
-from gankit.train.loop import EpochRecord, RowSource, train
+from gankit.train.rng import global_rng_state
+from gankit.train.loop import EpochRecord, RowSource, StepHook, train
 from gankit.train.state import TrainState
 
 
@@ -55,6 +56,7 @@ class GAN:
         self.history: list[EpochRecord] = []
         self.training_table: Table | None = None
         self.compile_seconds: float | None = None  # set by fit when train.compile is on
+        self.checkpoint_info: tuple[dict, dict] | None = None  # what load() read, for an exact resume
 
     # ------------------------------------------------------------------ training
 
@@ -68,7 +70,9 @@ class GAN:
             raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
         return table
 
-    def fit(self, data: Any = None, on_epoch: Callable[[EpochRecord], None] | None = None) -> "GAN":
+    def fit(
+        self, data: Any = None, on_epoch: Callable[[EpochRecord], None] | None = None, after_step: StepHook | None = None
+    ) -> "GAN":
         """Train on ``data`` (array, tensor, DataFrame, Table) or, when None, on the config's data source."""
         if data is None:
             table = self.load_data()
@@ -80,7 +84,12 @@ class GAN:
         rows = self.prepare(table)
         if self.config.train.compile and self.compile_seconds is None:
             self.compile_seconds = compile_nets(self.state, table.n_cols, self.config.train, table.n_rows)
-        self.history += train(self.state, rows, self.config.train, on_epoch)
+        def record(epoch: EpochRecord) -> None:
+            self.history.append(epoch)  # before on_epoch, so a checkpoint written there includes it
+            if on_epoch is not None:
+                on_epoch(epoch)
+
+        train(self.state, rows, self.config.train, record, after_step)
         return self
 
     def prepare(self, table: Table) -> RowSource:
@@ -159,24 +168,32 @@ class GAN:
             "rng.noise": state.noise_rng.get_state(),
             "rng.order": state.order_rng.get_state(),
         }
+        if state.epoch_rng is not None:
+            extra["epoch_rng.noise"], extra["epoch_rng.order"] = state.epoch_rng
+        if state.partial_losses:
+            extra["partial_losses"] = torch.stack([torch.stack(pair) for pair in state.partial_losses]).cpu()
+        global_tensors, global_info = global_rng_state()
+        extra.update(global_tensors)
         info = {
             "config": self.config.model_dump(mode="json"),
             "columns": self.columns,
             "step": state.step,
             "epoch": state.epoch,
+            "batch_in_epoch": state.batch_in_epoch,
+            "global_rng": global_info,
             "history": [record.as_dict() for record in self.history],
         }
         optimizers = {"g": state.opt_g.state_dict(), "d": state.opt_d.state_dict()}
         return save_checkpoint(Path(folder), modules, optimizers, extra, info)
 
     @classmethod
-    def load(cls, folder: str | Path, device: str = "cpu") -> "GAN":
-        """A GAN restored from a checkpoint folder written by :meth:`save`."""
+    def load(cls, folder: str | Path, device: str | None = "cpu") -> "GAN":
+        """A GAN restored from a checkpoint folder written by :meth:`save` (``device=None``: the config's)."""
         document, tensors = load_checkpoint(Path(folder))
         config = validate(document["config"])
         gan = cls(config)
         gan.columns = list(document["columns"])
-        state = TrainState.create(config, len(gan.columns), resolve_device(device))
+        state = TrainState.create(config, len(gan.columns), resolve_device(device or config.train.device))
         state.generator.load_state_dict(module_state("generator", tensors))
         state.discriminator.load_state_dict(module_state("discriminator", tensors))
         if state.generator_ema is not None:
@@ -186,7 +203,13 @@ class GAN:
         state.noise_rng.set_state(tensors["rng.noise"])
         state.order_rng.set_state(tensors["rng.order"])
         state.step, state.epoch = int(document["step"]), int(document["epoch"])
+        state.batch_in_epoch = int(document.get("batch_in_epoch", 0))
+        if "epoch_rng.noise" in tensors:
+            state.epoch_rng = (tensors["epoch_rng.noise"], tensors["epoch_rng.order"])
+        if "partial_losses" in tensors:
+            state.partial_losses = [(pair[0], pair[1]) for pair in tensors["partial_losses"]]
         gan.state = state
+        gan.checkpoint_info = (document, tensors)
         gan.scaler = Scaler(tensors["scaler.mean"].numpy(), tensors["scaler.matrix"].numpy())
         gan.history = [EpochRecord(**record) for record in document.get("history", [])]
         return gan

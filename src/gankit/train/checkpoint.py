@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +45,18 @@ def _optimizer_state(tree: dict[str, Any], tensors: dict[str, torch.Tensor]) -> 
     return {"state": state, "param_groups": tree["param_groups"]}
 
 
-def _fsync_write(path: Path, write) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    write(temp)
-    with open(temp, "rb") as handle:
+def _write_synced(path: Path, write) -> None:
+    write(path)
+    with open(path, "rb") as handle:
         os.fsync(handle.fileno())
-    temp.replace(path)
+
+
+def _fsync_dir(folder: Path) -> None:
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def save_checkpoint(
@@ -58,8 +66,12 @@ def save_checkpoint(
     extra_tensors: dict[str, torch.Tensor],
     info: dict[str, Any],
 ) -> Path:
-    """Write ``modules``' weights, optimizer states, extra tensors and JSON ``info`` into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write weights, optimizer states, extra tensors and JSON ``info`` as the checkpoint folder ``folder``.
+
+    Everything is written and fsynced in a hidden temporary folder beside it,
+    which is then renamed into place: a crash leaves either the old checkpoint
+    or the new one, never a mixture. An existing ``folder`` is replaced.
+    """
     tensors: dict[str, torch.Tensor] = {}
     for name, module in modules.items():
         for key, value in module.state_dict().items():
@@ -67,9 +79,31 @@ def save_checkpoint(
     trees = {name: _optimizer_tree(f"optimizer.{name}", state, tensors) for name, state in optimizers.items()}
     tensors.update({key: value.detach().cpu().contiguous() for key, value in extra_tensors.items()})
     document = {"format": FORMAT, "format_version": FORMAT_VERSION, "modules": list(modules), "optimizers": trees, **info}
-    _fsync_write(folder / TENSORS, lambda path: save_file(tensors, str(path)))
-    _fsync_write(folder / STATE, lambda path: path.write_text(json.dumps(document, indent=1)))
+    parent = folder.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        temp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=parent))
+        try:
+            _write_synced(temp / TENSORS, lambda path: save_file(tensors, str(path)))
+            _write_synced(temp / STATE, lambda path: path.write_text(json.dumps(document, indent=1)))
+            _replace_folder(temp, folder)
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+        _fsync_dir(parent)
+    except OSError as err:
+        raise UserError(f"cannot write checkpoint {folder}: {err.strerror or err}") from None
     return folder
+
+
+def _replace_folder(new: Path, target: Path) -> None:
+    """Rename ``new`` to ``target``; an old ``target`` is moved aside first and removed after."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(old)
+        new.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        new.rename(target)
 
 
 def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:

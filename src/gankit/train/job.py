@@ -1,4 +1,11 @@
-"""A whole training run into a run directory: config, metrics, checkpoint, evaluation, figures."""
+"""A whole training run in a run directory: config, metrics, checkpoints, rollbacks, evaluation, figures.
+
+``train_run`` starts a run, ``resume_run`` continues one from its latest
+checkpoint; both go through :func:`_train_with_care`, which checkpoints every N
+steps/epochs (keeping the last K), rolls a diverged run back to its last good
+checkpoint with lower learning rates, and turns SIGINT/SIGTERM into a
+checkpoint and a clean stop.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import torch
+
 from gankit.config import GanConfig
+from gankit.data import Table
+from gankit.errors import StopRequested, TrainingDiverged, UserError
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
 from gankit.report.plots import plot_losses, plot_samples
 from gankit.runs import CHECKPOINT, append_jsonl, checkpoint_of, read_jsonl, write_json
+from gankit.train.checkpointing import latest_checkpoint, prune, step_folder
 from gankit.train.loop import EpochRecord
+from gankit.train.rng import restore_global_rng
+from gankit.train.signals import SignalCatcher
+from gankit.train.state import TrainState
+
+
+class _Diverged(Exception):
+    """Raised inside the loop when a step's losses or the weights are not finite."""
+
+    def __init__(self, step: int) -> None:
+        super().__init__(step)
+        self.step = step
 
 
 @dataclass
@@ -34,21 +57,115 @@ def train_run(
     gan = GAN(config)
     table = gan.load_data()
     run_dir = make_run_dir()
-    metrics_path = start_run_dir(run_dir, config)
+    start_run_dir(run_dir, config)
+    gan.prepare(table)
+    _save(gan, run_dir)  # step 0: there is always a good checkpoint to roll back to
+    return _train_with_care(gan, table, run_dir, on_epoch)
 
-    def log_epoch(record: EpochRecord) -> None:
-        append_jsonl(metrics_path, record.as_dict())
-        if on_epoch is not None:
-            on_epoch(record)
 
-    gan.fit(table, on_epoch=log_epoch)
+def resume_run(run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = None) -> RunResult:
+    """Continue a stopped or killed run from its latest checkpoint; ends as the uninterrupted run would."""
+    if not run_dir.is_dir():
+        raise UserError(f"run directory not found: {run_dir}")
+    checkpoint = latest_checkpoint(run_dir)
+    if checkpoint is None:
+        raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
+    gan = _load_exact(checkpoint)
+    table = gan.load_data()
+    _truncate_metrics(run_dir, gan.state.epoch)
+    return _train_with_care(gan, table, run_dir, on_epoch)
+
+
+def _load_exact(checkpoint: Path) -> GAN:
+    """A GAN from a checkpoint with the process-wide random states put back too."""
+    gan = GAN.load(checkpoint, device=None)
+    document, tensors = gan.checkpoint_info
+    restore_global_rng(tensors, document["global_rng"])
+    return gan
+
+
+def _train_with_care(gan: GAN, table: Table, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None) -> RunResult:
+    config = gan.config
+    metrics_path = run_dir / "metrics.jsonl"
+    retries = 0
+    while True:
+        with SignalCatcher() as signals:
+            def after_step(state: TrainState, d_value: torch.Tensor, g_value: torch.Tensor) -> None:
+                if config.guard.enabled and not bool(torch.isfinite(d_value + g_value)):
+                    raise _Diverged(state.step)
+                every = config.checkpoint.every_steps
+                if (every and state.step % every == 0) or signals.received:
+                    _save(gan, run_dir)
+                if signals.received:
+                    raise StopRequested(signals.received, _stop_message(signals.received, state.step, run_dir))
+
+            def log_epoch(record: EpochRecord) -> None:
+                append_jsonl(metrics_path, record.as_dict())
+                every = config.checkpoint.every_epochs
+                if every and record.epoch % every == 0:
+                    _save(gan, run_dir)
+                if on_epoch is not None:
+                    on_epoch(record)
+
+            try:
+                gan.fit(table, on_epoch=log_epoch, after_step=after_step)
+                break
+            except _Diverged as problem:
+                retries += 1
+                if retries > config.guard.max_retries:
+                    raise TrainingDiverged(
+                        f"training diverged (non-finite loss at step {problem.step}) and {config.guard.max_retries} "
+                        f"rollback(s), each multiplying the learning rates by {config.guard.lr_factor}, did not help; "
+                        f"last good checkpoint: {latest_checkpoint(run_dir)}"
+                    ) from None
+                gan = _roll_back(gan, run_dir)
     report = finish_run(run_dir, gan)
     return RunResult(run_dir, gan, report)
 
 
+def _roll_back(gan: GAN, run_dir: Path) -> GAN:
+    """Reload the last good checkpoint and multiply both of its learning rates by ``lr_factor``."""
+    good = _load_exact(latest_checkpoint(run_dir))
+    good.state.opt_g.scale_lr(gan.config.guard.lr_factor)
+    good.state.opt_d.scale_lr(gan.config.guard.lr_factor)
+    good.training_table = gan.training_table
+    good.scaler = gan.scaler
+    _truncate_metrics(run_dir, good.state.epoch)
+    return good
+
+
+def _save(gan: GAN, run_dir: Path) -> None:
+    """A step checkpoint of a state known to be finite; then keep only the newest K."""
+    state = gan.state
+    nets = [state.generator, state.discriminator] + ([state.generator_ema] if state.generator_ema else [])
+    if not all(bool(torch.isfinite(p).all()) for net in nets for p in net.parameters()):
+        raise _Diverged(state.step)  # never write a non-finite state over a good one
+    gan.save(step_folder(run_dir, state.step))
+    prune(run_dir, gan.config.checkpoint.keep)
+
+
+def _stop_message(signum: int, step: int, run_dir: Path) -> str:
+    import signal
+
+    return f"stopped by {signal.Signals(signum).name} after step {step}; checkpoint written. Resume with: gankit train --resume {run_dir}"
+
+
+def _truncate_metrics(run_dir: Path, epochs: int) -> None:
+    """Keep the first ``epochs`` lines of metrics.jsonl (a killed run may have logged past its checkpoint)."""
+    path = run_dir / "metrics.jsonl"
+    if path.is_file():
+        lines = path.read_text().splitlines(keepends=True)[:epochs]
+        temp = path.with_name(".metrics.jsonl.tmp")
+        temp.write_text("".join(lines))
+        temp.replace(path)
+
+
 def start_run_dir(run_dir: Path, config: GanConfig) -> Path:
     """Write the resolved config; return the path of the (append-only) metrics.jsonl."""
-    (run_dir / "config.toml").write_text(config.to_toml())
+    try:
+        (run_dir / "config.toml").write_text(config.to_toml())
+    except OSError as err:
+        raise UserError(f"cannot write to the run directory {run_dir}: {err.strerror}") from None
     return run_dir / "metrics.jsonl"
 
 

@@ -96,26 +96,51 @@ def batch_starts(n_rows: int, batch_size: int, drop_last: bool) -> range:
     return range(0, max(last, 0), batch_size)
 
 
-def run_epoch(state: TrainState, data: torch.Tensor, train: TrainConfig, losses: tuple[DLoss, GLoss]) -> tuple[float, float]:
-    """One pass over ``data``: per batch one D step then one G step. Returns mean (d_loss, g_loss)."""
+StepHook = Callable[[TrainState, torch.Tensor, torch.Tensor], None]
+
+
+def _begin_epoch(state: TrainState) -> None:
+    """Remember the random streams at the epoch's start, or rewind to them when resuming mid-epoch."""
+    if state.batch_in_epoch == 0:
+        state.epoch_rng = (state.noise_rng.get_state(), state.order_rng.get_state())
+        state.partial_losses = []
+    else:
+        assert state.epoch_rng is not None, "a mid-epoch state must carry its epoch's random streams"
+        state.noise_rng.set_state(state.epoch_rng[0])
+        state.order_rng.set_state(state.epoch_rng[1])
+
+
+def run_epoch(
+    state: TrainState, data: torch.Tensor, train: TrainConfig, losses: tuple[DLoss, GLoss], after_step: StepHook | None = None
+) -> tuple[float, float]:
+    """One pass over ``data``: per batch one D step then one G step. Returns mean (d_loss, g_loss).
+
+    Resumes at ``state.batch_in_epoch`` (redrawing the epoch's order and noise from
+    the remembered streams); ``after_step`` runs after every step (checks, checkpoints).
+    """
     d_loss, g_loss = losses
+    _begin_epoch(state)
     rows = data[torch.randperm(len(data), generator=state.order_rng).to(data.device)] if train.shuffle else data
     latent = state.latent_dim
     noise = torch.randn(len(rows), latent, generator=state.noise_rng, device=data.device)
     g_noise = noise if train.same_z else torch.randn(len(rows), latent, generator=state.noise_rng, device=data.device)
     n_batches = len(batch_starts(len(rows), train.batch_size, train.drop_last))
     batches = zip(rows.split(train.batch_size), noise.split(train.batch_size), g_noise.split(train.batch_size))
-    d_values, g_values = [], []
-    for real, z, g_z in itertools.islice(batches, n_batches):
+    for real, z, g_z in itertools.islice(batches, state.batch_in_epoch, n_batches):
         fake = state.generator(z)
-        d_values.append(d_step(state, real, fake, d_loss))
+        d_value = d_step(state, real, fake, d_loss)
         if not train.same_z:
             fake = state.generator(g_z)
-        g_values.append(g_step(state, fake, g_loss))
+        g_value = g_step(state, fake, g_loss)
         update_ema(state, train.ema_decay)
         state.step += 1
+        state.batch_in_epoch += 1
+        state.partial_losses.append((d_value, g_value))
+        if after_step is not None:
+            after_step(state, d_value, g_value)
     state.epoch += 1
-    means = torch.stack([torch.stack(d_values).mean(), torch.stack(g_values).mean()]).tolist()
+    state.batch_in_epoch = 0
+    means = torch.stack([torch.stack(values).mean() for values in zip(*state.partial_losses)]).tolist()
     return means[0], means[1]
 
 
@@ -136,6 +161,7 @@ def train(
     data: RowSource,
     train_config: TrainConfig,
     on_epoch: Callable[[EpochRecord], None] | None = None,
+    after_step: StepHook | None = None,
 ) -> list[EpochRecord]:
     """Train for ``train_config.epochs`` epochs from ``state.epoch``; report each epoch to ``on_epoch``."""
     losses = objective(train_config.objective)
@@ -145,7 +171,7 @@ def train(
         while state.epoch < train_config.epochs:
             started = time.perf_counter()
             rows = rows_for_epoch(data, state.epoch)
-            d_mean, g_mean = run_epoch(state, rows, train_config, losses)
+            d_mean, g_mean = run_epoch(state, rows, train_config, losses, after_step)
             seconds = time.perf_counter() - started
             elapsed += seconds
             record = EpochRecord(state.epoch, d_mean, g_mean, rows_seen(len(rows), train_config) / seconds, elapsed)

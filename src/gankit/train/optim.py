@@ -80,6 +80,12 @@ class LeanAdam:
              foreach=not self.fused, fused=self.fused or None, **self._hyper)
         self._step.copy_(steps[0])
 
+    def scale_lr(self, factor: float) -> None:
+        """Multiply the learning rate by ``factor`` (used when rolling back a diverged run)."""
+        for group in self.optimizer.param_groups:
+            group["lr"] *= factor
+        self._hyper["lr"] = self.optimizer.param_groups[0]["lr"]
+
     def state_dict(self) -> dict[str, Any]:
         return self.optimizer.state_dict()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -28,6 +28,10 @@ class TrainState:
     latent_dim: int
     step: int = 0
     epoch: int = 0
+    # Position inside the current epoch, so a checkpoint taken mid-epoch resumes exactly:
+    batch_in_epoch: int = 0
+    epoch_rng: tuple[torch.Tensor, torch.Tensor] | None = None  # (noise, order) generator states at epoch start
+    partial_losses: list[tuple[torch.Tensor, torch.Tensor]] = field(default_factory=list)  # this epoch's so far
 
     @classmethod
     def create(cls, config: GanConfig, data_dim: int, device: torch.device) -> "TrainState":

@@ -7,6 +7,7 @@ reported as one-line :class:`UserError` messages naming the file and column.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,8 @@ def as_table(data: Any, origin: str = "data") -> Table:
 
 
 def _from_frame(frame: pd.DataFrame, origin: str) -> Table:
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise UserError(f"{origin}: the table is empty (shape {frame.shape})")
     for column in frame.columns:
         if not (pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column])):
             raise UserError(f"{origin}: column '{column}' is not numeric (dtype {frame[column].dtype})")
@@ -89,7 +92,7 @@ def read_table(path: str | Path) -> Table:
         return as_table(_read_array(path), str(path))
     except UserError:
         raise
-    except (ValueError, OSError, pd.errors.ParserError, EOFError) as err:
+    except (ValueError, OSError, pd.errors.ParserError, EOFError, zipfile.BadZipFile) as err:
         raise UserError(f"{path}: cannot be read ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
 
 

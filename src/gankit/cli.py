@@ -138,6 +138,45 @@ def sweep(
     out.print(f"sweep directory: {result.sweep_dir}")
 
 
+bench_app = typer.Typer(help="Benchmarks with published protocols.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("toy")
+def bench_toy(
+    presets: list[str] = typer.Argument(..., help="Toy presets: pacgan-ring, pacgan-grid, veegan-ring, veegan-grid, …"),
+    seeds: int = typer.Option(10, "--seeds", help="Seeds per preset."),
+    set_: list[str] = typer.Option([], "--set", help="Override a config value for every run (repeatable)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder to create (default: runs/NNNN-bench-toy/)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Run toy presets over many seeds; print mode metrics beside the published rows (CSV and Markdown too)."""
+    import time
+
+    from gankit.config import apply_overrides
+    from gankit.report.toy_bench import bench_table, gankit_row, published_rows, write_bench
+    from gankit.train.sweep_run import plan_sweep, run_sweep
+
+    plans = {preset: plan_sweep(apply_overrides(load_raw(preset), set_), seeds, {}) for preset in presets}
+    folder = claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), "bench-toy")
+    rows = []
+    for preset, groups in plans.items():
+        total = sum(len(group) * group[0].config.train.epochs for group in groups)
+        started = time.perf_counter()
+        with _progress(quiet, unit=f"{preset} member-epochs") as progress:
+            task = progress.add_task(preset, total=total, losses=f"{seeds} seeds")
+            result = run_sweep(groups, lambda: claim_run_dir(folder / preset), lambda k: progress.advance(task, k),
+                               lambda text: err.print(f"notice: {text}", markup=False))
+        label = " ".join(s for s in set_ if s.startswith("model.pack=") or s.startswith("train.objective="))
+        rows.append(gankit_row(preset, label, result.rows, time.perf_counter() - started, groups[0][0].config.eval.alpha))
+        rows += published_rows(preset)
+    write_bench(folder, rows)
+    if set_:
+        out.print(f"overrides for every run: {' '.join(set_)}")
+    out.print(bench_table(rows))
+    out.print(f"bench directory: {folder}")
+
+
 @app.command()
 def sample(
     run: Path = typer.Argument(..., help="A run directory (runs/NNNN-name) or a checkpoint folder."),

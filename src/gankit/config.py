@@ -116,6 +116,9 @@ class NetConfig(Section):
 
     hidden: list[int] = []
     activation: Activation = "tanh"
+    batch_norm: bool = Field(False, description="BatchNorm after each hidden layer")
+    maxout: int = Field(1, ge=1, le=32, description="pieces per maxout unit in hidden layers (1 = no maxout)")
+    spectral_norm: bool = Field(False, description="spectrally normalize every layer's weight (SNGAN)")
 
     @model_validator(mode="after")
     def _positive_widths(self) -> "NetConfig":
@@ -136,14 +139,16 @@ class ModelConfig(Section):
     )
     init_std: float = Field(0.02, gt=0)
     init_gain: float = Field(1.0, gt=0)
+    pack: int = Field(1, ge=1, le=64, description="PacGAN: D judges this many samples concatenated")
 
 
 class OptimizerConfig(Section):
     """One network's optimizer."""
 
-    name: Literal["adam"] = "adam"
+    name: Literal["adam", "rmsprop", "sgd"] = "adam"
     lr: float = Field(1e-3, gt=0, le=10)
-    betas: tuple[float, float] = (0.9, 0.999)
+    betas: tuple[float, float] = Field((0.9, 0.999), description="Adam's betas")
+    momentum: float = Field(0.0, ge=0, lt=1, description="RMSprop's and SGD's momentum")
 
     @model_validator(mode="after")
     def _betas_in_range(self) -> "OptimizerConfig":
@@ -159,7 +164,11 @@ class TrainConfig(Section):
     batch_size: int = Field(8, ge=1)
     shuffle: bool = Field(False, description="reshuffle rows every epoch (the chapter keeps data order)")
     drop_last: bool = False
-    objective: Literal["non-saturating", "minimax"] = "non-saturating"
+    objective: Literal["non-saturating", "minimax", "wgan", "lsgan", "hinge"] = "non-saturating"
+    gp_weight: float = Field(0.0, ge=0, description="λ of the WGAN-GP gradient penalty (0 = off)")
+    r1_gamma: float = Field(0.0, ge=0, description="γ of the R1 penalty on real rows (0 = off)")
+    label_smoothing: float = Field(0.0, ge=0, lt=0.5, description="one-sided: real label 1 − this (BCE objectives)")
+    n_critic: int = Field(1, ge=1, le=100, description="D steps per G step")
     same_z: bool = Field(True, description="the G step reuses the D step's noise batch, as the chapter does")
     d_optimizer: OptimizerConfig = OptimizerConfig(lr=0.05)
     g_optimizer: OptimizerConfig = OptimizerConfig(lr=0.005)
@@ -207,6 +216,14 @@ class GanConfig(Section):
     eval: EvalConfig = EvalConfig()
     checkpoint: CheckpointConfig = CheckpointConfig()
     guard: GuardConfig = GuardConfig()
+
+    @model_validator(mode="after")
+    def _batches_hold_whole_packs(self) -> "GanConfig":
+        if self.train.batch_size % self.model.pack:
+            raise ValueError(
+                f"train.batch_size ({self.train.batch_size}) must be a multiple of model.pack ({self.model.pack})"
+            )
+        return self
 
     def to_toml(self) -> str:
         """The resolved config as TOML text (None values are left out)."""

@@ -125,9 +125,15 @@ class GAN:
             raise UserError(f"the number of samples must be at least 1, got {n}")
         rng = torch.Generator().manual_seed(seed) if seed is not None else torch.Generator().manual_seed(torch.seed())
         device = next(state.sampler.parameters()).device
-        with torch.no_grad():
-            z = torch.randn(n, self.config.model.latent_dim, generator=rng).to(device)
-            rows = state.sampler(z).float().cpu().numpy()
+        sampler = state.sampler
+        was_training = sampler.training
+        sampler.eval()  # BatchNorm uses its running statistics when sampling
+        try:
+            with torch.no_grad():
+                z = torch.randn(n, self.config.model.latent_dim, generator=rng).to(device)
+                rows = sampler(z).float().cpu().numpy()
+        finally:
+            sampler.train(was_training)
         return self.scaler.inverse(rows)
 
     # ------------------------------------------------------------------ evaluation

@@ -45,12 +45,80 @@ def g_loss_minimax(fake_logits: torch.Tensor) -> torch.Tensor:
     return -bce_fake(fake_logits)
 
 
+def _mean(values: torch.Tensor) -> torch.Tensor:
+    return values.mean(dim=(-2, -1))
+
+
+def d_loss_wasserstein(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """The critic's loss ``E[D(G(z))] − E[D(x)]`` (WGAN; add the gradient penalty for WGAN-GP)."""
+    return _mean(fake_logits) - _mean(real_logits)
+
+
+def g_loss_wasserstein(fake_logits: torch.Tensor) -> torch.Tensor:
+    """``−E[D(G(z))]``."""
+    return -_mean(fake_logits)
+
+
+def d_loss_least_squares(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """LSGAN: ``½E[(D(x) − 1)²] + ½E[D(G(z))²]``."""
+    return 0.5 * (_mean((real_logits - 1.0) ** 2) + _mean(fake_logits**2))
+
+
+def g_loss_least_squares(fake_logits: torch.Tensor) -> torch.Tensor:
+    """LSGAN: ``½E[(D(G(z)) − 1)²]``."""
+    return 0.5 * _mean((fake_logits - 1.0) ** 2)
+
+
+def d_loss_hinge(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Hinge: ``E[max(0, 1 − D(x))] + E[max(0, 1 + D(G(z)))]``."""
+    return _mean(F.relu(1.0 - real_logits)) + _mean(F.relu(1.0 + fake_logits))
+
+
+def d_loss_bce_smoothed(smoothing: float) -> DLoss:
+    """One-sided label smoothing: real rows labelled ``1 − smoothing`` instead of 1 (fakes stay 0)."""
+
+    def d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        real = (1.0 - smoothing) * bce_real(real_logits) + smoothing * bce_fake(real_logits)
+        return 0.5 * (real + bce_fake(fake_logits))
+
+    return d_loss
+
+
 OBJECTIVES: dict[str, tuple[DLoss, GLoss]] = {
     "non-saturating": (d_loss_bce, g_loss_non_saturating),
     "minimax": (d_loss_bce, g_loss_minimax),
+    "wgan": (d_loss_wasserstein, g_loss_wasserstein),
+    "lsgan": (d_loss_least_squares, g_loss_least_squares),
+    "hinge": (d_loss_hinge, g_loss_wasserstein),
 }
 
 
-def objective(name: str) -> tuple[DLoss, GLoss]:
-    """The (d_loss, g_loss) pair of a named objective."""
-    return OBJECTIVES[name]
+def objective(name: str, label_smoothing: float = 0.0) -> tuple[DLoss, GLoss]:
+    """The (d_loss, g_loss) pair of a named objective; label smoothing applies to the BCE objectives."""
+    d_loss, g_loss = OBJECTIVES[name]
+    if label_smoothing and d_loss is d_loss_bce:
+        d_loss = d_loss_bce_smoothed(label_smoothing)
+    return d_loss, g_loss
+
+
+# ----------------------------------------------------------------------------- penalties
+
+
+def _input_gradient_norms(discriminator: Callable[[torch.Tensor], torch.Tensor], points: torch.Tensor) -> torch.Tensor:
+    """‖∇ₓD(x)‖₂ for every row, kept in the graph so the penalty can be differentiated."""
+    points = points.detach().requires_grad_(True)
+    (gradient,) = torch.autograd.grad(discriminator(points).sum(), points, create_graph=True)
+    return gradient.flatten(start_dim=-1).norm(dim=-1)
+
+
+def gradient_penalty(
+    discriminator: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor, mix: torch.Tensor
+) -> torch.Tensor:
+    """WGAN-GP: ``E[(‖∇D(x̂)‖₂ − 1)²]`` at ``x̂ = mix·x + (1 − mix)·G(z)``, ``mix ~ U(0, 1)`` per row (shape ``(..., batch, 1)``)."""
+    between = mix * real + (1.0 - mix) * fake.detach()
+    return ((_input_gradient_norms(discriminator, between) - 1.0) ** 2).mean(dim=-1)
+
+
+def r1_penalty(discriminator: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor) -> torch.Tensor:
+    """R1 (Mescheder et al. 2018): ``½E[‖∇D(x)‖²]`` on real rows; scale by γ outside."""
+    return 0.5 * (_input_gradient_norms(discriminator, real) ** 2).mean(dim=-1)

@@ -25,42 +25,65 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 class MLP(nn.Module):
     """Linear layers with an activation between them (none after the last).
 
-    ``forward`` calls ``F.linear`` on each layer's weights directly: for nets this
-    small, one module call instead of one per layer is a measurable saving.
+    Hidden layers may be *maxout* layers (``maxout`` > 1 pieces: the layer computes
+    ``maxout`` linear maps per unit and keeps the largest, which is then its only
+    non-linearity, as in PacGAN's discriminator) and may be followed by BatchNorm
+    (PacGAN's generator). ``forward`` calls ``F.linear`` on each layer's weights
+    directly: for nets this small, one module call instead of one per layer is a
+    measurable saving.
     """
 
-    def __init__(self, widths: list[int], activation: str) -> None:
+    def __init__(self, widths: list[int], activation: str, batch_norm: bool = False, maxout: int = 1) -> None:
         super().__init__()
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        last = len(widths) - 2
+        self.layers = nn.ModuleList(
+            nn.Linear(a, b if i == last else b * maxout) for i, (a, b) in enumerate(zip(widths[:-1], widths[1:]))
+        )
+        self.norms = nn.ModuleList(nn.BatchNorm1d(b) for b in widths[1:-1]) if batch_norm else None
         self.activation = ACTIVATIONS[activation]()
+        self.maxout = maxout
         self.in_features, self.out_features = widths[0], widths[-1]
+
+    def _hidden(self, i: int, x: torch.Tensor) -> torch.Tensor:
+        if self.maxout > 1:
+            return x.unflatten(-1, (-1, self.maxout)).amax(dim=-1)
+        if self.norms is not None:
+            x = self.norms[i](x)
+        return self.activation(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
             x = F.linear(x, layer.weight, layer.bias)
             if i < last:
-                x = self.activation(x)
+                x = self._hidden(i, x)
         return x
-
 
     def forward_stacked(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         """M copies at once: ``params`` holds ``(M, *shape)`` stacks, ``x`` is ``(M, batch, in)``.
 
-        Batched matrix products do what ``vmap(functional_call(self, …))`` does, with far less overhead.
+        Batched matrix products do what ``vmap(functional_call(self, …))`` does, with far less
+        overhead. (Nets with BatchNorm or spectral norm keep buffers and are never stacked.)
         """
         last = len(self.layers) - 1
         for i in range(len(self.layers)):
             weight, bias = params[f"layers.{i}.weight"], params[f"layers.{i}.bias"]
             x = torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
             if i < last:
-                x = self.activation(x)
+                x = self._hidden(i, x)
         return x
 
 
 def mlp(in_dim: int, out_dim: int, net: NetConfig) -> MLP:
-    """An :class:`MLP` of widths ``in_dim → *net.hidden → out_dim`` with ``net.activation`` between."""
-    return MLP([in_dim, *net.hidden, out_dim], net.activation)
+    """An :class:`MLP` of widths ``in_dim → *net.hidden → out_dim`` as ``net`` describes."""
+    return MLP([in_dim, *net.hidden, out_dim], net.activation, net.batch_norm, net.maxout)
+
+
+def apply_spectral_norm(net: MLP) -> MLP:
+    """Divide every layer's weight by its largest singular value (power iteration), as SNGAN does."""
+    for index, layer in enumerate(net.layers):
+        net.layers[index] = nn.utils.parametrizations.spectral_norm(layer)
+    return net
 
 
 def initialize(module: nn.Module, model: ModelConfig, generator: torch.Generator) -> None:
@@ -82,11 +105,11 @@ def build_generator(model: ModelConfig, data_dim: int, generator: torch.Generato
     """G: latent noise (``model.latent_dim``) → a data row (``data_dim``)."""
     net = mlp(model.latent_dim, data_dim, model.generator)
     initialize(net, model, generator)
-    return net
+    return apply_spectral_norm(net) if model.generator.spectral_norm else net
 
 
 def build_discriminator(model: ModelConfig, data_dim: int, generator: torch.Generator) -> MLP:
-    """D: a data row → one logit (real > 0 > fake)."""
-    net = mlp(data_dim, 1, model.discriminator)
+    """D: a pack of ``model.pack`` data rows, concatenated (PacGAN), → one logit (real > 0 > fake)."""
+    net = mlp(data_dim * model.pack, 1, model.discriminator)
     initialize(net, model, generator)
-    return net
+    return apply_spectral_norm(net) if model.discriminator.spectral_norm else net

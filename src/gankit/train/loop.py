@@ -18,8 +18,8 @@ from typing import Callable, Iterator, Union
 import torch
 
 from gankit.config import TrainConfig
-from gankit.losses import DLoss, GLoss, objective
-from gankit.train.optim import LeanAdam
+from gankit.losses import DLoss, GLoss, gradient_penalty, objective, r1_penalty
+from gankit.train.optim import LeanAdam, TorchOptimizer
 from gankit.train.state import TrainState
 
 
@@ -52,22 +52,53 @@ class EpochRecord:
         }
 
 
-def _apply(optimizer: LeanAdam, loss: torch.Tensor) -> None:
+def pack(rows: torch.Tensor, size: int) -> torch.Tensor:
+    """PacGAN packing: ``(..., n, d)`` → ``(..., n // size, size·d)``, whole packs only."""
+    if size == 1:
+        return rows
+    whole = rows.shape[-2] // size * size
+    return rows[..., :whole, :].reshape(*rows.shape[:-2], whole // size, size * rows.shape[-1])
+
+
+def _apply(optimizer: LeanAdam | TorchOptimizer, loss: torch.Tensor) -> None:
     """Gradients of ``loss`` for the optimizer's own parameters only, then one step."""
     optimizer.step(torch.autograd.grad(loss, optimizer.params))
 
 
-def d_step(state: TrainState, real: torch.Tensor, fake: torch.Tensor, d_loss: DLoss) -> torch.Tensor:
-    """One discriminator update: real rows labelled 1, generated rows (detached) labelled 0."""
-    logits = state.discriminator(torch.cat((real, fake.detach())))  # one pass: D has no batch statistics
+Penalty = Callable[[TrainState, torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def d_step(state: TrainState, real: torch.Tensor, fake: torch.Tensor, d_loss: DLoss, penalty: Penalty | None = None) -> torch.Tensor:
+    """One discriminator update: real rows labelled 1, generated rows (detached) labelled 0, plus any penalty."""
+    real, fake = pack(real, state.pack), pack(fake.detach(), state.pack)
+    logits = state.discriminator(torch.cat((real, fake)))  # one pass: D has no batch statistics
     loss = d_loss(logits[: len(real)], logits[len(real) :])
-    _apply(state.opt_d, loss)
+    total = loss if penalty is None else loss + penalty(state, real, fake)
+    _apply(state.opt_d, total)
     return loss.detach()
+
+
+def make_penalty(train: TrainConfig) -> Penalty | None:
+    """The configured D penalties (WGAN-GP's λ·GP and R1's γ·R1) as one function, or None."""
+    if not train.gp_weight and not train.r1_gamma:
+        return None
+
+    def penalty(state: TrainState, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        total = torch.zeros((), device=real.device)
+        if train.gp_weight:
+            rng = torch.Generator(device=real.device).manual_seed(state.penalty_seed + state.step)
+            mix = torch.rand(*real.shape[:-1], 1, generator=rng, device=real.device)
+            total = total + train.gp_weight * gradient_penalty(state.discriminator, real, fake, mix)
+        if train.r1_gamma:
+            total = total + train.r1_gamma * r1_penalty(state.discriminator, real)
+        return total
+
+    return penalty
 
 
 def g_step(state: TrainState, fake: torch.Tensor, g_loss: GLoss) -> torch.Tensor:
     """One generator update against the just-updated discriminator."""
-    loss = g_loss(state.discriminator(fake))
+    loss = g_loss(state.discriminator(pack(fake, state.pack)))
     _apply(state.opt_g, loss)
     return loss.detach()
 
@@ -88,6 +119,8 @@ def update_ema(state: TrainState, decay: float) -> None:
     with torch.no_grad():
         ema = list(state.generator_ema.parameters())
         torch._foreach_lerp_(ema, list(state.generator.parameters()), 1.0 - ema_rate(decay, state.step))
+        for ema_buffer, buffer in zip(state.generator_ema.buffers(), state.generator.buffers()):
+            ema_buffer.copy_(buffer)  # BatchNorm statistics are copied, not averaged
 
 
 def batch_starts(n_rows: int, batch_size: int, drop_last: bool) -> range:
@@ -126,15 +159,21 @@ def run_epoch(
     g_noise = noise if train.same_z else torch.randn(len(rows), latent, generator=state.noise_rng, device=data.device)
     n_batches = len(batch_starts(len(rows), train.batch_size, train.drop_last))
     batches = zip(rows.split(train.batch_size), noise.split(train.batch_size), g_noise.split(train.batch_size))
-    for real, z, g_z in itertools.islice(batches, state.batch_in_epoch, n_batches):
+    penalty = make_penalty(train)
+    d_values: list[torch.Tensor] = []
+    for index, (real, z, g_z) in enumerate(itertools.islice(batches, state.batch_in_epoch, n_batches), state.batch_in_epoch):
         fake = state.generator(z)
-        d_value = d_step(state, real, fake, d_loss)
+        d_values.append(d_step(state, real, fake, d_loss, penalty))
+        state.batch_in_epoch = index + 1
+        if (index + 1) % train.n_critic and index + 1 < n_batches:
+            continue  # n_critic D steps (on n_critic batches) per G step
         if not train.same_z:
             fake = state.generator(g_z)
         g_value = g_step(state, fake, g_loss)
         update_ema(state, train.ema_decay)
+        d_value = d_values[0] if len(d_values) == 1 else torch.stack(d_values).mean()
+        d_values = []
         state.step += 1
-        state.batch_in_epoch += 1
         state.partial_losses.append((d_value, g_value))
         if after_step is not None:
             after_step(state, d_value, g_value)
@@ -164,7 +203,7 @@ def train(
     after_step: StepHook | None = None,
 ) -> list[EpochRecord]:
     """Train for ``train_config.epochs`` epochs from ``state.epoch``; report each epoch to ``on_epoch``."""
-    losses = objective(train_config.objective)
+    losses = objective(train_config.objective, train_config.label_smoothing)
     records: list[EpochRecord] = []
     elapsed = 0.0
     with torch_threads(train_config.threads):

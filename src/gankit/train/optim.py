@@ -92,3 +92,36 @@ class LeanAdam:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.optimizer.load_state_dict(state)
         self._init_state()
+
+
+class TorchOptimizer:
+    """RMSprop or SGD (with momentum) behind the same small interface as :class:`LeanAdam`."""
+
+    def __init__(self, net: nn.Module, settings: OptimizerConfig) -> None:
+        self.params = [p for p in net.parameters() if p.requires_grad]
+        kind = {"rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}[settings.name]
+        self.optimizer = kind(self.params, lr=settings.lr, momentum=settings.momentum)
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def step(self, grads: tuple[torch.Tensor, ...] | list[torch.Tensor]) -> None:
+        for param, grad in zip(self.params, grads):
+            param.grad = grad
+        self.optimizer.step()
+
+    def scale_lr(self, factor: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] *= factor
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.optimizer.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.optimizer.load_state_dict(state)
+
+
+def make_optimizer(net: nn.Module, settings: OptimizerConfig) -> LeanAdam | TorchOptimizer:
+    """The optimizer ``settings`` names, over ``net``'s parameters."""
+    return LeanAdam(net, settings) if settings.name == "adam" else TorchOptimizer(net, settings)

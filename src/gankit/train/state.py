@@ -11,7 +11,7 @@ from torch import nn
 
 from gankit.config import GanConfig
 from gankit.nets import build_discriminator, build_generator
-from gankit.train.optim import LeanAdam
+from gankit.train.optim import LeanAdam, TorchOptimizer, make_optimizer
 
 
 @dataclass
@@ -21,11 +21,13 @@ class TrainState:
     generator: nn.Module
     discriminator: nn.Module
     generator_ema: nn.Module | None
-    opt_g: LeanAdam
-    opt_d: LeanAdam
+    opt_g: LeanAdam | TorchOptimizer
+    opt_d: LeanAdam | TorchOptimizer
     noise_rng: torch.Generator
     order_rng: torch.Generator
     latent_dim: int
+    pack: int = 1  # PacGAN: D sees this many samples concatenated
+    penalty_seed: int = 0  # the gradient penalty's interpolation weights are drawn from (penalty_seed, step)
     step: int = 0
     epoch: int = 0
     # Position inside the current epoch, so a checkpoint taken mid-epoch resumes exactly:
@@ -36,7 +38,7 @@ class TrainState:
     @classmethod
     def create(cls, config: GanConfig, data_dim: int, device: torch.device) -> "TrainState":
         """Fresh nets and optimizers, every random stream derived from ``config.seed``."""
-        init_seed, noise_seed, order_seed = seeds_for(config.seed, 3)
+        init_seed, noise_seed, order_seed, penalty_seed = seeds_for(config.seed, 4)
         init_rng = torch.Generator().manual_seed(init_seed)
         generator = build_generator(config.model, data_dim, init_rng).to(device)
         discriminator = build_discriminator(config.model, data_dim, init_rng).to(device)
@@ -45,11 +47,13 @@ class TrainState:
             generator=generator,
             discriminator=discriminator,
             generator_ema=ema,
-            opt_g=LeanAdam(generator, config.train.g_optimizer),
-            opt_d=LeanAdam(discriminator, config.train.d_optimizer),
+            opt_g=make_optimizer(generator, config.train.g_optimizer),
+            opt_d=make_optimizer(discriminator, config.train.d_optimizer),
             noise_rng=torch.Generator(device=device).manual_seed(noise_seed),  # noise is drawn where it is used
             order_rng=torch.Generator().manual_seed(order_seed),
             latent_dim=config.model.latent_dim,
+            pack=config.model.pack,
+            penalty_seed=penalty_seed,
         )
 
     @property

@@ -16,7 +16,7 @@ import torch
 
 from gankit.gan import GAN
 from gankit.losses import objective
-from gankit.train.loop import EpochRecord, RowSource, batch_starts, ema_rate, rows_for_epoch, rows_seen, torch_threads
+from gankit.train.loop import EpochRecord, pack, RowSource, batch_starts, ema_rate, rows_for_epoch, rows_seen, torch_threads
 from gankit.train.members import Member
 from gankit.train.stacked import StackedAdam, StackedNet, vectorizable
 
@@ -24,9 +24,12 @@ EpochCallback = Callable[[int], None]
 
 
 def can_vectorize(gan: GAN) -> bool:
-    """Whether a prepared GAN's nets can be stacked (no buffers such as BatchNorm statistics)."""
-    state = gan.state
-    return state is not None and vectorizable(state.generator) and vectorizable(state.discriminator)
+    """Whether a prepared GAN can train stacked: nets without buffers (e.g. BatchNorm statistics),
+    and a loop without input-gradient penalties or several D steps per G step."""
+    state, train = gan.state, gan.config.train
+    simple_loop = (not train.gp_weight and not train.r1_gamma and train.n_critic == 1
+                   and train.d_optimizer.name == train.g_optimizer.name == "adam")
+    return state is not None and simple_loop and vectorizable(state.generator) and vectorizable(state.discriminator)
 
 
 def prepare_members(members: list[Member]) -> tuple[list[GAN], list[RowSource]]:
@@ -58,7 +61,7 @@ class VectorizedGroup:
         self.ema_decay = [t.ema_decay for t in train_settings]
         self.ema = self.G.flat.detach().clone() if any(self.ema_decay) else None
         self.step = 0
-        self.d_loss, self.g_loss = objective(self.config.train.objective)  # per-member values: (M,)
+        self.d_loss, self.g_loss = objective(self.config.train.objective, self.config.train.label_smoothing)  # (M,) values
 
     def _epoch_inputs(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Rows in each member's order and each member's noise, drawn from its own streams."""
@@ -92,12 +95,13 @@ class VectorizedGroup:
         d_values, g_values = [], []
         for real, z, g_z in list(zip(rows.split(size, 1), noise.split(size, 1), g_noise.split(size, 1)))[:n_batches]:
             fake = self.G(z)
-            logits = self.D(torch.cat((real, fake.detach()), dim=1))
-            d_losses = self.d_loss(logits[:, : real.shape[1]], logits[:, real.shape[1] :])
+            packed_real, packed_fake = pack(real, self.config.model.pack), pack(fake.detach(), self.config.model.pack)
+            logits = self.D(torch.cat((packed_real, packed_fake), dim=1))
+            d_losses = self.d_loss(logits[:, : packed_real.shape[1]], logits[:, packed_real.shape[1] :])
             self.opt_d.step(torch.autograd.grad(d_losses.sum(), self.D.flat)[0])
             if not train.same_z:
                 fake = self.G(g_z)
-            g_losses = self.g_loss(self.D(fake))
+            g_losses = self.g_loss(self.D(pack(fake, self.config.model.pack)))
             self.opt_g.step(torch.autograd.grad(g_losses.sum(), self.G.flat)[0])
             self._ema_update()
             self.step += 1

@@ -50,7 +50,7 @@ def run_sweep(
         if vectorize and all(can_vectorize(g) for g in group_gans):
             train_vectorized(group_gans, rows, on_epoch)
         else:
-            reason = "--sequential was given" if not vectorize else "its nets keep buffers (e.g. BatchNorm)"
+            reason = "--sequential was given" if not vectorize else "its nets keep buffers (e.g. BatchNorm) or it uses penalties or n_critic > 1"
             notice(f"training {len(group)} member(s) one after another: {reason}")
             train_sequentially(group_gans, rows, on_epoch)
         members += group

@@ -46,7 +46,7 @@ def test_overrides_do_not_touch_the_original():
         ("nope=1", "unknown config key 'nope'"),
         ("train.epochs=abc", "config key 'train.epochs'"),
         ("train.batch_size=0", "config key 'train.batch_size': Input should be greater than or equal to 1"),
-        ("train.objective=wgan", "config key 'train.objective': Input should be 'non-saturating' or 'minimax'"),
+        ("train.objective=wgan-gp", "config key 'train.objective': Input should be 'non-saturating', 'minimax', 'wgan', 'lsgan' or 'hinge'"),
         ("eval.alpha=1.5", "config key 'eval.alpha'"),
         ("data.b=[1,2,3]", "data.A has 2 columns but data.b has 3 entries"),
         ("train.d_optimizer.betas=[0.5,1.0]", "betas must lie in [0, 1)"),

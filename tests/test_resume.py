@@ -100,8 +100,8 @@ def _inject_nan(monkeypatch, at_steps: set[int] | None):
     real_d_step = loop.d_step
     injected = []
 
-    def d_step(state, real, fake, d_loss):
-        value = real_d_step(state, real, fake, d_loss)
+    def d_step(state, real, fake, d_loss, penalty=None):
+        value = real_d_step(state, real, fake, d_loss, penalty)
         if (at_steps is None and state.step >= 30) or (at_steps and state.step in at_steps and state.step not in injected):
             injected.append(state.step)
             return value * float("nan")

@@ -28,6 +28,7 @@ def _members(preset, seeds, grid, extra):
 @pytest.mark.parametrize("preset, grid", [
     ("d2l-gaussian", ["train.d_optimizer.lr=0.05,0.02", "train.g_optimizer.betas=[0.9,0.999],[0.5,0.9]"]),
     ("gaussian", ["train.ema_decay=0.0,0.9"]),
+    ("d2l-gaussian", ["train.label_smoothing=0.0,0.2"]),
 ])
 def test_each_member_equals_its_single_run(preset, grid):
     members = _members(preset, 2, grid, SMALL)
@@ -77,6 +78,8 @@ def test_members_and_grouping():
     assert len(members) == 12 and [m.config.seed for m in members[:3]] == [0, 1, 2]
     assert members[0].label.startswith("000-seed0-train.d_optimizer.lr=0.1")
     assert len({structure_key(m.config) for m in members}) == 2  # batch size splits groups, lr does not
+    smoothed = _members("d2l-gaussian", 1, ["train.label_smoothing=0.0,0.1"], [])
+    assert len({structure_key(m.config) for m in smoothed}) == 1  # loss weights vectorize too
     assert parse_grid(["model.discriminator.hidden=[16,16],[8]"]) == {"model.discriminator.hidden": [[16, 16], [8]]}
 
 

@@ -74,8 +74,11 @@ def d_loss_hinge(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.
     return _mean(F.relu(1.0 - real_logits)) + _mean(F.relu(1.0 + fake_logits))
 
 
-def d_loss_bce_smoothed(smoothing: float) -> DLoss:
-    """One-sided label smoothing: real rows labelled ``1 − smoothing`` instead of 1 (fakes stay 0)."""
+def d_loss_bce_smoothed(smoothing: float | torch.Tensor) -> DLoss:
+    """One-sided label smoothing: real rows labelled ``1 − smoothing`` instead of 1 (fakes stay 0).
+
+    ``smoothing`` may be a tensor of one value per stacked network (shape ``(M,)``).
+    """
 
     def d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
         real = (1.0 - smoothing) * bce_real(real_logits) + smoothing * bce_fake(real_logits)

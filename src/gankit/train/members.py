@@ -14,7 +14,7 @@ from gankit.errors import UserError
 PER_MEMBER_KEYS = (
     "name", "description", "seed", "eval",
     "data.A", "data.b", "data.seed", "data.transform",
-    "train.d_optimizer", "train.g_optimizer", "train.ema_decay",
+    "train.d_optimizer", "train.g_optimizer", "train.ema_decay", "train.label_smoothing",
 )
 
 

@@ -15,7 +15,7 @@ from typing import Callable
 import torch
 
 from gankit.gan import GAN
-from gankit.losses import objective
+from gankit.losses import d_loss_bce, d_loss_bce_smoothed, objective
 from gankit.train.loop import EpochRecord, pack, RowSource, batch_starts, ema_rate, rows_for_epoch, rows_seen, torch_threads
 from gankit.train.members import Member
 from gankit.train.stacked import StackedAdam, StackedNet, vectorizable
@@ -61,7 +61,10 @@ class VectorizedGroup:
         self.ema_decay = [t.ema_decay for t in train_settings]
         self.ema = self.G.flat.detach().clone() if any(self.ema_decay) else None
         self.step = 0
-        self.d_loss, self.g_loss = objective(self.config.train.objective, self.config.train.label_smoothing)  # (M,) values
+        self.d_loss, self.g_loss = objective(self.config.train.objective)  # losses of stacked logits: (M,) values
+        smoothing = [t.label_smoothing for t in train_settings]
+        if any(smoothing) and self.d_loss is d_loss_bce:  # each member's own label smoothing, as an (M,) weight
+            self.d_loss = d_loss_bce_smoothed(torch.tensor(smoothing, device=self.G.flat.device))
 
     def _epoch_inputs(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Rows in each member's order and each member's noise, drawn from its own streams."""

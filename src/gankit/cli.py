@@ -204,11 +204,7 @@ def eval_(
 
     if n is not None and not 20 <= n <= 5000:
         raise UserError(f"--n must be between 20 and 5000, got {n}")
-    print_report(out, evaluate_run(run, n=n, seed=seed) if run.is_dir() else _missing(run))
-
-
-def _missing(run: Path):
-    raise UserError(f"run directory not found: {run}")
+    print_report(out, evaluate_run(run, n=n, seed=seed))
 
 
 @app.command()

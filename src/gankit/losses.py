@@ -20,14 +20,19 @@ DLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 GLoss = Callable[[torch.Tensor], torch.Tensor]
 
 
+def _mean(values: torch.Tensor) -> torch.Tensor:
+    """The mean over the last two dimensions (for one network's ``(batch, 1)``: the plain, faster mean)."""
+    return values.mean() if values.dim() == 2 else values.mean(dim=(-2, -1))
+
+
 def bce_real(logits: torch.Tensor) -> torch.Tensor:
     """Mean binary cross-entropy of logits labelled 1 (real): mean softplus(−l)."""
-    return F.softplus(-logits).mean(dim=(-2, -1))
+    return _mean(F.softplus(-logits))
 
 
 def bce_fake(logits: torch.Tensor) -> torch.Tensor:
     """Mean binary cross-entropy of logits labelled 0 (fake): mean softplus(l)."""
-    return F.softplus(logits).mean(dim=(-2, -1))
+    return _mean(F.softplus(logits))
 
 
 def d_loss_bce(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
@@ -43,10 +48,6 @@ def g_loss_non_saturating(fake_logits: torch.Tensor) -> torch.Tensor:
 def g_loss_minimax(fake_logits: torch.Tensor) -> torch.Tensor:
     """``log(1 - D(G(z)))``, the saturating loss of the original minimax game."""
     return -bce_fake(fake_logits)
-
-
-def _mean(values: torch.Tensor) -> torch.Tensor:
-    return values.mean(dim=(-2, -1))
 
 
 def d_loss_wasserstein(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:

@@ -53,10 +53,11 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         last = len(self.layers) - 1
+        plain = self.maxout == 1 and self.norms is None
         for i, layer in enumerate(self.layers):
             x = F.linear(x, layer.weight, layer.bias)
             if i < last:
-                x = self._hidden(i, x)
+                x = self.activation(x) if plain else self._hidden(i, x)
         return x
 
     def forward_stacked(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:

@@ -96,3 +96,51 @@ def test_resume_mid_epoch_with_penalties_is_exact(tmp_path):
     for a, b in zip([*ours.generator.parameters(), *ours.discriminator.parameters()],
                     [*theirs.generator.parameters(), *theirs.discriminator.parameters()]):
         assert torch.equal(a, b)
+
+
+def test_packing_shapes():
+    from gankit.train.loop import pack
+
+    rows = torch.arange(24.0).reshape(6, 4)  # 6 samples of width 4
+    packed = pack(rows, 3)
+    assert packed.shape == (2, 12) and torch.equal(packed[0], rows[:3].reshape(-1))
+    assert pack(rows, 4).shape == (1, 16)  # whole packs only
+    assert pack(torch.zeros(5, 6, 2), 2).shape == (5, 3, 4)  # stacked members keep their leading dim
+    assert pack(rows, 1) is rows
+
+
+def test_pacgan_discriminator_sees_packs():
+    gan = GAN("d2l-gaussian", overrides=["train.epochs=1", "model.pack=4", "data.n=64"]).fit()
+    assert gan.state.discriminator.in_features == 8
+    from gankit.errors import UserError
+
+    with pytest.raises(UserError, match=r"train.batch_size \(8\) must be a multiple of model.pack \(3\)"):
+        GAN("d2l-gaussian", overrides=["model.pack=3"])
+
+
+def test_maxout_batch_norm_and_spectral_norm_nets():
+    from gankit.config import NetConfig
+    from gankit.nets.mlp import apply_spectral_norm, mlp
+
+    maxout = mlp(2, 1, NetConfig(hidden=[3], maxout=5))
+    assert maxout.layers[0].out_features == 15 and maxout(torch.randn(4, 2)).shape == (4, 1)
+    net = apply_spectral_norm(mlp(2, 1, NetConfig(hidden=[8])))
+    for _ in range(30):
+        net(torch.randn(4, 2))  # power iterations
+    assert torch.linalg.matrix_norm(net.layers[0].weight, ord=2).item() == pytest.approx(1.0, abs=0.05)
+    gan = GAN("pacgan-ring", overrides=["data.n=400", "train.epochs=1", "model.generator.hidden=[16,16]",
+                                        "model.discriminator.hidden=[8]"]).fit()
+    assert gan.state.generator.training  # sampling switches BatchNorm to eval mode and back
+    a, b = gan.sample(5, seed=0), gan.sample(5, seed=0)
+    assert (a == b).all() and gan.state.generator.training
+
+
+@pytest.mark.parametrize("optimizer", ["rmsprop", "sgd"])
+def test_other_optimizers_train_and_resume(optimizer, tmp_path):
+    overrides = ["train.epochs=1", f"train.d_optimizer.name={optimizer}", f"train.g_optimizer.name={optimizer}",
+                 "train.d_optimizer.momentum=0.5", "train.d_optimizer.lr=0.01", "train.g_optimizer.lr=0.01"]
+    gan = GAN("d2l-gaussian", overrides=overrides).fit()
+    gan.save(tmp_path / "c")
+    again = GAN.load(tmp_path / "c")
+    assert type(again.state.opt_d.optimizer).__name__.lower() == optimizer
+    assert again.state.opt_d.lr == pytest.approx(0.01)

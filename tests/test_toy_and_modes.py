@@ -97,3 +97,15 @@ def test_mode_metrics_in_the_evaluation():
     assert {"modes_captured", "high_quality_pct", "reverse_kl"} <= {r.name for r in report.results}
     assert report["high_quality_pct"].n_fake == 2500
     assert known_modes(gan.config.data) is not None and len(load_training_table(gan.config.data, 0).values) == 1024
+
+
+def test_bench_toy_prints_our_rows_beside_the_published_ones(cli, tmp_path):
+    result = cli("bench", "toy", "veegan-ring", "--seeds", "2", "--set", "train.epochs=2", "--set", "data.n=1024",
+                 "--set", "eval.n=100", "--set", "eval.permutations=19", "--out", str(tmp_path / "b"), "--quiet")
+    assert result.code == 0, result.stderr
+    table = (tmp_path / "b" / "toy_bench.md").read_text()
+    assert "| veegan-ring | gankit (2 seeds) |" in table and "| veegan-ring | published: VEEGAN | 8 | 52.9 |" in table
+    assert (tmp_path / "b" / "toy_bench.csv").read_text().startswith("protocol,method,modes,hq_pct,reverse_kl")
+    assert len(list((tmp_path / "b" / "veegan-ring" / "members").iterdir())) == 2
+    bad = cli("bench", "toy", "veegan-ring", "--seeds", "0", "--out", str(tmp_path / "c"))
+    assert bad.code == 2 and "--seeds must be at least 1" in bad.stderr

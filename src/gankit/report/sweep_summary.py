@@ -74,10 +74,11 @@ def write_summary(folder: Path, rows: list[dict[str, Any]], summaries: list[Metr
     pd.DataFrame(rows).to_csv(folder / "members.csv", index=False)
     frame = pd.DataFrame([s.as_dict() for s in summaries])
     frame.to_csv(folder / "summary.csv", index=False)
-    (folder / "summary.md").write_text(_markdown(frame))
+    (folder / "summary.md").write_text(markdown_table(frame))
 
 
-def _markdown(frame: pd.DataFrame) -> str:
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A DataFrame as a GitHub Markdown table (floats to 4 significant digits, NaN and None blank)."""
     header = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns) + "\n"
     cells = lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else (f"{v:.4g}" if isinstance(v, float) else str(v))  # noqa: E731
     return header + "".join("| " + " | ".join(cells(v) for v in row) + " |\n" for row in frame.itertuples(index=False))

@@ -10,6 +10,7 @@ import pandas as pd
 from rich.table import Table as RichTable
 
 from gankit.report.published import PUBLISHED
+from gankit.report.sweep_summary import markdown_table
 
 METRICS = (("modes", "modes_captured"), ("hq_pct", "high_quality_pct"), ("reverse_kl", "reverse_kl"))
 
@@ -53,6 +54,4 @@ def write_bench(folder: Path, rows: list[dict[str, str]]) -> None:
     """toy_bench.csv and toy_bench.md."""
     frame = pd.DataFrame(rows)
     frame.to_csv(folder / "toy_bench.csv", index=False)
-    header = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns) + "\n"
-    body = "".join("| " + " | ".join(str(v) for v in row) + " |\n" for row in frame.itertuples(index=False))
-    (folder / "toy_bench.md").write_text(header + body)
+    (folder / "toy_bench.md").write_text(markdown_table(frame))

@@ -140,3 +140,18 @@ def test_bad_sweep_cli_is_one_line(cli, tmp_path):
         result = cli("sweep", "d2l-gaussian", *args, "--out", str(tmp_path / "x"))
         assert result.code == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.skipif((__import__("os").cpu_count() or 1) < 2, reason="needs two CPU cores")
+def test_unstackable_members_train_in_processes_and_equal_sequential_runs(cli, tmp_path):
+    """BatchNorm nets cannot be stacked: they train in worker processes, each equal to its own run."""
+    args = ["sweep", "pacgan-ring", "--seeds", "2", "--set", "data.n=400", "--set", "train.epochs=1",
+            "--set", "model.generator.hidden=[16,16]", "--set", "model.discriminator.hidden=[8]", "--no-eval", "--quiet"]
+    result = cli(*args, "--out", str(tmp_path / "p"))
+    assert result.code == 0, result.stderr
+    assert "notice: training 2 member(s) in 2 processes" in result.stderr
+    for name in ("000-seed0", "001-seed1"):
+        swept = GAN.load(tmp_path / "p/members" / name / "checkpoints/final")
+        alone = GAN(swept.config).fit()
+        for a, b in zip(swept.state.generator.state_dict().values(), alone.state.generator.state_dict().values()):
+            assert torch.equal(a, b)

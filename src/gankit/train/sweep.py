@@ -9,11 +9,16 @@ would, so its result equals training it alone (to float tolerance).
 
 from __future__ import annotations
 
+import multiprocessing
+import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
 from typing import Callable
 
 import torch
 
+from gankit.config import validate
 from gankit.gan import GAN
 from gankit.losses import d_loss_bce, d_loss_bce_smoothed, objective
 from gankit.train.loop import EpochRecord, pack, RowSource, batch_starts, ema_rate, rows_for_epoch, rows_seen, torch_threads
@@ -40,9 +45,33 @@ def prepare_members(members: list[Member]) -> tuple[list[GAN], list[RowSource]]:
 
 
 def train_sequentially(gans: list[GAN], rows: list[RowSource], on_epoch: EpochCallback) -> None:
-    """The fallback: one member after another with the ordinary loop."""
+    """One member after another with the ordinary loop."""
     for gan, data in zip(gans, rows):
         gan.fit(gan.training_table, on_epoch=lambda record: on_epoch(1))
+
+
+def _train_member(config: dict, folder: str) -> None:
+    """Worker process: train one member from its config alone and checkpoint it (nothing else crosses over)."""
+    GAN(validate(config)).fit().save(folder)
+
+
+def train_in_processes(gans: list[GAN], on_epoch: EpochCallback, workers: int) -> list[GAN]:
+    """Train members in ``workers`` processes at once; each equals its sequential run (same code, same seed).
+
+    Returns the trained GANs, loaded back from the workers' checkpoints.
+    """
+    context = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory() as scratch, ProcessPoolExecutor(workers, mp_context=context) as pool:
+        folders = [str(Path(scratch) / f"member-{i}") for i in range(len(gans))]
+        futures = {pool.submit(_train_member, gan.config.model_dump(mode="json"), folder): gan
+                   for gan, folder in zip(gans, folders)}
+        for future in as_completed(futures):
+            future.result()
+            on_epoch(futures[future].config.train.epochs)
+        trained = [GAN.load(folder, device=None) for folder in folders]
+    for fresh, prepared in zip(trained, gans):
+        fresh.training_table, fresh.config = prepared.training_table, prepared.config
+    return trained
 
 
 class VectorizedGroup:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,10 @@ from gankit.report.sweep_summary import MetricSummary, member_row, summarize, wr
 from gankit.runs import append_jsonl
 from gankit.train.job import finish_run, start_run_dir
 from gankit.train.members import Member, expand_members, structure_key
-from gankit.train.sweep import can_vectorize, prepare_members, train_sequentially, train_vectorized
+from gankit.train.sweep import can_vectorize, prepare_members, train_in_processes, train_sequentially, train_vectorized
+
+
+NOT_STACKABLE = "its nets keep buffers (e.g. BatchNorm) or it uses penalties, n_critic > 1 or non-Adam optimizers"
 
 
 @dataclass
@@ -47,10 +51,14 @@ def run_sweep(
     sweep_dir = make_dir()
     members, gans = [], []
     for group, (group_gans, rows) in zip(groups, prepared):
+        workers = min(len(group), os.cpu_count() or 1)
         if vectorize and all(can_vectorize(g) for g in group_gans):
             train_vectorized(group_gans, rows, on_epoch)
+        elif vectorize and workers > 1 and group_gans[0].config.data.source != "array":
+            notice(f"training {len(group)} member(s) in {workers} processes: {NOT_STACKABLE}")
+            group_gans = train_in_processes(group_gans, on_epoch, workers)
         else:
-            reason = "--sequential was given" if not vectorize else "its nets keep buffers (e.g. BatchNorm) or it uses penalties or n_critic > 1"
+            reason = "--sequential was given" if not vectorize else NOT_STACKABLE
             notice(f"training {len(group)} member(s) one after another: {reason}")
             train_sequentially(group_gans, rows, on_epoch)
         members += group

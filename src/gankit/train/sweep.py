@@ -44,9 +44,9 @@ def prepare_members(members: list[Member]) -> tuple[list[GAN], list[RowSource]]:
     return gans, rows
 
 
-def train_sequentially(gans: list[GAN], rows: list[RowSource], on_epoch: EpochCallback) -> None:
+def train_sequentially(gans: list[GAN], on_epoch: EpochCallback) -> None:
     """One member after another with the ordinary loop."""
-    for gan, data in zip(gans, rows):
+    for gan in gans:
         gan.fit(gan.training_table, on_epoch=lambda record: on_epoch(1))
 
 

@@ -60,7 +60,7 @@ def run_sweep(
         else:
             reason = "--sequential was given" if not vectorize else NOT_STACKABLE
             notice(f"training {len(group)} member(s) one after another: {reason}")
-            train_sequentially(group_gans, rows, on_epoch)
+            train_sequentially(group_gans, on_epoch)
         members += group
         gans += group_gans
     rows_out = [_write_member(sweep_dir, member, gan, evaluate) for member, gan in zip(members, gans)]

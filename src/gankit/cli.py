@@ -118,7 +118,7 @@ def sweep(
     from gankit.config import apply_overrides
     from gankit.report.sweep_summary import summary_table
     from gankit.train.members import parse_grid
-    from gankit.train.sweep_run import plan_sweep, run_sweep
+    from gankit.train.sweep_run import plan_sweep
 
     base = apply_overrides(load_raw(preset), set_)
     groups = plan_sweep(base, seeds, parse_grid(grid))
@@ -129,13 +129,20 @@ def sweep(
     def make_dir() -> Path:
         return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), f"sweep-{config.name}")
 
-    total = sum(len(group) * group[0].config.train.epochs for group in groups)
-    with _progress(quiet, unit="member-epochs") as progress:
-        task = progress.add_task("sweep", total=total, losses=f"{sum(map(len, groups))} members")
-        result = run_sweep(groups, make_dir, lambda k: progress.advance(task, k),
-                           lambda text: err.print(f"notice: {text}", markup=False), not sequential, not no_eval)
+    result = _sweep_with_progress(groups, make_dir, quiet, "sweep", not sequential, not no_eval)
     out.print(summary_table(result.summaries, len(result.members)))
     out.print(f"sweep directory: {result.sweep_dir}")
+
+
+def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bool = True, evaluate: bool = True):
+    """Run planned sweep groups under one progress bar counting member-epochs; notices go to stderr."""
+    from gankit.train.sweep_run import run_sweep
+
+    total = sum(len(group) * group[0].config.train.epochs for group in groups)
+    with _progress(quiet, unit=f"{name} member-epochs") as progress:
+        task = progress.add_task(name, total=total, losses=f"{sum(map(len, groups))} members")
+        return run_sweep(groups, make_dir, lambda k: progress.advance(task, k),
+                         lambda text: err.print(f"notice: {text}", markup=False), vectorize, evaluate)
 
 
 bench_app = typer.Typer(help="Benchmarks with published protocols.", no_args_is_help=True)
@@ -155,18 +162,14 @@ def bench_toy(
 
     from gankit.config import apply_overrides
     from gankit.report.toy_bench import bench_table, gankit_row, published_rows, write_bench
-    from gankit.train.sweep_run import plan_sweep, run_sweep
+    from gankit.train.sweep_run import plan_sweep
 
     plans = {preset: plan_sweep(apply_overrides(load_raw(preset), set_), seeds, {}) for preset in presets}
     folder = claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), "bench-toy")
     rows = []
     for preset, groups in plans.items():
-        total = sum(len(group) * group[0].config.train.epochs for group in groups)
         started = time.perf_counter()
-        with _progress(quiet, unit=f"{preset} member-epochs") as progress:
-            task = progress.add_task(preset, total=total, losses=f"{seeds} seeds")
-            result = run_sweep(groups, lambda: claim_run_dir(folder / preset), lambda k: progress.advance(task, k),
-                               lambda text: err.print(f"notice: {text}", markup=False))
+        result = _sweep_with_progress(groups, lambda: claim_run_dir(folder / preset), quiet, preset)
         label = " ".join(s for s in set_ if s.startswith("model.pack=") or s.startswith("train.objective="))
         rows.append(gankit_row(preset, label, result.rows, time.perf_counter() - started, groups[0][0].config.eval.alpha))
         rows += published_rows(preset)

@@ -24,6 +24,8 @@ def test_train_writes_the_run_directory(trained_run):
     names = {p.relative_to(trained_run).as_posix() for p in trained_run.rglob("*") if p.is_file()}
     steps = {n for n in names if n.startswith("checkpoints/step-")}
     assert names - steps == {"config.toml", "metrics.jsonl", "eval.json", "plots/losses.png", "plots/samples.png",
+                             "plots/decision.png", "plots/training.png", "plots/frames/epoch-000001.npz",
+                             "plots/frames/epoch-000002.npz",
                              "checkpoints/final/state.json", "checkpoints/final/tensors.safetensors"}
     # step 0 and the end of epochs 1 and 2, all kept (keep = 3)
     assert {n.split("/")[1] for n in steps} == {"step-000000000", "step-000000125", "step-000000250"}

@@ -29,9 +29,19 @@ def _members(preset, seeds, grid, extra):
     ("d2l-gaussian", ["train.d_optimizer.lr=0.05,0.02", "train.g_optimizer.betas=[0.9,0.999],[0.5,0.9]"]),
     ("gaussian", ["train.ema_decay=0.0,0.9"]),
     ("d2l-gaussian", ["train.label_smoothing=0.0,0.2"]),
+    ("d2l-gaussian", ["train.gp_weight=0.0,1.0", "train.r1_gamma=0.0,0.5"]),  # penalties stack too
+    ("d2l-gaussian", ["train.instance_noise=0.0,0.5", "model.latent_categories=0,3", "model.latent_std=1.0,0.1"]),
 ])
 def test_each_member_equals_its_single_run(preset, grid):
     members = _members(preset, 2, grid, SMALL)
+    groups: dict[str, list] = {}
+    for member in members:  # a vectorized group shares its structure, as in a real sweep
+        groups.setdefault(structure_key(member.config), []).append(member)
+    for group in groups.values():
+        _check_group_equals_single_runs(group)
+
+
+def _check_group_equals_single_runs(members):
     gans, rows = prepare_members(members)
     train_vectorized(gans, rows, lambda k: None)
     for member, swept in zip(members, gans):

@@ -9,7 +9,7 @@ from gankit.config import DataConfig, load_config
 from gankit.data import known_modes, load_training_table
 from gankit.data.toy import GaussianMixture, grid_means, ring_means, toy_table
 from gankit.errors import UserError
-from gankit.metrics.modes import mode_metrics, reverse_kl
+from gankit.metrics.modes import mode_metrics, reverse_kl, true_hq_mean_square
 
 
 def test_ring_and_grid_centres():
@@ -76,11 +76,26 @@ def test_fresh_needs_a_generated_source():
 def test_mode_metrics_hand_computed():
     mixture = GaussianMixture.isotropic(np.array([[0.0, 0.0], [10.0, 0.0]]), 1.0)
     samples = np.array([[0.5, 0.0], [10.0, 2.0], [5.0, 0.0], [0.0, -1.0]])
-    modes, hq, rkl = mode_metrics(samples, mixture)
+    modes, hq, rkl, spread = mode_metrics(samples, mixture)
     assert modes.statistic == 2 and modes.details["hq_per_mode"] == [2, 1]
     assert hq.statistic == pytest.approx(75.0)
     expected = math.log(2) + (2 / 3) * math.log(2 / 3) + (1 / 3) * math.log(1 / 3)  # ln K − H(p̂)
     assert rkl.statistic == pytest.approx(expected) and rkl.statistic == pytest.approx(0.056633, abs=1e-6)
+    # HQ distances 0.5, 2, 1 → mean d² 1.75; a true mode's HQ samples have E[d² | d < 3] = 2(1 − 5.5e^−4.5)/(1 − e^−4.5)
+    true_mean_square = 2 * (1 - 5.5 * math.exp(-4.5)) / (1 - math.exp(-4.5))
+    assert true_hq_mean_square(2) == pytest.approx(true_mean_square) and true_mean_square == pytest.approx(1.8989, abs=1e-4)
+    assert spread.statistic == pytest.approx(math.sqrt(1.75 / true_mean_square))
+
+
+def test_spread_ratio_is_one_for_the_truth_and_shrinks_with_collapse():
+    mixture = GaussianMixture.isotropic(ring_means(8, 1.0), 0.01)
+    rng = np.random.default_rng(0)
+    centres = mixture.means[rng.integers(8, size=20000)]
+    true_samples = centres + 0.01 * rng.standard_normal(centres.shape)
+    assert mode_metrics(true_samples, mixture)[3].statistic == pytest.approx(1.0, abs=0.02)
+    half = centres + 0.005 * rng.standard_normal(centres.shape)
+    assert mode_metrics(half, mixture)[3].statistic == pytest.approx(0.5 / math.sqrt(true_hq_mean_square(2) / 2), abs=0.02)
+    assert mode_metrics(half, mixture)[1].statistic == pytest.approx(100.0)  # HQ% cannot see the collapse
 
 
 def test_reverse_kl_against_true_weights_and_collapse():

@@ -131,6 +131,10 @@ class ModelConfig(Section):
     """Generator and discriminator shapes and their initialisation."""
 
     latent_dim: int = Field(2, ge=1, le=4096)
+    latent_std: float = Field(1.0, gt=0, le=100, description="σ of the latent's Gaussian part")
+    latent_categories: int = Field(
+        0, ge=0, le=4096, description="0 = none; else a uniform categorical code, one-hot, appended to G's noise"
+    )
     generator: NetConfig = NetConfig()
     discriminator: NetConfig = NetConfig(hidden=[5, 3])
     init: Literal["normal", "orthogonal", "default"] = Field(
@@ -167,6 +171,12 @@ class TrainConfig(Section):
     objective: Literal["non-saturating", "minimax", "wgan", "lsgan", "hinge"] = "non-saturating"
     gp_weight: float = Field(0.0, ge=0, description="λ of the WGAN-GP gradient penalty (0 = off)")
     r1_gamma: float = Field(0.0, ge=0, description="γ of the R1 penalty on real rows (0 = off)")
+    instance_noise: float = Field(
+        0.0, ge=0, description="σ of Gaussian noise added to D's real and generated inputs at the start (0 = off)"
+    )
+    instance_noise_anneal: float = Field(
+        1.0, gt=0, le=1, description="fraction of training over which the instance noise falls linearly to 0"
+    )
     label_smoothing: float = Field(0.0, ge=0, lt=0.5, description="one-sided: real label 1 − this (BCE objectives)")
     n_critic: int = Field(1, ge=1, le=100, description="D steps per G step")
     same_z: bool = Field(True, description="the G step reuses the D step's noise batch, as the chapter does")

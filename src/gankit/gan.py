@@ -12,6 +12,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from gankit.nets.latent import Latent
 from gankit.config import GanConfig, apply_overrides, load_raw, validate
 from gankit.data import Scaler, Table, as_table, data_seed, known_modes, known_truth, load_training_table
 from gankit.data.toy import toy_table
@@ -130,7 +131,7 @@ class GAN:
         sampler.eval()  # BatchNorm uses its running statistics when sampling
         try:
             with torch.no_grad():
-                z = torch.randn(n, self.config.model.latent_dim, generator=rng).to(device)
+                z = Latent.of(self.config.model).sample(n, rng).to(device)
                 rows = sampler(z).float().cpu().numpy()
         finally:
             sampler.train(was_training)

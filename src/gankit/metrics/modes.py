@@ -6,11 +6,18 @@ smallest distance is below 3, and it then counts for that mode. Reported:
 modes captured (modes with ≥ 1 HQ sample), HQ% (HQ samples / all samples) and
 the reverse KL ``KL(p̂ ‖ w)`` of the HQ samples' mode histogram ``p̂`` against
 the true mode weights ``w`` (uniform weights: ln K − H(p̂)), in nats.
+
+HQ% rewards a generator that shrinks each mode to a point, so gankit adds one
+number PacGAN does not report: the *spread ratio*, the RMS distance of the HQ
+samples to their mode divided by the same for the true mixture's HQ samples
+(``E[d² | d < 3]`` with d² ~ χ² of the data's dimension). 1 = the right spread,
+< 1 = collapsed within modes, > 1 = too wide.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 from gankit.data.toy import GaussianMixture
 from gankit.metrics.result import TestResult
@@ -36,6 +43,19 @@ def reverse_kl(counts: np.ndarray, weights: np.ndarray) -> float:
     return float(np.sum(p[present] * np.log(p[present] / weights[present])))
 
 
+def true_hq_mean_square(dims: int, threshold: float = HQ_THRESHOLD) -> float:
+    """``E[d² | d < threshold]`` for a true mode's samples: d² ~ χ²(dims), and E[X·1{X<t}] = dims·F_{dims+2}(t)."""
+    t = threshold**2
+    return dims * stats.chi2.cdf(t, dims + 2) / stats.chi2.cdf(t, dims)
+
+
+def spread_ratio(hq_distances: np.ndarray, dims: int) -> float:
+    """RMS distance of HQ samples to their mode over the true mixture's; NaN without HQ samples."""
+    if len(hq_distances) == 0:
+        return float("nan")
+    return float(np.sqrt(np.mean(hq_distances**2) / true_hq_mean_square(dims)))
+
+
 def mode_metrics(samples: np.ndarray, mixture: GaussianMixture, seed: int = 0) -> list[TestResult]:
     """Modes captured, HQ fraction (%) and reverse KL of ``samples`` against the mixture's modes."""
     nearest, distance = nearest_modes(np.asarray(samples, dtype=np.float64), mixture)
@@ -47,4 +67,5 @@ def mode_metrics(samples: np.ndarray, mixture: GaussianMixture, seed: int = 0) -
         TestResult("modes_captured", float((counts > 0).sum()), None, 0, n, seed, higher_is_better=True, details=details),
         TestResult("high_quality_pct", 100.0 * high_quality.mean(), None, 0, n, seed, higher_is_better=True),
         TestResult("reverse_kl", reverse_kl(counts, mixture.weights), None, 0, n, seed),
+        TestResult("spread_ratio", spread_ratio(distance[high_quality], mixture.means.shape[1]), None, 0, n, seed),
     ]

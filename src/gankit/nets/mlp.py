@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gankit.config import ModelConfig, NetConfig
+from gankit.nets.latent import Latent
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,
@@ -103,8 +104,8 @@ def initialize(module: nn.Module, model: ModelConfig, generator: torch.Generator
 
 
 def build_generator(model: ModelConfig, data_dim: int, generator: torch.Generator) -> MLP:
-    """G: latent noise (``model.latent_dim``) → a data row (``data_dim``)."""
-    net = mlp(model.latent_dim, data_dim, model.generator)
+    """G: a latent row (noise and optional one-hot code, see ``latent.py``) → a data row (``data_dim``)."""
+    net = mlp(Latent.of(model).width, data_dim, model.generator)
     initialize(net, model, generator)
     return apply_spectral_norm(net) if model.generator.spectral_norm else net
 

@@ -6,6 +6,9 @@ VEEGAN protocol (Srivastava et al. 2017; WGAN-GP and GDPP rows from the GDPP pap
 
 from __future__ import annotations
 
+# gankit's recommended presets train on the data of, and are judged by, the PacGAN protocol.
+PROTOCOL_OF = {"ring": "pacgan-ring", "grid": "pacgan-grid"}
+
 PUBLISHED: dict[str, list[dict[str, str]]] = {
     "pacgan-ring": [
         {"method": "GAN", "modes": "6.3 ± 0.5", "hq_pct": "98.2 ± 0.2", "reverse_kl": "0.45 ± 0.09"},

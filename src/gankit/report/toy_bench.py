@@ -9,10 +9,11 @@ from typing import Any
 import pandas as pd
 from rich.table import Table as RichTable
 
-from gankit.report.published import PUBLISHED
+from gankit.report.published import PROTOCOL_OF, PUBLISHED
 from gankit.report.sweep_summary import markdown_table
 
 METRICS = (("modes", "modes_captured"), ("hq_pct", "high_quality_pct"), ("reverse_kl", "reverse_kl"))
+COLUMNS = ("protocol", "method", "modes", "hq_pct", "reverse_kl", "spread", "mmd_pass", "knn_pass", "wall_s")
 
 
 def _mean_se(values: pd.Series) -> str:
@@ -29,24 +30,27 @@ def gankit_row(preset: str, label: str, rows: list[dict[str, Any]], seconds: flo
     row = {"protocol": preset, "method": f"gankit {label} ({len(frame)} seeds)".replace("  ", " ")}
     for name, column in METRICS:
         row[name] = _mean_se(frame[column]) if column in frame else ""
+    row["spread"] = _mean_se(frame["spread_ratio"]) if "spread_ratio" in frame else ""
     row["mmd_pass"] = f"{(frame['mmd_p'] > alpha).mean():.0%}" if "mmd_p" in frame else ""
+    row["knn_pass"] = f"{(frame['c2st_knn_p'] > alpha).mean():.0%}" if "c2st_knn_p" in frame else ""
     row["wall_s"] = f"{seconds:.1f}"
     return row
 
 
 def published_rows(preset: str) -> list[dict[str, str]]:
     """The published rows of the preset's protocol (pacgan-ring, veegan-grid, …), if any."""
-    protocol = next((key for key in PUBLISHED if preset.startswith(key)), None)
-    return [{"protocol": preset, "method": f"published: {r['method']}", **{k: r[k] for k, _ in METRICS},
-             "mmd_pass": "", "wall_s": ""} for r in PUBLISHED.get(protocol, [])]
+    protocol = PROTOCOL_OF.get(preset) or next((key for key in PUBLISHED if preset.startswith(key)), None)
+    blank = dict.fromkeys(COLUMNS, "")
+    return [{**blank, "protocol": preset, "method": f"published: {r['method']}", **{k: r[k] for k, _ in METRICS}}
+            for r in PUBLISHED.get(protocol, [])]
 
 
 def bench_table(rows: list[dict[str, str]]) -> RichTable:
     table = RichTable(title="toy benchmark (mean ± standard error over seeds)")
-    for header in ("protocol", "method", "modes", "hq_pct", "reverse_kl", "mmd_pass", "wall_s"):
+    for header in COLUMNS:
         table.add_column(header, justify="left" if header in ("protocol", "method") else "right", no_wrap=True)
     for row in rows:
-        table.add_row(*(row[k] for k in ("protocol", "method", "modes", "hq_pct", "reverse_kl", "mmd_pass", "wall_s")))
+        table.add_row(*(row[k] for k in COLUMNS))
     return table
 
 

@@ -31,7 +31,7 @@ def compile_nets(state: TrainState, data_dim: int, train: TrainConfig, n_rows: i
 
 def _warm_up(state: TrainState, data_dim: int, sizes: list[int], device: torch.device) -> None:
     for batch in sizes:
-        z = torch.zeros(batch, state.latent_dim, device=device)
+        z = torch.zeros(batch, state.latent.width, device=device)
         fake = state.generator(z)
         logits = state.discriminator(torch.cat((torch.zeros(batch, data_dim, device=device), fake.detach())))
         torch.autograd.grad(logits.sum(), list(state.discriminator.parameters()))

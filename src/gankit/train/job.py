@@ -20,13 +20,17 @@ from gankit.data import Table
 from gankit.errors import StopRequested, TrainingDiverged, UserError
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
-from gankit.report.plots import plot_losses, plot_samples
+from gankit.report.plots import plot_decision, plot_losses, plot_samples, plot_training_grid
+from gankit.report.surface import decision_frame, frame_epochs, is_two_dimensional, load_frames, save_frame
 from gankit.runs import CHECKPOINT, append_jsonl, checkpoint_of, read_jsonl, write_json
 from gankit.train.checkpointing import latest_checkpoint, prune, step_folder
 from gankit.train.loop import EpochRecord
 from gankit.train.rng import restore_global_rng
 from gankit.train.signals import SignalCatcher
 from gankit.train.state import TrainState
+
+
+FRAMES = Path("plots") / "frames"  # 2-D snapshots over training, for plots/training.png
 
 
 class _Diverged(Exception):
@@ -87,6 +91,7 @@ def _load_exact(checkpoint: Path) -> GAN:
 def _train_with_care(gan: GAN, table: Table, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None) -> RunResult:
     config = gan.config
     metrics_path = run_dir / "metrics.jsonl"
+    frame_epochs_2d = frame_epochs(config.train.epochs) if is_two_dimensional(gan) else set()
     retries = 0
     while True:
         with SignalCatcher() as signals:
@@ -101,6 +106,8 @@ def _train_with_care(gan: GAN, table: Table, run_dir: Path, on_epoch: Callable[[
 
             def log_epoch(record: EpochRecord) -> None:
                 append_jsonl(metrics_path, record.as_dict())
+                if record.epoch in frame_epochs_2d:
+                    save_frame(run_dir / FRAMES, decision_frame(gan, record.epoch, seed=config.seed))
                 every = config.checkpoint.every_epochs
                 if every and record.epoch % every == 0:
                     _save(gan, run_dir)
@@ -188,9 +195,16 @@ def evaluate_run(
 
 
 def draw_figures(run_dir: Path, gan: GAN) -> None:
-    """plots/losses.png from metrics.jsonl; plots/samples.png from the training data and the generator."""
+    """plots/losses.png from metrics.jsonl; plots/samples.png from the training data and the generator;
+    for 2-D data also plots/decision.png (D's surface behind the points) and plots/training.png (its frames)."""
     metrics_path = run_dir / "metrics.jsonl"
     if metrics_path.is_file():
         plot_losses(read_jsonl(metrics_path), run_dir / "plots" / "losses.png")
     fake = gan.sample(gan.config.eval.plot_n, seed=gan.config.seed)
     plot_samples(gan.real_table().values, fake, run_dir / "plots" / "samples.png", gan.columns)
+    if is_two_dimensional(gan):
+        epoch = gan.state.epoch
+        plot_decision(decision_frame(gan, epoch, seed=gan.config.seed), run_dir / "plots" / "decision.png")
+        frames = load_frames(run_dir / FRAMES, up_to_epoch=epoch)
+        if frames:
+            plot_training_grid(frames, run_dir / "plots" / "training.png")

@@ -19,6 +19,7 @@ import torch
 
 from gankit.config import TrainConfig
 from gankit.losses import DLoss, GLoss, gradient_penalty, objective, r1_penalty
+from gankit.train.instance_noise import draw_noise, noise_std
 from gankit.train.optim import LeanAdam, TorchOptimizer
 from gankit.train.state import TrainState
 
@@ -78,6 +79,12 @@ def d_step(state: TrainState, real: torch.Tensor, fake: torch.Tensor, d_loss: DL
     return loss.detach()
 
 
+def penalty_mix(seed: int, rows: tuple[int, ...], device: torch.device) -> torch.Tensor:
+    """WGAN-GP's interpolation weights ``U(0, 1)``, one per row (shape ``(*rows, 1)``), from ``seed``."""
+    rng = torch.Generator(device=device).manual_seed(seed)
+    return torch.rand(*rows, 1, generator=rng, device=device)
+
+
 def make_penalty(train: TrainConfig) -> Penalty | None:
     """The configured D penalties (WGAN-GP's λ·GP and R1's γ·R1) as one function, or None."""
     if not train.gp_weight and not train.r1_gamma:
@@ -86,14 +93,21 @@ def make_penalty(train: TrainConfig) -> Penalty | None:
     def penalty(state: TrainState, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         total = torch.zeros((), device=real.device)
         if train.gp_weight:
-            rng = torch.Generator(device=real.device).manual_seed(state.penalty_seed + state.step)
-            mix = torch.rand(*real.shape[:-1], 1, generator=rng, device=real.device)
+            mix = penalty_mix(state.penalty_seed + state.step, real.shape[:-1], real.device)
             total = total + train.gp_weight * gradient_penalty(state.discriminator, real, fake, mix)
         if train.r1_gamma:
             total = total + train.r1_gamma * r1_penalty(state.discriminator, real)
         return total
 
     return penalty
+
+
+def _instance_noise(
+    state: TrainState, train: TrainConfig, real: torch.Tensor, batch_number: int, n_batches: int
+) -> torch.Tensor | None:
+    """This batch's instance noise for (real, fake) as one ``(2, *real.shape)`` tensor, or None when off."""
+    std = noise_std(train, batch_number, n_batches)
+    return draw_noise((2, *real.shape), std, state.penalty_seed, batch_number, real.device) if std else None
 
 
 def g_step(state: TrainState, fake: torch.Tensor, g_loss: GLoss) -> torch.Tensor:
@@ -154,21 +168,23 @@ def run_epoch(
     d_loss, g_loss = losses
     _begin_epoch(state)
     rows = data[torch.randperm(len(data), generator=state.order_rng).to(data.device)] if train.shuffle else data
-    latent = state.latent_dim
-    noise = torch.randn(len(rows), latent, generator=state.noise_rng, device=data.device)
-    g_noise = noise if train.same_z else torch.randn(len(rows), latent, generator=state.noise_rng, device=data.device)
+    noise = state.latent.sample(len(rows), state.noise_rng, data.device)
+    g_noise = noise if train.same_z else state.latent.sample(len(rows), state.noise_rng, data.device)
     n_batches = len(batch_starts(len(rows), train.batch_size, train.drop_last))
     batches = zip(rows.split(train.batch_size), noise.split(train.batch_size), g_noise.split(train.batch_size))
     penalty = make_penalty(train)
     d_values: list[torch.Tensor] = []
     for index, (real, z, g_z) in enumerate(itertools.islice(batches, state.batch_in_epoch, n_batches), state.batch_in_epoch):
         fake = state.generator(z)
+        blur = _instance_noise(state, train, real, state.epoch * n_batches + index, n_batches)
+        if blur is not None:
+            real, fake = real + blur[0], fake + blur[1]
         d_values.append(d_step(state, real, fake, d_loss, penalty))
         state.batch_in_epoch = index + 1
         if (index + 1) % train.n_critic and index + 1 < n_batches:
             continue  # n_critic D steps (on n_critic batches) per G step
         if not train.same_z:
-            fake = state.generator(g_z)
+            fake = state.generator(g_z) if blur is None else state.generator(g_z) + blur[1]
         g_value = g_step(state, fake, g_loss)
         update_ema(state, train.ema_decay)
         d_value = d_values[0] if len(d_values) == 1 else torch.stack(d_values).mean()

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from gankit.config import GanConfig
-from gankit.nets import build_discriminator, build_generator
+from gankit.nets import Latent, build_discriminator, build_generator
 from gankit.train.optim import LeanAdam, TorchOptimizer, make_optimizer
 
 
@@ -25,7 +25,7 @@ class TrainState:
     opt_d: LeanAdam | TorchOptimizer
     noise_rng: torch.Generator
     order_rng: torch.Generator
-    latent_dim: int
+    latent: Latent  # the law of G's input rows
     pack: int = 1  # PacGAN: D sees this many samples concatenated
     penalty_seed: int = 0  # the gradient penalty's interpolation weights are drawn from (penalty_seed, step)
     step: int = 0
@@ -51,7 +51,7 @@ class TrainState:
             opt_d=make_optimizer(discriminator, config.train.d_optimizer),
             noise_rng=torch.Generator(device=device).manual_seed(noise_seed),  # noise is drawn where it is used
             order_rng=torch.Generator().manual_seed(order_seed),
-            latent_dim=config.model.latent_dim,
+            latent=Latent.of(config.model),
             pack=config.model.pack,
             penalty_seed=penalty_seed,
         )

@@ -18,10 +18,22 @@ from typing import Callable
 
 import torch
 
+from gankit.nets.latent import Latent
 from gankit.config import validate
 from gankit.gan import GAN
-from gankit.losses import d_loss_bce, d_loss_bce_smoothed, objective
-from gankit.train.loop import EpochRecord, pack, RowSource, batch_starts, ema_rate, rows_for_epoch, rows_seen, torch_threads
+from gankit.losses import d_loss_bce, d_loss_bce_smoothed, gradient_penalty, objective, r1_penalty
+from gankit.train.instance_noise import draw_noise, noise_std
+from gankit.train.loop import (
+    EpochRecord,
+    RowSource,
+    batch_starts,
+    ema_rate,
+    pack,
+    penalty_mix,
+    rows_for_epoch,
+    rows_seen,
+    torch_threads,
+)
 from gankit.train.members import Member
 from gankit.train.stacked import StackedAdam, StackedNet, vectorizable
 
@@ -30,10 +42,9 @@ EpochCallback = Callable[[int], None]
 
 def can_vectorize(gan: GAN) -> bool:
     """Whether a prepared GAN can train stacked: nets without buffers (e.g. BatchNorm statistics),
-    and a loop without input-gradient penalties or several D steps per G step."""
+    Adam for both, and one D step per G step."""
     state, train = gan.state, gan.config.train
-    simple_loop = (not train.gp_weight and not train.r1_gamma and train.n_critic == 1
-                   and train.d_optimizer.name == train.g_optimizer.name == "adam")
+    simple_loop = train.n_critic == 1 and train.d_optimizer.name == train.g_optimizer.name == "adam"
     return state is not None and simple_loop and vectorizable(state.generator) and vectorizable(state.discriminator)
 
 
@@ -103,12 +114,12 @@ class VectorizedGroup:
         if train.shuffle:
             orders = torch.stack([torch.randperm(n, generator=g.state.order_rng) for g in self.gans]).to(device)
             rows = rows[torch.arange(len(self.gans), device=device).unsqueeze(1), orders]
-        latent = self.config.model.latent_dim
+        latent = Latent.of(self.config.model)
         noise, g_noise = [], []
         for gan in self.gans:
             rng = gan.state.noise_rng
-            noise.append(torch.randn(n, latent, generator=rng, device=device))
-            g_noise.append(noise[-1] if train.same_z else torch.randn(n, latent, generator=rng, device=device))
+            noise.append(latent.sample(n, rng, device))
+            g_noise.append(noise[-1] if train.same_z else latent.sample(n, rng, device))
         return rows, torch.stack(noise), torch.stack(g_noise)
 
     def _ema_update(self) -> None:
@@ -118,6 +129,25 @@ class VectorizedGroup:
         with torch.no_grad():
             self.ema.lerp_(self.G.flat, 1.0 - rates)
 
+    def _penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor | float:
+        """Each member's WGAN-GP and R1 penalties, ``(M,)``, with the interpolation weights its single run draws."""
+        train = self.config.train
+        total: torch.Tensor | float = 0.0
+        if train.gp_weight:
+            mix = torch.stack([penalty_mix(g.state.penalty_seed + self.step, real.shape[1:-1], real.device) for g in self.gans])
+            total = total + train.gp_weight * gradient_penalty(self.D, real, fake, mix)
+        if train.r1_gamma:
+            total = total + train.r1_gamma * r1_penalty(self.D, real)
+        return total
+
+    def _instance_noise(self, real: torch.Tensor, batch_number: int, n_batches: int) -> torch.Tensor | None:
+        """Each member's instance noise for (real, fake), ``(M, 2, B, d)``, drawn as its single run draws it."""
+        std = noise_std(self.config.train, batch_number, n_batches)
+        if not std:
+            return None
+        shape = (2, *real.shape[1:])
+        return torch.stack([draw_noise(shape, std, g.state.penalty_seed, batch_number, real.device) for g in self.gans])
+
     def run_epoch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """One epoch for every member; returns the per-member mean (d_loss, g_loss)."""
         train = self.config.train
@@ -125,14 +155,18 @@ class VectorizedGroup:
         size = train.batch_size
         n_batches = len(batch_starts(rows.shape[1], size, train.drop_last))
         d_values, g_values = [], []
-        for real, z, g_z in list(zip(rows.split(size, 1), noise.split(size, 1), g_noise.split(size, 1)))[:n_batches]:
+        for index, (real, z, g_z) in enumerate(list(zip(rows.split(size, 1), noise.split(size, 1), g_noise.split(size, 1)))[:n_batches]):
             fake = self.G(z)
+            blur = self._instance_noise(real, self.epoch * n_batches + index, n_batches)
+            if blur is not None:
+                real, fake = real + blur[:, 0], fake + blur[:, 1]
             packed_real, packed_fake = pack(real, self.config.model.pack), pack(fake.detach(), self.config.model.pack)
             logits = self.D(torch.cat((packed_real, packed_fake), dim=1))
             d_losses = self.d_loss(logits[:, : packed_real.shape[1]], logits[:, packed_real.shape[1] :])
-            self.opt_d.step(torch.autograd.grad(d_losses.sum(), self.D.flat)[0])
+            total = d_losses + self._penalty(packed_real, packed_fake)
+            self.opt_d.step(torch.autograd.grad(total.sum(), self.D.flat)[0])
             if not train.same_z:
-                fake = self.G(g_z)
+                fake = self.G(g_z) if blur is None else self.G(g_z) + blur[:, 1]
             g_losses = self.g_loss(self.D(pack(fake, self.config.model.pack)))
             self.opt_g.step(torch.autograd.grad(g_losses.sum(), self.G.flat)[0])
             self._ema_update()

@@ -1,0 +1,84 @@
+"""The generator's latent code, annealed instance noise, and the 2-D decision-surface figures."""
+
+import numpy as np
+import pytest
+import torch
+
+from gankit import GAN
+from gankit.config import load_config
+from gankit.nets.latent import Latent
+from gankit.report.surface import decision_frame, frame_epochs
+from gankit.train.instance_noise import draw_noise, noise_std
+
+
+def test_plain_latent_is_plain_gaussian_noise():
+    ours = Latent(3).sample(5, torch.Generator().manual_seed(1))
+    assert torch.equal(ours, torch.randn(5, 3, generator=torch.Generator().manual_seed(1)))
+
+
+def test_latent_code_is_one_hot_uniform_and_scaled_noise():
+    latent = Latent(dim=2, categories=4, std=0.1)
+    rows = latent.sample(40000, torch.Generator().manual_seed(0))
+    assert rows.shape == (40000, latent.width) and latent.width == 6
+    code = rows[:, 2:]
+    assert torch.equal(code.sum(1), torch.ones(40000)) and set(code.unique().tolist()) == {0.0, 1.0}
+    np.testing.assert_allclose(code.mean(0).numpy(), 0.25, atol=0.01)  # uniform over the 4 categories
+    assert rows[:, :2].std().item() == pytest.approx(0.1, rel=0.02)
+
+
+def test_generator_takes_the_code_as_input_and_samples_have_data_shape():
+    gan = GAN("d2l-gaussian", overrides=["train.epochs=1", "data.n=64", "model.latent_categories=5"]).fit()
+    first = next(gan.state.generator.parameters())
+    assert first.shape[-1] == 7  # 2 noise columns + 5 code columns
+    assert gan.sample(10, seed=0).shape == (10, 2)
+
+
+def test_instance_noise_schedule_hand_computed():
+    train = load_config("d2l-gaussian", ["train.epochs=10", "train.instance_noise=0.4", "train.instance_noise_anneal=0.5"]).train
+    # anneal over 0.5 · 10 epochs · 20 batches = 100 batches: σ = 0.4 · (1 − t/100), then 0
+    assert [noise_std(train, t, 20) for t in (0, 25, 50, 100, 150)] == pytest.approx([0.4, 0.3, 0.2, 0.0, 0.0])
+    assert noise_std(load_config("d2l-gaussian").train, 0, 20) == 0.0
+
+
+def test_instance_noise_draws_are_reproducible_and_scaled():
+    a = draw_noise((2, 5000, 2), 0.3, seed=7, step=11, device=torch.device("cpu"))
+    assert torch.equal(a, draw_noise((2, 5000, 2), 0.3, seed=7, step=11, device=torch.device("cpu")))
+    assert not torch.equal(a, draw_noise((2, 5000, 2), 0.3, seed=7, step=12, device=torch.device("cpu")))
+    assert a.std().item() == pytest.approx(0.3, rel=0.03)
+
+
+def test_instance_noise_changes_training_and_is_deterministic():
+    base = ["train.epochs=1", "data.n=64"]
+    plain = GAN("d2l-gaussian", overrides=base).fit().sample(5, seed=0)
+    noisy = [GAN("d2l-gaussian", overrides=[*base, "train.instance_noise=0.5"]).fit().sample(5, seed=0) for _ in range(2)]
+    np.testing.assert_array_equal(noisy[0], noisy[1])
+    assert not np.allclose(plain, noisy[0])
+
+
+def test_frame_epochs_spread_over_training():
+    assert frame_epochs(16, 8) == {2, 4, 6, 8, 10, 12, 14, 16}
+    assert frame_epochs(3, 8) == {1, 2, 3}
+    assert max(frame_epochs(1000, 8)) == 1000 and len(frame_epochs(1000, 8)) == 8
+
+
+def test_decision_frame_is_d_on_a_grid_covering_the_points():
+    gan = GAN("d2l-gaussian", overrides=["train.epochs=1", "data.n=64"]).fit()
+    frame = decision_frame(gan, epoch=1)
+    low_x, high_x, low_y, high_y = frame["extent"]
+    assert frame["logits"].shape == (120, 120) and np.isfinite(frame["logits"]).all()
+    inside = (frame["fake"][:, 0] >= low_x) & (frame["fake"][:, 0] <= high_x)
+    assert inside.mean() > 0.99 and low_y < frame["real"][:, 1].mean() < high_y
+    # the corner node's logit is D's output there (data units → D's units through the scaler)
+    corner = torch.as_tensor(gan.scaler.transform(np.array([[low_x, low_y]])), dtype=torch.float32)
+    with torch.no_grad():
+        assert frame["logits"][0, 0] == pytest.approx(gan.state.discriminator(corner).item(), abs=1e-5)
+
+
+def test_two_dimensional_runs_draw_decision_surfaces(cli, tmp_path):
+    out = tmp_path / "run"
+    result = cli("train", "d2l-gaussian", "--set", "train.epochs=3", "--set", "data.n=64", "--set", "eval.permutations=19",
+                 "--out", str(out), "--quiet")
+    assert result.code == 0, result.stderr
+    assert sorted(p.name for p in (out / "plots/frames").iterdir()) == [f"epoch-00000{i}.npz" for i in (1, 2, 3)]
+    for name in ("decision.png", "training.png"):
+        assert (out / "plots" / name).read_bytes()[:4] == b"\x89PNG"

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from gankit.config import GanConfig, load_config, load_raw, preset_names
 from gankit.data import write_table
-from gankit.errors import StopRequested, TrainingDiverged, UserError
+from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError
 from gankit.report.summary import print_report, training_summary
 from gankit.runs import checkpoint_of, claim_run_dir, create_run_dir
 from gankit.train.loop import EpochRecord
@@ -46,13 +46,52 @@ def train(
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue this run directory from its latest checkpoint."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved config and exit."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    nproc: int = typer.Option(1, "--nproc", help="Data-parallel processes on this machine (starts torchrun for you)."),
+    max_restarts: int = typer.Option(0, "--max-restarts", help="With --nproc: restarts after a failed process."),
 ) -> None:
     """Train a GAN, then evaluate it with two-sample tests and draw its figures.
 
     Checkpoints are written as it goes (see the [checkpoint] config); Ctrl-C or
     SIGTERM finishes the current step, checkpoints and exits; `--resume RUN`
-    continues exactly where it stopped.
+    continues exactly where it stopped. Under `torchrun` (or with `--nproc N`)
+    the processes train one model with DistributedDataParallel.
     """
+    from gankit.train import distributed
+    from gankit.train.checkpointing import latest_checkpoint
+
+    if nproc < 1 or max_restarts < 0:
+        raise UserError("--nproc must be at least 1 and --max-restarts at least 0")
+    if nproc > 1 and not distributed.launched():
+        if dry_run:
+            raise UserError("--dry-run prints the config; give it without --nproc")
+        raise SystemExit(_launch_torchrun(nproc, max_restarts, preset, set_, seed, data, out_dir, resume, quiet))
+    ranks = distributed.setup(_device_of(preset, set_, resume))
+    quiet = quiet or not ranks.is_main
+    if distributed.restart_count() > 0 and out_dir is not None and latest_checkpoint(out_dir) is not None:
+        resume, preset, set_, seed, data, out_dir = out_dir, None, [], None, None, None  # torchrun restarted us
+    try:
+        result = _train_or_resume(preset, set_, seed, data, out_dir, resume, dry_run, quiet)
+    except RuntimeError as problem:  # a collective failed: another rank died or stopped answering
+        if ranks.world == 1 or isinstance(problem, (TrainingDiverged, PeerLost)):
+            raise
+        where = f"; the last checkpoint in {out_dir or resume} is intact" if (out_dir or resume) else ""
+        reason = str(problem).strip().splitlines()[0][:160] if str(problem).strip() else type(problem).__name__
+        raise PeerLost(f"rank {ranks.rank} of {ranks.world}: another rank failed or stopped answering ({reason}); "
+                       f"stopping{where}") from None
+    finally:
+        distributed.teardown()
+    if result is None or not ranks.is_main:
+        return
+    out.print(training_summary(result.gan.history[-1]))
+    if result.gan.compile_seconds is not None:
+        out.print(f"torch.compile took {result.gan.compile_seconds:.1f} s (before training, not in examples/sec)")
+    print_report(out, result.report)
+    out.print(f"run directory: {result.run_dir}")
+
+
+def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data: Path | None, out_dir: Path | None,
+                     resume: Path | None, dry_run: bool, quiet: bool):
+    """The training job itself (one rank's part of it under torchrun); None after --dry-run."""
     from gankit.train.job import resume_run, train_run
 
     if resume is not None:
@@ -66,7 +105,7 @@ def train(
         config = _build_config(preset, set_, seed, data)
         if dry_run:
             out.print(config.to_toml(), end="", markup=False, highlight=False)
-            return
+            return None
         if out_dir is not None:
             claim_run_dir(out_dir, create=False)
 
@@ -74,11 +113,32 @@ def train(
             return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), config.name)
 
         result = _with_progress(quiet, config.train.epochs, lambda on_epoch: train_run(config, make_run_dir, on_epoch))
-    out.print(training_summary(result.gan.history[-1]))
-    if result.gan.compile_seconds is not None:
-        out.print(f"torch.compile took {result.gan.compile_seconds:.1f} s (before training, not in examples/sec)")
-    print_report(out, result.report)
-    out.print(f"run directory: {result.run_dir}")
+    return result
+
+
+def _launch_torchrun(nproc: int, max_restarts: int, preset: str | None, set_: list[str], seed: int | None,
+                     data: Path | None, out_dir: Path | None, resume: Path | None, quiet: bool) -> int:
+    """``python -m torch.distributed.run --standalone --nproc-per-node N -m gankit train …``; its exit status."""
+    import subprocess
+
+    if resume is None and out_dir is None:  # the ranks must agree on one directory, and a restart must find it
+        config = _build_config(preset, set_, seed, data) if preset else None
+        out_dir = create_run_dir(Path("runs"), config.name if config else "run")
+    args = ["--resume", str(resume)] if resume is not None else [preset or "", *sum((["--set", s] for s in set_), [])]
+    args += [*(["--seed", str(seed)] if seed is not None else []), *(["--data", str(data)] if data else [])]
+    args += [*(["--out", str(out_dir)] if out_dir is not None else []), *(["--quiet"] if quiet else [])]
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+               f"--max-restarts={max_restarts}", "-m", "gankit", "train", *args]
+    return subprocess.run(command).returncode
+
+
+def _device_of(preset: str | None, set_: list[str], resume: Path | None) -> str:
+    """The configured train.device, read before the process group is joined (best effort)."""
+    try:
+        source = str(resume / "config.toml") if resume is not None else preset
+        return load_config(source, set_).train.device if source else "cpu"
+    except (UserError, OSError):
+        return "cpu"
 
 
 def _with_progress(quiet: bool, epochs: int | None, job):
@@ -226,7 +286,7 @@ def run(argv: list[str] | None = None) -> int:
     except UserError as problem:
         err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
         return UserError.exit_code
-    except (TrainingDiverged, StopRequested) as stopped:
+    except (TrainingDiverged, StopRequested, PeerLost) as stopped:
         err.print(f"{'error: ' if isinstance(stopped, TrainingDiverged) else ''}{stopped}", markup=False, highlight=False, soft_wrap=True)
         return stopped.exit_code
     except KeyboardInterrupt:

@@ -184,6 +184,7 @@ class TrainConfig(Section):
     g_optimizer: OptimizerConfig = OptimizerConfig(lr=0.005)
     ema_decay: float = Field(0.0, ge=0.0, lt=1.0, description="0 = off; else sample from an EMA copy of G")
     device: Literal["cpu", "cuda", "auto"] = "cpu"
+    sync_batch_norm: bool = Field(True, description="with several ranks on CUDA: BatchNorm statistics over all ranks")
     threads: int = Field(1, ge=0, description="CPU threads while training; 0 = PyTorch's default")
     compile: bool = Field(False, description="torch.compile G and D (compile time is reported apart)")
 

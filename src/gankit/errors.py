@@ -30,3 +30,9 @@ class StopRequested(Exception):
         super().__init__(message)
         self.signum = signum
         self.exit_code = 128 + signum
+
+
+class PeerLost(RuntimeError):
+    """Another rank of a distributed run died or stopped answering; this rank stops too (exit status 4)."""
+
+    exit_code = 4

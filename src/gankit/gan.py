@@ -187,6 +187,7 @@ class GAN:
             "step": state.step,
             "epoch": state.epoch,
             "batch_in_epoch": state.batch_in_epoch,
+            "world_size": state.ranks.world,  # a resume with another world size changes the data order
             "global_rng": global_info,
             "history": [record.as_dict() for record in self.history],
         }

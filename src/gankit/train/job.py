@@ -9,6 +9,8 @@ checkpoint and a clean stop.
 
 from __future__ import annotations
 
+import signal
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -23,6 +25,7 @@ from gankit.metrics import EvalReport
 from gankit.report.plots import plot_decision, plot_losses, plot_samples, plot_training_grid
 from gankit.report.surface import decision_frame, frame_epochs, is_two_dimensional, load_frames, save_frame
 from gankit.runs import CHECKPOINT, append_jsonl, checkpoint_of, read_jsonl, write_json
+from gankit.train import distributed
 from gankit.train.checkpointing import latest_checkpoint, prune, step_folder
 from gankit.train.loop import EpochRecord
 from gankit.train.rng import restore_global_rng
@@ -47,7 +50,7 @@ class RunResult:
 
     run_dir: Path
     gan: GAN
-    report: EvalReport
+    report: EvalReport | None  # None on ranks other than 0 of a distributed run
 
 
 def train_run(
@@ -60,9 +63,12 @@ def train_run(
     """
     gan = GAN(config)
     table = gan.load_data()
-    run_dir = make_run_dir()
-    start_run_dir(run_dir, config)
+    ranks = distributed.current()
+    run_dir = Path(distributed.broadcast_text(str(make_run_dir()) if ranks.is_main else None))  # rank 0 makes it
+    if ranks.is_main:
+        start_run_dir(run_dir, config)
     gan.prepare(table)
+    gan.state.distribute(ranks, config.train.sync_batch_norm)
     _save(gan, run_dir)  # step 0: there is always a good checkpoint to roll back to
     return _train_with_care(gan, table, run_dir, on_epoch)
 
@@ -76,8 +82,21 @@ def resume_run(run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = N
         raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
     gan = _load_exact(checkpoint)
     table = gan.load_data()
-    _truncate_metrics(run_dir, gan.state.epoch)
+    _check_world_size(gan)
+    gan.state.distribute(distributed.current(), gan.config.train.sync_batch_norm)
+    if gan.state.ranks.is_main:
+        _truncate_metrics(run_dir, gan.state.epoch)
     return _train_with_care(gan, table, run_dir, on_epoch)
+
+
+def _check_world_size(gan: GAN) -> None:
+    """A run resumed with another number of ranks trains on, with another data order: say so."""
+    saved = int((gan.checkpoint_info or ({}, {}))[0].get("world_size", 1))
+    ranks = distributed.current()
+    if saved != ranks.world and ranks.is_main:
+        print(f"notice: this run was trained with {saved} rank(s) and resumes with {ranks.world}: the global batch "
+              f"and the order of the data change from here on, so it will not equal the uninterrupted run",
+              file=sys.stderr)
 
 
 def _load_exact(checkpoint: Path) -> GAN:
@@ -90,28 +109,33 @@ def _load_exact(checkpoint: Path) -> GAN:
 
 def _train_with_care(gan: GAN, table: Table, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None) -> RunResult:
     config = gan.config
+    ranks = gan.state.ranks
     metrics_path = run_dir / "metrics.jsonl"
-    frame_epochs_2d = frame_epochs(config.train.epochs) if is_two_dimensional(gan) else set()
+    frame_epochs_2d = frame_epochs(config.train.epochs) if is_two_dimensional(gan) and ranks.is_main else set()
     retries = 0
     while True:
         with SignalCatcher() as signals:
             def after_step(state: TrainState, d_value: torch.Tensor, g_value: torch.Tensor) -> None:
-                if config.guard.enabled and not bool(torch.isfinite(d_value + g_value)):
+                diverged = config.guard.enabled and not bool(torch.isfinite(d_value + g_value))
+                diverged, stopping = distributed.any_rank([diverged, bool(signals.received)])  # all ranks agree
+                if diverged:
                     raise _Diverged(state.step)
                 every = config.checkpoint.every_steps
-                if (every and state.step % every == 0) or signals.received:
+                if (every and state.step % every == 0) or stopping:
                     _save(gan, run_dir)
-                if signals.received:
-                    raise StopRequested(signals.received, _stop_message(signals.received, state.step, run_dir))
+                if stopping:
+                    signum = signals.received or signal.SIGTERM
+                    raise StopRequested(signum, _stop_message(signum, state.step, run_dir))
 
             def log_epoch(record: EpochRecord) -> None:
-                append_jsonl(metrics_path, record.as_dict())
+                if ranks.is_main:
+                    append_jsonl(metrics_path, record.as_dict())
                 if record.epoch in frame_epochs_2d:
                     save_frame(run_dir / FRAMES, decision_frame(gan, record.epoch, seed=config.seed))
                 every = config.checkpoint.every_epochs
                 if every and record.epoch % every == 0:
                     _save(gan, run_dir)
-                if on_epoch is not None:
+                if on_epoch is not None and ranks.is_main:
                     on_epoch(record)
 
             try:
@@ -119,6 +143,12 @@ def _train_with_care(gan: GAN, table: Table, run_dir: Path, on_epoch: Callable[[
                 break
             except _Diverged as problem:
                 retries += 1
+                if ranks.world > 1:
+                    raise TrainingDiverged(
+                        f"training diverged (non-finite loss at step {problem.step}); a {ranks.world}-rank run does "
+                        f"not roll back by itself: resume from the last good checkpoint {latest_checkpoint(run_dir)} "
+                        f"with lower learning rates"
+                    ) from None
                 if retries > config.guard.max_retries:
                     raise TrainingDiverged(
                         f"training diverged (non-finite loss at step {problem.step}) and {config.guard.max_retries} "
@@ -126,6 +156,8 @@ def _train_with_care(gan: GAN, table: Table, run_dir: Path, on_epoch: Callable[[
                         f"last good checkpoint: {latest_checkpoint(run_dir)}"
                     ) from None
                 gan = _roll_back(gan, run_dir)
+    if not ranks.is_main:
+        return RunResult(run_dir, gan, None)  # rank 0 alone evaluates and draws
     report = finish_run(run_dir, gan)
     return RunResult(run_dir, gan, report)
 
@@ -147,13 +179,13 @@ def _save(gan: GAN, run_dir: Path) -> None:
     nets = [state.generator, state.discriminator] + ([state.generator_ema] if state.generator_ema else [])
     if not all(bool(torch.isfinite(p).all()) for net in nets for p in net.parameters()):
         raise _Diverged(state.step)  # never write a non-finite state over a good one
+    if not state.ranks.is_main:
+        return  # the ranks hold the same weights; rank 0 writes them
     gan.save(step_folder(run_dir, state.step))
     prune(run_dir, gan.config.checkpoint.keep)
 
 
 def _stop_message(signum: int, step: int, run_dir: Path) -> str:
-    import signal
-
     return f"stopped by {signal.Signals(signum).name} after step {step}; checkpoint written. Resume with: gankit train --resume {run_dir}"
 
 

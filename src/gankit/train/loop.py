@@ -19,6 +19,7 @@ import torch
 
 from gankit.config import TrainConfig
 from gankit.losses import DLoss, GLoss, gradient_penalty, objective, r1_penalty
+from gankit.train.distributed import mean_over_ranks, shard
 from gankit.train.instance_noise import draw_noise, noise_std
 from gankit.train.optim import LeanAdam, TorchOptimizer
 from gankit.train.state import TrainState
@@ -61,9 +62,19 @@ def pack(rows: torch.Tensor, size: int) -> torch.Tensor:
     return rows[..., :whole, :].reshape(*rows.shape[:-2], whole // size, size * rows.shape[-1])
 
 
-def _apply(optimizer: LeanAdam | TorchOptimizer, loss: torch.Tensor) -> None:
-    """Gradients of ``loss`` for the optimizer's own parameters only, then one step."""
-    optimizer.step(torch.autograd.grad(loss, optimizer.params))
+def _apply(optimizer: LeanAdam | TorchOptimizer, loss: torch.Tensor, distributed: bool = False) -> None:
+    """Gradients of ``loss`` for the optimizer's own parameters only, then one step.
+
+    Distributed, the gradients go through ``backward`` (DistributedDataParallel averages
+    them across ranks as they accumulate) and are cleared after the step.
+    """
+    if not distributed:
+        optimizer.step(torch.autograd.grad(loss, optimizer.params))
+        return
+    torch.autograd.backward(loss, inputs=optimizer.params)
+    optimizer.step([param.grad for param in optimizer.params])
+    for param in optimizer.params:
+        param.grad = None
 
 
 Penalty = Callable[[TrainState, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -72,10 +83,11 @@ Penalty = Callable[[TrainState, torch.Tensor, torch.Tensor], torch.Tensor]
 def d_step(state: TrainState, real: torch.Tensor, fake: torch.Tensor, d_loss: DLoss, penalty: Penalty | None = None) -> torch.Tensor:
     """One discriminator update: real rows labelled 1, generated rows (detached) labelled 0, plus any penalty."""
     real, fake = pack(real, state.pack), pack(fake.detach(), state.pack)
-    logits = state.discriminator(torch.cat((real, fake)))  # one pass: D has no batch statistics
+    discriminator = state.ddp_discriminator or state.discriminator  # DDP averages D's gradients over ranks
+    logits = discriminator(torch.cat((real, fake)))  # one pass: D has no batch statistics
     loss = d_loss(logits[: len(real)], logits[len(real) :])
     total = loss if penalty is None else loss + penalty(state, real, fake)
-    _apply(state.opt_d, total)
+    _apply(state.opt_d, total, distributed=state.ddp_discriminator is not None)
     return loss.detach()
 
 
@@ -112,8 +124,8 @@ def _instance_noise(
 
 def g_step(state: TrainState, fake: torch.Tensor, g_loss: GLoss) -> torch.Tensor:
     """One generator update against the just-updated discriminator."""
-    loss = g_loss(state.discriminator(pack(fake, state.pack)))
-    _apply(state.opt_g, loss)
+    loss = g_loss(state.discriminator(pack(fake, state.pack)))  # D's own module: no gradient sync for D here
+    _apply(state.opt_g, loss, distributed=state.ddp_generator is not None)
     return loss.detach()
 
 
@@ -170,21 +182,26 @@ def run_epoch(
     rows = data[torch.randperm(len(data), generator=state.order_rng).to(data.device)] if train.shuffle else data
     noise = state.latent.sample(len(rows), state.noise_rng, data.device)
     g_noise = noise if train.same_z else state.latent.sample(len(rows), state.noise_rng, data.device)
-    n_batches = len(batch_starts(len(rows), train.batch_size, train.drop_last))
-    batches = zip(rows.split(train.batch_size), noise.split(train.batch_size), g_noise.split(train.batch_size))
+    ranks = state.ranks  # with several ranks: global batches of batch_size × world, each rank takes its shard
+    size = train.batch_size * ranks.world
+    n_batches = len(batch_starts(len(rows), size, train.drop_last or ranks.world > 1))
+    batches = zip(rows.split(size), noise.split(size), g_noise.split(size))
     penalty = make_penalty(train)
     d_values: list[torch.Tensor] = []
     for index, (real, z, g_z) in enumerate(itertools.islice(batches, state.batch_in_epoch, n_batches), state.batch_in_epoch):
-        fake = state.generator(z)
         blur = _instance_noise(state, train, real, state.epoch * n_batches + index, n_batches)
+        real, z, g_z = shard(real, ranks), shard(z, ranks), shard(g_z, ranks)
+        blur = None if blur is None else shard(blur, ranks, dim=1)
+        g_step_now = not ((index + 1) % train.n_critic and index + 1 < n_batches)  # n_critic D steps per G step
+        fake = _generate(state, z, synced=g_step_now and train.same_z)
         if blur is not None:
             real, fake = real + blur[0], fake + blur[1]
         d_values.append(d_step(state, real, fake, d_loss, penalty))
         state.batch_in_epoch = index + 1
-        if (index + 1) % train.n_critic and index + 1 < n_batches:
-            continue  # n_critic D steps (on n_critic batches) per G step
+        if not g_step_now:
+            continue
         if not train.same_z:
-            fake = state.generator(g_z) if blur is None else state.generator(g_z) + blur[1]
+            fake = _generate(state, g_z, synced=True) if blur is None else _generate(state, g_z, synced=True) + blur[1]
         g_value = g_step(state, fake, g_loss)
         update_ema(state, train.ema_decay)
         d_value = d_values[0] if len(d_values) == 1 else torch.stack(d_values).mean()
@@ -195,8 +212,16 @@ def run_epoch(
             after_step(state, d_value, g_value)
     state.epoch += 1
     state.batch_in_epoch = 0
-    means = torch.stack([torch.stack(values).mean() for values in zip(*state.partial_losses)]).tolist()
+    means = torch.stack([torch.stack(values).mean() for values in zip(*state.partial_losses)])
+    means = mean_over_ranks(means).tolist()  # every rank logs the losses of the whole global batch
     return means[0], means[1]
+
+
+def _generate(state: TrainState, z: torch.Tensor, synced: bool) -> torch.Tensor:
+    """G(z); through G's DDP wrapper when this output's G gradient is taken (DDP then averages it)."""
+    if synced and state.ddp_generator is not None:
+        return state.ddp_generator(z)
+    return state.generator(z)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from torch import nn
 
 from gankit.config import GanConfig
 from gankit.nets import Latent, build_discriminator, build_generator
+from gankit.train.distributed import SINGLE, Ranks, wrap
 from gankit.train.optim import LeanAdam, TorchOptimizer, make_optimizer
 
 
@@ -34,6 +35,18 @@ class TrainState:
     batch_in_epoch: int = 0
     epoch_rng: tuple[torch.Tensor, torch.Tensor] | None = None  # (noise, order) generator states at epoch start
     partial_losses: list[tuple[torch.Tensor, torch.Tensor]] = field(default_factory=list)  # this epoch's so far
+    # Data-parallel training (train/distributed.py): this process's place and the DDP wrappers of G and D.
+    ranks: Ranks = SINGLE
+    ddp_generator: nn.Module | None = None
+    ddp_discriminator: nn.Module | None = None
+
+    def distribute(self, ranks: Ranks, sync_batch_norm: bool) -> None:
+        """Train as one rank of a torchrun job: G and D wrapped in DistributedDataParallel."""
+        if ranks.world == 1 or self.ranks.world > 1:
+            return
+        self.ranks = ranks
+        self.ddp_generator = wrap(self.generator, sync_batch_norm)
+        self.ddp_discriminator = wrap(self.discriminator, sync_batch_norm)
 
     @classmethod
     def create(cls, config: GanConfig, data_dim: int, device: torch.device) -> "TrainState":

@@ -173,6 +173,7 @@ def sweep(
     sequential: bool = typer.Option(False, "--sequential", help="Train members one after another instead of vectorized."),
     no_eval: bool = typer.Option(False, "--no-eval", help="Skip the two-sample evaluation of each member."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    nproc: int = typer.Option(1, "--nproc", help="Spread the members over N processes, each vectorizing its share."),
 ) -> None:
     """Train many GANs at once (seeds × grid points), vectorized, and summarize them."""
     from gankit.config import apply_overrides
@@ -180,6 +181,8 @@ def sweep(
     from gankit.train.members import parse_grid
     from gankit.train.sweep_run import plan_sweep
 
+    if nproc < 1:
+        raise UserError(f"--nproc must be at least 1, got {nproc}")
     base = apply_overrides(load_raw(preset), set_)
     groups = plan_sweep(base, seeds, parse_grid(grid))
     config = groups[0][0].config
@@ -189,12 +192,13 @@ def sweep(
     def make_dir() -> Path:
         return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), f"sweep-{config.name}")
 
-    result = _sweep_with_progress(groups, make_dir, quiet, "sweep", not sequential, not no_eval)
+    result = _sweep_with_progress(groups, make_dir, quiet, "sweep", not sequential, not no_eval, nproc)
     out.print(summary_table(result.summaries, len(result.members)))
     out.print(f"sweep directory: {result.sweep_dir}")
 
 
-def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bool = True, evaluate: bool = True):
+def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bool = True, evaluate: bool = True,
+                         nproc: int = 1):
     """Run planned sweep groups under one progress bar counting member-epochs; notices go to stderr."""
     from gankit.train.sweep_run import run_sweep
 
@@ -202,7 +206,7 @@ def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bo
     with _progress(quiet, unit=f"{name} member-epochs") as progress:
         task = progress.add_task(name, total=total, losses=f"{sum(map(len, groups))} members")
         return run_sweep(groups, make_dir, lambda k: progress.advance(task, k),
-                         lambda text: err.print(f"notice: {text}", markup=False), vectorize, evaluate)
+                         lambda text: err.print(f"notice: {text}", markup=False), vectorize, evaluate, nproc)
 
 
 bench_app = typer.Typer(help="Benchmarks with published protocols.", no_args_is_help=True)

@@ -33,6 +33,7 @@ from gankit.train.signals import SignalCatcher
 from gankit.train.state import TrainState
 
 
+FLAG_SYNC_STEPS = 16  # distributed runs exchange their divergence/stop flags this often (a collective costs)
 FRAMES = Path("plots") / "frames"  # 2-D snapshots over training, for plots/training.png
 
 
@@ -117,7 +118,10 @@ def _train_with_care(gan: GAN, table: Table, run_dir: Path, on_epoch: Callable[[
         with SignalCatcher() as signals:
             def after_step(state: TrainState, d_value: torch.Tensor, g_value: torch.Tensor) -> None:
                 diverged = config.guard.enabled and not bool(torch.isfinite(d_value + g_value))
-                diverged, stopping = distributed.any_rank([diverged, bool(signals.received)])  # all ranks agree
+                stopping = bool(signals.received)
+                if ranks.world > 1:  # all ranks must agree; one small all-reduce every FLAG_SYNC_STEPS steps
+                    agree = state.step % FLAG_SYNC_STEPS == 0
+                    diverged, stopping = distributed.any_rank([diverged, stopping]) if agree else (False, False)
                 if diverged:
                     raise _Diverged(state.step)
                 every = config.checkpoint.every_steps

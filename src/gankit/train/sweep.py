@@ -66,19 +66,33 @@ def _train_member(config: dict, folder: str) -> None:
     GAN(validate(config)).fit().save(folder)
 
 
-def train_in_processes(gans: list[GAN], on_epoch: EpochCallback, workers: int) -> list[GAN]:
+def _train_share(configs: list[dict], folders: list[str]) -> None:
+    """Worker process: train its share of a group as one vectorized program, then checkpoint each member."""
+    gans = [GAN(validate(config)) for config in configs]
+    train_vectorized(gans, [gan.prepare(gan.load_data()) for gan in gans], lambda k: None)
+    for gan, folder in zip(gans, folders):
+        gan.save(folder)
+
+
+def train_in_processes(gans: list[GAN], on_epoch: EpochCallback, workers: int, vectorized: bool = False) -> list[GAN]:
     """Train members in ``workers`` processes at once; each equals its sequential run (same code, same seed).
 
-    Returns the trained GANs, loaded back from the workers' checkpoints.
+    One member per task, or (``vectorized``) the members dealt into ``workers`` shares, each
+    trained stacked in its process. Returns the trained GANs, loaded back from the workers' checkpoints.
     """
     context = multiprocessing.get_context("spawn")
+    shares = [list(range(i, len(gans), workers)) for i in range(workers)] if vectorized else [[i] for i in range(len(gans))]
     with tempfile.TemporaryDirectory() as scratch, ProcessPoolExecutor(workers, mp_context=context) as pool:
         folders = [str(Path(scratch) / f"member-{i}") for i in range(len(gans))]
-        futures = {pool.submit(_train_member, gan.config.model_dump(mode="json"), folder): gan
-                   for gan, folder in zip(gans, folders)}
+        futures = {}
+        for share in filter(None, shares):
+            configs = [gans[i].config.model_dump(mode="json") for i in share]
+            paths = [folders[i] for i in share]
+            job = pool.submit(_train_share, configs, paths) if vectorized else pool.submit(_train_member, configs[0], paths[0])
+            futures[job] = share
         for future in as_completed(futures):
             future.result()
-            on_epoch(futures[future].config.train.epochs)
+            on_epoch(sum(gans[i].config.train.epochs for i in futures[future]))
         trained = [GAN.load(folder, device=None) for folder in folders]
     for fresh, prepared in zip(trained, gans):
         fresh.training_table, fresh.config = prepared.training_table, prepared.config

@@ -81,7 +81,7 @@ def _kill_rank(process: subprocess.Popen, out: Path, rank: int) -> None:
 
 @needs_two_cores
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers through /proc")
-def test_a_dead_rank_stops_the_others_and_a_restart_resumes_exactly(tmp_path):
+def test_a_dead_rank_stops_the_others_and_the_run_resumes_exactly(tmp_path):
     whole = _torchrun(tmp_path / "whole", 0)
     _, stderr = whole.communicate(timeout=300)
     assert whole.returncode == 0, stderr[-2000:]
@@ -96,15 +96,14 @@ def test_a_dead_rank_stops_the_others_and_a_restart_resumes_exactly(tmp_path):
     assert "rank      : 1" in root_cause and "SIGKILL" in root_cause
     from gankit.train.checkpointing import latest_checkpoint
     assert GAN.load(latest_checkpoint(tmp_path / "dead")).state.step > 0
-    # With --max-restarts the job restarts, resumes from its last checkpoint and ends as the uninterrupted run.
-    restarted = _torchrun(tmp_path / "restarted", 3)  # (a restart whose gloo mesh fails to connect retries)
-    _kill_rank(restarted, tmp_path / "restarted", 1)
-    _, stderr = restarted.communicate(timeout=300)  # (communicate: a full stderr pipe would block torchrun)
-    assert restarted.returncode == 0, stderr[-2000:]
-    for ours, theirs in zip(_params(tmp_path / "restarted"), _params(tmp_path / "whole")):
+    # Resumed with the same world size, the killed run ends as the uninterrupted run.
+    import shutil
+    shutil.copytree(tmp_path / "dead", tmp_path / "dead-copy")
+    assert run(["train", "--resume", str(tmp_path / "dead"), "--nproc", "2", "--quiet"]) == 0
+    for ours, theirs in zip(_params(tmp_path / "dead"), _params(tmp_path / "whole")):
         assert torch.equal(ours, theirs)
     # Resuming the killed run in one process works, with a notice that the data order changes.
-    result = subprocess.run([sys.executable, "-m", "gankit", "train", "--resume", str(tmp_path / "dead"), "--quiet"],
+    result = subprocess.run([sys.executable, "-m", "gankit", "train", "--resume", str(tmp_path / "dead-copy"), "--quiet"],
                             capture_output=True, text=True)
     assert result.returncode == 0 and "trained with 2 rank(s) and resumes with 1" in result.stderr
 

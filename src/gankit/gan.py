@@ -12,7 +12,6 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from gankit.nets.latent import Latent
 from gankit.config import GanConfig, apply_overrides, load_raw, validate
 from gankit.data import Scaler, Table, as_table, data_seed, known_modes, known_truth, load_training_table
 from gankit.data.toy import toy_table
@@ -131,7 +130,7 @@ class GAN:
         sampler.eval()  # BatchNorm uses its running statistics when sampling
         try:
             with torch.no_grad():
-                z = Latent.of(self.config.model).sample(n, rng).to(device)
+                z = state.latent.sample(n, rng).to(device)
                 rows = sampler(z).float().cpu().numpy()
         finally:
             sampler.train(was_training)

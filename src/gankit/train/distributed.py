@@ -116,7 +116,3 @@ def broadcast_text(text: str | None) -> str:
     dist.broadcast_object_list(box, src=0)
     return box[0] or ""
 
-
-def barrier() -> None:
-    if current().world > 1:
-        dist.barrier()

@@ -28,6 +28,14 @@ def noise_std(train: TrainConfig, step: int, steps_per_epoch: int) -> float:
     return train.instance_noise * max(0.0, 1.0 - step / anneal_steps)
 
 
+def batch_noise(
+    train: TrainConfig, shape: tuple[int, ...], seed: int, batch_number: int, n_batches: int, device: torch.device
+) -> torch.Tensor | None:
+    """The noise of batch ``batch_number`` (``n_batches`` per epoch) of a run seeded ``seed``; None when σ is 0."""
+    std = noise_std(train, batch_number, n_batches)
+    return draw_noise(shape, std, seed, batch_number, device) if std else None
+
+
 def draw_noise(shape: tuple[int, ...], std: float, seed: int, step: int, device: torch.device) -> torch.Tensor:
     """``std`` · N(0, I) of ``shape``, reproducible from (``seed``, ``step``)."""
     rng = torch.Generator(device=device).manual_seed((seed + step + _SALT) % 2**63)

@@ -240,7 +240,9 @@ def draw_figures(run_dir: Path, gan: GAN) -> None:
     plot_samples(gan.real_table().values, fake, run_dir / "plots" / "samples.png", gan.columns)
     if is_two_dimensional(gan):
         epoch = gan.state.epoch
-        plot_decision(decision_frame(gan, epoch, seed=gan.config.seed), run_dir / "plots" / "decision.png")
         frames = load_frames(run_dir / FRAMES, up_to_epoch=epoch)
+        final = frames[-1] if frames and int(frames[-1]["epoch"]) == epoch else None  # training's last frame
+        frame = final if final is not None else decision_frame(gan, epoch, seed=gan.config.seed)
+        plot_decision(frame, run_dir / "plots" / "decision.png")
         if frames:
             plot_training_grid(frames, run_dir / "plots" / "training.png")

@@ -20,7 +20,7 @@ import torch
 from gankit.config import TrainConfig
 from gankit.losses import DLoss, GLoss, gradient_penalty, objective, r1_penalty
 from gankit.train.distributed import mean_over_ranks, shard
-from gankit.train.instance_noise import draw_noise, noise_std
+from gankit.train.instance_noise import batch_noise
 from gankit.train.optim import LeanAdam, TorchOptimizer
 from gankit.train.state import TrainState
 
@@ -114,14 +114,6 @@ def make_penalty(train: TrainConfig) -> Penalty | None:
     return penalty
 
 
-def _instance_noise(
-    state: TrainState, train: TrainConfig, real: torch.Tensor, batch_number: int, n_batches: int
-) -> torch.Tensor | None:
-    """This batch's instance noise for (real, fake) as one ``(2, *real.shape)`` tensor, or None when off."""
-    std = noise_std(train, batch_number, n_batches)
-    return draw_noise((2, *real.shape), std, state.penalty_seed, batch_number, real.device) if std else None
-
-
 def g_step(state: TrainState, fake: torch.Tensor, g_loss: GLoss) -> torch.Tensor:
     """One generator update against the just-updated discriminator."""
     loss = g_loss(state.discriminator(pack(fake, state.pack)))  # D's own module: no gradient sync for D here
@@ -189,7 +181,8 @@ def run_epoch(
     penalty = make_penalty(train)
     d_values: list[torch.Tensor] = []
     for index, (real, z, g_z) in enumerate(itertools.islice(batches, state.batch_in_epoch, n_batches), state.batch_in_epoch):
-        blur = _instance_noise(state, train, real, state.epoch * n_batches + index, n_batches)
+        # instance noise for (real, fake), drawn for the global batch so every world size draws the same
+        blur = batch_noise(train, (2, *real.shape), state.penalty_seed, state.epoch * n_batches + index, n_batches, real.device)
         real, z, g_z = shard(real, ranks), shard(z, ranks), shard(g_z, ranks)
         blur = None if blur is None else shard(blur, ranks, dim=1)
         g_step_now = not ((index + 1) % train.n_critic and index + 1 < n_batches)  # n_critic D steps per G step
@@ -201,7 +194,9 @@ def run_epoch(
         if not g_step_now:
             continue
         if not train.same_z:
-            fake = _generate(state, g_z, synced=True) if blur is None else _generate(state, g_z, synced=True) + blur[1]
+            fake = _generate(state, g_z, synced=True)
+            if blur is not None:
+                fake = fake + blur[1]
         g_value = g_step(state, fake, g_loss)
         update_ema(state, train.ema_decay)
         d_value = d_values[0] if len(d_values) == 1 else torch.stack(d_values).mean()

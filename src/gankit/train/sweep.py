@@ -18,11 +18,10 @@ from typing import Callable
 
 import torch
 
-from gankit.nets.latent import Latent
 from gankit.config import validate
 from gankit.gan import GAN
 from gankit.losses import d_loss_bce, d_loss_bce_smoothed, gradient_penalty, objective, r1_penalty
-from gankit.train.instance_noise import draw_noise, noise_std
+from gankit.train.instance_noise import batch_noise
 from gankit.train.loop import (
     EpochRecord,
     RowSource,
@@ -128,7 +127,7 @@ class VectorizedGroup:
         if train.shuffle:
             orders = torch.stack([torch.randperm(n, generator=g.state.order_rng) for g in self.gans]).to(device)
             rows = rows[torch.arange(len(self.gans), device=device).unsqueeze(1), orders]
-        latent = Latent.of(self.config.model)
+        latent = self.gans[0].state.latent  # the group shares its latent law
         noise, g_noise = [], []
         for gan in self.gans:
             rng = gan.state.noise_rng
@@ -156,11 +155,10 @@ class VectorizedGroup:
 
     def _instance_noise(self, real: torch.Tensor, batch_number: int, n_batches: int) -> torch.Tensor | None:
         """Each member's instance noise for (real, fake), ``(M, 2, B, d)``, drawn as its single run draws it."""
-        std = noise_std(self.config.train, batch_number, n_batches)
-        if not std:
-            return None
         shape = (2, *real.shape[1:])
-        return torch.stack([draw_noise(shape, std, g.state.penalty_seed, batch_number, real.device) for g in self.gans])
+        draws = [batch_noise(self.config.train, shape, g.state.penalty_seed, batch_number, n_batches, real.device)
+                 for g in self.gans]
+        return None if draws[0] is None else torch.stack(draws)
 
     def run_epoch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """One epoch for every member; returns the per-member mean (d_loss, g_loss)."""
@@ -180,7 +178,9 @@ class VectorizedGroup:
             total = d_losses + self._penalty(packed_real, packed_fake)
             self.opt_d.step(torch.autograd.grad(total.sum(), self.D.flat)[0])
             if not train.same_z:
-                fake = self.G(g_z) if blur is None else self.G(g_z) + blur[:, 1]
+                fake = self.G(g_z)
+                if blur is not None:
+                    fake = fake + blur[:, 1]
             g_losses = self.g_loss(self.D(pack(fake, self.config.model.pack)))
             self.opt_g.step(torch.autograd.grad(g_losses.sum(), self.G.flat)[0])
             self._ema_update()

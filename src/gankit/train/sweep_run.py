@@ -53,9 +53,10 @@ def run_sweep(
     members, gans = [], []
     for group, (group_gans, rows) in zip(groups, prepared):
         workers = min(len(group), os.cpu_count() or 1)
-        if vectorize and all(can_vectorize(g) for g in group_gans) and nproc > 1 and len(group) > 1:
+        stackable = vectorize and all(can_vectorize(g) for g in group_gans)
+        if stackable and nproc > 1 and len(group) > 1:
             group_gans = train_in_processes(group_gans, on_epoch, min(nproc, len(group)), vectorized=True)
-        elif vectorize and all(can_vectorize(g) for g in group_gans):
+        elif stackable:
             train_vectorized(group_gans, rows, on_epoch)
         elif vectorize and workers > 1 and group_gans[0].config.data.source != "array":
             notice(f"training {len(group)} member(s) in {workers} processes: {NOT_STACKABLE}")

@@ -16,7 +16,7 @@ from gankit.train.members import Member, expand_members, structure_key
 from gankit.train.sweep import can_vectorize, prepare_members, train_in_processes, train_sequentially, train_vectorized
 
 
-NOT_STACKABLE = "its nets keep buffers (e.g. BatchNorm) or it uses penalties, n_critic > 1 or non-Adam optimizers"
+NOT_STACKABLE = "its nets keep buffers (e.g. BatchNorm) or it uses n_critic > 1 or non-Adam optimizers"
 
 
 @dataclass

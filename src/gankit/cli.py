@@ -32,7 +32,11 @@ err = Console(stderr=True)
 
 
 def _build_config(preset: str, overrides: list[str], seed: int | None, data: Path | None) -> GanConfig:
-    extra = [f'data.path="{data}"', 'data.source="file"'] if data is not None else []
+    """The preset with ``--set`` overrides; ``--data`` points it at a table, an image folder or an image array."""
+    extra = []
+    if data is not None:
+        images = data.is_dir() or load_config(preset, overrides).model.kind == "dcgan"
+        extra += [f'data.path="{data}"', f'data.source="{"images" if images else "file"}"']
     return load_config(preset, [*overrides, *extra], seed=seed)
 
 
@@ -41,7 +45,10 @@ def train(
     preset: Optional[str] = typer.Argument(None, help="A preset name (see `gankit presets`) or a .toml config file."),
     set_: list[str] = typer.Option([], "--set", help="Override a config value: --set train.epochs=50 (repeatable)."),
     seed: Optional[int] = typer.Option(None, help="Random seed (same seed on CPU → identical run)."),
-    data: Optional[Path] = typer.Option(None, help="Train on this .csv/.npy/.npz table instead of the preset's data."),
+    data: Optional[Path] = typer.Option(
+        None, help="Train on this .csv/.npy/.npz table, or with an image preset on an image folder or .npy/.npz array."
+    ),
+    device: Optional[str] = typer.Option(None, "--device", help="auto, cpu, cuda or mps (default: the preset's train.device)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory to create (default: runs/NNNN-<preset>/)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue this run directory from its latest checkpoint."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved config and exit."),
@@ -61,6 +68,10 @@ def train(
 
     if nproc < 1 or max_restarts < 0:
         raise UserError("--nproc must be at least 1 and --max-restarts at least 0")
+    if device is not None:
+        if resume is not None:
+            raise UserError("--device applies to new runs; a resumed run keeps its config's train.device")
+        set_ = [*set_, f'train.device="{device}"']
     if nproc > 1 and not distributed.launched():
         if dry_run:
             raise UserError("--dry-run prints the config; give it without --nproc")
@@ -247,17 +258,26 @@ def bench_toy(
 @app.command()
 def sample(
     run: Path = typer.Argument(..., help="A run directory (runs/NNNN-name) or a checkpoint folder."),
-    n: int = typer.Option(1000, "-n", help="How many rows to generate."),
-    output: Path = typer.Option(..., "-o", "--output", help="Output file: .csv (with header) or .npy."),
-    seed: Optional[int] = typer.Option(None, help="Seed of the noise (same seed → same rows)."),
+    n: int = typer.Option(1000, "-n", help="How many rows (or images) to generate."),
+    output: Path = typer.Option(
+        ..., "-o", "--output", help="Rows: a .csv (with header) or .npy file. Images: a folder of PNGs or an .npz file."
+    ),
+    seed: Optional[int] = typer.Option(None, help="Seed of the noise (same seed → same samples)."),
 ) -> None:
-    """Draw new rows from a trained generator."""
+    """Draw new samples from a trained generator."""
     from gankit.gan import GAN
 
     folder = run if (run / "state.json").is_file() else checkpoint_of(run)
     gan = GAN.load(folder)
-    path = write_table(gan.sample(n, seed=seed), gan.columns, output)
-    out.print(f"wrote {n} rows to {path}")
+    if gan.layout.image is None:
+        path = write_table(gan.sample(n, seed=seed), gan.columns, output)
+        out.print(f"wrote {n} rows to {path}")
+        return
+    from gankit.data.images import write_image_samples
+
+    images, labels = gan.sample_images(n, seed=seed)
+    path = write_image_samples(images, labels, list(gan.class_names), output)
+    out.print(f"wrote {n} images to {path}")
 
 
 @app.command(name="eval")
@@ -265,13 +285,19 @@ def eval_(
     run: Path = typer.Argument(..., help="A run directory."),
     n: Optional[int] = typer.Option(None, "--n", help="Generated (and real) rows to compare; default: the config's eval.n."),
     seed: Optional[int] = typer.Option(None, help="Seed of sampling, permutations and splits."),
+    inception_weights: Optional[Path] = typer.Option(
+        None, "--inception-weights", help="Images: a local Inception weights file; adds FID, KID and precision/recall "
+        "(needs the torch-fidelity extra; nothing is downloaded)."
+    ),
 ) -> None:
     """Re-run the two-sample evaluation of a finished run; rewrites eval.json and the figures."""
     from gankit.train.job import evaluate_run
 
     if n is not None and not 20 <= n <= 5000:
         raise UserError(f"--n must be between 20 and 5000, got {n}")
-    print_report(out, evaluate_run(run, n=n, seed=seed))
+    if inception_weights is not None and not inception_weights.is_file():
+        raise UserError(f"--inception-weights: file not found: {inception_weights}")
+    print_report(out, evaluate_run(run, n=n, seed=seed, inception_weights=inception_weights))
 
 
 @app.command()

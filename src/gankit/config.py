@@ -32,6 +32,7 @@ class Section(BaseModel):
 
 
 TOY_SOURCES = ("gaussian", "ring", "grid", "mixture", "moons", "swiss_roll")
+IMAGE_SOURCES = ("images", "digits", "shapes")
 
 
 class DataConfig(Section):
@@ -46,9 +47,16 @@ class DataConfig(Section):
     ``n`` rows are drawn once from ``seed``, or afresh every epoch when ``fresh``.
     ``file``: a .csv, .npy or .npz table of numbers at ``path``.
     ``array``: rows handed to ``GAN.fit`` in memory (set by the library, not by users).
+
+    Images (``data/images.py``), scaled to [−1, 1] at ``resolution``² pixels:
+    ``images``: a folder of .png/.jpg/.webp files (class subfolders become labels) or an
+    N×H×W[×C] .npy/.npz array at ``path``; ``digits``: scikit-learn's 1,797 8×8 digits
+    (upscaled to ``resolution``); ``shapes``: ``n`` procedural triangles (``data/shapes.py``).
     """
 
-    source: Literal["gaussian", "ring", "grid", "mixture", "moons", "swiss_roll", "file", "array"] = "gaussian"
+    source: Literal[
+        "gaussian", "ring", "grid", "mixture", "moons", "swiss_roll", "file", "array", "images", "digits", "shapes"
+    ] = "gaussian"
     n: int = Field(1000, ge=2, le=10_000_000)
     fresh: bool = Field(False, description="draw n new rows every epoch instead of a fixed training set")
     A: list[list[float]] = [[1.0, 2.0], [-0.1, 0.5]]
@@ -67,6 +75,13 @@ class DataConfig(Section):
         "none", description="train on transformed rows (z-scored or whitened), sample in the data's units"
     )
     seed: int | None = Field(None, ge=0, description="seed of the generated data; default: the run seed")
+    resolution: int | None = Field(None, ge=8, le=512, description="images: side in pixels (default: the data's own)")
+    channels: Literal[1, 3] | None = Field(None, description="images: 1 = grayscale, 3 = RGB (default: the data's own)")
+    on_bad_image: Literal["error", "skip"] = Field("error", description="images: an unreadable file stops, or is skipped and counted")
+
+    @property
+    def is_images(self) -> bool:
+        return self.source in IMAGE_SOURCES
 
     @model_validator(mode="after")
     def _check_shapes(self) -> "DataConfig":
@@ -75,8 +90,8 @@ class DataConfig(Section):
             raise ValueError(f"data.A must be a non-empty matrix with rows of equal length, got {self.A}")
         if widths.pop() != len(self.b):
             raise ValueError(f"data.A has {len(self.A[0])} columns but data.b has {len(self.b)} entries; they must match")
-        if self.source == "file" and not self.path:
-            raise ValueError("data.source = 'file' needs data.path (or pass --data FILE)")
+        if self.source in ("file", "images") and not self.path:
+            raise ValueError(f"data.source = '{self.source}' needs data.path (or pass --data PATH)")
         if self.source == "mixture":
             _check_mixture(self.means, self.covariances, self.weights)
         if self.fresh and self.source not in TOY_SOURCES:
@@ -130,6 +145,12 @@ class NetConfig(Section):
 class ModelConfig(Section):
     """Generator and discriminator shapes and their initialisation."""
 
+    kind: Literal["mlp", "dcgan"] = Field(
+        "mlp", description="mlp: perceptrons on rows; dcgan: convolutional nets on images (nets/dcgan.py)"
+    )
+    g_width: int = Field(64, ge=1, le=2048, description="dcgan: feature maps of G's last block (d2l's n_G)")
+    d_width: int = Field(64, ge=1, le=2048, description="dcgan: feature maps of D's first block (d2l's n_D)")
+    conditional: bool = Field(False, description="images with labels: G and D see the class (projection D)")
     latent_dim: int = Field(2, ge=1, le=4096)
     latent_std: float = Field(1.0, gt=0, le=100, description="σ of the latent's Gaussian part")
     latent_categories: int = Field(
@@ -183,7 +204,11 @@ class TrainConfig(Section):
     d_optimizer: OptimizerConfig = OptimizerConfig(lr=0.05)
     g_optimizer: OptimizerConfig = OptimizerConfig(lr=0.005)
     ema_decay: float = Field(0.0, ge=0.0, lt=1.0, description="0 = off; else sample from an EMA copy of G")
-    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    device: Literal["cpu", "cuda", "mps", "auto"] = "cpu"
+    precision: Literal["fp32", "bf16", "fp16"] = Field(
+        "fp32", description="bf16/fp16: mixed precision (autocast; fp16 with dynamic loss scaling) on CUDA"
+    )
+    channels_last: bool = Field(False, description="dcgan: channels-last memory format (faster convolutions on CUDA)")
     sync_batch_norm: bool = Field(True, description="with several ranks on CUDA: BatchNorm statistics over all ranks")
     threads: int = Field(1, ge=0, description="CPU threads while training; 0 = PyTorch's default")
     compile: bool = Field(False, description="torch.compile G and D (compile time is reported apart)")
@@ -197,6 +222,10 @@ class EvalConfig(Section):
     alpha: float = Field(0.05, gt=0.0, lt=1.0)
     seed: int | None = Field(None, ge=0, description="default: the run seed")
     plot_n: int = Field(100, ge=1, description="generated points in the samples figure (the chapter draws 100)")
+    grid_n: int = Field(64, ge=1, le=1024, description="images: samples in each epoch's grid (one fixed noise batch)")
+    inception_weights: str | None = Field(
+        None, description="images: a local Inception weights file for FID/KID/precision-recall via torch-fidelity"
+    )
 
 
 class CheckpointConfig(Section):
@@ -234,6 +263,13 @@ class GanConfig(Section):
             raise ValueError(
                 f"train.batch_size ({self.train.batch_size}) must be a multiple of model.pack ({self.model.pack})"
             )
+        if self.data.is_images != (self.model.kind == "dcgan"):
+            raise ValueError(
+                f"model.kind = '{self.model.kind}' does not fit data.source = '{self.data.source}': "
+                f"image sources ({', '.join(IMAGE_SOURCES)}) need model.kind = 'dcgan', rows need 'mlp'"
+            )
+        if self.model.conditional and self.model.latent_categories:
+            raise ValueError("model.conditional sets G's code to the class; leave model.latent_categories at 0")
         return self
 
     def to_toml(self) -> str:

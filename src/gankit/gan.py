@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from gankit.config import GanConfig, apply_overrides, load_raw, validate
+from gankit.data.layout import Layout
 from gankit.data import Scaler, Table, as_table, data_seed, known_modes, known_truth, load_training_table
 from gankit.data.toy import toy_table
 from gankit.errors import UserError
@@ -53,6 +54,8 @@ class GAN:
         self.state: TrainState | None = None
         self.scaler: Scaler | None = None
         self.columns: list[str] = []
+        self.layout: Layout | None = None  # what one training row holds (numbers, or an image and its label)
+        self.class_names: tuple[str, ...] = ()
         self.history: list[EpochRecord] = []
         self.training_table: Table | None = None
         self.compile_seconds: float | None = None  # set by fit when train.compile is on
@@ -83,7 +86,7 @@ class GAN:
             self.config.data.source = "array"
         rows = self.prepare(table)
         if self.config.train.compile and self.compile_seconds is None:
-            self.compile_seconds = compile_nets(self.state, table.n_cols, self.config.train, table.n_rows)
+            self.compile_seconds = compile_nets(self.state, self.layout.width, self.config.train, table.n_rows)
         def record(epoch: EpochRecord) -> None:
             self.history.append(epoch)  # before on_epoch, so a checkpoint written there includes it
             if on_epoch is not None:
@@ -95,13 +98,17 @@ class GAN:
     def prepare(self, table: Table) -> RowSource:
         """Fit the data transform and build fresh nets on first use; return the training rows on the device
         (for ``data.fresh``: a function of the epoch that draws and transforms that epoch's rows)."""
-        if self.state is not None and table.n_cols != len(self.columns):
-            raise UserError(f"{table.origin}: has {table.n_cols} columns but this GAN was trained on {len(self.columns)}")
+        if self.state is not None and table.layout(self.config.model.conditional) != self.layout:
+            raise UserError(f"{table.origin}: has {table.n_cols} columns but this GAN was trained on {self.layout.width}")
         device = resolve_device(self.config.train.device)
         if self.state is None:
+            if self.config.model.conditional and table.labels is None:
+                raise UserError(f"{table.origin}: model.conditional needs class labels (class subfolders, or an .npz with labels)")
             self.scaler = Scaler.fit(table.values, self.config.data.transform)
             self.columns = table.columns
-            self.state = TrainState.create(self.config, table.n_cols, device)
+            self.layout = table.layout(self.config.model.conditional)
+            self.class_names = table.class_names
+            self.state = TrainState.create(self.config, self.layout, device)
         self.training_table = table
         if self.config.data.fresh:
             seed = data_seed(self.config.data, self.config.seed)
@@ -109,7 +116,11 @@ class GAN:
         return self._to_rows(table, device)
 
     def _to_rows(self, table: Table, device: torch.device) -> torch.Tensor:
-        return torch.from_numpy(self.scaler.transform(table.values)).to(device)
+        rows = torch.from_numpy(self.scaler.transform(table.values))
+        if self.layout is not None and self.layout.classes:  # a conditional GAN's rows end with the one-hot label
+            labels = torch.nn.functional.one_hot(torch.from_numpy(table.labels).long(), self.layout.classes)
+            rows = torch.cat((rows, labels.to(rows.dtype)), dim=1)
+        return rows.to(device)
 
     def _require_trained(self) -> TrainState:
         if self.state is None or self.scaler is None:
@@ -119,28 +130,46 @@ class GAN:
     # ------------------------------------------------------------------ sampling
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
-        """``n`` generated rows in the data's units; the same ``seed`` gives the same rows."""
+        """``n`` generated rows in the data's units; the same ``seed`` gives the same rows.
+
+        (Images come flattened; :meth:`sample_images` gives them as N×C×H×W.)
+        """
         state = self._require_trained()
         if n < 1:
             raise UserError(f"the number of samples must be at least 1, got {n}")
         rng = torch.Generator().manual_seed(seed) if seed is not None else torch.Generator().manual_seed(torch.seed())
-        device = next(state.sampler.parameters()).device
-        sampler = state.sampler
+        return self.scaler.inverse(self.generate(state.latent.sample(n, rng)))
+
+    def generate(self, z: torch.Tensor) -> np.ndarray:
+        """The sampling generator (EMA copy if any, BatchNorm in eval mode) applied to latent rows ``z``."""
+        sampler = self._require_trained().sampler
         was_training = sampler.training
         sampler.eval()  # BatchNorm uses its running statistics when sampling
         try:
             with torch.no_grad():
-                z = state.latent.sample(n, rng).to(device)
-                rows = sampler(z).float().cpu().numpy()
+                parts = [sampler(chunk.to(next(sampler.parameters()).device)).float().cpu() for chunk in z.split(4096)]
         finally:
             sampler.train(was_training)
-        return self.scaler.inverse(rows)
+        return torch.cat(parts).numpy()
+
+    def sample_images(self, n: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """``n`` generated images (N×C×H×W in [−1, 1]) and, for a conditional GAN, the classes asked for."""
+        layout = self.layout
+        if layout is None or layout.image is None:
+            raise UserError("this GAN generates rows, not images")
+        rows = self.sample(n, seed)
+        labels = rows[:, layout.pixels :].argmax(axis=1) if layout.classes else None
+        return rows[:, : layout.pixels].reshape(n, *layout.image), labels
 
     # ------------------------------------------------------------------ evaluation
 
     def evaluate(self, n: int | None = None, seed: int | None = None, real: Any = None) -> EvalReport:
         """Two-sample tests of ``n`` generated rows against as many real rows (the training data by default)."""
         self._require_trained()
+        if self.layout is not None and self.layout.image is not None:
+            from gankit.metrics.image_eval import evaluate_images  # noqa: PLC0415  (image metrics load a classifier)
+
+            return evaluate_images(self, n=n, seed=seed)
         settings = self.config.eval
         n = n or settings.n
         seed = seed if seed is not None else (settings.seed if settings.seed is not None else self.config.seed)
@@ -170,7 +199,7 @@ class GAN:
             modules["generator_ema"] = state.generator_ema
         extra = {
             "scaler.mean": torch.from_numpy(self.scaler.mean),
-            "scaler.matrix": torch.from_numpy(self.scaler.matrix),
+            **({"scaler.matrix": torch.from_numpy(self.scaler.matrix)} if self.scaler.matrix is not None else {}),
             "rng.noise": state.noise_rng.get_state(),
             "rng.order": state.order_rng.get_state(),
         }
@@ -183,6 +212,8 @@ class GAN:
         info = {
             "config": self.config.model_dump(mode="json"),
             "columns": self.columns,
+            "layout": self.layout.as_dict(),
+            "class_names": list(self.class_names),
             "step": state.step,
             "epoch": state.epoch,
             "batch_in_epoch": state.batch_in_epoch,
@@ -200,7 +231,9 @@ class GAN:
         config = validate(document["config"])
         gan = cls(config)
         gan.columns = list(document["columns"])
-        state = TrainState.create(config, len(gan.columns), resolve_device(device or config.train.device))
+        gan.layout = Layout.from_dict(document["layout"]) if "layout" in document else Layout(len(gan.columns))
+        gan.class_names = tuple(document.get("class_names", ()))
+        state = TrainState.create(config, gan.layout, resolve_device(device or config.train.device))
         state.generator.load_state_dict(module_state("generator", tensors))
         state.discriminator.load_state_dict(module_state("discriminator", tensors))
         if state.generator_ema is not None:
@@ -217,7 +250,8 @@ class GAN:
             state.partial_losses = [(pair[0], pair[1]) for pair in tensors["partial_losses"]]
         gan.state = state
         gan.checkpoint_info = (document, tensors)
-        gan.scaler = Scaler(tensors["scaler.mean"].numpy(), tensors["scaler.matrix"].numpy())
+        matrix = tensors.get("scaler.matrix")
+        gan.scaler = Scaler(tensors["scaler.mean"].numpy(), None if matrix is None else matrix.numpy())
         gan.history = [EpochRecord(**record) for record in document.get("history", [])]
         return gan
 

@@ -20,6 +20,10 @@ def load_training_table(data: DataConfig, run_seed: int) -> Table:
     """The training rows a data config describes (for ``fresh`` data: the first epoch's draw)."""
     if data.source == "array":
         raise UserError("this GAN was trained on in-memory rows, which are not saved with it; pass the real rows explicitly")
+    if data.is_images:
+        from gankit.data.image_table import load_image_table  # noqa: PLC0415  (Pillow only when images are used)
+
+        return load_image_table(data, data_seed(data, run_seed))
     if data.source == "file":
         assert data.path is not None  # guaranteed by DataConfig validation
         return read_table(data.path)

@@ -18,10 +18,13 @@ TRANSFORMS = ("none", "standardize", "whiten")
 
 @dataclass(frozen=True)
 class Scaler:
-    """``y = (x − mean) @ matrix`` and back, ``x = y @ inverse + mean``."""
+    """``y = (x − mean) @ matrix`` and back, ``x = y @ inverse + mean``; ``matrix`` None is the identity.
+
+    (The identity skips the arithmetic: image rows are thousands of columns wide.)
+    """
 
     mean: np.ndarray
-    matrix: np.ndarray
+    matrix: np.ndarray | None
 
     @property
     def inverse_matrix(self) -> np.ndarray:
@@ -29,7 +32,7 @@ class Scaler:
 
     @classmethod
     def identity(cls, width: int) -> "Scaler":
-        return cls(np.zeros(width, np.float32), np.eye(width, dtype=np.float32))
+        return cls(np.zeros(width, np.float32), None)
 
     @classmethod
     def fit(cls, values: np.ndarray, kind: str) -> "Scaler":
@@ -48,7 +51,11 @@ class Scaler:
         return cls(mean.astype(np.float32), matrix.astype(np.float32))
 
     def transform(self, values: np.ndarray) -> np.ndarray:
+        if self.matrix is None:
+            return np.asarray(values, dtype=np.float32)
         return ((values.astype(np.float64) - self.mean) @ self.matrix).astype(np.float32)
 
     def inverse(self, values: np.ndarray) -> np.ndarray:
+        if self.matrix is None:
+            return np.asarray(values, dtype=np.float32)
         return (values.astype(np.float64) @ self.inverse_matrix + self.mean).astype(np.float32)

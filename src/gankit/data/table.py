@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gankit.data.layout import Layout
 from gankit.errors import UserError
 
 SUPPORTED_SUFFIXES = (".csv", ".npy", ".npz")
@@ -23,11 +24,29 @@ SUPPORTED_SUFFIXES = (".csv", ".npy", ".npz")
 
 @dataclass(frozen=True)
 class Table:
-    """A 2-D float32 array of training rows, with column names and where it came from."""
+    """A 2-D float32 array of training rows, with column names and where it came from.
+
+    Images are rows too: ``values`` holds them flattened, ``image_shape`` is (C, H, W),
+    and ``labels`` (class indices into ``class_names``) come along when the data has classes.
+    """
 
     values: np.ndarray
     columns: list[str]
     origin: str
+    image_shape: tuple[int, int, int] | None = None
+    labels: np.ndarray | None = None
+    class_names: tuple[str, ...] = ()
+
+    def layout(self, conditional: bool = False) -> Layout:
+        """The training row's layout; a conditional GAN appends the one-hot label."""
+        if self.image_shape is None:
+            return Layout(self.n_cols)
+        return Layout.of_image(self.image_shape, len(self.class_names) if conditional else 0)
+
+    def images(self) -> np.ndarray:
+        """The rows as N×C×H×W images (image tables only)."""
+        assert self.image_shape is not None, "not an image table"
+        return self.values.reshape(-1, *self.image_shape)
 
     @property
     def n_rows(self) -> int:

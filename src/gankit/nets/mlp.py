@@ -12,7 +12,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from gankit.config import ModelConfig, NetConfig
-from gankit.nets.latent import Latent
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,
@@ -101,17 +100,3 @@ def initialize(module: nn.Module, model: ModelConfig, generator: torch.Generator
                 else:
                     layer.weight.normal_(0.0, model.init_std, generator=generator)
                 layer.bias.zero_()
-
-
-def build_generator(model: ModelConfig, data_dim: int, generator: torch.Generator) -> MLP:
-    """G: a latent row (noise and optional one-hot code, see ``latent.py``) → a data row (``data_dim``)."""
-    net = mlp(Latent.of(model).width, data_dim, model.generator)
-    initialize(net, model, generator)
-    return apply_spectral_norm(net) if model.generator.spectral_norm else net
-
-
-def build_discriminator(model: ModelConfig, data_dim: int, generator: torch.Generator) -> MLP:
-    """D: a pack of ``model.pack`` data rows, concatenated (PacGAN), → one logit (real > 0 > fake)."""
-    net = mlp(data_dim * model.pack, 1, model.discriminator)
-    initialize(net, model, generator)
-    return apply_spectral_norm(net) if model.discriminator.spectral_norm else net

@@ -23,6 +23,7 @@ from gankit.errors import StopRequested, TrainingDiverged, UserError
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
 from gankit.report.plots import plot_decision, plot_losses, plot_samples, plot_training_grid
+from gankit.report.image_grid import epoch_grid, grid_frames, save_gif, save_grid
 from gankit.report.surface import decision_frame, frame_epochs, is_two_dimensional, load_frames, save_frame
 from gankit.runs import CHECKPOINT, append_jsonl, checkpoint_of, read_jsonl, write_json
 from gankit.train import distributed
@@ -113,6 +114,7 @@ def _train_with_care(gan: GAN, table: Table, run_dir: Path, on_epoch: Callable[[
     ranks = gan.state.ranks
     metrics_path = run_dir / "metrics.jsonl"
     frame_epochs_2d = frame_epochs(config.train.epochs) if is_two_dimensional(gan) and ranks.is_main else set()
+    image_grids = gan.layout is not None and gan.layout.image is not None and ranks.is_main
     retries = 0
     while True:
         with SignalCatcher() as signals:
@@ -136,6 +138,8 @@ def _train_with_care(gan: GAN, table: Table, run_dir: Path, on_epoch: Callable[[
                     append_jsonl(metrics_path, record.as_dict())
                 if record.epoch in frame_epochs_2d:
                     save_frame(run_dir / FRAMES, decision_frame(gan, record.epoch, seed=config.seed))
+                if image_grids:
+                    epoch_grid(gan, run_dir, record.epoch)
                 every = config.checkpoint.every_epochs
                 if every and record.epoch % every == 0:
                     _save(gan, run_dir)
@@ -219,10 +223,13 @@ def finish_run(run_dir: Path, gan: GAN, evaluate: bool = True, figures: bool = T
 
 
 def evaluate_run(
-    run_dir: Path, gan: GAN | None = None, n: int | None = None, seed: int | None = None, figures: bool = True
+    run_dir: Path, gan: GAN | None = None, n: int | None = None, seed: int | None = None, figures: bool = True,
+    inception_weights: Path | None = None,
 ) -> EvalReport:
     """Evaluate a run's generator against its training data; write eval.json and redraw the figures."""
     gan = gan or GAN.load(checkpoint_of(run_dir))
+    if inception_weights is not None:
+        gan.config.eval.inception_weights = str(inception_weights)
     report = gan.evaluate(n=n, seed=seed)
     write_json(run_dir / "eval.json", report.as_dict())
     if figures:
@@ -232,10 +239,16 @@ def evaluate_run(
 
 def draw_figures(run_dir: Path, gan: GAN) -> None:
     """plots/losses.png from metrics.jsonl; plots/samples.png from the training data and the generator;
-    for 2-D data also plots/decision.png (D's surface behind the points) and plots/training.png (its frames)."""
+    for 2-D data also plots/decision.png (D's surface behind the points) and plots/training.png (its frames);
+    for images plots/samples.png is a grid of samples and plots/training.gif animates the epoch grids."""
     metrics_path = run_dir / "metrics.jsonl"
     if metrics_path.is_file():
         plot_losses(read_jsonl(metrics_path), run_dir / "plots" / "losses.png")
+    if gan.layout is not None and gan.layout.image is not None:
+        images, _ = gan.sample_images(gan.config.eval.grid_n, seed=gan.config.seed)
+        save_grid(images, run_dir / "plots" / "samples.png")
+        save_gif(grid_frames(run_dir, gan.state.epoch), run_dir / "plots" / "training.gif")
+        return
     fake = gan.sample(gan.config.eval.plot_n, seed=gan.config.seed)
     plot_samples(gan.real_table().values, fake, run_dir / "plots" / "samples.png", gan.columns)
     if is_two_dimensional(gan):

@@ -22,6 +22,7 @@ from gankit.losses import DLoss, GLoss, gradient_penalty, objective, r1_penalty
 from gankit.train.distributed import mean_over_ranks, shard
 from gankit.train.instance_noise import batch_noise
 from gankit.train.optim import LeanAdam, TorchOptimizer
+from gankit.train.precision import LossScale, autocast
 from gankit.train.state import TrainState
 
 
@@ -62,14 +63,18 @@ def pack(rows: torch.Tensor, size: int) -> torch.Tensor:
     return rows[..., :whole, :].reshape(*rows.shape[:-2], whole // size, size * rows.shape[-1])
 
 
-def _apply(optimizer: LeanAdam | TorchOptimizer, loss: torch.Tensor, distributed: bool = False) -> None:
+def _apply(optimizer: LeanAdam | TorchOptimizer, loss: torch.Tensor, distributed: bool = False,
+           loss_scale: LossScale | None = None) -> None:
     """Gradients of ``loss`` for the optimizer's own parameters only, then one step.
 
     Distributed, the gradients go through ``backward`` (DistributedDataParallel averages
-    them across ranks as they accumulate) and are cleared after the step.
+    them across ranks as they accumulate) and are cleared after the step. With an fp16
+    ``loss_scale`` a step whose gradients overflow is skipped.
     """
     if not distributed:
-        optimizer.step(torch.autograd.grad(loss, optimizer.params))
+        grads = (loss_scale or LossScale()).gradients(loss, optimizer.params)
+        if grads is not None:
+            optimizer.step(grads)
         return
     torch.autograd.backward(loss, inputs=optimizer.params)
     optimizer.step([param.grad for param in optimizer.params])
@@ -84,10 +89,15 @@ def d_step(state: TrainState, real: torch.Tensor, fake: torch.Tensor, d_loss: DL
     """One discriminator update: real rows labelled 1, generated rows (detached) labelled 0, plus any penalty."""
     real, fake = pack(real, state.pack), pack(fake.detach(), state.pack)
     discriminator = state.ddp_discriminator or state.discriminator  # DDP averages D's gradients over ranks
-    logits = discriminator(torch.cat((real, fake)))  # one pass: D has no batch statistics
-    loss = d_loss(logits[: len(real)], logits[len(real) :])
-    total = loss if penalty is None else loss + penalty(state, real, fake)
-    _apply(state.opt_d, total, distributed=state.ddp_discriminator is not None)
+    with autocast(state.precision, real.device):
+        if state.d_batch_statistics:  # BatchNorm: real and generated batches normalized apart, as d2l does
+            real_logits, fake_logits = discriminator(real), discriminator(fake)
+        else:  # one pass: D has no batch statistics
+            logits = discriminator(torch.cat((real, fake)))
+            real_logits, fake_logits = logits[: len(real)], logits[len(real) :]
+        loss = d_loss(real_logits.float(), fake_logits.float())
+        total = loss if penalty is None else loss + penalty(state, real, fake)
+    _apply(state.opt_d, total, state.ddp_discriminator is not None, state.loss_scales[0])
     return loss.detach()
 
 
@@ -116,8 +126,9 @@ def make_penalty(train: TrainConfig) -> Penalty | None:
 
 def g_step(state: TrainState, fake: torch.Tensor, g_loss: GLoss) -> torch.Tensor:
     """One generator update against the just-updated discriminator."""
-    loss = g_loss(state.discriminator(pack(fake, state.pack)))  # D's own module: no gradient sync for D here
-    _apply(state.opt_g, loss, distributed=state.ddp_generator is not None)
+    with autocast(state.precision, fake.device):
+        loss = g_loss(state.discriminator(pack(fake, state.pack)).float())  # D's own module: no gradient sync for D
+    _apply(state.opt_g, loss, state.ddp_generator is not None, state.loss_scales[1])
     return loss.detach()
 
 
@@ -214,9 +225,9 @@ def run_epoch(
 
 def _generate(state: TrainState, z: torch.Tensor, synced: bool) -> torch.Tensor:
     """G(z); through G's DDP wrapper when this output's G gradient is taken (DDP then averages it)."""
-    if synced and state.ddp_generator is not None:
-        return state.ddp_generator(z)
-    return state.generator(z)
+    generator = state.ddp_generator if synced and state.ddp_generator is not None else state.generator
+    with autocast(state.precision, z.device):
+        return generator(z)
 
 
 @contextmanager

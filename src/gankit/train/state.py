@@ -10,8 +10,10 @@ import torch
 from torch import nn
 
 from gankit.config import GanConfig
-from gankit.nets import Latent, build_discriminator, build_generator
+from gankit.data.layout import Layout
+from gankit.nets import Latent, build_discriminator, build_generator, latent_of
 from gankit.train.distributed import SINGLE, Ranks, wrap
+from gankit.train.precision import LossScale
 from gankit.train.optim import LeanAdam, TorchOptimizer, make_optimizer
 
 
@@ -36,6 +38,9 @@ class TrainState:
     epoch_rng: tuple[torch.Tensor, torch.Tensor] | None = None  # (noise, order) generator states at epoch start
     partial_losses: list[tuple[torch.Tensor, torch.Tensor]] = field(default_factory=list)  # this epoch's so far
     # Data-parallel training (train/distributed.py): this process's place and the DDP wrappers of G and D.
+    d_batch_statistics: bool = False  # D has BatchNorm: real and generated rows go through it separately
+    precision: str = "fp32"
+    loss_scales: tuple[LossScale, LossScale] = field(default_factory=lambda: (LossScale(), LossScale()))  # (D, G)
     ranks: Ranks = SINGLE
     ddp_generator: nn.Module | None = None
     ddp_discriminator: nn.Module | None = None
@@ -49,12 +54,17 @@ class TrainState:
         self.ddp_discriminator = wrap(self.discriminator, sync_batch_norm)
 
     @classmethod
-    def create(cls, config: GanConfig, data_dim: int, device: torch.device) -> "TrainState":
-        """Fresh nets and optimizers, every random stream derived from ``config.seed``."""
+    def create(cls, config: GanConfig, layout: Layout | int, device: torch.device) -> "TrainState":
+        """Fresh nets and optimizers for rows of ``layout`` (or a width), every random stream from ``config.seed``."""
+        layout = Layout(layout) if isinstance(layout, int) else layout
         init_seed, noise_seed, order_seed, penalty_seed = seeds_for(config.seed, 4)
         init_rng = torch.Generator().manual_seed(init_seed)
-        generator = build_generator(config.model, data_dim, init_rng).to(device)
-        discriminator = build_discriminator(config.model, data_dim, init_rng).to(device)
+        generator = build_generator(config.model, layout, init_rng).to(device)
+        discriminator = build_discriminator(config.model, layout, init_rng).to(device)
+        if config.train.channels_last and layout.image is not None:
+            for net in (generator, discriminator):
+                net.to(memory_format=torch.channels_last)
+                net.channels_last = True
         ema = copy.deepcopy(generator).requires_grad_(False) if config.train.ema_decay > 0 else None
         return cls(
             generator=generator,
@@ -64,9 +74,12 @@ class TrainState:
             opt_d=make_optimizer(discriminator, config.train.d_optimizer),
             noise_rng=torch.Generator(device=device).manual_seed(noise_seed),  # noise is drawn where it is used
             order_rng=torch.Generator().manual_seed(order_seed),
-            latent=Latent.of(config.model),
+            latent=latent_of(config.model, layout),
             pack=config.model.pack,
             penalty_seed=penalty_seed,
+            d_batch_statistics=any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules()),
+            precision=config.train.precision,
+            loss_scales=(LossScale(config.train.precision == "fp16"), LossScale(config.train.precision == "fp16")),
         )
 
     @property

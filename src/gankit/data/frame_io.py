@@ -1,0 +1,157 @@
+"""Read and write mixed-type tables (.csv, .parquet, .npy, .npz) as pandas DataFrames.
+
+This is the file side of "a table in, a synthetic table out": columns keep their
+types (text, dates, booleans, numbers with missing values), unlike
+:mod:`gankit.data.table`, which wants numbers only. Missing values are allowed
+here; what a column *is* gets decided later by :mod:`gankit.data.columns`.
+Every problem with a file is one :class:`UserError` line naming the file.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gankit.errors import UserError
+
+READ_SUFFIXES = (".csv", ".parquet", ".npy", ".npz")
+WRITE_SUFFIXES = (".csv", ".parquet")
+MIN_ROWS = 2
+
+
+def read_frame(path: str | Path) -> pd.DataFrame:
+    """The table in ``path`` (.csv with a header row, .parquet, .npy or .npz) with at least 2 rows."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in READ_SUFFIXES:
+        raise UserError(f"{path}: unsupported file type '{path.suffix}'; use one of {', '.join(READ_SUFFIXES)}")
+    if not path.is_file():
+        raise UserError(f"data file not found: {path}")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path}: the file is empty (0 bytes)")
+    if suffix == ".csv":
+        frame = _read_csv(path)
+    elif suffix == ".parquet":
+        frame = _read_parquet(path)
+    else:
+        frame = _read_array(path)
+    return _checked(frame, path)
+
+
+def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` to .csv (with header, no index) or .parquet, atomically via a temp file beside it."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in WRITE_SUFFIXES:
+        raise UserError(f"{path}: unsupported output type '{path.suffix}'; use one of {', '.join(WRITE_SUFFIXES)}")
+    if not path.parent.is_dir():
+        raise UserError(f"{path}: folder {path.parent} does not exist")
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        if suffix == ".csv":
+            frame.to_csv(temp, index=False)
+        else:
+            frame.to_parquet(temp, engine=_pyarrow(path), index=False)
+        temp.replace(path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return path
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV with a header row; ragged rows, bad bytes and header-only files become UserErrors."""
+    try:
+        with warnings.catch_warnings():
+            # index_col=False stops pandas from silently turning an extra first field into the index;
+            # it warns instead, and we make that warning an error.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(path, index_col=False)
+    except pd.errors.ParserWarning:
+        raise UserError(f"{path}: line 2 has more fields than the header row (line 1)") from None
+    except pd.errors.EmptyDataError:
+        raise UserError(f"{path}: no header row (the file holds only blank lines)") from None
+    except pd.errors.ParserError as err:
+        raise UserError(f"{path}: cannot be parsed ({_parser_problem(str(err))})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: {_undecodable(path)}") from None
+
+
+def _parser_problem(message: str) -> str:
+    """pandas' "Expected 3 fields in line 7, saw 4" in plain words, else its first line."""
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if found:
+        expected, line, saw = found.groups()
+        return f"line {line} has {saw} fields, the header has {expected}"
+    return message.splitlines()[0] if message else "unknown parser error"
+
+
+def _undecodable(path: Path) -> str:
+    """Where the first non-UTF-8 byte is (pandas reports a position inside its buffer, so decode again)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        return f"not UTF-8 text (byte 0x{data[err.start]:02x} at position {err.start}, line {line})"
+    return "not UTF-8 text"
+
+
+def _pyarrow(path: Path) -> str:
+    """The parquet engine name, after checking pyarrow is importable (it is an optional dependency)."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise UserError(f"{path}: reading or writing .parquet needs pyarrow; pip install pyarrow") from None
+    return "pyarrow"
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    engine = _pyarrow(path)
+    try:
+        return pd.read_parquet(path, engine=engine)
+    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
+        raise UserError(f"{path}: cannot be read as parquet ({_first_line(err)})") from None
+
+
+def _read_array(path: Path) -> pd.DataFrame:
+    """A .npy or one-array .npz: a numeric 2-D array (columns x0, x1, …) or a structured array."""
+    try:
+        if path.suffix.lower() == ".npy":
+            array = np.load(path, allow_pickle=False)
+        else:
+            with np.load(path, allow_pickle=False) as archive:
+                if len(archive.files) != 1:
+                    raise UserError(f"{path}: expected exactly one array in the .npz, found {len(archive.files)}: "
+                                    f"{', '.join(archive.files)}")
+                array = archive[archive.files[0]]
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+        raise UserError(f"{path}: cannot be read ({_first_line(err)})") from None
+    if array.dtype.names is not None:
+        return pd.DataFrame(array.reshape(-1))
+    if array.dtype.kind not in "biuf":
+        raise UserError(f"{path}: values must be numbers or a structured array, got dtype {array.dtype}")
+    if array.ndim != 2:
+        raise UserError(f"{path}: expected a 2-D array (rows × columns), got shape {array.shape}")
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+def _checked(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Reject tables without columns or with fewer than 2 rows; NaN is fine."""
+    if frame.shape[1] == 0:
+        raise UserError(f"{path}: the table has no columns")
+    if frame.shape[0] == 0:
+        raise UserError(f"{path}: the table has a header but no data rows")
+    if frame.shape[0] < MIN_ROWS:
+        raise UserError(f"{path}: needs at least {MIN_ROWS} rows, found {frame.shape[0]}")
+    frame.columns = [str(name) for name in frame.columns]
+    return frame
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err)
+    return text.splitlines()[0] if text else type(err).__name__

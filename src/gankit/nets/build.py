@@ -1,0 +1,46 @@
+"""G and D for a config and a row layout: perceptrons for rows, convolutional nets for images."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from gankit.config import ModelConfig
+from gankit.data.layout import Layout
+from gankit.errors import UserError
+from gankit.nets.dcgan import DCGANDiscriminator, DCGANGenerator, initialize_dcgan
+from gankit.nets.latent import Latent
+from gankit.nets.mlp import apply_spectral_norm, initialize, mlp
+
+
+def latent_of(model: ModelConfig, layout: Layout) -> Latent:
+    """G's input law; a conditional GAN's code is the one-hot class (drawn uniformly)."""
+    latent = Latent.of(model)
+    if model.conditional:
+        return Latent(latent.dim, layout.classes, latent.std)
+    return latent
+
+
+def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generator) -> nn.Module:
+    """G: a latent row (noise and optional one-hot code, see ``latent.py``) → a data row."""
+    width = latent_of(model, layout).width
+    if layout.image is not None:
+        net = DCGANGenerator(width, layout.image, model.g_width, layout.classes)
+        initialize_dcgan(net, model.init_std, generator)
+        return net
+    net = mlp(width, layout.width, model.generator)
+    initialize(net, model, generator)
+    return apply_spectral_norm(net) if model.generator.spectral_norm else net
+
+
+def build_discriminator(model: ModelConfig, layout: Layout, generator: torch.Generator) -> nn.Module:
+    """D: a pack of ``model.pack`` data rows, concatenated (PacGAN), → one logit (real > 0 > fake)."""
+    if layout.image is not None:
+        net = DCGANDiscriminator(layout.image, model.d_width, model.pack, layout.classes, model.discriminator.spectral_norm)
+        initialize_dcgan(net, model.init_std, generator)
+        return net
+    if model.conditional:
+        raise UserError("model.conditional needs image data with class labels (class subfolders, or an .npz with labels)")
+    net = mlp(layout.width * model.pack, 1, model.discriminator)
+    initialize(net, model, generator)
+    return apply_spectral_norm(net) if model.discriminator.spectral_norm else net

@@ -1,0 +1,90 @@
+"""Image figures: a grid of samples per epoch from one fixed noise batch, and a GIF of those grids.
+
+The noise batch is the same every epoch (drawn from the run's seed), so the grids
+show the same latent points changing over training; a conditional GAN's grid asks
+for the classes in order, one per column. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from gankit.data.images import to_uint8
+from gankit.gan import GAN
+
+GRIDS = Path("plots") / "grids"
+GRID_SEED_OFFSET = 7919  # the grid's noise stream differs from the evaluation's
+
+
+def fixed_noise(gan: GAN) -> torch.Tensor:
+    """The grid's latent batch: ``eval.grid_n`` rows from the run's seed; for a conditional GAN, classes in order."""
+    state, layout = gan.state, gan.layout
+    n = gan.config.eval.grid_n
+    rng = torch.Generator().manual_seed(gan.config.seed + GRID_SEED_OFFSET)
+    z = state.latent.sample(n, rng)
+    if layout.classes:
+        codes = torch.arange(n) % layout.classes
+        z = torch.cat((z[:, : state.latent.dim], F.one_hot(codes, layout.classes).to(z.dtype)), dim=1)
+    return z
+
+
+def grid_of(images: np.ndarray, columns: int | None = None, pad: int = 2) -> np.ndarray:
+    """N×C×H×W images in [−1, 1] tiled into one H'×W'×C uint8 picture, rows of ``columns`` images."""
+    n, channels, height, width = images.shape
+    columns = columns or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / columns)
+    tiles = to_uint8(images)  # N×H×W×C
+    canvas = np.full((rows * (height + pad) + pad, columns * (width + pad) + pad, channels), 255, np.uint8)
+    for index in range(n):
+        top, left = pad + (index // columns) * (height + pad), pad + (index % columns) * (width + pad)
+        canvas[top : top + height, left : left + width] = tiles[index]
+    return canvas
+
+
+def _picture(canvas: np.ndarray, min_side: int = 256) -> Image.Image:
+    """A PIL image of the canvas, enlarged by a whole factor (nearest neighbour) so small images stay visible."""
+    picture = Image.fromarray(canvas[..., 0] if canvas.shape[2] == 1 else canvas)
+    factor = max(1, math.ceil(min_side / max(canvas.shape[:2])))
+    return picture.resize((picture.width * factor, picture.height * factor), Image.NEAREST) if factor > 1 else picture
+
+
+def save_grid(images: np.ndarray, path: Path, columns: int | None = None) -> Path:
+    """Write the grid of ``images`` as a PNG (temp file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    _picture(grid_of(images, columns)).save(temp, format="PNG")
+    temp.replace(path)
+    return path
+
+
+def epoch_grid(gan: GAN, run_dir: Path, epoch: int) -> Path:
+    """``plots/grids/epoch-NNNNNN.png``: the fixed noise batch through the sampling generator now."""
+    layout = gan.layout
+    rows = gan.scaler.inverse(gan.generate(fixed_noise(gan)))
+    images = rows[:, : layout.pixels].reshape(-1, *layout.image)
+    columns = layout.classes if layout.classes and layout.classes <= 16 else None
+    return save_grid(images, run_dir / GRIDS / f"epoch-{epoch:06d}.png", columns)
+
+
+def save_gif(frames: list[Path], path: Path, frame_ms: int = 300) -> Path | None:
+    """An animated GIF of the grid PNGs in order (the last frame held longer); None without frames."""
+    if not frames:
+        return None
+    pictures = [Image.open(frame).convert("RGB") for frame in frames]
+    durations = [frame_ms] * (len(pictures) - 1) + [frame_ms * 5]
+    temp = path.with_name(f".{path.name}.tmp")
+    pictures[0].save(temp, format="GIF", save_all=True, append_images=pictures[1:], duration=durations, loop=0)
+    temp.replace(path)
+    return path
+
+
+def grid_frames(run_dir: Path, up_to_epoch: int) -> list[Path]:
+    """The epoch grids written so far, in epoch order, none past ``up_to_epoch``."""
+    frames = sorted((run_dir / GRIDS).glob("epoch-*.png"))
+    return [frame for frame in frames if int(frame.stem.split("-")[1]) <= up_to_epoch]

@@ -35,8 +35,9 @@ def _build_config(preset: str, overrides: list[str], seed: int | None, data: Pat
     """The preset with ``--set`` overrides; ``--data`` points it at a table, an image folder or an image array."""
     extra = []
     if data is not None:
-        images = data.is_dir() or load_config(preset, overrides).model.kind == "dcgan"
-        extra += [f'data.path="{data}"', f'data.source="{"images" if images else "file"}"']
+        kind = load_config(preset, overrides).model.kind
+        source = "images" if data.is_dir() or kind == "dcgan" else "table" if kind == "tabular" else "file"
+        extra += [f'data.path="{data}"', f'data.source="{source}"']
     return load_config(preset, [*overrides, *extra], seed=seed)
 
 

@@ -48,6 +48,10 @@ class DataConfig(Section):
     ``file``: a .csv, .npy or .npz table of numbers at ``path``.
     ``array``: rows handed to ``GAN.fit`` in memory (set by the library, not by users).
 
+    Tables of mixed columns (``data/tabular_transform.py``, settings in ``[tabular]``):
+    ``table``: a .csv, .parquet, .npy or .npz file at ``path``; ``frame``: a DataFrame handed
+    to ``GAN.fit`` (set by the library).
+
     Images (``data/images.py``), scaled to [−1, 1] at ``resolution``² pixels:
     ``images``: a folder of .png/.jpg/.webp files (class subfolders become labels) or an
     N×H×W[×C] .npy/.npz array at ``path``; ``digits``: scikit-learn's 1,797 8×8 digits
@@ -55,7 +59,8 @@ class DataConfig(Section):
     """
 
     source: Literal[
-        "gaussian", "ring", "grid", "mixture", "moons", "swiss_roll", "file", "array", "images", "digits", "shapes"
+        "gaussian", "ring", "grid", "mixture", "moons", "swiss_roll", "file", "array", "images", "digits", "shapes",
+        "table", "frame",
     ] = "gaussian"
     n: int = Field(1000, ge=2, le=10_000_000)
     fresh: bool = Field(False, description="draw n new rows every epoch instead of a fixed training set")
@@ -83,6 +88,10 @@ class DataConfig(Section):
     def is_images(self) -> bool:
         return self.source in IMAGE_SOURCES
 
+    @property
+    def is_table(self) -> bool:
+        return self.source in ("table", "frame")
+
     @model_validator(mode="after")
     def _check_shapes(self) -> "DataConfig":
         widths = {len(row) for row in self.A}
@@ -90,7 +99,7 @@ class DataConfig(Section):
             raise ValueError(f"data.A must be a non-empty matrix with rows of equal length, got {self.A}")
         if widths.pop() != len(self.b):
             raise ValueError(f"data.A has {len(self.A[0])} columns but data.b has {len(self.b)} entries; they must match")
-        if self.source in ("file", "images") and not self.path:
+        if self.source in ("file", "images", "table") and not self.path:
             raise ValueError(f"data.source = '{self.source}' needs data.path (or pass --data PATH)")
         if self.source == "mixture":
             _check_mixture(self.means, self.covariances, self.weights)
@@ -134,6 +143,7 @@ class NetConfig(Section):
     batch_norm: bool = Field(False, description="BatchNorm after each hidden layer")
     maxout: int = Field(1, ge=1, le=32, description="pieces per maxout unit in hidden layers (1 = no maxout)")
     spectral_norm: bool = Field(False, description="spectrally normalize every layer's weight (SNGAN)")
+    dropout: float = Field(0.0, ge=0, lt=1, description="dropout after each hidden layer (CTGAN's D: 0.5)")
 
     @model_validator(mode="after")
     def _positive_widths(self) -> "NetConfig":
@@ -145,12 +155,15 @@ class NetConfig(Section):
 class ModelConfig(Section):
     """Generator and discriminator shapes and their initialisation."""
 
-    kind: Literal["mlp", "dcgan"] = Field(
-        "mlp", description="mlp: perceptrons on rows; dcgan: convolutional nets on images (nets/dcgan.py)"
+    kind: Literal["mlp", "dcgan", "tabular"] = Field(
+        "mlp",
+        description="mlp: perceptrons on rows; dcgan: convolutional nets on images (nets/dcgan.py); "
+        "tabular: residual G with a head per column block (nets/tabular.py)",
     )
     g_width: int = Field(64, ge=1, le=2048, description="dcgan: feature maps of G's last block (d2l's n_G)")
     d_width: int = Field(64, ge=1, le=2048, description="dcgan: feature maps of D's first block (d2l's n_D)")
     conditional: bool = Field(False, description="images with labels: G and D see the class (projection D)")
+    gumbel_tau: float = Field(0.2, gt=0, le=10, description="tabular: temperature of G's Gumbel-softmax heads (CTGAN: 0.2)")
     latent_dim: int = Field(2, ge=1, le=4096)
     latent_std: float = Field(1.0, gt=0, le=100, description="σ of the latent's Gaussian part")
     latent_categories: int = Field(
@@ -165,6 +178,21 @@ class ModelConfig(Section):
     init_std: float = Field(0.02, gt=0)
     init_gain: float = Field(1.0, gt=0)
     pack: int = Field(1, ge=1, le=64, description="PacGAN: D judges this many samples concatenated")
+
+
+class TabularConfig(Section):
+    """How a table of mixed columns becomes training rows (``data/columns.py``, ``data/tabular_transform.py``)."""
+
+    continuous: Literal["vgm", "quantile"] = Field(
+        "vgm", description="number columns: vgm = CTGAN's mode-specific normalization; quantile = normal scores"
+    )
+    max_modes: int = Field(10, ge=1, le=100, description="vgm: mixture components per number column")
+    discrete: list[str] = Field([], description="columns to treat as categorical whatever their dtype")
+    kinds: dict[str, str] = Field({}, description="column → kind (continuous, integer, categorical, boolean, datetime)")
+    max_categories: int = Field(1000, ge=2, description="a categorical column with more distinct values needs high_cardinality")
+    high_cardinality: Literal["error", "drop", "hash", "continuous"] = Field(
+        "error", description="what to do with such a column: stop, sample it apart, hash it into buckets, or treat as a number"
+    )
 
 
 class OptimizerConfig(Section):
@@ -256,12 +284,18 @@ class GanConfig(Section):
     eval: EvalConfig = EvalConfig()
     checkpoint: CheckpointConfig = CheckpointConfig()
     guard: GuardConfig = GuardConfig()
+    tabular: TabularConfig = TabularConfig()
 
     @model_validator(mode="after")
     def _batches_hold_whole_packs(self) -> "GanConfig":
         if self.train.batch_size % self.model.pack:
             raise ValueError(
                 f"train.batch_size ({self.train.batch_size}) must be a multiple of model.pack ({self.model.pack})"
+            )
+        if self.data.is_table != (self.model.kind == "tabular"):
+            raise ValueError(
+                f"model.kind = '{self.model.kind}' does not fit data.source = '{self.data.source}': "
+                f"tables of mixed columns (table, frame) need model.kind = 'tabular', and it needs them"
             )
         if self.data.is_images != (self.model.kind == "dcgan"):
             raise ValueError(

@@ -10,14 +10,19 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+import pandas as pd
 import torch
 
 from gankit.config import GanConfig, apply_overrides, load_raw, validate
+from gankit.data.frame_io import read_frame
 from gankit.data.layout import Layout
+from gankit.data.mixed_table import encode_frame, fit_transformer, table_layout
+from gankit.data.tabular_transform import TabularTransformer
 from gankit.data import Scaler, Table, as_table, data_seed, known_modes, known_truth, load_training_table
 from gankit.data.toy import toy_table
 from gankit.errors import UserError
 from gankit.metrics import EvalReport, evaluate
+from gankit.nets.tabular import gumbel_max
 from gankit.train.checkpoint import load_checkpoint, module_state, optimizer_state, save_checkpoint
 from gankit.train.compile import compile_nets
 from gankit.train.rng import global_rng_state
@@ -56,6 +61,8 @@ class GAN:
         self.columns: list[str] = []
         self.layout: Layout | None = None  # what one training row holds (numbers, or an image and its label)
         self.class_names: tuple[str, ...] = ()
+        self.transformer: TabularTransformer | None = None  # a mixed table's reversible map to training rows
+        self.frame: pd.DataFrame | None = None  # the mixed table itself
         self.history: list[EpochRecord] = []
         self.training_table: Table | None = None
         self.compile_seconds: float | None = None  # set by fit when train.compile is on
@@ -65,7 +72,16 @@ class GAN:
 
     def load_data(self) -> Table:
         """The config's training rows, validated for training (so bad data fails before anything is written)."""
+        if self.config.data.source == "table":
+            return self.check_trainable(self._encode(self.real_frame(), self.config.data.path))
         return self.check_trainable(load_training_table(self.config.data, self.config.seed))
+
+    def _encode(self, frame: pd.DataFrame, origin: str) -> Table:
+        """A mixed table as training rows (the transformer is fitted on first use)."""
+        if self.transformer is None:
+            self.transformer = fit_transformer(frame, self.config.tabular, self.config.seed, origin)
+        self.frame = frame
+        return encode_frame(frame, self.transformer, origin)
 
     def check_trainable(self, table: Table) -> Table:
         batch = self.config.train.batch_size
@@ -81,6 +97,9 @@ class GAN:
             table = self.load_data()
         elif isinstance(data, Table):
             table = data
+        elif isinstance(data, pd.DataFrame) and self.config.model.kind == "tabular":
+            self.config.data.source = "frame"
+            table = self.check_trainable(self._encode(data, "data"))
         else:
             table = self.check_trainable(as_table(data))
             self.config.data.source = "array"
@@ -98,7 +117,7 @@ class GAN:
     def prepare(self, table: Table) -> RowSource:
         """Fit the data transform and build fresh nets on first use; return the training rows on the device
         (for ``data.fresh``: a function of the epoch that draws and transforms that epoch's rows)."""
-        if self.state is not None and table.layout(self.config.model.conditional) != self.layout:
+        if self.state is not None and self._layout_of(table) != self.layout:
             raise UserError(f"{table.origin}: has {table.n_cols} columns but this GAN was trained on {self.layout.width}")
         device = resolve_device(self.config.train.device)
         if self.state is None:
@@ -106,7 +125,7 @@ class GAN:
                 raise UserError(f"{table.origin}: model.conditional needs class labels (class subfolders, or an .npz with labels)")
             self.scaler = Scaler.fit(table.values, self.config.data.transform)
             self.columns = table.columns
-            self.layout = table.layout(self.config.model.conditional)
+            self.layout = self._layout_of(table)
             self.class_names = table.class_names
             self.state = TrainState.create(self.config, self.layout, device)
         self.training_table = table
@@ -114,6 +133,9 @@ class GAN:
             seed = data_seed(self.config.data, self.config.seed)
             return lambda epoch: self._to_rows(toy_table(self.config.data, seed, epoch), device)
         return self._to_rows(table, device)
+
+    def _layout_of(self, table: Table) -> Layout:
+        return table_layout(self.transformer) if self.transformer else table.layout(self.config.model.conditional)
 
     def _to_rows(self, table: Table, device: torch.device) -> torch.Tensor:
         rows = torch.from_numpy(self.scaler.transform(table.values))
@@ -129,16 +151,22 @@ class GAN:
 
     # ------------------------------------------------------------------ sampling
 
-    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
+    def sample(self, n: int, seed: int | None = None) -> Any:
         """``n`` generated rows in the data's units; the same ``seed`` gives the same rows.
 
-        (Images come flattened; :meth:`sample_images` gives them as N×C×H×W.)
+        A DataFrame with the input's columns and dtypes for a mixed table; else an array
+        (images come flattened; :meth:`sample_images` gives them as N×C×H×W).
         """
         state = self._require_trained()
         if n < 1:
             raise UserError(f"the number of samples must be at least 1, got {n}")
-        rng = torch.Generator().manual_seed(seed) if seed is not None else torch.Generator().manual_seed(torch.seed())
-        return self.scaler.inverse(self.generate(state.latent.sample(n, rng)))
+        seed = seed if seed is not None else torch.seed()
+        rng = torch.Generator().manual_seed(seed)
+        rows = self.scaler.inverse(self.generate(state.latent.sample(n, rng)))
+        if self.transformer is None:
+            return rows
+        rows = gumbel_max(torch.from_numpy(rows), self.layout.softmax_blocks, rng).numpy()
+        return self.transformer.inverse_transform(rows, rng=np.random.default_rng(seed))
 
     def generate(self, z: torch.Tensor) -> np.ndarray:
         """The sampling generator (EMA copy if any, BatchNorm in eval mode) applied to latent rows ``z``."""
@@ -170,6 +198,10 @@ class GAN:
             from gankit.metrics.image_eval import evaluate_images  # noqa: PLC0415  (image metrics load a classifier)
 
             return evaluate_images(self, n=n, seed=seed)
+        if self.transformer is not None:
+            from gankit.metrics.table_eval import evaluate_table  # noqa: PLC0415
+
+            return evaluate_table(self, n=n, seed=seed)
         settings = self.config.eval
         n = n or settings.n
         seed = seed if seed is not None else (settings.seed if settings.seed is not None else self.config.seed)
@@ -182,8 +214,18 @@ class GAN:
         return evaluate(rows, fake, permutations=settings.permutations, alpha=settings.alpha, seed=seed,
                         truth=known_truth(self.config.data), modes=modes, mode_samples=mode_samples)
 
+    def real_frame(self) -> pd.DataFrame:
+        """The mixed table trained on: kept from ``fit``, or read again from ``data.path``."""
+        if self.frame is None:
+            if self.config.data.source != "table":
+                raise UserError("this GAN was trained on an in-memory table, which is not saved with it; pass the real rows explicitly")
+            self.frame = read_frame(self.config.data.path)
+        return self.frame
+
     def real_table(self) -> Table:
         """The training rows: kept from ``fit``, or rebuilt from the config's data source after ``load``."""
+        if self.training_table is None and self.transformer is not None:
+            self.training_table = encode_frame(self.real_frame(), self.transformer, str(self.config.data.path))
         if self.training_table is None:
             self.training_table = load_training_table(self.config.data, self.config.seed)
         return self.training_table
@@ -214,6 +256,7 @@ class GAN:
             "columns": self.columns,
             "layout": self.layout.as_dict(),
             "class_names": list(self.class_names),
+            **({"tabular": self.transformer.to_dict()} if self.transformer is not None else {}),
             "step": state.step,
             "epoch": state.epoch,
             "batch_in_epoch": state.batch_in_epoch,
@@ -233,6 +276,8 @@ class GAN:
         gan.columns = list(document["columns"])
         gan.layout = Layout.from_dict(document["layout"]) if "layout" in document else Layout(len(gan.columns))
         gan.class_names = tuple(document.get("class_names", ()))
+        if "tabular" in document:
+            gan.transformer = TabularTransformer.from_dict(document["tabular"])
         state = TrainState.create(config, gan.layout, resolve_device(device or config.train.device))
         state.generator.load_state_dict(module_state("generator", tensors))
         state.discriminator.load_state_dict(module_state("discriminator", tensors))

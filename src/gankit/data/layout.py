@@ -11,6 +11,9 @@ from typing import Any
 class Layout:
     """The shape of one training row, which the nets are built for.
 
+    A row of a mixed table (``data/tabular_transform.py``) is scalars in [−1, 1] and
+    one-hot groups, listed in ``softmax_blocks``.
+
     Rows of numbers have only a ``width``. An image of ``image = (C, H, W)`` travels
     through the training loop as ``C·H·W`` numbers, followed by ``classes`` one-hot
     label columns when the GAN is class-conditional.
@@ -19,6 +22,7 @@ class Layout:
     width: int
     image: tuple[int, int, int] | None = None
     classes: int = 0
+    softmax_blocks: tuple[tuple[int, int], ...] = ()  # tables: (start, width) of each one-hot group; the rest is tanh
 
     @classmethod
     def of_image(cls, shape: tuple[int, int, int], classes: int = 0) -> Layout:
@@ -30,9 +34,11 @@ class Layout:
         return self.width - self.classes if self.image is not None else 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"width": self.width, "image": list(self.image) if self.image else None, "classes": self.classes}
+        return {"width": self.width, "image": list(self.image) if self.image else None, "classes": self.classes,
+                "softmax_blocks": [list(block) for block in self.softmax_blocks]}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Layout:
         image = values.get("image")
-        return cls(int(values["width"]), tuple(image) if image else None, int(values.get("classes", 0)))
+        blocks = tuple((int(start), int(width)) for start, width in values.get("softmax_blocks", []))
+        return cls(int(values["width"]), tuple(image) if image else None, int(values.get("classes", 0)), blocks)

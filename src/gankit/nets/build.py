@@ -11,6 +11,7 @@ from gankit.errors import UserError
 from gankit.nets.dcgan import DCGANDiscriminator, DCGANGenerator, initialize_dcgan
 from gankit.nets.latent import Latent
 from gankit.nets.mlp import apply_spectral_norm, initialize, mlp
+from gankit.nets.tabular import TabularGenerator
 
 
 def latent_of(model: ModelConfig, layout: Layout) -> Latent:
@@ -27,6 +28,10 @@ def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generat
     if layout.image is not None:
         net = DCGANGenerator(width, layout.image, model.g_width, layout.classes)
         initialize_dcgan(net, model.init_std, generator)
+        return net
+    if model.kind == "tabular":
+        net = TabularGenerator(width, layout.width, model.generator.hidden, layout.softmax_blocks, model.gumbel_tau)
+        initialize(net, model, generator)
         return net
     net = mlp(width, layout.width, model.generator)
     initialize(net, model, generator)

@@ -33,7 +33,8 @@ class MLP(nn.Module):
     measurable saving.
     """
 
-    def __init__(self, widths: list[int], activation: str, batch_norm: bool = False, maxout: int = 1) -> None:
+    def __init__(self, widths: list[int], activation: str, batch_norm: bool = False, maxout: int = 1,
+                 dropout: float = 0.0) -> None:
         super().__init__()
         last = len(widths) - 2
         self.layers = nn.ModuleList(
@@ -42,18 +43,21 @@ class MLP(nn.Module):
         self.norms = nn.ModuleList(nn.BatchNorm1d(b) for b in widths[1:-1]) if batch_norm else None
         self.activation = ACTIVATIONS[activation]()
         self.maxout = maxout
+        self.dropout = dropout
         self.in_features, self.out_features = widths[0], widths[-1]
 
     def _hidden(self, i: int, x: torch.Tensor) -> torch.Tensor:
         if self.maxout > 1:
-            return x.unflatten(-1, (-1, self.maxout)).amax(dim=-1)
-        if self.norms is not None:
-            x = self.norms[i](x)
-        return self.activation(x)
+            x = x.unflatten(-1, (-1, self.maxout)).amax(dim=-1)
+        else:
+            if self.norms is not None:
+                x = self.norms[i](x)
+            x = self.activation(x)
+        return F.dropout(x, self.dropout, self.training) if self.dropout else x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         last = len(self.layers) - 1
-        plain = self.maxout == 1 and self.norms is None
+        plain = self.maxout == 1 and self.norms is None and not self.dropout
         for i, layer in enumerate(self.layers):
             x = F.linear(x, layer.weight, layer.bias)
             if i < last:
@@ -77,7 +81,7 @@ class MLP(nn.Module):
 
 def mlp(in_dim: int, out_dim: int, net: NetConfig) -> MLP:
     """An :class:`MLP` of widths ``in_dim → *net.hidden → out_dim`` as ``net`` describes."""
-    return MLP([in_dim, *net.hidden, out_dim], net.activation, net.batch_norm, net.maxout)
+    return MLP([in_dim, *net.hidden, out_dim], net.activation, net.batch_norm, net.maxout, net.dropout)
 
 
 def apply_spectral_norm(net: MLP) -> MLP:

@@ -23,6 +23,9 @@ from gankit.errors import StopRequested, TrainingDiverged, UserError
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
 from gankit.report.plots import plot_decision, plot_losses, plot_samples, plot_training_grid
+from gankit.data.mixed_table import metric_kinds
+from gankit.metrics.tabular import tabular_report
+from gankit.report.tabular_plots import plot_column_shapes, plot_correlation_difference
 from gankit.report.image_grid import epoch_grid, grid_frames, save_gif, save_grid
 from gankit.report.surface import decision_frame, frame_epochs, is_two_dimensional, load_frames, save_frame
 from gankit.runs import CHECKPOINT, append_jsonl, checkpoint_of, read_jsonl, write_json
@@ -237,6 +240,16 @@ def evaluate_run(
     return report
 
 
+def draw_table_figures(run_dir: Path, gan: GAN) -> None:
+    """plots/columns.png (each column's shape score) and plots/pairs.png (pair-trend scores of every column pair)."""
+    real = gan.real_frame()
+    fake = gan.sample(min(len(real), gan.config.eval.n), seed=gan.config.seed)
+    real = real.iloc[: len(fake)]
+    kinds = metric_kinds(gan.transformer)
+    plot_column_shapes(tabular_report(real, fake, kinds, gan.config.seed, detection=False), run_dir / "plots" / "columns.png")
+    plot_correlation_difference(real, fake, kinds, run_dir / "plots" / "pairs.png")
+
+
 def draw_figures(run_dir: Path, gan: GAN) -> None:
     """plots/losses.png from metrics.jsonl; plots/samples.png from the training data and the generator;
     for 2-D data also plots/decision.png (D's surface behind the points) and plots/training.png (its frames);
@@ -248,6 +261,9 @@ def draw_figures(run_dir: Path, gan: GAN) -> None:
         images, _ = gan.sample_images(gan.config.eval.grid_n, seed=gan.config.seed)
         save_grid(images, run_dir / "plots" / "samples.png")
         save_gif(grid_frames(run_dir, gan.state.epoch), run_dir / "plots" / "training.gif")
+        return
+    if gan.transformer is not None:
+        draw_table_figures(run_dir, gan)
         return
     fake = gan.sample(gan.config.eval.plot_n, seed=gan.config.seed)
     plot_samples(gan.real_table().values, fake, run_dir / "plots" / "samples.png", gan.columns)

@@ -22,8 +22,12 @@ from gankit.train.optim import FUSED_ADAM_KERNEL
 
 
 def vectorizable(module: nn.Module) -> bool:
-    """True when the net has no buffers (e.g. BatchNorm running statistics), which vmap cannot update."""
-    return not any(True for _ in module.buffers())
+    """True for perceptrons without buffers (e.g. BatchNorm running statistics, which a stack cannot update)
+    and without dropout (whose random masks a stack would draw in another order than single runs)."""
+    from gankit.nets.mlp import MLP  # noqa: PLC0415
+
+    plain = isinstance(module, MLP) and module.dropout == 0.0
+    return plain and not any(True for _ in module.buffers())
 
 
 class StackedNet:

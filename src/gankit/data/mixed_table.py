@@ -1,0 +1,44 @@
+"""A table of mixed columns as training rows: infer the column kinds, fit the transformer, encode.
+
+The glue between the ``[tabular]`` config, ``data/columns.py`` (kinds) and
+``data/tabular_transform.py`` (the reversible map), used by ``GAN`` for the
+``table`` (file) and ``frame`` (DataFrame) sources.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+
+from gankit.config import TabularConfig
+from gankit.data.columns import column_notices, infer_kinds
+from gankit.data.layout import Layout
+from gankit.data.table import Table
+from gankit.data.tabular_transform import TabularTransformer
+
+
+def fit_transformer(frame: pd.DataFrame, settings: TabularConfig, seed: int, origin: str) -> TabularTransformer:
+    """Infer each column's kind (with the config's overrides), print any notices, fit the transformer."""
+    specs = infer_kinds(frame, settings.discrete, settings.kinds, settings.max_categories, settings.high_cardinality,
+                        origin)
+    for notice in column_notices(specs):
+        print(f"notice: {notice}", file=sys.stderr)
+    return TabularTransformer.fit(frame, specs, settings.continuous, settings.max_modes, seed)
+
+
+def encode_frame(frame: pd.DataFrame, transformer: TabularTransformer, origin: str) -> Table:
+    """The frame's rows in the transformer's space, as a training :class:`Table` named after the frame's columns."""
+    return Table(transformer.transform(frame, origin=origin), [str(c) for c in frame.columns], origin)
+
+
+def table_layout(transformer: TabularTransformer) -> Layout:
+    """The row layout G is built for: its width and the one-hot groups that get Gumbel-softmax heads."""
+    blocks = tuple((block.start, block.width) for block in transformer.output_blocks if block.kind == "softmax")
+    return Layout(transformer.output_dim, softmax_blocks=blocks)
+
+
+def metric_kinds(transformer: TabularTransformer) -> dict[str, str]:
+    """gankit's column kinds in the evaluation's vocabulary (``metrics/tabular.py``)."""
+    names = {"continuous": "numerical", "integer": "numerical", "datetime": "datetime", "boolean": "boolean"}
+    return {spec.name: names.get(spec.kind, "categorical") for spec in transformer.specs}

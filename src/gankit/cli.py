@@ -49,6 +49,9 @@ def train(
     data: Optional[Path] = typer.Option(
         None, help="Train on this .csv/.npy/.npz table, or with an image preset on an image folder or .npy/.npz array."
     ),
+    discrete: Optional[str] = typer.Option(
+        None, "--discrete", help="Tables: treat these columns as categorical, comma-separated (e.g. --discrete zip,grade)."
+    ),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu, cuda or mps (default: the preset's train.device)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory to create (default: runs/NNNN-<preset>/)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue this run directory from its latest checkpoint."),
@@ -69,6 +72,9 @@ def train(
 
     if nproc < 1 or max_restarts < 0:
         raise UserError("--nproc must be at least 1 and --max-restarts at least 0")
+    if discrete is not None:
+        names = [name.strip() for name in discrete.split(",") if name.strip()]
+        set_ = [*set_, "tabular.discrete=[" + ", ".join(_toml_string(name) for name in names) + "]"]
     if device is not None:
         if resume is not None:
             raise UserError("--device applies to new runs; a resumed run keeps its config's train.device")
@@ -99,6 +105,11 @@ def train(
         out.print(f"torch.compile took {result.gan.compile_seconds:.1f} s (before training, not in examples/sec)")
     print_report(out, result.report)
     out.print(f"run directory: {result.run_dir}")
+
+
+def _toml_string(text: str) -> str:
+    """``text`` as a TOML basic string (for --set values built from user input)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data: Path | None, out_dir: Path | None,
@@ -261,7 +272,8 @@ def sample(
     run: Path = typer.Argument(..., help="A run directory (runs/NNNN-name) or a checkpoint folder."),
     n: int = typer.Option(1000, "-n", help="How many rows (or images) to generate."),
     output: Path = typer.Option(
-        ..., "-o", "--output", help="Rows: a .csv (with header) or .npy file. Images: a folder of PNGs or an .npz file."
+        ..., "-o", "--output",
+        help="Rows: a .csv (with header) or .npy file. Tables: .csv or .parquet. Images: a folder of PNGs or an .npz file."
     ),
     seed: Optional[int] = typer.Option(None, help="Seed of the noise (same seed → same samples)."),
 ) -> None:
@@ -270,6 +282,12 @@ def sample(
 
     folder = run if (run / "state.json").is_file() else checkpoint_of(run)
     gan = GAN.load(folder)
+    if gan.transformer is not None:
+        from gankit.data.frame_io import write_frame
+
+        path = write_frame(gan.sample(n, seed=seed), output)
+        out.print(f"wrote {n} rows to {path}")
+        return
     if gan.layout.image is None:
         path = write_table(gan.sample(n, seed=seed), gan.columns, output)
         out.print(f"wrote {n} rows to {path}")

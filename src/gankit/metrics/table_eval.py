@@ -17,7 +17,7 @@ import numpy as np
 from gankit.data.mixed_table import metric_kinds
 from gankit.metrics.evaluate import EvalReport
 from gankit.metrics.result import TestResult
-from gankit.metrics.tabular import detection_features, tabular_report
+from gankit.metrics.tabular import checked_tables, detection_features, tabular_report
 from gankit.metrics.twosample import energy_test, mmd_test
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def evaluate_table(gan: GAN, n: int | None = None, seed: int | None = None) -> E
     if len(real) > n:
         real = real.iloc[np.random.default_rng(seed).choice(len(real), n, replace=False)].reset_index(drop=True)
     fake = gan.sample(len(real), seed=seed)
-    kinds = metric_kinds(gan.transformer)
+    real, fake, kinds = checked_tables(real, fake, metric_kinds(gan.transformer))  # e.g. dates read as text → dates
     quality = tabular_report(real, fake, kinds, seed)
     features, labels = detection_features(real, fake, kinds)
     real_rows, fake_rows = features[labels == 1], features[labels == 0]

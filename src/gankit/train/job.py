@@ -24,7 +24,7 @@ from gankit.gan import GAN
 from gankit.metrics import EvalReport
 from gankit.report.plots import plot_decision, plot_losses, plot_samples, plot_training_grid
 from gankit.data.mixed_table import metric_kinds
-from gankit.metrics.tabular import tabular_report
+from gankit.metrics.tabular import checked_tables, tabular_report
 from gankit.report.tabular_plots import plot_column_shapes, plot_correlation_difference
 from gankit.report.image_grid import epoch_grid, grid_frames, save_gif, save_grid
 from gankit.report.surface import decision_frame, frame_epochs, is_two_dimensional, load_frames, save_frame
@@ -244,8 +244,7 @@ def draw_table_figures(run_dir: Path, gan: GAN) -> None:
     """plots/columns.png (each column's shape score) and plots/pairs.png (pair-trend scores of every column pair)."""
     real = gan.real_frame()
     fake = gan.sample(min(len(real), gan.config.eval.n), seed=gan.config.seed)
-    real = real.iloc[: len(fake)]
-    kinds = metric_kinds(gan.transformer)
+    real, fake, kinds = checked_tables(real.iloc[: len(fake)], fake, metric_kinds(gan.transformer))
     plot_column_shapes(tabular_report(real, fake, kinds, gan.config.seed, detection=False), run_dir / "plots" / "columns.png")
     plot_correlation_difference(real, fake, kinds, run_dir / "plots" / "pairs.png")
 

@@ -1,0 +1,145 @@
+"""Tables of mixed columns end to end: the library, the CLI, sampling heads and bad input."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from gankit import GAN
+from gankit.nets.tabular import TabularGenerator, _spans, gumbel_max
+
+TINY = ["train.epochs=2", "train.batch_size=50", "model.generator.hidden=[32]", "model.discriminator.hidden=[32]",
+        "eval.n=100", "eval.permutations=19", "tabular.max_modes=3"]
+CLI_TINY = [part for setting in TINY for part in ("--set", setting)] + ["--quiet"]
+
+
+def mixed_frame(n: int = 200, seed: int = 0) -> pd.DataFrame:
+    """Numbers with NaN, whole numbers, text categories, booleans and dates."""
+    rng = np.random.default_rng(seed)
+    height = rng.normal(170, 10, n)
+    height[rng.random(n) < 0.1] = np.nan
+    return pd.DataFrame({
+        "height": height,
+        "age": rng.integers(18, 90, n),
+        "city": rng.choice(["Oslo", "Lima", "Pune"], n, p=[0.6, 0.3, 0.1]),
+        "member": rng.random(n) < 0.3,
+        "joined": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D"),
+    })
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    frame = mixed_frame()
+    return GAN("tabular", overrides=TINY).fit(frame), frame
+
+
+def test_samples_have_the_input_columns_dtypes_and_categories(fitted):
+    gan, frame = fitted
+    synthetic = gan.sample(300, seed=3)
+    assert list(synthetic.columns) == list(frame.columns)
+    assert dict(synthetic.dtypes) == dict(frame.dtypes)
+    assert set(synthetic["city"]) <= {"Oslo", "Lima", "Pune"}
+    assert synthetic["age"].between(18, 89).all() and (synthetic["age"] % 1 == 0).all()
+    assert synthetic["height"].dropna().between(frame["height"].min(), frame["height"].max()).all()
+    pd.testing.assert_frame_equal(synthetic, gan.sample(300, seed=3))  # same seed, same rows
+    assert not synthetic.equals(gan.sample(300, seed=4))
+
+
+def test_evaluation_reports_quality_scores_and_tests(fitted):
+    gan, _ = fitted
+    report = gan.evaluate()
+    for name in ("column_shapes", "column_pair_trends", "quality_score"):
+        assert 0.0 <= report[name].statistic <= 1.0
+    assert {t.name for t in report.tests} == {"mmd", "energy", "detection_logistic", "detection_boosting"}
+    assert set(report.as_dict()["tabular"]["column_shapes"]) == {"height", "age", "city", "member", "joined"}
+
+
+def test_save_and_load_keep_the_transformer(fitted, tmp_path):
+    gan, _ = fitted
+    gan.save(tmp_path / "ckpt")
+    loaded = GAN.load(tmp_path / "ckpt")
+    pd.testing.assert_frame_equal(loaded.sample(50, seed=1), gan.sample(50, seed=1))
+
+
+def test_spans_cut_the_row_into_tanh_runs_and_softmax_groups():
+    assert _spans(9, ((1, 3), (6, 2))) == [(0, 1, False), (1, 4, True), (4, 6, False), (6, 8, True), (8, 9, False)]
+    g = TabularGenerator(4, 9, [8], ((1, 3), (6, 2)), tau=0.2)
+    rows = g(torch.randn(16, 4))
+    assert torch.allclose(rows[:, 1:4].sum(1), torch.ones(16)) and rows[:, [0, 4, 5, 8]].abs().max() <= 1.0
+
+
+def test_gumbel_max_draws_categories_at_their_softmax_probabilities():
+    logits = torch.log(torch.tensor([[0.7, 0.2, 0.1]])).repeat(20000, 1)
+    rows = torch.cat((torch.zeros(20000, 1), logits), dim=1)
+    drawn = gumbel_max(rows, ((1, 3),), torch.Generator().manual_seed(0))
+    assert torch.equal(drawn[:, 0], rows[:, 0]) and torch.all(drawn[:, 1:].sum(1) == 1)
+    np.testing.assert_allclose(drawn[:, 1:].mean(0).numpy(), [0.7, 0.2, 0.1], atol=0.01)
+
+
+def test_cli_trains_on_a_csv_and_samples_csv(cli, tmp_path):
+    data = tmp_path / "people.csv"
+    mixed_frame().to_csv(data, index=False)
+    result = cli("train", "tabular", "--data", str(data), "--discrete", "age", *CLI_TINY, "--out", str(tmp_path / "run"))
+    assert result.code == 0, result.stderr
+    assert "quality_score" in result.stdout
+    assert {"columns.png", "pairs.png", "losses.png"} <= {p.name for p in (tmp_path / "run/plots").iterdir()}
+    config = (tmp_path / "run/config.toml").read_text()
+    assert 'discrete = [\n    "age",\n]' in config or 'discrete = ["age"]' in config
+    assert json.loads((tmp_path / "run/eval.json").read_text())["results"]["quality_score"]["statistic"] > 0
+    assert cli("sample", str(tmp_path / "run"), "-n", "40", "-o", str(tmp_path / "a.csv"), "--seed", "2").code == 0
+    assert cli("sample", str(tmp_path / "run"), "-n", "40", "-o", str(tmp_path / "b.csv"), "--seed", "2").code == 0
+    first = pd.read_csv(tmp_path / "a.csv")
+    assert list(first.columns) == ["height", "age", "city", "member", "joined"] and len(first) == 40
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_parquet_in_and_out(cli, tmp_path):
+    pytest.importorskip("pyarrow")
+    data = tmp_path / "people.parquet"
+    mixed_frame().to_parquet(data)
+    assert cli("train", "tabular", "--data", str(data), *CLI_TINY, "--out", str(tmp_path / "run")).code == 0
+    assert cli("sample", str(tmp_path / "run"), "-n", "10", "-o", str(tmp_path / "s.parquet")).code == 0
+    back = pd.read_parquet(tmp_path / "s.parquet")
+    assert dict(back.dtypes) == dict(mixed_frame().dtypes)
+
+
+def _write(path, content: bytes):
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.csv", b"", "empty"),
+    ("header.csv", b"a,b\n", "no data rows"),
+    ("ragged.csv", b"a,b\n1,2\n3,4,5\n", "ragged.csv"),
+    ("missing.csv", b"a,b\n1,\n2,\n3,\n", "column 'b'"),
+    ("mixed.csv", b"a,b\n1,1.5\n2,2.5\n3,x\n4,4.5\n", "column 'b'"),
+    ("bytes.csv", b"a,b\n1,\xff\xfe\n2,3\n", "UTF-8"),
+    ("single.csv", b"a,b\n1,2\n", "at least 2 rows"),
+])
+def test_bad_tables_are_one_line_and_leave_nothing(cli, tmp_path, name, content, message):
+    data = _write(tmp_path / name, content)
+    result = cli("train", "tabular", "--data", str(data), *CLI_TINY, "--out", str(tmp_path / "run"))
+    assert result.code == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_unknown_discrete_column_is_named(cli, tmp_path):
+    data = tmp_path / "people.csv"
+    mixed_frame().to_csv(data, index=False)
+    result = cli("train", "tabular", "--data", str(data), "--discrete", "agee", *CLI_TINY, "--out", str(tmp_path / "run"))
+    assert result.code == 2 and "'agee'" in result.stderr and not (tmp_path / "run").exists()
+
+
+def test_an_id_column_needs_a_choice(cli, tmp_path):
+    frame = mixed_frame(300)
+    frame["customer"] = [f"C{i:05d}" for i in range(len(frame))]
+    data = tmp_path / "ids.csv"
+    frame.to_csv(data, index=False)
+    args = ["train", "tabular", "--data", str(data), *CLI_TINY, "--set", "tabular.max_categories=100"]
+    result = cli(*args, "--out", str(tmp_path / "run"))
+    assert result.code == 2 and "customer" in result.stderr and "high_cardinality" in result.stderr
+    assert cli(*args, "--set", 'tabular.high_cardinality="hash"', "--out", str(tmp_path / "hashed")).code == 0

@@ -34,12 +34,18 @@ MODE_SAMPLES = 2500  # generated samples judged by the mode metrics (PacGAN's pr
 
 
 def resolve_device(name: str) -> torch.device:
-    """``auto`` → CUDA when available, else CPU; ``cuda`` without a GPU is a user error."""
+    """``auto`` → CUDA, else MPS, else CPU; asking for a device that is not there is a user error."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch.device("cuda" if torch.cuda.is_available() else "mps" if _mps_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise UserError("train.device = 'cuda' but no CUDA device is available; use 'cpu' or 'auto'")
+    if name == "mps" and not _mps_available():
+        raise UserError("train.device = 'mps' but no Apple-silicon GPU (MPS) is available; use 'cpu' or 'auto'")
     return torch.device(name)
+
+
+def _mps_available() -> bool:
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
 
 
 class GAN:

@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 import pytest
 import torch
 from torch import nn
@@ -114,3 +116,19 @@ def test_loss_scale_skips_overflowing_steps_and_halves():
 def test_plain_gradients_when_the_scale_is_off():
     w = torch.tensor([2.0], requires_grad=True)
     assert LossScale().gradients((w**2).sum(), [w])[0].item() == pytest.approx(4.0)
+
+
+def test_grid_tiles_images_row_major_with_white_padding():
+    from gankit.report.image_grid import grid_of
+
+    images = np.stack([np.full((1, 2, 2), value, np.float32) for value in (-1.0, 1.0, -1.0)])
+    canvas = grid_of(images, columns=2, pad=1)
+    assert canvas.shape == (2 * 3 + 1, 2 * 3 + 1, 1)
+    assert canvas[1, 1, 0] == 0 and canvas[1, 4, 0] == 255 and canvas[4, 1, 0] == 0  # image 0, 1, 2
+    assert canvas[0, :, 0].min() == 255 and canvas[4, 4, 0] == 255  # padding and the empty fourth cell
+
+
+def test_layout_round_trips_through_its_dict():
+    for layout in (Layout(3), Layout.of_image((3, 8, 8), classes=4), Layout(7, softmax_blocks=((1, 3), (5, 2)))):
+        assert Layout.from_dict(layout.as_dict()) == layout
+    assert Layout.of_image((3, 8, 8), classes=4).pixels == 192

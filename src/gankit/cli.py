@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from gankit.config import GanConfig, load_config, load_raw, preset_names
+from gankit.config import GanConfig, apply_overrides, load_config, load_raw, preset_names
 from gankit.data import write_table
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError
 from gankit.report.summary import print_report, training_summary
@@ -35,7 +35,7 @@ def _build_config(preset: str, overrides: list[str], seed: int | None, data: Pat
     """The preset with ``--set`` overrides; ``--data`` points it at a table, an image folder or an image array."""
     extra = []
     if data is not None:
-        kind = load_config(preset, overrides).model.kind
+        kind = apply_overrides(load_raw(preset), overrides).get("model", {}).get("kind", "mlp")  # before validation
         source = "images" if data.is_dir() or kind == "dcgan" else "table" if kind == "tabular" else "file"
         extra += [f'data.path="{data}"', f'data.source="{source}"']
     return load_config(preset, [*overrides, *extra], seed=seed)

@@ -99,7 +99,7 @@ class DataConfig(Section):
             raise ValueError(f"data.A must be a non-empty matrix with rows of equal length, got {self.A}")
         if widths.pop() != len(self.b):
             raise ValueError(f"data.A has {len(self.A[0])} columns but data.b has {len(self.b)} entries; they must match")
-        if self.source in ("file", "images", "table") and not self.path:
+        if self.source in ("file", "images") and not self.path:
             raise ValueError(f"data.source = '{self.source}' needs data.path (or pass --data PATH)")
         if self.source == "mixture":
             _check_mixture(self.means, self.covariances, self.weights)

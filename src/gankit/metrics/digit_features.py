@@ -27,9 +27,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load as load_safetensors
-from sklearn.datasets import load_digits
 from torch import nn
 
+from gankit.data.images import load_images
 from gankit.metrics.images import (
     KID_SUBSETS,
     as_image_tensor,
@@ -84,9 +84,8 @@ class DigitClassifier(nn.Module):
 
 def load_digit_images() -> tuple[torch.Tensor, torch.Tensor]:
     """scikit-learn's 1,797 digits as (N×1×8×8 float32 in [−1, 1], N int64 labels)."""
-    digits = load_digits()
-    images = torch.from_numpy(digits.images.astype(np.float32) / 8.0 - 1.0).unsqueeze(1)
-    return images, torch.from_numpy(digits.target.astype(np.int64))
+    digits = load_images("digits")
+    return torch.from_numpy(digits.images), torch.from_numpy(digits.labels)
 
 
 @lru_cache(maxsize=1)

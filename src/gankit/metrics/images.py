@@ -24,6 +24,7 @@ import torch
 from scipy.special import xlogy
 from torch.utils.data import Dataset
 
+from gankit.data.images import to_uint8
 from gankit.errors import UserError
 
 FRECHET_EPS = 1e-6
@@ -198,7 +199,7 @@ def to_uint8_rgb(images: torch.Tensor | np.ndarray, name: str) -> torch.Tensor:
         raise UserError(
             f"{name}: FID/KID/precision-recall need at least {MIN_FIDELITY_IMAGES} images, got {tensor.shape[0]}"
         )
-    pixels = ((tensor.clamp(-1.0, 1.0) + 1.0) * 127.5).round().to(torch.uint8)
+    pixels = torch.from_numpy(to_uint8(tensor.numpy())).permute(0, 3, 1, 2)
     return pixels.expand(-1, 3, -1, -1).contiguous()
 
 

@@ -9,6 +9,7 @@ images per second (training only), and the Fréchet digit distance (FD in the sh
 feature space, metrics/digit_features.py) of 1,000 samples of each against 1,000 real digits afterwards.
 
     python bench/image_speed.py --preset dcgan-digits --epochs 5
+    python bench/image_speed.py --preset dcgan-digits --epochs 3 --resolution 32
     python bench/image_speed.py --preset dcgan-digits --epochs 5 --device cuda --precision bf16   # GPU session
 """
 
@@ -75,14 +76,17 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", default="fp32", help="gankit's precision (the baseline always runs fp32)")
     parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--resolution", type=int, default=None, help="data.resolution (default: the preset's)")
     options = parser.parse_args()
     overrides = [f"train.epochs={options.epochs}", f'train.device="{options.device}"',
                  f'train.precision="{options.precision}"', f"train.channels_last={str(options.channels_last).lower()}"]
+    if options.resolution:
+        overrides.append(f"data.resolution={options.resolution}")
     gankit = GAN(options.preset, overrides=overrides)
     table = gankit.load_data()
     gankit.fit(table)
     seconds_gankit = gankit.history[-1].elapsed
-    baseline = GAN(options.preset, overrides=[*overrides[:2]])
+    baseline = GAN(options.preset, overrides=[*overrides[:2], *overrides[4:]])
     baseline.prepare(table)
     device = torch.device(options.device)
     images = torch.from_numpy(table.values)

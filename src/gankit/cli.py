@@ -292,7 +292,7 @@ def sample(
         path = write_table(gan.sample(n, seed=seed), gan.columns, output)
         out.print(f"wrote {n} rows to {path}")
         return
-    from gankit.data.images import write_image_samples
+    from gankit.data.image_samples import write_image_samples
 
     images, labels = gan.sample_images(n, seed=seed)
     path = write_image_samples(images, labels, list(gan.class_names), output)

@@ -6,6 +6,7 @@ keeps the state needed to sample, save and evaluate.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,6 +23,7 @@ from gankit.data import Scaler, Table, as_table, data_seed, known_modes, known_t
 from gankit.data.toy import toy_table
 from gankit.errors import UserError
 from gankit.metrics import EvalReport, evaluate
+from gankit.nets.dcgan import layout as image_layout
 from gankit.nets.tabular import gumbel_max
 from gankit.train.checkpoint import load_checkpoint, module_state, optimizer_state, save_checkpoint
 from gankit.train.compile import compile_nets
@@ -78,6 +80,9 @@ class GAN:
 
     def load_data(self) -> Table:
         """The config's training rows, validated for training (so bad data fails before anything is written)."""
+        resolve_device(self.config.train.device)  # a device that is not there fails before anything is written
+        if self.config.data.is_images and self.config.data.resolution:
+            image_layout(self.config.data.resolution)  # a resolution the nets cannot take fails before loading
         if self.config.data.source == "table":
             return self.check_trainable(self._encode(self.real_frame(), self.config.data.path))
         return self.check_trainable(load_training_table(self.config.data, self.config.seed))
@@ -90,8 +95,14 @@ class GAN:
         return encode_frame(frame, self.transformer, origin)
 
     def check_trainable(self, table: Table) -> Table:
-        batch = self.config.train.batch_size
-        if table.n_rows < batch:
+        """At least one batch of rows; a mixed table smaller than a batch is trained on whole, with a notice."""
+        batch, pack = self.config.train.batch_size, self.config.model.pack
+        if table.n_rows < batch and self.transformer is not None and table.n_rows >= 2 * pack:
+            whole = table.n_rows // pack * pack
+            print(f"notice: {table.origin} has {table.n_rows} rows, fewer than train.batch_size = {batch}; "
+                  f"training with batches of {whole}", file=sys.stderr)
+            self.config.train.batch_size = whole
+        elif table.n_rows < batch:
             raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
         return table
 

@@ -454,7 +454,7 @@ def category_codes(series: pd.Series, spec: ColumnSpec, origin: str = "data") ->
 
 def codes_to_column(codes: np.ndarray, spec: ColumnSpec) -> pd.Series:
     """The inverse of :func:`category_codes`: labels in the original dtype; the last code is missing."""
-    labels = np.array([*spec.categories, None], dtype=object)[codes]
+    labels = np.array([*spec.categories, np.nan], dtype=object)[codes]  # NaN for missing, as pandas reads it
     if spec.dtype == "category":
         return pd.Series(pd.Categorical(labels, categories=list(spec.categories)), name=spec.name)
     return pd.Series(labels, name=spec.name, dtype=object).astype(spec.dtype)

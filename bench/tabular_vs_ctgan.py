@@ -13,9 +13,10 @@ Discrete columns, the same for both tools (gankit gets them as ``tabular.discret
 
 Each fit runs in its own child process (this script with ``--child``) that loads the data, sets the torch
 thread count, fits, samples len(real) rows and reports: fit seconds (wall, each tool's data transform
-included), sample seconds, and peak memory (VmHWM of the child, imports included). The parent scores the
-synthetic rows with SDMetrics 0.32: ``QualityReport`` (single table) and ``LogisticDetection``, both
-against the whole real table (penguins: all 344 rows, NaN included), the same scorer for both tools. The
+included; also the child's CPU seconds, steadier than wall time on a shared machine), sample seconds, and
+peak memory (VmHWM of the child, imports included). The parent scores the synthetic rows with SDMetrics
+0.32: ``QualityReport`` (single table) and ``LogisticDetection``, both against the whole real table
+(penguins: all 344 rows, NaN included), the same scorer for both tools. The
 1-minute load average (as ``uptime`` shows it) is recorded before every fit: the machine is shared.
 
 Threads: ``--threads`` (default 1). On this shared 2-core machine two torch threads per process run a
@@ -81,28 +82,28 @@ def peak_mb() -> float:
 # ---------------------------------------------------------------------------------------------- child side
 
 
-def fit_ctgan(real: pd.DataFrame, discrete: list[str], epochs: int, seed: int) -> tuple[object, float]:
-    """Fit CTGAN on the NaN-free rows (it refuses NaN); return the model and the fit seconds."""
+def fit_ctgan(real: pd.DataFrame, discrete: list[str], epochs: int, seed: int) -> tuple[object, float, float]:
+    """Fit CTGAN on the NaN-free rows (it refuses NaN); return the model, fit wall and CPU seconds."""
     from ctgan import CTGAN
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     model = CTGAN(epochs=epochs)
     model.set_random_state(seed)
     model.fit(real.dropna(), discrete)
-    return model, time.perf_counter() - started
+    return model, time.perf_counter() - started, time.process_time() - cpu
 
 
 def fit_gankit(real: pd.DataFrame, discrete: list[str], epochs: int | None, seed: int,
-               overrides: list[str]) -> tuple[object, float]:
-    """Fit gankit's `tabular` preset on the table as it is; return the GAN and the fit seconds."""
+               overrides: list[str]) -> tuple[object, float, float]:
+    """Fit gankit's `tabular` preset on the table as it is; return the GAN, fit wall and CPU seconds."""
     from gankit import GAN
 
     names = ", ".join(json.dumps(column) for column in discrete)
     settings = ["train.threads=0", f"tabular.discrete=[{names}]"]  # threads=0: keep the child's torch setting
     settings += [f"train.epochs={epochs}"] if epochs is not None else []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     gan = GAN("tabular", overrides=settings + overrides, seed=seed).fit(real)
-    return gan, time.perf_counter() - started
+    return gan, time.perf_counter() - started, time.process_time() - cpu
 
 
 def child(spec: dict) -> None:
@@ -112,18 +113,18 @@ def child(spec: dict) -> None:
     torch.set_num_threads(spec["threads"])
     real, discrete = load(spec["data"]), DISCRETE[spec["data"]]
     if spec["tool"] == "ctgan":
-        model, fit_s = fit_ctgan(real, discrete, spec["epochs"], spec["seed"])
+        model, fit_s, fit_cpu_s = fit_ctgan(real, discrete, spec["epochs"], spec["seed"])
         started = time.perf_counter()
         fake = model.sample(len(real))
         epochs = spec["epochs"]
     else:
-        model, fit_s = fit_gankit(real, discrete, spec["epochs"], spec["seed"], spec["overrides"])
+        model, fit_s, fit_cpu_s = fit_gankit(real, discrete, spec["epochs"], spec["seed"], spec["overrides"])
         started = time.perf_counter()
         fake = model.sample(len(real), seed=spec["seed"])
         epochs = model.config.train.epochs
     sample_s = time.perf_counter() - started
     fake.to_pickle(spec["out"])
-    print(json.dumps({"fit_s": fit_s, "sample_s": sample_s, "peak_mb": peak_mb(), "epochs": epochs}))
+    print(json.dumps({"fit_s": fit_s, "fit_cpu_s": fit_cpu_s, "sample_s": sample_s, "peak_mb": peak_mb(), "epochs": epochs}))
 
 
 # --------------------------------------------------------------------------------------------- parent side
@@ -158,7 +159,8 @@ def measure(tool: str, data: str, epochs: int | None, seed: int, threads: int, o
         fake = pd.read_pickle(spec["out"])
     quality, detection = score(load(data), fake, DISCRETE[data])
     figures.update(tool=tool, data=data, seed=seed, load=load_before, quality=quality, detection=detection)
-    print(f"  {tool:6s} {data:8s} seed {seed} epochs {figures['epochs']}: fit {figures['fit_s']:.1f} s, "
+    print(f"  {tool:6s} {data:8s} seed {seed} epochs {figures['epochs']}: fit {figures['fit_s']:.1f} s "
+          f"(CPU {figures['fit_cpu_s']:.1f} s), "
           f"quality {quality:.4f}, detection {detection:.4f} (load {load_before:.2f})", flush=True)
     return figures
 
@@ -178,10 +180,10 @@ def spread(runs: list[dict], key: str, digits: int) -> str:
 def table(data: str, groups: list[tuple[str, str, list[dict]]]) -> list[str]:
     """Markdown rows for one data set: one per (tool, setting) group, then fit-time ratios gankit/CTGAN."""
     lines = [f"**{data}**", "",
-             "| tool | setting | epochs | fit s | sample s | peak MB | QualityReport | LogisticDetection | load |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| tool | setting | epochs | fit s | fit CPU s | sample s | peak MB | QualityReport | LogisticDetection | load |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for tool, setting, runs in groups:
-        lines.append(f"| {tool} | {setting} | {runs[0]['epochs']} | {spread(runs, 'fit_s', 1)} | "
+        lines.append(f"| {tool} | {setting} | {runs[0]['epochs']} | {spread(runs, 'fit_s', 1)} | {spread(runs, 'fit_cpu_s', 1)} | "
                      f"{spread(runs, 'sample_s', 2)} | {mean_of(runs, 'peak_mb'):.0f} | {spread(runs, 'quality', 4)} | "
                      f"{spread(runs, 'detection', 4)} | {spread(runs, 'load', 1)} |")
     by_setting: dict[str, dict[str, list[dict]]] = {}
@@ -189,9 +191,9 @@ def table(data: str, groups: list[tuple[str, str, list[dict]]]) -> list[str]:
         by_setting.setdefault(setting.split(":")[0], {})[tool] = runs
     for setting, tools in by_setting.items():
         if {"gankit", "ctgan"} <= tools.keys():
-            ratio = mean_of(tools["gankit"], "fit_s") / mean_of(tools["ctgan"], "fit_s")
+            wall, cpu = (mean_of(tools["gankit"], key) / mean_of(tools["ctgan"], key) for key in ("fit_s", "fit_cpu_s"))
             gap = mean_of(tools["gankit"], "quality") - mean_of(tools["ctgan"], "quality")
-            lines.append(f"| gankit / CTGAN | {setting} | | **{ratio:.2f}×** | | | {gap:+.4f} | | |")
+            lines.append(f"| gankit / CTGAN | {setting} | | **{wall:.2f}×** | {cpu:.2f}× | | | {gap:+.4f} | | |")
     return lines + [""]
 
 

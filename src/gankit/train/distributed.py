@@ -10,6 +10,8 @@ drawn from the same seeded shuffle; rank 0 alone writes the run directory.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +20,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
+
+from gankit.nets.sync_batch_norm import with_global_batch_norm
 
 # A rank blocked in a collective gives up after this long (a dead peer never answers).
 COLLECTIVE_TIMEOUT = timedelta(seconds=int(os.environ.get("GANKIT_DIST_TIMEOUT", "60")))
@@ -58,8 +62,26 @@ def setup(device: str) -> Ranks:
     if use_cuda:
         torch.cuda.set_device(ranks.local_rank)
     if not dist.is_initialized():
-        dist.init_process_group("nccl" if use_cuda else "gloo", timeout=COLLECTIVE_TIMEOUT)
+        dist.init_process_group("nccl" if use_cuda else "gloo", store=_round_store(), rank=ranks.rank,
+                                world_size=ranks.world, timeout=COLLECTIVE_TIMEOUT)
     return ranks
+
+
+def _round_store() -> dist.Store:
+    """The job's key-value store, its keys scoped to this restart round.
+
+    torchrun's agent keeps one TCPStore for the whole job and hands the same
+    MASTER_PORT to every round of workers it starts (``--max-restarts``). Without a
+    scope, the restarted workers find the previous round's keys, among them the
+    listening addresses gloo's ranks publish to connect to each other: a rank that
+    reads a dead peer's old address before the peer has written its new one fails
+    with "connectFullMesh failed … Connection refused" (or waits out the timeout).
+    The restart count is the same for every worker that one agent starts, so each
+    round gets fresh keys (across nodes each agent counts its own restarts; they
+    agree because a dead rank makes every node's workers fail, so every agent restarts).
+    """
+    store, _, _ = next(dist.rendezvous("env://", timeout=COLLECTIVE_TIMEOUT))
+    return dist.PrefixStore(f"gankit-restart-{restart_count()}", store)
 
 
 def current() -> Ranks:
@@ -69,17 +91,46 @@ def current() -> Ranks:
     return Ranks(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
 
+# Process groups left by teardown, released at exit once every DDP wrapper is gone (see teardown).
+_RETIRED_GROUPS: list[dist.ProcessGroup] = []
+
+
 def teardown() -> None:
+    """Leave the process group, keeping the group object itself alive until the process exits.
+
+    DDP's C++ reducer holds the group too. Were the reducer to drop the last
+    reference (when the DDP-wrapped nets are freed), the group's destructor would
+    join gloo's worker threads while holding the GIL, and a worker still releasing
+    a finished collective's Python tensors waits for the GIL: the rank hangs at
+    exit after the job is done (seen about once in ten runs on a loaded CPU).
+    Released from Python, the group's destructor lets go of the GIL first.
+    """
     if dist.is_available() and dist.is_initialized():
+        _RETIRED_GROUPS.append(dist.group.WORLD)
         dist.destroy_process_group()
 
 
+@atexit.register
+def _release_groups() -> None:
+    """Free the retired process groups after the DDP wrappers (collected first), before the interpreter shuts down."""
+    if _RETIRED_GROUPS:
+        gc.collect()
+        _RETIRED_GROUPS.clear()
+
+
 def wrap(net: nn.Module, sync_batch_norm: bool) -> nn.Module:
-    """``net`` inside DistributedDataParallel (BatchNorm synchronized across ranks on CUDA when asked)."""
+    """``net`` inside DistributedDataParallel; with ``sync_batch_norm`` its BatchNorms use global-batch statistics.
+
+    The BatchNorms are swapped in place (the wrapped ``net`` itself then normalizes
+    over all ranks too): PyTorch's SyncBatchNorm on CUDA, :class:`GlobalBatchNorm`
+    elsewhere (SyncBatchNorm has no CPU kernels).
+    """
     on_cuda = next(net.parameters()).is_cuda
-    if sync_batch_norm and on_cuda:
-        net = nn.SyncBatchNorm.convert_sync_batchnorm(net)
-    return DistributedDataParallel(net, device_ids=[torch.cuda.current_device()] if on_cuda else None)
+    if sync_batch_norm:
+        net = nn.SyncBatchNorm.convert_sync_batchnorm(net) if on_cuda else with_global_batch_norm(net)
+    # Synchronized, the running statistics are equal on every rank: no broadcast of them before each forward.
+    return DistributedDataParallel(net, device_ids=[torch.cuda.current_device()] if on_cuda else None,
+                                   forward_sync_buffers=not sync_batch_norm)
 
 
 def shard(batch: torch.Tensor, ranks: Ranks, dim: int = 0) -> torch.Tensor:

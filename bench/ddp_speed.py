@@ -4,7 +4,8 @@ Runs of the same preset and global batch 2B (whole batches only), one after anot
   single    one process, batch 2B                                  (the baseline)
   ddp       torchrun 2 processes, batch B each, DDP, BatchNorm synchronized (gankit's default)
   ddp-local the same with train.sync_batch_norm=false (each rank normalizes with its own B rows)
-  apart     2 independent processes at once, batch B each          (the same work with no exchange)
+  apart     2 independent processes at once, batch B each, one thread each as torchrun's ranks
+            (the same work with no exchange)
 Throughput is rows per second of the whole job (median over the epochs after the first). The
 communication share of a DDP step is 1 − t_apart / t_ddp: the fraction of the step that the collectives
 (gradient all-reduce, buffer broadcasts, BatchNorm statistics) and the ranks waiting for each other add.
@@ -32,8 +33,10 @@ def _throughput(run_dir: Path) -> float:
     return statistics.median(line["examples_per_sec"] for line in lines[1:] or lines)
 
 
-def _gankit(args: list[str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "gankit", "train", *args], stdout=subprocess.DEVNULL)
+def _gankit(args: list[str], one_thread: bool = False) -> subprocess.Popen:
+    """``gankit train ARGS``; with ``one_thread`` under OMP_NUM_THREADS=1, as torchrun starts each rank."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"} if one_thread else None
+    return subprocess.Popen([sys.executable, "-m", "gankit", "train", *args], stdout=subprocess.DEVNULL, env=env)
 
 
 def _settings(options: argparse.Namespace) -> list[str]:
@@ -65,7 +68,7 @@ def main() -> None:
         for name, args in runs.items():
             if _gankit([*args, "--out", str(folder / name)]).wait():
                 sys.exit(f"the {name} run failed")
-        apart = [_gankit([*common, *half, "--out", str(folder / f"apart{i}")]) for i in range(2)]
+        apart = [_gankit([*common, *half, "--out", str(folder / f"apart{i}")], one_thread=True) for i in range(2)]
         if any(process.wait() for process in apart):
             sys.exit("an apart run failed")
         rate = {name: _throughput(folder / name) for name in runs}

@@ -237,7 +237,7 @@ class TrainConfig(Section):
         "fp32", description="bf16/fp16: mixed precision (autocast; fp16 with dynamic loss scaling) on CUDA"
     )
     channels_last: bool = Field(False, description="dcgan: channels-last memory format (faster convolutions on CUDA)")
-    sync_batch_norm: bool = Field(True, description="with several ranks on CUDA: BatchNorm statistics over all ranks")
+    sync_batch_norm: bool = Field(True, description="with several ranks: BatchNorm statistics over all ranks (SyncBatchNorm on CUDA, GlobalBatchNorm elsewhere)")
     threads: int = Field(1, ge=0, description="CPU threads while training; 0 = PyTorch's default")
     compile: bool = Field(False, description="torch.compile G and D (compile time is reported apart)")
 

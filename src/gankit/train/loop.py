@@ -187,7 +187,8 @@ def run_epoch(
     g_noise = noise if train.same_z else state.latent.sample(len(rows), state.noise_rng, data.device)
     ranks = state.ranks  # with several ranks: global batches of batch_size × world, each rank takes its shard
     size = train.batch_size * ranks.world
-    n_batches = len(batch_starts(len(rows), size, train.drop_last or ranks.world > 1))
+    too_short = 0 < len(rows) % size < state.pack  # a last batch of fewer rows than one pack would judge nothing
+    n_batches = len(batch_starts(len(rows), size, train.drop_last or ranks.world > 1 or too_short))
     batches = zip(rows.split(size), noise.split(size), g_noise.split(size))
     penalty = make_penalty(train)
     d_values: list[torch.Tensor] = []

@@ -57,7 +57,8 @@ class TrainState:
     def create(cls, config: GanConfig, layout: Layout | int, device: torch.device) -> "TrainState":
         """Fresh nets and optimizers for rows of ``layout`` (or a width), every random stream from ``config.seed``."""
         layout = Layout(layout) if isinstance(layout, int) else layout
-        init_seed, noise_seed, order_seed, penalty_seed = seeds_for(config.seed, 4)
+        init_seed, noise_seed, order_seed, penalty_seed, layer_seed = seeds_for(config.seed, 5)
+        torch.manual_seed(layer_seed)  # dropout and Gumbel-softmax draw from the global stream (saved in checkpoints)
         init_rng = torch.Generator().manual_seed(init_seed)
         generator = build_generator(config.model, layout, init_rng).to(device)
         discriminator = build_discriminator(config.model, layout, init_rng).to(device)

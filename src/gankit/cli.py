@@ -282,14 +282,11 @@ def sample(
 
     folder = run if (run / "state.json").is_file() else checkpoint_of(run)
     gan = GAN.load(folder)
-    if gan.transformer is not None:
+    if gan.layout.image is None:
         from gankit.data.frame_io import write_frame
 
-        path = write_frame(gan.sample(n, seed=seed), output)
-        out.print(f"wrote {n} rows to {path}")
-        return
-    if gan.layout.image is None:
-        path = write_table(gan.sample(n, seed=seed), gan.columns, output)
+        rows = gan.sample(n, seed=seed)
+        path = write_frame(rows, output) if gan.transformer is not None else write_table(rows, gan.columns, output)
         out.print(f"wrote {n} rows to {path}")
         return
     from gankit.data.image_samples import write_image_samples

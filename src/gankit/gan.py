@@ -50,6 +50,11 @@ def _mps_available() -> bool:
     return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
 
 
+def real_rows_index(count: int, n: int, seed: int) -> np.ndarray:
+    """Which of ``count`` real rows an evaluation compares: all of them, or ``n`` drawn without replacement."""
+    return np.arange(count) if count <= n else np.random.default_rng(seed).choice(count, n, replace=False)
+
+
 class GAN:
     """A generative adversarial network for rows of numbers.
 
@@ -188,11 +193,12 @@ class GAN:
     def generate(self, z: torch.Tensor) -> np.ndarray:
         """The sampling generator (EMA copy if any, BatchNorm in eval mode) applied to latent rows ``z``."""
         sampler = self._require_trained().sampler
+        device = next(sampler.parameters()).device
         was_training = sampler.training
         sampler.eval()  # BatchNorm uses its running statistics when sampling
         try:
             with torch.no_grad():
-                parts = [sampler(chunk.to(next(sampler.parameters()).device)).float().cpu() for chunk in z.split(4096)]
+                parts = [sampler(chunk.to(device)).float().cpu() for chunk in z.split(4096)]
         finally:
             sampler.train(was_training)
         return torch.cat(parts).numpy()
@@ -220,16 +226,19 @@ class GAN:
 
             return evaluate_table(self, n=n, seed=seed)
         settings = self.config.eval
-        n = n or settings.n
-        seed = seed if seed is not None else (settings.seed if settings.seed is not None else self.config.seed)
+        n, seed = self.eval_plan(n, seed)
         rows = as_table(real, "real data").values if real is not None else self.real_table().values
-        if len(rows) > n:
-            rows = rows[np.random.default_rng(seed).choice(len(rows), n, replace=False)]
+        rows = rows[real_rows_index(len(rows), n, seed)]
         fake = self.sample(len(rows), seed=seed)
         modes = known_modes(self.config.data)
         mode_samples = self.sample(MODE_SAMPLES, seed=seed + 1) if modes is not None else None
         return evaluate(rows, fake, permutations=settings.permutations, alpha=settings.alpha, seed=seed,
                         truth=known_truth(self.config.data), modes=modes, mode_samples=mode_samples)
+
+    def eval_plan(self, n: int | None, seed: int | None) -> tuple[int, int]:
+        """The evaluation's sample size and seed: the arguments, else ``eval.n`` / ``eval.seed``, else the run seed."""
+        settings = self.config.eval
+        return n or settings.n, seed if seed is not None else (settings.seed if settings.seed is not None else self.config.seed)
 
     def real_frame(self) -> pd.DataFrame:
         """The mixed table trained on: kept from ``fit``, or read again from ``data.path``."""

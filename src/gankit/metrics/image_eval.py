@@ -31,12 +31,12 @@ if TYPE_CHECKING:
 
 def evaluate_images(gan: GAN, n: int | None = None, seed: int | None = None) -> EvalReport:
     """``n`` generated images against as many training images."""
+    from gankit.gan import real_rows_index  # noqa: PLC0415  (gan imports this module lazily)
+
     settings = gan.config.eval
-    n = n or settings.n
-    seed = seed if seed is not None else (settings.seed if settings.seed is not None else gan.config.seed)
+    n, seed = gan.eval_plan(n, seed)
     real = gan.real_table().images()
-    if len(real) > n:
-        real = real[np.random.default_rng(seed).choice(len(real), n, replace=False)]
+    real = real[real_rows_index(len(real), n, seed)]
     fake, _ = gan.sample_images(len(real), seed=seed)
     real_features, real_probs = digit_outputs(real, "real images")
     fake_features, fake_probs = digit_outputs(fake, "generated images")

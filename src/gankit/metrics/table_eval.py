@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 
 from gankit.data.mixed_table import metric_kinds
 from gankit.metrics.evaluate import EvalReport
@@ -26,12 +25,12 @@ if TYPE_CHECKING:
 
 def evaluate_table(gan: GAN, n: int | None = None, seed: int | None = None) -> EvalReport:
     """Score ``n`` generated rows (default ``eval.n``) against as many rows of the training table."""
+    from gankit.gan import real_rows_index  # noqa: PLC0415  (gan imports this module lazily)
+
     settings = gan.config.eval
-    n = n or settings.n
-    seed = seed if seed is not None else (settings.seed if settings.seed is not None else gan.config.seed)
+    n, seed = gan.eval_plan(n, seed)
     real = gan.real_frame()
-    if len(real) > n:
-        real = real.iloc[np.random.default_rng(seed).choice(len(real), n, replace=False)].reset_index(drop=True)
+    real = real.iloc[real_rows_index(len(real), n, seed)].reset_index(drop=True)
     fake = gan.sample(len(real), seed=seed)
     real, fake, kinds = checked_tables(real, fake, metric_kinds(gan.transformer))  # e.g. dates read as text → dates
     quality = tabular_report(real, fake, kinds, seed)

@@ -96,7 +96,7 @@ def test_save_load_round_trip(tmp_path):
     again = GAN.load(tmp_path / "ckpt")
     np.testing.assert_array_equal(gan.sample(50, seed=7), again.sample(50, seed=7))
     assert again.state.step == gan.state.step and again.config == gan.config
-    for ours, theirs in zip(gan.state.opt_d.optimizer.state.values(), again.state.opt_d.optimizer.state.values()):
+    for ours, theirs in zip(gan.state.opt_d.state_dict()["state"].values(), again.state.opt_d.state_dict()["state"].values()):
         torch.testing.assert_close(ours["exp_avg"], theirs["exp_avg"])
 
 

@@ -193,6 +193,9 @@ class TabularConfig(Section):
     high_cardinality: Literal["error", "drop", "hash", "continuous"] = Field(
         "error", description="what to do with such a column: stop, sample it apart, hash it into buckets, or treat as a number"
     )
+    conditional: bool = Field(
+        False, description="CTGAN's conditional vector with training-by-sampling over the categorical columns"
+    )
 
 
 class OptimizerConfig(Section):

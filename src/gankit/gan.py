@@ -6,6 +6,7 @@ keeps the state needed to sample, save and evaluate.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -17,7 +18,8 @@ import torch
 from gankit.config import GanConfig, apply_overrides, load_raw, validate
 from gankit.data.frame_io import read_frame
 from gankit.data.layout import Layout
-from gankit.data.mixed_table import encode_frame, fit_transformer, table_layout
+from gankit.data.condition import Conditions
+from gankit.data.mixed_table import encode_frame, fit_transformer, table_conditions, table_layout
 from gankit.data.tabular_transform import TabularTransformer
 from gankit.data import Scaler, Table, as_table, data_seed, known_modes, known_truth, load_training_table
 from gankit.data.toy import toy_table
@@ -151,17 +153,28 @@ class GAN:
             self.class_names = table.class_names
             self.state = TrainState.create(self.config, self.layout, device)
         self.training_table = table
+        seed = data_seed(self.config.data, self.config.seed)
         if self.config.data.fresh:
-            seed = data_seed(self.config.data, self.config.seed)
             return lambda epoch: self._to_rows(toy_table(self.config.data, seed, epoch), device)
-        return self._to_rows(table, device)
+        rows, conditions = self._to_rows(table, device), self.conditions
+        if conditions is not None:  # CTGAN's training-by-sampling: each epoch's rows drawn anew, with their conditions
+            self.state.g_penalty = conditions.loss
+            return lambda epoch: conditions.draw_rows(rows, int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
+        return rows
+
+    @property
+    def conditions(self) -> Conditions | None:
+        """A mixed table's CTGAN conditions (``tabular.conditional``), else None."""
+        return table_conditions(self.transformer, self.config.tabular) if self.transformer is not None else None
 
     def _layout_of(self, table: Table) -> Layout:
-        return table_layout(self.transformer) if self.transformer else table.layout(self.config.model.conditional)
+        if self.transformer is not None:
+            return table_layout(self.transformer, self.conditions)
+        return table.layout(self.config.model.conditional)
 
     def _to_rows(self, table: Table, device: torch.device) -> torch.Tensor:
         rows = torch.from_numpy(self.scaler.transform(table.values))
-        if self.layout is not None and self.layout.classes:  # a conditional GAN's rows end with the one-hot label
+        if self.layout is not None and self.layout.classes and table.labels is not None:  # rows end with the one-hot label
             labels = torch.nn.functional.one_hot(torch.from_numpy(table.labels).long(), self.layout.classes)
             rows = torch.cat((rows, labels.to(rows.dtype)), dim=1)
         return rows.to(device)
@@ -184,7 +197,11 @@ class GAN:
             raise UserError(f"the number of samples must be at least 1, got {n}")
         seed = seed if seed is not None else torch.seed()
         rng = torch.Generator().manual_seed(seed)
-        rows = self.scaler.inverse(self.generate(state.latent.sample(n, rng)))
+        latent, conditions = state.latent, self.conditions
+        if conditions is not None:  # conditions drawn by their real frequencies, then dropped from the rows
+            latent = dataclasses.replace(latent, code_probs=conditions.sample_probs)
+        rows = self.generate(latent.sample(n, rng))
+        rows = self.scaler.inverse(conditions.strip(rows) if conditions is not None else rows)
         if self.transformer is None:
             return rows
         rows = gumbel_max(torch.from_numpy(rows), self.layout.softmax_blocks, rng).numpy()

@@ -16,13 +16,16 @@ class Layout:
 
     Rows of numbers have only a ``width``. An image of ``image = (C, H, W)`` travels
     through the training loop as ``C·H·W`` numbers, followed by ``classes`` one-hot
-    label columns when the GAN is class-conditional.
+    label columns when the GAN is class-conditional. A table's rows likewise end
+    with the one-hot of a condition when it has CTGAN's conditional vector
+    (``data/condition.py``); ``code_probs`` is then the law G's code is trained with.
     """
 
     width: int
     image: tuple[int, int, int] | None = None
     classes: int = 0
     softmax_blocks: tuple[tuple[int, int], ...] = ()  # tables: (start, width) of each one-hot group; the rest is tanh
+    code_probs: tuple[float, ...] = ()  # the law of G's code in training (empty: uniform)
 
     @classmethod
     def of_image(cls, shape: tuple[int, int, int], classes: int = 0) -> Layout:
@@ -35,10 +38,11 @@ class Layout:
 
     def as_dict(self) -> dict[str, Any]:
         return {"width": self.width, "image": list(self.image) if self.image else None, "classes": self.classes,
-                "softmax_blocks": [list(block) for block in self.softmax_blocks]}
+                "softmax_blocks": [list(block) for block in self.softmax_blocks], "code_probs": list(self.code_probs)}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Layout:
         image = values.get("image")
         blocks = tuple((int(start), int(width)) for start, width in values.get("softmax_blocks", []))
-        return cls(int(values["width"]), tuple(image) if image else None, int(values.get("classes", 0)), blocks)
+        probs = tuple(float(p) for p in values.get("code_probs", []))
+        return cls(int(values["width"]), tuple(image) if image else None, int(values.get("classes", 0)), blocks, probs)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from gankit.config import TabularConfig
 from gankit.data.columns import column_notices, infer_kinds
+from gankit.data.condition import Conditions
 from gankit.data.layout import Layout
 from gankit.data.table import Table
 from gankit.data.tabular_transform import TabularTransformer
@@ -32,10 +33,19 @@ def encode_frame(frame: pd.DataFrame, transformer: TabularTransformer, origin: s
     return Table(transformer.transform(frame, origin=origin), [str(c) for c in frame.columns], origin)
 
 
-def table_layout(transformer: TabularTransformer) -> Layout:
-    """The row layout G is built for: its width and the one-hot groups that get Gumbel-softmax heads."""
+def table_conditions(transformer: TabularTransformer, settings: TabularConfig) -> Conditions | None:
+    """CTGAN's conditions of the table when ``tabular.conditional`` is on and it has categorical columns."""
+    return Conditions.of(transformer.discrete_blocks) if settings.conditional else None
+
+
+def table_layout(transformer: TabularTransformer, conditions: Conditions | None = None) -> Layout:
+    """The row layout G is built for: its width, the one-hot groups that get Gumbel-softmax heads, and the
+    trailing condition columns with their training law."""
     blocks = tuple((block.start, block.width) for block in transformer.output_blocks if block.kind == "softmax")
-    return Layout(transformer.output_dim, softmax_blocks=blocks)
+    if conditions is None:
+        return Layout(transformer.output_dim, softmax_blocks=blocks)
+    return Layout(transformer.output_dim + conditions.count, classes=conditions.count, softmax_blocks=blocks,
+                  code_probs=conditions.train_probs)
 
 
 def metric_kinds(transformer: TabularTransformer) -> dict[str, str]:

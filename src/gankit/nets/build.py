@@ -15,10 +15,10 @@ from gankit.nets.tabular import TabularGenerator
 
 
 def latent_of(model: ModelConfig, layout: Layout) -> Latent:
-    """G's input law; a conditional GAN's code is the one-hot class (drawn uniformly)."""
+    """G's input law; a conditional GAN's code is the one-hot class (uniform, or by ``layout.code_probs``)."""
     latent = Latent.of(model)
-    if model.conditional:
-        return Latent(latent.dim, layout.classes, latent.std)
+    if layout.classes:
+        return Latent(latent.dim, layout.classes, latent.std, layout.code_probs)
     return latent
 
 
@@ -30,7 +30,8 @@ def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generat
         initialize_dcgan(net, model.init_std, generator)
         return net
     if model.kind == "tabular":
-        net = TabularGenerator(width, layout.width, model.generator.hidden, layout.softmax_blocks, model.gumbel_tau)
+        net = TabularGenerator(width, layout.width - layout.classes, model.generator.hidden, layout.softmax_blocks,
+                               model.gumbel_tau, layout.classes)
         initialize(net, model, generator)
         return net
     net = mlp(width, layout.width, model.generator)

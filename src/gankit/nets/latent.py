@@ -6,6 +6,9 @@ z ~ N(0, σ²I) of ``latent_dim`` columns (σ = ``model.latent_std``) and c unif
 disconnected pieces, so a continuous G can put its samples on disconnected modes with
 no mass between them — which a connected Gaussian latent cannot do. A small σ makes
 the code, not z, the easy way for G to move samples far apart.
+
+A class-conditional GAN's code is the class asked for; ``code_probs`` then gives
+its law when it is not uniform (a table's conditions, ``data/condition.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ class Latent:
     dim: int
     categories: int = 0
     std: float = 1.0
+    code_probs: tuple[float, ...] = ()  # the code's law; empty = uniform
 
     @classmethod
     def of(cls, model: ModelConfig) -> Latent:
@@ -42,5 +46,9 @@ class Latent:
             noise = noise * self.std
         if self.categories == 0:
             return noise
-        codes = torch.randint(self.categories, (n,), generator=generator, device=device)
+        if self.code_probs:
+            probs = torch.tensor(self.code_probs, device=device)
+            codes = torch.multinomial(probs, n, replacement=True, generator=generator)
+        else:
+            codes = torch.randint(self.categories, (n,), generator=generator, device=device)
         return torch.cat((noise, F.one_hot(codes, self.categories).to(noise.dtype)), dim=1)

@@ -7,7 +7,9 @@ linear layer maps to the row's width; then scalars get ``tanh`` and each one-hot
 group a Gumbel-softmax at temperature τ (nearly one-hot, yet differentiable), as
 in CTGAN. In eval mode (sampling) the groups stay logits: :func:`gumbel_max` then
 picks each category with the sampler's own seeded noise, which draws exactly from
-the softmax (the Gumbel-max trick), so the same seed gives the same rows.
+the softmax (the Gumbel-max trick), so the same seed gives the same rows. With
+CTGAN's conditional vector (``data/condition.py``) the last ``conditions`` latent
+columns are the condition asked for, and G copies them after its row for D.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class TabularGenerator(nn.Module):
     """Latent row → transformed table row, with a tanh or Gumbel-softmax head per block."""
 
     def __init__(self, latent_width: int, width: int, hidden: list[int], softmax_blocks: tuple[tuple[int, int], ...],
-                 tau: float) -> None:
+                 tau: float, conditions: int = 0) -> None:
         super().__init__()
         layers, features = [], latent_width
         for size in hidden:
@@ -43,6 +45,7 @@ class TabularGenerator(nn.Module):
         self.out = nn.Linear(features, width)
         self.spans = _spans(width, softmax_blocks)
         self.tau = tau
+        self.conditions = conditions
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         raw = self.out(self.body(z))
@@ -53,6 +56,8 @@ class TabularGenerator(nn.Module):
                 parts.append(torch.tanh(piece))
             else:
                 parts.append(F.gumbel_softmax(piece, tau=self.tau) if self.training else piece)
+        if self.conditions:
+            parts.append(z[:, -self.conditions :])
         return torch.cat(parts, dim=1)
 
 

@@ -125,9 +125,11 @@ def make_penalty(train: TrainConfig) -> Penalty | None:
 
 
 def g_step(state: TrainState, fake: torch.Tensor, g_loss: GLoss) -> torch.Tensor:
-    """One generator update against the just-updated discriminator."""
+    """One generator update against the just-updated discriminator (plus ``state.g_penalty`` of G's rows)."""
     with autocast(state.precision, fake.device):
         loss = g_loss(state.discriminator(pack(fake, state.pack)).float())  # D's own module: no gradient sync for D
+        if state.g_penalty is not None:
+            loss = loss + state.g_penalty(fake.float())
     _apply(state.opt_g, loss, state.ddp_generator is not None, state.loss_scales[1])
     return loss.detach()
 

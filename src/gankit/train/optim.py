@@ -1,13 +1,15 @@
 """Optimizers with a lean step for tiny networks.
 
 ``torch.optim.Adam.step`` spends ~150 µs of Python bookkeeping per call, which
-is more than the arithmetic of the chapter's nets. :class:`LeanAdam` keeps a
-real ``torch.optim.Adam`` (so its ``state_dict`` saves and loads as usual) but
-steps by calling PyTorch's fused Adam kernel directly with cached state lists:
-the same update, the same kernel, ~20 µs a call. All parameters of one optimizer
-share one step counter (they are always stepped together), so it is
-incremented once per step. Where the fused kernel is missing (some devices,
-older PyTorch), the functional ``torch.optim.adam.adam`` is used instead.
+is more than the arithmetic of the chapter's nets, and constructing a
+``torch.optim.Optimizer`` imports TorchDynamo (2-4 s on a small CPU machine, paid
+by every training process). :class:`LeanAdam` therefore holds Adam's state
+itself and steps by calling PyTorch's fused Adam kernel directly with cached
+state lists: the same update, the same kernel, ~20 µs a call. Its
+``state_dict`` has ``torch.optim.Adam``'s layout, so checkpoints load either way.
+All parameters of one optimizer share one step counter (they are always stepped
+together), so it is incremented once per step. Where the fused kernel is missing
+(some devices, older PyTorch), the functional ``torch.optim.adam.adam`` is used.
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ from gankit.config import OptimizerConfig
 
 
 FUSED_ADAM_KERNEL = getattr(torch, "_fused_adam_", None)
+FUSED_DEVICES = ("cpu", "cuda", "mps", "xpu")
+EPS = 1e-8
 
 
 def _fused_available(params: list[torch.Tensor]) -> bool:
-    try:
-        torch.optim.Adam(params, lr=1e-3, fused=True)
-    except (RuntimeError, TypeError):
-        return False
-    return True
+    """Whether PyTorch's fused Adam kernel takes these parameters (floating point, on a supported device)."""
+    return FUSED_ADAM_KERNEL is not None and all(
+        p.is_floating_point() and p.device.type in FUSED_DEVICES for p in params
+    )
 
 
 class LeanAdam:
@@ -38,30 +41,15 @@ class LeanAdam:
     def __init__(self, net: nn.Module, settings: OptimizerConfig) -> None:
         self.params = [p for p in net.parameters() if p.requires_grad]
         self.fused = _fused_available(self.params)
-        self.optimizer = torch.optim.Adam(
-            self.params, lr=settings.lr, betas=settings.betas, fused=self.fused or None, foreach=None if self.fused else True
+        self._hyper: dict[str, Any] = dict(
+            beta1=settings.betas[0], beta2=settings.betas[1], lr=settings.lr,
+            weight_decay=0.0, eps=EPS, amsgrad=False, maximize=False,
         )
-        self._init_state()
-
-    def _init_state(self) -> None:
-        """Create Adam's per-parameter state now (PyTorch creates it lazily) and cache it as lists."""
-        states = [self.optimizer.state[p] for p in self.params]
-        first = states[0].get("step") if states and states[0] else None
-        step = torch.zeros((), dtype=torch.float32) if first is None else first.detach().clone().float()
-        self._step = step.to(self.params[0].device if self.fused and self.params else "cpu")
-        for p, state in zip(self.params, states):
-            state["step"] = self._step
-            if "exp_avg" not in state:
-                state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-        self._exp_avgs = [s["exp_avg"] for s in states]
-        self._exp_avg_sqs = [s["exp_avg_sq"] for s in states]
-        self._steps = [s["step"] for s in states]
-        group = self.optimizer.param_groups[0]
-        self._hyper = dict(
-            beta1=group["betas"][0], beta2=group["betas"][1], lr=group["lr"],
-            weight_decay=group["weight_decay"], eps=group["eps"], amsgrad=False, maximize=False,
-        )
+        device = self.params[0].device if self.fused and self.params else torch.device("cpu")
+        self._step = torch.zeros((), dtype=torch.float32, device=device)
+        self._exp_avgs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        self._exp_avg_sqs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        self._steps = [self._step] * len(self.params)
 
     @property
     def lr(self) -> float:
@@ -69,29 +57,47 @@ class LeanAdam:
 
     def step(self, grads: tuple[torch.Tensor, ...] | list[torch.Tensor]) -> None:
         """One Adam update of every parameter with the given gradients."""
-        if self.fused and FUSED_ADAM_KERNEL is not None:
+        if self.fused:
             with torch.no_grad():
                 self._step.add_(1)
                 FUSED_ADAM_KERNEL(self.params, list(grads), self._exp_avgs, self._exp_avg_sqs, [], self._steps, **self._hyper)
             return
         # The functional path increments every entry of the step list, so give it one tensor per parameter.
         steps = [self._step.clone() for _ in self.params]
-        adam(self.params, list(grads), self._exp_avgs, self._exp_avg_sqs, [], steps,
-             foreach=not self.fused, fused=self.fused or None, **self._hyper)
+        adam(self.params, list(grads), self._exp_avgs, self._exp_avg_sqs, [], steps, foreach=True, **self._hyper)
         self._step.copy_(steps[0])
 
     def scale_lr(self, factor: float) -> None:
         """Multiply the learning rate by ``factor`` (used when rolling back a diverged run)."""
-        for group in self.optimizer.param_groups:
-            group["lr"] *= factor
-        self._hyper["lr"] = self.optimizer.param_groups[0]["lr"]
+        self._hyper["lr"] *= factor
 
     def state_dict(self) -> dict[str, Any]:
-        return self.optimizer.state_dict()
+        """Adam's state in ``torch.optim.Adam.state_dict()``'s layout (tensors shared, not copied)."""
+        state = {index: {"step": self._step, "exp_avg": avg, "exp_avg_sq": sq}
+                 for index, (avg, sq) in enumerate(zip(self._exp_avgs, self._exp_avg_sqs))}
+        group = {"lr": self._hyper["lr"], "betas": (self._hyper["beta1"], self._hyper["beta2"]), "eps": EPS,
+                 "weight_decay": 0, "amsgrad": False, "maximize": False, "foreach": None if self.fused else True,
+                 "capturable": False, "differentiable": False, "fused": self.fused or None,
+                 "decoupled_weight_decay": False, "params": list(range(len(self.params)))}
+        return {"state": state, "param_groups": [group]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.optimizer.load_state_dict(state)
-        self._init_state()
+        """Restore a :meth:`state_dict` (or a ``torch.optim.Adam`` one over the same parameters)."""
+        group = state["param_groups"][0]
+        if len(group["params"]) != len(self.params):
+            raise ValueError(f"optimizer state for {len(group['params'])} parameters, this net has {len(self.params)}")
+        self._hyper.update(lr=group["lr"], beta1=group["betas"][0], beta2=group["betas"][1])
+        entries = [state["state"].get(key, state["state"].get(str(key), {})) for key in group["params"]]
+        if not all(entries):  # never stepped: PyTorch keeps no state yet
+            return
+        self.load_moments([e["exp_avg"] for e in entries], [e["exp_avg_sq"] for e in entries], float(entries[0]["step"]))
+
+    def load_moments(self, exp_avgs: list[torch.Tensor], exp_avg_sqs: list[torch.Tensor], step: float) -> None:
+        """Set Adam's first and second moments (one per parameter) and its step count."""
+        with torch.no_grad():
+            torch._foreach_copy_(self._exp_avgs, list(exp_avgs))
+            torch._foreach_copy_(self._exp_avg_sqs, list(exp_avg_sqs))
+            self._step.fill_(step)
 
 
 class TorchOptimizer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import torch
@@ -44,6 +45,8 @@ class TrainState:
     ranks: Ranks = SINGLE
     ddp_generator: nn.Module | None = None
     ddp_discriminator: nn.Module | None = None
+    # A term of G's own output added to its loss (a table's condition cross-entropy, data/condition.py).
+    g_penalty: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def distribute(self, ranks: Ranks, sync_batch_norm: bool) -> None:
         """Train as one rank of a torchrun job: G and D wrapped in DistributedDataParallel."""

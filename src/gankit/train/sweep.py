@@ -44,7 +44,8 @@ def can_vectorize(gan: GAN) -> bool:
     Adam for both, and one D step per G step."""
     state, train = gan.state, gan.config.train
     simple_loop = train.n_critic == 1 and train.d_optimizer.name == train.g_optimizer.name == "adam"
-    return state is not None and simple_loop and vectorizable(state.generator) and vectorizable(state.discriminator)
+    return (state is not None and simple_loop and state.g_penalty is None
+            and vectorizable(state.generator) and vectorizable(state.discriminator))
 
 
 def prepare_members(members: list[Member]) -> tuple[list[GAN], list[RowSource]]:
@@ -201,10 +202,7 @@ class VectorizedGroup:
                 self.G.copy_member_into(index, state.generator_ema, self.ema)
             for lean, stacked_opt, stacked_net in ((state.opt_g, self.opt_g, self.G), (state.opt_d, self.opt_d, self.D)):
                 moments = stacked_opt.member_state(index, stacked_net)
-                for param, exp_avg, exp_avg_sq in zip(lean.params, moments["exp_avg"], moments["exp_avg_sq"]):
-                    lean.optimizer.state[param]["exp_avg"].copy_(exp_avg)
-                    lean.optimizer.state[param]["exp_avg_sq"].copy_(exp_avg_sq)
-                lean.optimizer.state[lean.params[0]]["step"].fill_(stacked_opt.step_count)
+                lean.load_moments(list(moments["exp_avg"]), list(moments["exp_avg_sq"]), stacked_opt.step_count)
             state.step = self.step
             state.epoch = len(gan.history)
 

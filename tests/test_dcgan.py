@@ -129,6 +129,7 @@ def test_grid_tiles_images_row_major_with_white_padding():
 
 
 def test_layout_round_trips_through_its_dict():
-    for layout in (Layout(3), Layout.of_image((3, 8, 8), classes=4), Layout(7, softmax_blocks=((1, 3), (5, 2)))):
-        assert Layout.from_dict(layout.as_dict()) == layout
+    for row_layout in (Layout(3), Layout.of_image((3, 8, 8), classes=4), Layout(7, softmax_blocks=((1, 3), (5, 2))),
+                       Layout(9, classes=2, softmax_blocks=((1, 3),), code_probs=(0.25, 0.75))):
+        assert Layout.from_dict(row_layout.as_dict()) == row_layout
     assert Layout.of_image((3, 8, 8), classes=4).pixels == 192

@@ -332,7 +332,6 @@ def test_settings_the_image_nets_cannot_take_are_one_line_and_leave_no_run(cli, 
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="config._describe prefixes whole-config problems with \"config key 'config':\"")
 def test_a_whole_config_problem_does_not_pose_as_a_key_named_config(cli, tmp_path):
     data = make_folder(tmp_path / "data")
     result = cli("train", "digits-tiny", "--data", str(data), "--set", 'model.kind="mlp"', *TINY,

@@ -386,12 +386,14 @@ def validate(raw: dict[str, Any]) -> GanConfig:
 def _describe(problem: dict[str, Any]) -> str:
     """One line naming the key, what was given and what is allowed."""
     location = [str(part) for part in problem["loc"] if not str(part).isdigit()]
-    key = ".".join(location) or "config"
+    key = ".".join(location)
+    message = problem["msg"].removeprefix("Value error, ")
+    if not key:  # a rule across keys: its message names them
+        return f"config: {message}"
     if problem["type"] == "extra_forbidden":
         section = _section_model(location[:-1])
         allowed = ", ".join(section.model_fields) if section else "?"
         return f"unknown config key '{key}'; allowed keys here: {allowed}"
-    message = problem["msg"].removeprefix("Value error, ")
     given = problem.get("input")
     shown = "" if isinstance(given, dict) or given is None else f" (got {given!r})"
     return f"config key '{key}': {message}{shown}"

@@ -102,13 +102,18 @@ class GAN:
         return encode_frame(frame, self.transformer, origin)
 
     def check_trainable(self, table: Table) -> Table:
-        """At least one batch of rows; a mixed table smaller than a batch is trained on whole, with a notice."""
+        """At least one batch of rows; a mixed table smaller than a batch is trained in halves, with a notice.
+
+        Two half-table batches give G two updates per pass over the data instead of
+        one (on palmerpenguins' 344 rows: QualityReport ≈ 0.75 vs 0.73 in the same
+        300 epochs, see bench/tabular_RESULTS.md).
+        """
         batch, pack = self.config.train.batch_size, self.config.model.pack
         if table.n_rows < batch and self.transformer is not None and table.n_rows >= 2 * pack:
-            whole = table.n_rows // pack * pack
+            half = max(table.n_rows // 2 // pack, 1) * pack
             print(f"notice: {table.origin} has {table.n_rows} rows, fewer than train.batch_size = {batch}; "
-                  f"training with batches of {whole}", file=sys.stderr)
-            self.config.train.batch_size = whole
+                  f"training with batches of {half}", file=sys.stderr)
+            self.config.train.batch_size = half
         elif table.n_rows < batch:
             raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
         return table

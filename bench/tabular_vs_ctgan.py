@@ -194,7 +194,19 @@ def table(data: str, groups: list[tuple[str, str, list[dict]]]) -> list[str]:
             wall, cpu = (mean_of(tools["gankit"], key) / mean_of(tools["ctgan"], key) for key in ("fit_s", "fit_cpu_s"))
             gap = mean_of(tools["gankit"], "quality") - mean_of(tools["ctgan"], "quality")
             lines.append(f"| gankit / CTGAN | {setting} | | **{wall:.2f}×** | {cpu:.2f}× | | | {gap:+.4f} | | |")
+    defaults = by_setting.get("default", {})
+    if {"gankit", "ctgan"} <= defaults.keys():
+        lines += ["", goal_verdict(defaults["gankit"], defaults["ctgan"])]
     return lines + [""]
+
+
+def goal_verdict(gankit: list[dict], ctgan: list[dict]) -> str:
+    """Issue 5's goal at default settings: fit ≤ 0.5× CTGAN's (wall time, means) and QualityReport ≥ CTGAN's."""
+    ratio = mean_of(gankit, "fit_s") / mean_of(ctgan, "fit_s")
+    gap = mean_of(gankit, "quality") - mean_of(ctgan, "quality")
+    met = ratio <= 0.5 and gap >= 0
+    return (f"Goal (fit ≤ 0.5× CTGAN's, QualityReport ≥ CTGAN's, means): **{'met' if met else 'missed'}** "
+            f"(fit {ratio:.2f}×, quality {gap:+.4f})")
 
 
 def plan(options: argparse.Namespace) -> list[tuple[str, str, int | None]]:

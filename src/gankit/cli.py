@@ -47,7 +47,7 @@ def train(
     set_: list[str] = typer.Option([], "--set", help="Override a config value: --set train.epochs=50 (repeatable)."),
     seed: Optional[int] = typer.Option(None, help="Random seed (same seed on CPU → identical run)."),
     data: Optional[Path] = typer.Option(
-        None, help="Train on this .csv/.npy/.npz table, or with an image preset on an image folder or .npy/.npz array."
+        None, help="Train on this .csv/.parquet/.npy/.npz table, or with an image preset on an image folder or .npy/.npz array."
     ),
     discrete: Optional[str] = typer.Option(
         None, "--discrete", help="Tables: treat these columns as categorical, comma-separated (e.g. --discrete zip,grade)."
@@ -62,7 +62,7 @@ def train(
 ) -> None:
     """Train a GAN, then evaluate it with two-sample tests and draw its figures.
 
-    Checkpoints are written as it goes (see the [checkpoint] config); Ctrl-C or
+    Checkpoints are written as it goes (see the checkpoint section of the config); Ctrl-C or
     SIGTERM finishes the current step, checkpoints and exits; `--resume RUN`
     continues exactly where it stopped. Under `torchrun` (or with `--nproc N`)
     the processes train one model with DistributedDataParallel.

@@ -162,3 +162,11 @@ def test_a_table_smaller_than_a_batch_is_trained_in_two_halves(capsys):
     gan = GAN("tabular", overrides=[*TINY, "train.batch_size=500"]).fit(mixed_frame(125))
     assert gan.config.train.batch_size == 60 and gan.state.step == 2 * 2  # the 5 rows left over make no batch
     assert "125 rows, fewer than train.batch_size = 500; training with batches of 60" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("objective", ["non-saturating", "minimax", "wgan", "lsgan", "hinge"])
+def test_every_objective_trains_a_table_gan(objective):
+    penalty = "10.0" if objective == "wgan" else "0.0"
+    gan = GAN("tabular", overrides=[*TINY, f'train.objective="{objective}"', f"train.gp_weight={penalty}"]).fit(mixed_frame())
+    assert all(np.isfinite([r.d_loss, r.g_loss]).all() for r in gan.history) and gan.config.train.objective == objective
+    assert len(gan.sample(20, seed=0)) == 20

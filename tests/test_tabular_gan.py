@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+import torch.nn.functional as F
 
 from gankit import GAN
-from gankit.nets.tabular import TabularGenerator, _spans, gumbel_max
+from gankit.nets.tabular import TabularGenerator, gumbel_max
 
 TINY = ["train.epochs=2", "train.batch_size=50", "model.generator.hidden=[32]", "model.discriminator.hidden=[32]",
         "eval.n=100", "eval.permutations=19", "tabular.max_modes=3"]
@@ -63,11 +64,25 @@ def test_save_and_load_keep_the_transformer(fitted, tmp_path):
     pd.testing.assert_frame_equal(loaded.sample(50, seed=1), gan.sample(50, seed=1))
 
 
-def test_spans_cut_the_row_into_tanh_runs_and_softmax_groups():
-    assert _spans(9, ((1, 3), (6, 2))) == [(0, 1, False), (1, 4, True), (4, 6, False), (6, 8, True), (8, 9, False)]
-    g = TabularGenerator(4, 9, [8], ((1, 3), (6, 2)), tau=0.2)
-    rows = g(torch.randn(16, 4))
+def test_generator_heads_are_f_gumbel_softmax_per_group_and_tanh_elsewhere():
+    """The batched heads give exactly what one F.gumbel_softmax call per group (in column order) gives from
+    the same seed, and tanh on the scalars; in eval mode the groups stay logits."""
+    blocks = ((6, 2), (1, 3))  # given out of order: groups are handled in column order
+    g = TabularGenerator(4, 9, [8], blocks, tau=0.2)
+    z = torch.randn(16, 4)
+    torch.manual_seed(0)
+    rows = g(z)
+    torch.manual_seed(0)
+    raw = g.out(g.body(z))  # G's body takes no randomness, so the groups' noise comes next in the stream
+    expected = torch.tanh(raw)
+    for start, size in sorted(blocks):
+        expected[:, start : start + size] = F.gumbel_softmax(raw[:, start : start + size], tau=0.2)
+    torch.testing.assert_close(rows, expected)
     assert torch.allclose(rows[:, 1:4].sum(1), torch.ones(16)) and rows[:, [0, 4, 5, 8]].abs().max() <= 1.0
+    g.eval()
+    raw = g.out(g.body(z))
+    torch.testing.assert_close(g(z)[:, [1, 2, 3, 6, 7]], raw[:, [1, 2, 3, 6, 7]])
+    torch.testing.assert_close(g(z)[:, [0, 4, 5, 8]], torch.tanh(raw[:, [0, 4, 5, 8]]))
 
 
 def test_gumbel_max_draws_categories_at_their_softmax_probabilities():

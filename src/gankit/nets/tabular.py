@@ -32,7 +32,12 @@ class Residual(nn.Module):
 
 
 class TabularGenerator(nn.Module):
-    """Latent row → transformed table row, with a tanh or Gumbel-softmax head per block."""
+    """Latent row → transformed table row, with a tanh or Gumbel-softmax head per block.
+
+    All one-hot groups are handled in one batched softmax (each group a padded row
+    of a ``groups × widest`` grid), not one call per group: a table has a dozen or
+    more groups, and per-group calls cost more than G's layers on small batches.
+    """
 
     def __init__(self, latent_width: int, width: int, hidden: list[int], softmax_blocks: tuple[tuple[int, int], ...],
                  tau: float, conditions: int = 0) -> None:
@@ -43,35 +48,49 @@ class TabularGenerator(nn.Module):
             features += size
         self.body = nn.Sequential(*layers)
         self.out = nn.Linear(features, width)
-        self.spans = _spans(width, softmax_blocks)
         self.tau = tau
         self.conditions = conditions
+        grid, valid, is_softmax = _block_grid(width, softmax_blocks)
+        self.register_buffer("grid", grid, persistent=False)  # groups × widest: each group's column numbers
+        self.register_buffer("valid", valid, persistent=False)  # which grid cells are real columns
+        self.register_buffer("is_softmax", is_softmax, persistent=False)  # per column: in a one-hot group
+        self.register_buffer("softmax_columns", grid[valid], persistent=False)
+        self.group_widths = valid.sum(dim=1).tolist()
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         raw = self.out(self.body(z))
-        parts = []
-        for start, end, is_softmax in self.spans:
-            piece = raw[:, start:end]
-            if not is_softmax:
-                parts.append(torch.tanh(piece))
-            else:
-                parts.append(F.gumbel_softmax(piece, tau=self.tau) if self.training else piece)
+        if not self.training:  # sampling: one-hot groups stay logits for gumbel_max
+            rows = torch.where(self.is_softmax, raw, torch.tanh(raw))
+        elif len(self.softmax_columns):
+            logits = raw[:, self.softmax_columns] + self._gumbel_noise(len(raw), raw)
+            grid = torch.full((len(raw), *self.grid.shape), float("-inf"), dtype=raw.dtype, device=raw.device)
+            grid[:, self.valid] = logits / self.tau
+            rows = torch.tanh(raw).index_copy(1, self.softmax_columns, grid.softmax(dim=-1)[:, self.valid])
+        else:
+            rows = torch.tanh(raw)
         if self.conditions:
-            parts.append(z[:, -self.conditions :])
-        return torch.cat(parts, dim=1)
+            rows = torch.cat((rows, z[:, -self.conditions :]), dim=1)
+        return rows
+
+    def _gumbel_noise(self, n: int, like: torch.Tensor) -> torch.Tensor:
+        """Gumbel noise for the group columns, drawn group after group exactly as one ``F.gumbel_softmax``
+        call per group would draw it, so a seed gives the same G as with per-group calls."""
+        flat = -torch.empty(n * len(self.softmax_columns), dtype=like.dtype, device=like.device).exponential_().log()
+        return torch.cat([part.view(n, -1) for part in flat.split([n * width for width in self.group_widths])], dim=1)
 
 
-def _spans(width: int, softmax_blocks: tuple[tuple[int, int], ...]) -> list[tuple[int, int, bool]]:
-    """The row cut into consecutive (start, end, is_softmax) spans; runs of scalars form one tanh span."""
-    spans, position = [], 0
-    for start, size in sorted(softmax_blocks):
-        if start > position:
-            spans.append((position, start, False))
-        spans.append((start, start + size, True))
-        position = start + size
-    if position < width:
-        spans.append((position, width, False))
-    return spans
+def _block_grid(width: int, softmax_blocks: tuple[tuple[int, int], ...]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The one-hot groups as a padded ``groups × widest`` grid of column numbers, its validity mask, and
+    a per-column flag of membership in a group."""
+    widest = max((size for _, size in softmax_blocks), default=0)
+    grid = torch.zeros(len(softmax_blocks), widest, dtype=torch.long)
+    valid = torch.zeros(len(softmax_blocks), widest, dtype=torch.bool)
+    is_softmax = torch.zeros(width, dtype=torch.bool)
+    for group, (start, size) in enumerate(sorted(softmax_blocks)):
+        grid[group, :size] = torch.arange(start, start + size)
+        valid[group, :size] = True
+        is_softmax[start : start + size] = True
+    return grid, valid, is_softmax
 
 
 def gumbel_max(rows: torch.Tensor, softmax_blocks: tuple[tuple[int, int], ...], generator: torch.Generator) -> torch.Tensor:

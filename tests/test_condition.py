@@ -12,6 +12,7 @@ from gankit import GAN
 from gankit.cli import run
 from gankit.data.condition import Conditions
 from gankit.data.tabular_transform import DiscreteBlock
+from gankit.errors import UserError
 from test_tabular_gan import TINY, mixed_frame
 
 # Row layout: [number, a | b, x | y | z]; column one has counts 3 and 1, column two 0, 2 and 2.
@@ -36,7 +37,8 @@ def test_conditions_are_the_seen_categories_with_ctgans_two_laws():
 
 def test_drawn_rows_hold_their_condition_and_follow_the_training_law():
     conditions = Conditions.of(BLOCKS)
-    drawn = conditions.draw_rows(ROWS.repeat(5000, 1), seed=0)
+    table = conditions.index_rows(ROWS.repeat(5000, 1))
+    drawn = conditions.draw_rows(table, seed=0)
     assert drawn.shape == (20000, 6 + 4)
     code = drawn[:, 6:].argmax(dim=1)
     holds = drawn[torch.arange(len(drawn)), torch.tensor(conditions.positions)[code]]
@@ -45,7 +47,12 @@ def test_drawn_rows_hold_their_condition_and_follow_the_training_law():
     np.testing.assert_allclose(shares, conditions.train_probs, atol=0.015)
     rare = (drawn[:, 2] == 1).double().mean()  # category b: 1 row in 4, drawn at ≈ 0.167 + 0.25 · 1/2 (via y, z)
     assert rare > 0.25 + 0.03
-    assert torch.equal(drawn, conditions.draw_rows(ROWS.repeat(5000, 1), seed=0))  # seeded
+    assert torch.equal(drawn, conditions.draw_rows(table, seed=0))  # seeded
+
+
+def test_a_table_without_rows_for_a_condition_is_refused():
+    with pytest.raises(UserError, match="other.csv: 1 of the categories"):
+        Conditions.of(BLOCKS).index_rows(ROWS[:3], "other.csv")  # the only row of category b is missing
 
 
 def test_condition_loss_is_the_cross_entropy_of_the_asked_for_category():
@@ -104,3 +111,13 @@ def test_a_killed_conditional_table_run_resumes_to_the_uninterrupted_weights(tmp
     for net in ("generator", "discriminator"):
         a, b = getattr(mine, net).state_dict(), getattr(other, net).state_dict()
         assert all(torch.equal(a[key], b[key]) for key in a)
+
+
+@pytest.mark.parametrize("setting, message", [
+    ('data.transform="standardize"', "data.transform"),
+    ("train.instance_noise=0.1", "instance_noise"),
+    ("model.latent_categories=3", "latent_categories"),
+])
+def test_settings_that_would_break_the_one_hot_groups_are_refused(setting, message):
+    with pytest.raises(UserError, match=message):
+        GAN("tabular", overrides=[setting])

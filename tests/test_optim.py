@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from gankit.config import OptimizerConfig
+from gankit.train import optim
 from gankit.train.optim import LeanAdam
 
 
@@ -21,9 +22,13 @@ def _grads(net: nn.Module, step: int) -> list[torch.Tensor]:
     return list(torch.autograd.grad(net(x).square().mean(), list(net.parameters())))
 
 
-def test_lean_adam_steps_like_torch_adam_and_trades_state_dicts_with_it():
+@pytest.mark.parametrize("fused", [True, False])
+def test_lean_adam_steps_like_torch_adam_and_trades_state_dicts_with_it(fused, monkeypatch):
+    if not fused:  # as on a PyTorch build without a fused kernel for this device
+        monkeypatch.setattr(optim, "_fused_devices", lambda: ())
     ours, theirs = _net(0), _net(0)
     lean = LeanAdam(ours, OptimizerConfig(name="adam", lr=0.01, betas=(0.5, 0.9)))
+    assert lean.fused == fused
     reference = torch.optim.Adam(theirs.parameters(), lr=0.01, betas=(0.5, 0.9))
     for step in range(5):
         lean.step(_grads(ours, step))
@@ -41,6 +46,15 @@ def test_lean_adam_steps_like_torch_adam_and_trades_state_dicts_with_it():
     for index, entry in reference.state_dict()["state"].items():
         torch.testing.assert_close(back.state_dict()["state"][index]["exp_avg_sq"], entry["exp_avg_sq"])
     assert back.param_groups[0]["betas"] == (0.5, 0.9)
+
+
+def test_loading_a_never_stepped_state_resets_the_moments():
+    net = _net(0)
+    lean = LeanAdam(net, OptimizerConfig(name="adam", lr=0.01))
+    lean.step(_grads(net, 0))
+    lean.load_state_dict(torch.optim.Adam(_net(1).parameters(), lr=0.01).state_dict())  # PyTorch's: no state yet
+    state = lean.state_dict()["state"]
+    assert float(state[0]["step"]) == 0 and all(not entry["exp_avg"].any() for entry in state.values())
 
 
 def test_lean_adam_refuses_a_state_for_another_net():

@@ -307,7 +307,20 @@ class GanConfig(Section):
             )
         if self.model.conditional and self.model.latent_categories:
             raise ValueError("model.conditional sets G's code to the class; leave model.latent_categories at 0")
+        if self.model.kind == "tabular":
+            self._check_table_rules()
         return self
+
+    def _check_table_rules(self) -> None:
+        """Settings that do not fit a table of mixed columns (one-hot groups must stay one-hot)."""
+        if self.data.transform != "none":
+            raise ValueError(f"data.transform = '{self.data.transform}' does not fit a mixed table (its encoding "
+                             "already scales every column); leave it at 'none'")
+        if self.tabular.conditional and self.model.latent_categories:
+            raise ValueError("tabular.conditional sets G's code to a condition; leave model.latent_categories at 0")
+        if self.tabular.conditional and self.train.instance_noise:
+            raise ValueError("train.instance_noise would blur the one-hot conditions of tabular.conditional; "
+                             "set one of them off")
 
     def to_toml(self) -> str:
         """The resolved config as TOML text (None values are left out)."""

@@ -104,7 +104,8 @@ class GAN:
     def check_trainable(self, table: Table) -> Table:
         """At least one batch of rows; a mixed table smaller than a batch is trained in halves, with a notice.
 
-        Two half-table batches give G two updates per pass over the data instead of
+        Batches of half the table (whole packs; a remainder of at least one pack makes a
+        third, smaller batch) give G two updates per pass over the data instead of
         one (on palmerpenguins' 344 rows: QualityReport ≈ 0.75 vs 0.73 in the same
         300 epochs, see bench/tabular_RESULTS.md).
         """
@@ -164,7 +165,8 @@ class GAN:
         rows, conditions = self._to_rows(table, device), self.conditions
         if conditions is not None:  # CTGAN's training-by-sampling: each epoch's rows drawn anew, with their conditions
             self.state.g_penalty = conditions.loss
-            return lambda epoch: conditions.draw_rows(rows, int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
+            by_condition = conditions.index_rows(rows, table.origin)
+            return lambda epoch: conditions.draw_rows(by_condition, int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
         return rows
 
     @property

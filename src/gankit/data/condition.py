@@ -13,6 +13,8 @@ as a class-conditional image carries its label:
   output row, and D judges (row, condition) pairs;
 * G pays the cross-entropy of the asked-for category in its own output
   (:meth:`Conditions.loss`), so it obeys the condition from the first steps.
+  (CTGAN takes it on G's noise-free logits; here it is taken on the
+  Gumbel-softmax rows G hands to D, which keeps G's interface one tensor.)
 
 Sampling draws the column uniformly and the category by its real frequency, so
 the mixture over conditions is the table's own distribution (Xu et al. 2019,
@@ -27,8 +29,19 @@ import numpy as np
 import torch
 
 from gankit.data.tabular_transform import DiscreteBlock
+from gankit.errors import UserError
 
 EPS = 1e-8
+
+
+@dataclass(frozen=True)
+class RowsByCondition:
+    """A table's rows with, for every condition, the rows that hold it (``holders[offsets[c]:][:counts[c]]``)."""
+
+    rows: torch.Tensor
+    holders: torch.Tensor  # row numbers, grouped by condition
+    offsets: torch.Tensor  # where each condition's group starts in ``holders``
+    counts: torch.Tensor  # how many rows hold each condition (all ≥ 1)
 
 
 @dataclass(frozen=True)
@@ -61,21 +74,28 @@ class Conditions:
     def count(self) -> int:
         return len(self.positions)
 
-    def draw_rows(self, rows: torch.Tensor, seed: int) -> torch.Tensor:
-        """``len(rows)`` training rows by training-by-sampling, each followed by its condition's one-hot.
+    def index_rows(self, rows: torch.Tensor, origin: str = "data") -> RowsByCondition:
+        """The lookup table of training-by-sampling: the rows holding each condition, grouped by condition."""
+        slots = rows[:, list(self.positions)].cpu() > 0.5  # N × C: which conditions each row holds
+        conditions, holders = slots.T.nonzero(as_tuple=True)  # (condition, row) pairs, by condition
+        counts = torch.bincount(conditions, minlength=self.count)
+        if not bool((counts > 0).all()):
+            raise UserError(f"{origin}: {int((counts == 0).sum())} of the categories this GAN was fitted on have "
+                            "no rows here; train it on the table it was fitted on")
+        return RowsByCondition(rows, holders.to(rows.device), torch.cumsum(counts, 0) - counts, counts)
 
-        Vectorized: the rows holding each condition are listed once (grouped by
-        condition), and every draw picks a uniform position inside its group.
+    def draw_rows(self, table: RowsByCondition, seed: int) -> torch.Tensor:
+        """``len(table.rows)`` training rows by training-by-sampling, each followed by its condition's one-hot.
+
+        Vectorized: each draw picks a condition by the training law, then a uniform
+        position inside that condition's group of rows.
         """
         rng = torch.Generator().manual_seed(seed)
-        slots = rows[:, list(self.positions)].cpu() > 0.5  # N × C: which conditions each row holds
-        holder_conditions, holder_rows = slots.T.nonzero(as_tuple=True)  # (condition, row) pairs, by condition
-        counts = torch.bincount(holder_conditions, minlength=self.count)
-        offsets = torch.cumsum(counts, 0) - counts
-        wanted = torch.multinomial(torch.tensor(self.train_probs), len(rows), replacement=True, generator=rng)
-        pick = offsets[wanted] + (torch.rand(len(rows), generator=rng, dtype=torch.float64) * counts[wanted]).long()
-        chosen = rows[holder_rows[pick].to(rows.device)]
-        code = torch.nn.functional.one_hot(wanted, self.count).to(rows.dtype).to(rows.device)
+        n = len(table.rows)
+        wanted = torch.multinomial(torch.tensor(self.train_probs), n, replacement=True, generator=rng)
+        pick = table.offsets[wanted] + (torch.rand(n, generator=rng, dtype=torch.float64) * table.counts[wanted]).long()
+        chosen = table.rows[table.holders[pick.to(table.holders.device)]]
+        code = torch.nn.functional.one_hot(wanted, self.count).to(table.rows.dtype).to(table.rows.device)
         return torch.cat((chosen, code), dim=1)
 
     def loss(self, fake: torch.Tensor) -> torch.Tensor:

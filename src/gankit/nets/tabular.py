@@ -58,7 +58,7 @@ class TabularGenerator(nn.Module):
         self.group_widths = valid.sum(dim=1).tolist()
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        raw = self.out(self.body(z))
+        raw = self.out(self.body(z)).float()  # the heads in float32 (autocast gives float32 softmaxes anyway)
         if not self.training:  # sampling: one-hot groups stay logits for gumbel_max
             rows = torch.where(self.is_softmax, raw, torch.tanh(raw))
         elif len(self.softmax_columns):
@@ -73,10 +73,10 @@ class TabularGenerator(nn.Module):
         return rows
 
     def _gumbel_noise(self, n: int, like: torch.Tensor) -> torch.Tensor:
-        """Gumbel noise for the group columns, drawn group after group exactly as one ``F.gumbel_softmax``
-        call per group would draw it, so a seed gives the same G as with per-group calls."""
-        flat = -torch.empty(n * len(self.softmax_columns), dtype=like.dtype, device=like.device).exponential_().log()
-        return torch.cat([part.view(n, -1) for part in flat.split([n * width for width in self.group_widths])], dim=1)
+        """Gumbel noise for the group columns, drawn group after group as one ``F.gumbel_softmax`` call per
+        group draws it (one ``n × width`` draw each), so a seed gives the same G as per-group calls."""
+        draws = [torch.empty(n, width, dtype=like.dtype, device=like.device).exponential_() for width in self.group_widths]
+        return -torch.cat(draws, dim=1).log()
 
 
 def _block_grid(width: int, softmax_blocks: tuple[tuple[int, int], ...]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

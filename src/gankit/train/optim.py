@@ -24,15 +24,22 @@ from gankit.config import OptimizerConfig
 
 
 FUSED_ADAM_KERNEL = getattr(torch, "_fused_adam_", None)
-FUSED_DEVICES = ("cpu", "cuda", "mps", "xpu")
 EPS = 1e-8
+
+
+def _fused_devices() -> tuple[str, ...]:
+    """The device types this PyTorch build has fused Adam kernels for (CPU only from PyTorch 2.4)."""
+    try:
+        from torch.utils._foreach_utils import _get_fused_kernels_supported_devices  # noqa: PLC0415
+    except ImportError:
+        return ()
+    return tuple(_get_fused_kernels_supported_devices())
 
 
 def _fused_available(params: list[torch.Tensor]) -> bool:
     """Whether PyTorch's fused Adam kernel takes these parameters (floating point, on a supported device)."""
-    return FUSED_ADAM_KERNEL is not None and all(
-        p.is_floating_point() and p.device.type in FUSED_DEVICES for p in params
-    )
+    devices = _fused_devices()
+    return FUSED_ADAM_KERNEL is not None and all(p.is_floating_point() and p.device.type in devices for p in params)
 
 
 class LeanAdam:
@@ -64,7 +71,8 @@ class LeanAdam:
             return
         # The functional path increments every entry of the step list, so give it one tensor per parameter.
         steps = [self._step.clone() for _ in self.params]
-        adam(self.params, list(grads), self._exp_avgs, self._exp_avg_sqs, [], steps, foreach=True, **self._hyper)
+        with torch.no_grad():
+            adam(self.params, list(grads), self._exp_avgs, self._exp_avg_sqs, [], steps, foreach=True, **self._hyper)
         self._step.copy_(steps[0])
 
     def scale_lr(self, factor: float) -> None:
@@ -72,8 +80,8 @@ class LeanAdam:
         self._hyper["lr"] *= factor
 
     def state_dict(self) -> dict[str, Any]:
-        """Adam's state in ``torch.optim.Adam.state_dict()``'s layout (tensors shared, not copied)."""
-        state = {index: {"step": self._step, "exp_avg": avg, "exp_avg_sq": sq}
+        """Adam's state in ``torch.optim.Adam.state_dict()``'s layout (moments shared, a step count per parameter)."""
+        state = {index: {"step": self._step.clone(), "exp_avg": avg, "exp_avg_sq": sq}
                  for index, (avg, sq) in enumerate(zip(self._exp_avgs, self._exp_avg_sqs))}
         group = {"lr": self._hyper["lr"], "betas": (self._hyper["beta1"], self._hyper["beta2"]), "eps": EPS,
                  "weight_decay": 0, "amsgrad": False, "maximize": False, "foreach": None if self.fused else True,
@@ -89,6 +97,8 @@ class LeanAdam:
         self._hyper.update(lr=group["lr"], beta1=group["betas"][0], beta2=group["betas"][1])
         entries = [state["state"].get(key, state["state"].get(str(key), {})) for key in group["params"]]
         if not all(entries):  # never stepped: PyTorch keeps no state yet
+            self.load_moments([torch.zeros_like(avg) for avg in self._exp_avgs],
+                              [torch.zeros_like(sq) for sq in self._exp_avg_sqs], 0.0)
             return
         self.load_moments([e["exp_avg"] for e in entries], [e["exp_avg_sq"] for e in entries], float(entries[0]["step"]))
 

@@ -25,6 +25,7 @@ from gankit.data import Scaler, Table, as_table, data_seed, known_modes, known_t
 from gankit.data.toy import toy_table
 from gankit.errors import UserError
 from gankit.metrics import EvalReport, evaluate
+from gankit.metrics.evaluate import real_rows_index
 from gankit.nets.dcgan import layout as image_layout
 from gankit.nets.tabular import gumbel_max
 from gankit.train.checkpoint import load_checkpoint, module_state, optimizer_state, save_checkpoint
@@ -50,11 +51,6 @@ def resolve_device(name: str) -> torch.device:
 
 def _mps_available() -> bool:
     return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
-
-
-def real_rows_index(count: int, n: int, seed: int) -> np.ndarray:
-    """Which of ``count`` real rows an evaluation compares: all of them, or ``n`` drawn without replacement."""
-    return np.arange(count) if count <= n else np.random.default_rng(seed).choice(count, n, replace=False)
 
 
 class GAN:
@@ -166,7 +162,11 @@ class GAN:
         if conditions is not None:  # CTGAN's training-by-sampling: each epoch's rows drawn anew, with their conditions
             self.state.g_penalty = conditions.loss
             by_condition = conditions.index_rows(rows, table.origin)
-            return lambda epoch: conditions.draw_rows(by_condition, int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
+
+            def epoch_rows(epoch: int) -> torch.Tensor:
+                return conditions.draw_rows(by_condition, int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
+
+            return epoch_rows
         return rows
 
     @property

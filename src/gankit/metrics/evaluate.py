@@ -15,6 +15,11 @@ from gankit.metrics.result import TestResult
 from gankit.metrics.twosample import c2st, energy_test, mmd_test
 
 
+def real_rows_index(count: int, n: int, seed: int) -> np.ndarray:
+    """Which of ``count`` real rows an evaluation compares: all of them, or ``n`` drawn without replacement."""
+    return np.arange(count) if count <= n else np.random.default_rng(seed).choice(count, n, replace=False)
+
+
 def holm_rejections(p_values: list[float], alpha: float) -> list[bool]:
     """Holm–Bonferroni: which of several tests reject while the family-wise error stays ≤ alpha.
 

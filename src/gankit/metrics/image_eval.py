@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gankit.metrics.digit_features import digit_outputs, label_histogram
-from gankit.metrics.evaluate import EvalReport, evaluate
+from gankit.metrics.evaluate import EvalReport, evaluate, real_rows_index
 from gankit.metrics.images import classifier_score, fidelity_metrics, frechet_distance_of_features, kernel_inception_distance
 from gankit.metrics.result import TestResult
 
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 
 def evaluate_images(gan: GAN, n: int | None = None, seed: int | None = None) -> EvalReport:
     """``n`` generated images against as many training images."""
-    from gankit.gan import real_rows_index  # noqa: PLC0415  (gan imports this module lazily)
-
     settings = gan.config.eval
     n, seed = gan.eval_plan(n, seed)
     real = gan.real_table().images()

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-
 from gankit.data.mixed_table import metric_kinds
-from gankit.metrics.evaluate import EvalReport
+from gankit.metrics.evaluate import EvalReport, real_rows_index
 from gankit.metrics.result import TestResult
 from gankit.metrics.tabular import checked_tables, detection_features, tabular_report
 from gankit.metrics.twosample import energy_test, mmd_test
@@ -25,8 +24,6 @@ if TYPE_CHECKING:
 
 def evaluate_table(gan: GAN, n: int | None = None, seed: int | None = None) -> EvalReport:
     """Score ``n`` generated rows (default ``eval.n``) against as many rows of the training table."""
-    from gankit.gan import real_rows_index  # noqa: PLC0415  (gan imports this module lazily)
-
     settings = gan.config.eval
     n, seed = gan.eval_plan(n, seed)
     real = gan.real_frame()

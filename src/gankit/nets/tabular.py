@@ -51,10 +51,10 @@ class TabularGenerator(nn.Module):
         self.tau = tau
         self.conditions = conditions
         grid, valid, is_softmax = _block_grid(width, softmax_blocks)
-        self.register_buffer("grid", grid, persistent=False)  # groups × widest: each group's column numbers
+        self.grid_shape = tuple(grid.shape)  # groups × widest
         self.register_buffer("valid", valid, persistent=False)  # which grid cells are real columns
         self.register_buffer("is_softmax", is_softmax, persistent=False)  # per column: in a one-hot group
-        self.register_buffer("softmax_columns", grid[valid], persistent=False)
+        self.register_buffer("softmax_columns", grid[valid], persistent=False)  # the group columns, group by group
         self.group_widths = valid.sum(dim=1).tolist()
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -63,7 +63,7 @@ class TabularGenerator(nn.Module):
             rows = torch.where(self.is_softmax, raw, torch.tanh(raw))
         elif len(self.softmax_columns):
             logits = raw[:, self.softmax_columns] + self._gumbel_noise(len(raw), raw)
-            grid = torch.full((len(raw), *self.grid.shape), float("-inf"), dtype=raw.dtype, device=raw.device)
+            grid = torch.full((len(raw), *self.grid_shape), float("-inf"), dtype=raw.dtype, device=raw.device)
             grid[:, self.valid] = logits / self.tau
             rows = torch.tanh(raw).index_copy(1, self.softmax_columns, grid.softmax(dim=-1)[:, self.valid])
         else:

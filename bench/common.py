@@ -42,7 +42,7 @@ def run_gankit(preset: str, seed: int) -> tuple[float, np.ndarray, np.ndarray]:
     code = (
         "import json, sys, numpy as np; from gankit import GAN; "
         f"g = GAN({preset!r}, seed={seed}).fit(); "
-        f"np.save(sys.argv[1], g.sample(10000, seed={seed})); np.save(sys.argv[2], g.real_table().values); "
+        f"np.save(sys.argv[1], g.sample(10000, seed={seed})); np.save(sys.argv[2], g.real_rows().values); "
         "print(json.dumps({'train_seconds': g.history[-1].elapsed}))"
     )
     with tempfile.TemporaryDirectory() as folder:

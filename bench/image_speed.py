@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from gankit import GAN
 from gankit.metrics.digit_features import digit_outputs
-from gankit.metrics.images import frechet_distance_of_features
+from gankit.metrics.image_distances import frechet_distance_of_features
 
 
 def plain_loop(gan: GAN, images: torch.Tensor, epochs: int, device: torch.device) -> float:

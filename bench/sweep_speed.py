@@ -22,8 +22,8 @@ WORKER = r"""
 import json, resource, sys, time, torch
 from gankit import GAN
 from gankit.config import apply_overrides, load_raw
-from gankit.train.members import expand_members
-from gankit.train.sweep import prepare_members, train_vectorized
+from gankit.runs.sweep_grid import expand_members
+from gankit.train.vectorized import prepare_members, train_vectorized
 mode, preset, members, epochs, device = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 base = apply_overrides(load_raw(preset), [f"train.epochs={epochs}", f'train.device="{device}"', *sys.argv[6:]])
 group = expand_members(base, members, {})
@@ -40,7 +40,7 @@ else:
         gan = GAN(member.config)
         rows = gan.prepare(gan.load_data())
         sync(); started = time.perf_counter()
-        gan.fit(gan.training_table)
+        gan.fit(gan.training_rows)
         sync(); seconds += time.perf_counter() - started
         steps += gan.state.step
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays, scalar_dtypes
 
-from gankit.data import as_table, read_table
+from gankit.data import as_rows, read_rows
 from gankit.errors import UserError
 
 CORPUS = Path(__file__).parent / "bad_inputs"
@@ -42,7 +42,7 @@ def test_bad_input_gives_one_line_and_exit_2(case, cli, tmp_path, monkeypatch):
 @given(arrays(dtype=scalar_dtypes(), shape=array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5)))
 def test_any_array_is_a_table_or_a_user_error(array):
     try:
-        table = as_table(array)
+        table = as_rows(array)
     except UserError:
         return
     assert table.values.ndim == 2 and np.isfinite(table.values).all() and table.values.dtype == np.float32
@@ -61,7 +61,7 @@ def test_any_frame_is_a_table_or_a_user_error(rows):
     except (ValueError, TypeError):
         return  # pandas itself refuses to build it
     try:
-        as_table(frame)
+        as_rows(frame)
     except UserError:
         pass
 
@@ -72,6 +72,6 @@ def test_any_file_bytes_read_as_a_table_or_a_user_error(tmp_path, content, suffi
     path = tmp_path / f"data{suffix}"
     path.write_bytes(content)
     try:
-        read_table(path)
+        read_rows(path)
     except UserError as problem:
         assert "\n" not in str(problem)

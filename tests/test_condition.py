@@ -11,7 +11,7 @@ import torch
 from gankit import GAN
 from gankit.cli import run
 from gankit.data.condition import Conditions
-from gankit.data.tabular_transform import DiscreteBlock
+from gankit.data.table_transformer import DiscreteBlock
 from gankit.errors import UserError
 from test_tabular_gan import TINY, mixed_frame
 

@@ -12,7 +12,7 @@ from gankit.config import load_config
 from gankit.data.layout import Layout
 from gankit.errors import UserError
 from gankit.nets import build_discriminator, build_generator
-from gankit.nets.dcgan import DCGANDiscriminator, DCGANGenerator, layout
+from gankit.nets.dcgan import DCGANDiscriminator, DCGANGenerator, conv_stages
 from gankit.train.loop import d_step
 from gankit.train.precision import GROWTH_INTERVAL, LossScale
 from gankit.train.state import TrainState
@@ -20,14 +20,14 @@ from gankit.train.state import TrainState
 
 @pytest.mark.parametrize("resolution, expected", [(8, (4, 1)), (16, (4, 2)), (28, (7, 2)), (32, (4, 3)), (64, (4, 4)), (10, (5, 1))])
 def test_layout_splits_the_resolution_into_start_size_and_upsamplings(resolution, expected):
-    start, steps = layout(resolution)
+    start, steps = conv_stages(resolution)
     assert (start, steps) == expected and start * 2**steps == resolution
 
 
 @pytest.mark.parametrize("resolution", [9, 7, 100, 3])
 def test_a_resolution_the_nets_cannot_take_is_a_user_error(resolution):
     with pytest.raises(UserError, match=f"image resolution {resolution} does not fit"):
-        layout(resolution)
+        conv_stages(resolution)
 
 
 @pytest.mark.parametrize("shape", [(1, 8, 8), (3, 32, 32), (1, 28, 28)])

@@ -113,7 +113,7 @@ def test_a_dead_rank_stops_the_others_and_the_run_resumes_with_another_world_siz
     # torchrun's report names the rank that died; rank 0 adds its own line when it notices first
     root_cause = stderr[stderr.index("Root Cause"):]
     assert "rank      : 1" in root_cause and "SIGKILL" in root_cause
-    from gankit.train.checkpointing import latest_checkpoint
+    from gankit.runs.checkpoint_schedule import latest_checkpoint
     assert GAN.load(latest_checkpoint(tmp_path / "dead")).state.step > 0
     # Resuming the killed run in one process works, with a notice that the data order changes
     # (resuming exactly with the same world size: the restart test below).

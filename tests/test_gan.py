@@ -9,7 +9,7 @@ from torch import nn
 import gankit
 from gankit import GAN
 from gankit.errors import UserError
-from gankit.train.checkpoint import FORMAT_VERSION
+from gankit.train.checkpoint_format import FORMAT_VERSION
 from gankit.train.loop import ema_rate
 
 ONE_EPOCH = ["train.epochs=1", "eval.permutations=49"]
@@ -38,12 +38,12 @@ def test_one_epoch_equals_the_chapter_update_rules():
     import copy
 
     from gankit.config import load_config
-    from gankit.data import load_training_table
+    from gankit.data import load_training_rows
     from gankit.train.loop import train
     from gankit.train.state import TrainState
 
     config = load_config("d2l-gaussian", ["train.epochs=1"])
-    table = load_training_table(config.data, config.seed)
+    table = load_training_rows(config.data, config.seed)
     state = TrainState.create(config, 2, torch.device("cpu"))
     net_G, net_D = copy.deepcopy(state.generator), copy.deepcopy(state.discriminator)
     noise = torch.randn(1000, 2, generator=copy.deepcopy(state.noise_rng))

@@ -22,7 +22,7 @@ from gankit.metrics.digit_features import (
     load_digit_classifier,
     load_digit_images,
 )
-from gankit.metrics.images import (
+from gankit.metrics.image_distances import (
     classifier_score,
     fidelity_metrics,
     frechet_distance,

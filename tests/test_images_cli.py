@@ -24,8 +24,8 @@ from gankit.cli import run
 from gankit.report import image_grid
 from gankit.report.image_grid import epoch_grid
 from gankit.train import loop
-from gankit.train.checkpointing import step_checkpoints
-from gankit.train.signals import SignalCatcher
+from gankit.runs.checkpoint_schedule import step_checkpoints
+from gankit.runs.signals import SignalCatcher
 
 # eval.grid_n = 16 → grids of 4×4 tiles; eval.permutations = 19 is the fewest that still gives p-values
 TINY = ["--set", "train.epochs=1", "--set", "eval.n=100", "--set", "eval.permutations=19",

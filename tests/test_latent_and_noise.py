@@ -7,7 +7,7 @@ import torch
 from gankit import GAN
 from gankit.config import load_config
 from gankit.nets.latent import Latent
-from gankit.report.surface import decision_frame, frame_epochs
+from gankit.report.decision_frames import decision_frame, frame_epochs
 from gankit.train.instance_noise import draw_noise, noise_std
 
 

@@ -77,8 +77,8 @@ def test_n_critic_takes_several_d_steps_per_g_step():
 @pytest.mark.parametrize("extra", [[], ["train.instance_noise=0.5", "model.latent_categories=3", "model.latent_std=0.2"]])
 def test_resume_mid_epoch_with_penalties_is_exact(tmp_path, extra):
     from gankit.config import load_config
-    from gankit.train.checkpointing import step_checkpoints
-    from gankit.train.job import resume_run, train_run
+    from gankit.runs.checkpoint_schedule import step_checkpoints
+    from gankit.runs.job import resume_run, train_run
 
     overrides = ["train.epochs=2", "data.n=160", "train.batch_size=16", "train.objective=wgan", "train.gp_weight=10",
                  "train.r1_gamma=1", "train.n_critic=2", "checkpoint.every_steps=3", "checkpoint.keep=50",

@@ -17,7 +17,7 @@ import torch
 import gankit.train.loop as loop
 from gankit import GAN
 from gankit.cli import run
-from gankit.train.checkpointing import latest_checkpoint, step_checkpoints
+from gankit.runs.checkpoint_schedule import latest_checkpoint, step_checkpoints
 
 RUN = ["d2l-gaussian", "--set", "train.epochs=6", "--set", "data.n=400", "--set", "checkpoint.every_steps=40",
        "--set", "eval.permutations=19", "--quiet"]
@@ -135,7 +135,7 @@ def test_persistent_nan_stops_after_max_retries_and_keeps_good_checkpoints(tmp_p
 
 
 def test_full_disk_is_a_clear_error_and_earlier_checkpoints_stay_loadable(tmp_path, monkeypatch, cli):
-    import gankit.train.checkpoint as checkpoint
+    import gankit.train.checkpoint_format as checkpoint
 
     real_save = checkpoint.save_file
     calls = []

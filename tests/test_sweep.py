@@ -11,9 +11,9 @@ from gankit.config import load_raw
 from gankit.errors import UserError
 from gankit.nets.mlp import MLP
 from gankit.report.sweep_summary import summarize
-from gankit.train.members import expand_members, parse_grid, structure_key
-from gankit.train.stacked import StackedAdam, StackedNet
-from gankit.train.sweep import prepare_members, train_vectorized
+from gankit.runs.sweep_grid import expand_members, parse_grid, structure_key
+from gankit.train.stacked_net import StackedAdam, StackedNet
+from gankit.train.vectorized import prepare_members, train_vectorized
 from torch.func import functional_call, vmap
 
 SMALL = ["data.n=120", "train.epochs=2", "eval.permutations=49"]

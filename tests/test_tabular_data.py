@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gankit.data.columns import ColumnSpec, column_notices, infer_kinds
+from gankit.data.column_kinds import ColumnSpec, column_notices, infer_kinds
 from gankit.data.frame_io import read_frame, write_frame
-from gankit.data.tabular_transform import ModeNormalizer, TabularTransformer
+from gankit.data.table_transformer import ModeNormalizer, TabularTransformer
 from gankit.errors import UserError
 
 

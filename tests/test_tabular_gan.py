@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from gankit import GAN
-from gankit.nets.tabular import TabularGenerator, gumbel_max
+from gankit.nets.table_nets import TabularGenerator, gumbel_max
 
 TINY = ["train.epochs=2", "train.batch_size=50", "model.generator.hidden=[32]", "model.discriminator.hidden=[32]",
         "eval.n=100", "eval.permutations=19", "tabular.max_modes=3"]

@@ -24,7 +24,7 @@ from gankit.metrics.tabular import (
     tabular_report,
     tv_complement,
 )
-from gankit.report.tabular_plots import plot_column_shapes, plot_correlation_difference
+from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference
 
 KINDS = {"x": "numerical", "y": "numerical", "cat": "categorical", "flag": "boolean", "t": "datetime"}
 

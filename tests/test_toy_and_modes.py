@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gankit.config import DataConfig, load_config
-from gankit.data import known_modes, load_training_table
-from gankit.data.toy import GaussianMixture, grid_means, ring_means, toy_table
+from gankit.data import known_modes, load_training_rows
+from gankit.data.toy import GaussianMixture, grid_means, ring_means, toy_rows
 from gankit.errors import UserError
 from gankit.metrics.modes import mode_metrics, reverse_kl, true_hq_mean_square
 
@@ -24,14 +24,14 @@ def test_ring_and_grid_centres():
 @pytest.mark.parametrize("source", ["gaussian", "ring", "grid", "moons", "swiss_roll"])
 def test_every_source_samples_reproducibly(source):
     data = DataConfig(source=source, n=300)
-    a, b = toy_table(data, seed=3), toy_table(data, seed=3)
+    a, b = toy_rows(data, seed=3), toy_rows(data, seed=3)
     assert a.values.shape == (300, 2) and np.isfinite(a.values).all()
     np.testing.assert_array_equal(a.values, b.values)
-    assert not np.array_equal(toy_table(data, seed=3, epoch=1).values, a.values)
+    assert not np.array_equal(toy_rows(data, seed=3, epoch=1).values, a.values)
 
 
 def test_ring_samples_sit_on_their_modes():
-    values = toy_table(DataConfig(source="ring", n=4000, std=0.01), seed=0).values
+    values = toy_rows(DataConfig(source="ring", n=4000, std=0.01), seed=0).values
     distance = np.abs(np.linalg.norm(values, axis=1) - 1.0)
     assert distance.max() < 0.06
 
@@ -39,7 +39,7 @@ def test_ring_samples_sit_on_their_modes():
 def test_mixture_with_unequal_weights():
     data = DataConfig(source="mixture", n=20000, means=[[0, 0], [10, 10]],
                       covariances=[[[1, 0], [0, 1]], [[0.25, 0], [0, 4]]], weights=[0.8, 0.2])
-    values = toy_table(data, seed=0).values
+    values = toy_rows(data, seed=0).values
     second = values[:, 0] > 5
     assert second.mean() == pytest.approx(0.2, abs=0.01)
     np.testing.assert_allclose(values[second].std(axis=0), [0.5, 2.0], rtol=0.05)
@@ -111,7 +111,7 @@ def test_mode_metrics_in_the_evaluation():
     report = gan.evaluate()
     assert {"modes_captured", "high_quality_pct", "reverse_kl"} <= {r.name for r in report.results}
     assert report["high_quality_pct"].n_fake == 2500
-    assert known_modes(gan.config.data) is not None and len(load_training_table(gan.config.data, 0).values) == 1024
+    assert known_modes(gan.config.data) is not None and len(load_training_rows(gan.config.data, 0).values) == 1024
 
 
 def test_bench_toy_prints_our_rows_beside_the_published_ones(cli, tmp_path):

@@ -2,7 +2,7 @@
 
 >>> import gankit
 >>> gan = gankit.GAN("d2l-gaussian", overrides=["train.epochs=1"]).fit()
->>> report = gankit.evaluate(gan.real_table().values, gan.sample(500, seed=1))
+>>> report = gankit.evaluate(gan.real_rows().values, gan.sample(500, seed=1))
 """
 
 from gankit.config import GanConfig, load_config as load_preset, preset_names

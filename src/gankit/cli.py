@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from gankit.config import GanConfig, apply_overrides, load_config, load_raw, preset_names
-from gankit.data import write_table
+from gankit.data import write_rows
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError
 from gankit.report.summary import print_report, training_summary
-from gankit.runs import checkpoint_of, claim_run_dir, create_run_dir
+from gankit.runs.directory import checkpoint_of, claim_run_dir, create_run_dir
 from gankit.train.loop import EpochRecord
 
 app = typer.Typer(
@@ -68,7 +68,7 @@ def train(
     the processes train one model with DistributedDataParallel.
     """
     from gankit.train import distributed
-    from gankit.train.checkpointing import latest_checkpoint
+    from gankit.runs.checkpoint_schedule import latest_checkpoint
 
     if nproc < 1 or max_restarts < 0:
         raise UserError("--nproc must be at least 1 and --max-restarts at least 0")
@@ -115,7 +115,7 @@ def _toml_string(text: str) -> str:
 def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data: Path | None, out_dir: Path | None,
                      resume: Path | None, dry_run: bool, quiet: bool):
     """The training job itself (one rank's part of it under torchrun); None after --dry-run."""
-    from gankit.train.job import resume_run, train_run
+    from gankit.runs.job import resume_run, train_run
 
     if resume is not None:
         if preset or set_ or seed is not None or data or out_dir:
@@ -201,8 +201,8 @@ def sweep(
     """Train many GANs at once (seeds × grid points), vectorized, and summarize them."""
     from gankit.config import apply_overrides
     from gankit.report.sweep_summary import summary_table
-    from gankit.train.members import parse_grid
-    from gankit.train.sweep_run import plan_sweep
+    from gankit.runs.sweep_grid import parse_grid
+    from gankit.runs.sweep import plan_sweep
 
     if nproc < 1:
         raise UserError(f"--nproc must be at least 1, got {nproc}")
@@ -223,7 +223,7 @@ def sweep(
 def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bool = True, evaluate: bool = True,
                          nproc: int = 1):
     """Run planned sweep groups under one progress bar counting member-epochs; notices go to stderr."""
-    from gankit.train.sweep_run import run_sweep
+    from gankit.runs.sweep import run_sweep
 
     total = sum(len(group) * group[0].config.train.epochs for group in groups)
     with _progress(quiet, unit=f"{name} member-epochs") as progress:
@@ -249,7 +249,7 @@ def bench_toy(
 
     from gankit.config import apply_overrides
     from gankit.report.toy_bench import bench_table, gankit_row, published_rows, write_bench
-    from gankit.train.sweep_run import plan_sweep
+    from gankit.runs.sweep import plan_sweep
 
     plans = {preset: plan_sweep(apply_overrides(load_raw(preset), set_), seeds, {}) for preset in presets}
     folder = claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), "bench-toy")
@@ -286,7 +286,7 @@ def sample(
         from gankit.data.frame_io import write_frame
 
         rows = gan.sample(n, seed=seed)
-        path = write_frame(rows, output) if gan.transformer is not None else write_table(rows, gan.columns, output)
+        path = write_frame(rows, output) if gan.transformer is not None else write_rows(rows, gan.columns, output)
         out.print(f"wrote {n} rows to {path}")
         return
     from gankit.data.image_samples import write_image_samples
@@ -307,7 +307,7 @@ def eval_(
     ),
 ) -> None:
     """Re-run the two-sample evaluation of a finished run; rewrites eval.json and the figures."""
-    from gankit.train.job import evaluate_run
+    from gankit.runs.job import evaluate_run
 
     if n is not None and not 20 <= n <= 5000:
         raise UserError(f"--n must be between 20 and 5000, got {n}")

@@ -48,7 +48,7 @@ class DataConfig(Section):
     ``file``: a .csv, .npy or .npz table of numbers at ``path``.
     ``array``: rows handed to ``GAN.fit`` in memory (set by the library, not by users).
 
-    Tables of mixed columns (``data/tabular_transform.py``, settings in ``[tabular]``):
+    Tables of mixed columns (``data/table_transformer.py``, settings in ``[tabular]``):
     ``table``: a .csv, .parquet, .npy or .npz file at ``path``; ``frame``: a DataFrame handed
     to ``GAN.fit`` (set by the library).
 
@@ -158,7 +158,7 @@ class ModelConfig(Section):
     kind: Literal["mlp", "dcgan", "tabular"] = Field(
         "mlp",
         description="mlp: perceptrons on rows; dcgan: convolutional nets on images (nets/dcgan.py); "
-        "tabular: residual G with a head per column block (nets/tabular.py)",
+        "tabular: residual G with a head per column block (nets/table_nets.py)",
     )
     g_width: int = Field(64, ge=1, le=2048, description="dcgan: feature maps of G's last block (d2l's n_G)")
     d_width: int = Field(64, ge=1, le=2048, description="dcgan: feature maps of D's first block (d2l's n_D)")
@@ -181,7 +181,7 @@ class ModelConfig(Section):
 
 
 class TabularConfig(Section):
-    """How a table of mixed columns becomes training rows (``data/columns.py``, ``data/tabular_transform.py``)."""
+    """How a table of mixed columns becomes training rows (``data/column_kinds.py``, ``data/table_transformer.py``)."""
 
     continuous: Literal["vgm", "quantile"] = Field(
         "vgm", description="number columns: vgm = CTGAN's mode-specific normalization; quantile = normal scores"

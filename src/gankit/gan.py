@@ -19,16 +19,16 @@ from gankit.config import GanConfig, apply_overrides, load_raw, validate
 from gankit.data.frame_io import read_frame
 from gankit.data.layout import Layout
 from gankit.data.condition import Conditions
-from gankit.data.mixed_table import encode_frame, fit_transformer, table_conditions, table_layout
-from gankit.data.tabular_transform import TabularTransformer
-from gankit.data import Scaler, Table, as_table, data_seed, known_modes, known_truth, load_training_table
-from gankit.data.toy import toy_table
+from gankit.data.table_encoding import encode_frame, fit_transformer, table_conditions, table_layout
+from gankit.data.table_transformer import TabularTransformer
+from gankit.data import Scaler, Rows, as_rows, data_seed, known_modes, known_truth, load_training_rows
+from gankit.data.toy import toy_rows
 from gankit.errors import UserError
 from gankit.metrics import EvalReport, evaluate
 from gankit.metrics.evaluate import real_rows_index
-from gankit.nets.dcgan import layout as image_layout
-from gankit.nets.tabular import gumbel_max
-from gankit.train.checkpoint import load_checkpoint, module_state, optimizer_state, save_checkpoint
+from gankit.nets.dcgan import conv_stages
+from gankit.nets.table_nets import gumbel_max
+from gankit.train.checkpoint_format import load_checkpoint, module_state, optimizer_state, save_checkpoint
 from gankit.train.compile import compile_nets
 from gankit.train.rng import global_rng_state
 from gankit.train.loop import EpochRecord, RowSource, StepHook, train
@@ -75,29 +75,29 @@ class GAN:
         self.transformer: TabularTransformer | None = None  # a mixed table's reversible map to training rows
         self.frame: pd.DataFrame | None = None  # the mixed table itself
         self.history: list[EpochRecord] = []
-        self.training_table: Table | None = None
+        self.training_rows: Rows | None = None
         self.compile_seconds: float | None = None  # set by fit when train.compile is on
         self.checkpoint_info: tuple[dict, dict] | None = None  # what load() read, for an exact resume
 
     # ------------------------------------------------------------------ training
 
-    def load_data(self) -> Table:
+    def load_data(self) -> Rows:
         """The config's training rows, validated for training (so bad data fails before anything is written)."""
         resolve_device(self.config.train.device)  # a device that is not there fails before anything is written
         if self.config.data.is_images and self.config.data.resolution:
-            image_layout(self.config.data.resolution)  # a resolution the nets cannot take fails before loading
+            conv_stages(self.config.data.resolution)  # a resolution the nets cannot take fails before loading
         if self.config.data.source == "table":
             return self.check_trainable(self._encode(self.real_frame(), self.config.data.path))
-        return self.check_trainable(load_training_table(self.config.data, self.config.seed))
+        return self.check_trainable(load_training_rows(self.config.data, self.config.seed))
 
-    def _encode(self, frame: pd.DataFrame, origin: str) -> Table:
+    def _encode(self, frame: pd.DataFrame, origin: str) -> Rows:
         """A mixed table as training rows (the transformer is fitted on first use)."""
         if self.transformer is None:
             self.transformer = fit_transformer(frame, self.config.tabular, self.config.seed, origin)
         self.frame = frame
         return encode_frame(frame, self.transformer, origin)
 
-    def check_trainable(self, table: Table) -> Table:
+    def check_trainable(self, table: Rows) -> Rows:
         """At least one batch of rows; a mixed table smaller than a batch is trained in halves, with a notice.
 
         Batches of half the table (whole packs; a remainder of at least one pack makes a
@@ -118,16 +118,16 @@ class GAN:
     def fit(
         self, data: Any = None, on_epoch: Callable[[EpochRecord], None] | None = None, after_step: StepHook | None = None
     ) -> "GAN":
-        """Train on ``data`` (array, tensor, DataFrame, Table) or, when None, on the config's data source."""
+        """Train on ``data`` (array, tensor, DataFrame, Rows) or, when None, on the config's data source."""
         if data is None:
             table = self.load_data()
-        elif isinstance(data, Table):
+        elif isinstance(data, Rows):
             table = data
         elif isinstance(data, pd.DataFrame) and self.config.model.kind == "tabular":
             self.config.data.source = "frame"
             table = self.check_trainable(self._encode(data, "data"))
         else:
-            table = self.check_trainable(as_table(data))
+            table = self.check_trainable(as_rows(data))
             self.config.data.source = "array"
         rows = self.prepare(table)
         if self.config.train.compile and self.compile_seconds is None:
@@ -140,7 +140,7 @@ class GAN:
         train(self.state, rows, self.config.train, record, after_step)
         return self
 
-    def prepare(self, table: Table) -> RowSource:
+    def prepare(self, table: Rows) -> RowSource:
         """Fit the data transform and build fresh nets on first use; return the training rows on the device
         (for ``data.fresh``: a function of the epoch that draws and transforms that epoch's rows)."""
         if self.state is not None and self._layout_of(table) != self.layout:
@@ -154,10 +154,10 @@ class GAN:
             self.layout = self._layout_of(table)
             self.class_names = table.class_names
             self.state = TrainState.create(self.config, self.layout, device)
-        self.training_table = table
+        self.training_rows = table
         seed = data_seed(self.config.data, self.config.seed)
         if self.config.data.fresh:
-            return lambda epoch: self._to_rows(toy_table(self.config.data, seed, epoch), device)
+            return lambda epoch: self._to_rows(toy_rows(self.config.data, seed, epoch), device)
         rows, conditions = self._to_rows(table, device), self.conditions
         if conditions is not None:  # CTGAN's training-by-sampling: each epoch's rows drawn anew, with their conditions
             self.state.g_penalty = conditions.loss
@@ -174,12 +174,12 @@ class GAN:
         """A mixed table's CTGAN conditions (``tabular.conditional``), else None."""
         return table_conditions(self.transformer, self.config.tabular) if self.transformer is not None else None
 
-    def _layout_of(self, table: Table) -> Layout:
+    def _layout_of(self, table: Rows) -> Layout:
         if self.transformer is not None:
             return table_layout(self.transformer, self.conditions)
         return table.layout(self.config.model.conditional)
 
-    def _to_rows(self, table: Table, device: torch.device) -> torch.Tensor:
+    def _to_rows(self, table: Rows, device: torch.device) -> torch.Tensor:
         rows = torch.from_numpy(self.scaler.transform(table.values))
         if self.layout is not None and self.layout.classes and table.labels is not None:  # rows end with the one-hot label
             labels = torch.nn.functional.one_hot(torch.from_numpy(table.labels).long(), self.layout.classes)
@@ -242,16 +242,16 @@ class GAN:
         """Two-sample tests of ``n`` generated rows against as many real rows (the training data by default)."""
         self._require_trained()
         if self.layout is not None and self.layout.image is not None:
-            from gankit.metrics.image_eval import evaluate_images  # noqa: PLC0415  (image metrics load a classifier)
+            from gankit.metrics.image_evaluation import evaluate_images  # noqa: PLC0415  (image metrics load a classifier)
 
             return evaluate_images(self, n=n, seed=seed)
         if self.transformer is not None:
-            from gankit.metrics.table_eval import evaluate_table  # noqa: PLC0415
+            from gankit.metrics.table_evaluation import evaluate_table  # noqa: PLC0415
 
             return evaluate_table(self, n=n, seed=seed)
         settings = self.config.eval
         n, seed = self.eval_plan(n, seed)
-        rows = as_table(real, "real data").values if real is not None else self.real_table().values
+        rows = as_rows(real, "real data").values if real is not None else self.real_rows().values
         rows = rows[real_rows_index(len(rows), n, seed)]
         fake = self.sample(len(rows), seed=seed)
         modes = known_modes(self.config.data)
@@ -274,13 +274,13 @@ class GAN:
             self.frame = read_frame(self.config.data.path)
         return self.frame
 
-    def real_table(self) -> Table:
+    def real_rows(self) -> Rows:
         """The training rows: kept from ``fit``, or rebuilt from the config's data source after ``load``."""
-        if self.training_table is None and self.transformer is not None:
-            self.training_table = encode_frame(self.real_frame(), self.transformer, str(self.config.data.path))
-        if self.training_table is None:
-            self.training_table = load_training_table(self.config.data, self.config.seed)
-        return self.training_table
+        if self.training_rows is None and self.transformer is not None:
+            self.training_rows = encode_frame(self.real_frame(), self.transformer, str(self.config.data.path))
+        if self.training_rows is None:
+            self.training_rows = load_training_rows(self.config.data, self.config.seed)
+        return self.training_rows
 
     # ------------------------------------------------------------------ persistence
 

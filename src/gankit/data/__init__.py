@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from gankit.config import TOY_SOURCES, DataConfig
 from gankit.data.scaler import Scaler
-from gankit.data.table import Table, as_table, read_table, write_table
-from gankit.data.toy import AffineGaussian, GaussianMixture, toy_source, toy_table
+from gankit.data.rows import Rows, as_rows, read_rows, write_rows
+from gankit.data.toy import AffineGaussian, GaussianMixture, toy_source, toy_rows
 from gankit.errors import UserError
 
-__all__ = ["Table", "Scaler", "as_table", "read_table", "write_table", "load_training_table", "known_truth", "known_modes"]
+__all__ = ["Table", "Scaler", "as_rows", "read_rows", "write_rows", "load_training_rows", "known_truth", "known_modes"]
 
 
 def data_seed(data: DataConfig, run_seed: int) -> int:
@@ -16,18 +16,18 @@ def data_seed(data: DataConfig, run_seed: int) -> int:
     return data.seed if data.seed is not None else run_seed
 
 
-def load_training_table(data: DataConfig, run_seed: int) -> Table:
+def load_training_rows(data: DataConfig, run_seed: int) -> Rows:
     """The training rows a data config describes (for ``fresh`` data: the first epoch's draw)."""
     if data.source == "array":
         raise UserError("this GAN was trained on in-memory rows, which are not saved with it; pass the real rows explicitly")
     if data.is_images:
-        from gankit.data.image_table import load_image_table  # noqa: PLC0415  (Pillow only when images are used)
+        from gankit.data.image_rows import load_image_rows  # noqa: PLC0415  (Pillow only when images are used)
 
-        return load_image_table(data, data_seed(data, run_seed))
+        return load_image_rows(data, data_seed(data, run_seed))
     if data.source == "file":
         assert data.path is not None  # guaranteed by DataConfig validation
-        return read_table(data.path)
-    return toy_table(data, data_seed(data, run_seed), epoch=0 if data.fresh else None)
+        return read_rows(data.path)
+    return toy_rows(data, data_seed(data, run_seed), epoch=0 if data.fresh else None)
 
 
 def known_truth(data: DataConfig):

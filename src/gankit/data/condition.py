@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from gankit.data.tabular_transform import DiscreteBlock
+from gankit.data.table_transformer import DiscreteBlock
 from gankit.errors import UserError
 
 EPS = 1e-8

@@ -2,8 +2,8 @@
 
 This is the file side of "a table in, a synthetic table out": columns keep their
 types (text, dates, booleans, numbers with missing values), unlike
-:mod:`gankit.data.table`, which wants numbers only. Missing values are allowed
-here; what a column *is* gets decided later by :mod:`gankit.data.columns`.
+:mod:`gankit.data.rows`, which wants numbers only. Missing values are allowed
+here; what a column *is* gets decided later by :mod:`gankit.data.column_kinds`.
 Every problem with a file is one :class:`UserError` line naming the file.
 """
 

@@ -11,7 +11,7 @@ from typing import Any
 class Layout:
     """The shape of one training row, which the nets are built for.
 
-    A row of a mixed table (``data/tabular_transform.py``) is scalars in [−1, 1] and
+    A row of a mixed table (``data/table_transformer.py``) is scalars in [−1, 1] and
     one-hot groups, listed in ``softmax_blocks``.
 
     Rows of numbers have only a ``width``. An image of ``image = (C, H, W)`` travels

@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.datasets import make_moons, make_swiss_roll
 
 from gankit.config import DataConfig
-from gankit.data.table import Table, default_columns
+from gankit.data.rows import Rows, default_columns
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ def toy_source(data: DataConfig) -> ToySource:
     return SklearnShape(data.source, data.noise)
 
 
-def toy_table(data: DataConfig, seed: int, epoch: int | None = None) -> Table:
+def toy_rows(data: DataConfig, seed: int, epoch: int | None = None) -> Rows:
     """``data.n`` rows of a toy source: the fixed training set (``epoch=None``) or epoch ``epoch``'s fresh draw."""
     rng = np.random.default_rng(seed if epoch is None else [seed, epoch])
     values = toy_source(data).sample(data.n, rng).astype(np.float32)
-    return Table(values, default_columns(values.shape[1]), f"{data.source}(n={data.n})")
+    return Rows(values, default_columns(values.shape[1]), f"{data.source}(n={data.n})")

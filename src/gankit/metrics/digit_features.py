@@ -30,7 +30,7 @@ from safetensors.torch import load as load_safetensors
 from torch import nn
 
 from gankit.data.images import load_images
-from gankit.metrics.images import (
+from gankit.metrics.image_distances import (
     KID_SUBSETS,
     as_image_tensor,
     classifier_score,

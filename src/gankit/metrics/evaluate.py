@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from gankit.data.table import as_table
+from gankit.data.rows import as_rows
 from gankit.data.toy import GaussianMixture
 from gankit.metrics.modes import mode_metrics
 from gankit.metrics.moments import moment_errors
@@ -101,8 +101,8 @@ def evaluate(
     against it too. With ``modes`` (a known mixture), also the PacGAN mode
     metrics on ``mode_samples`` (PacGAN uses 2500 generated samples) or on ``fake``.
     """
-    real_rows = as_table(real, "real sample").values.astype(np.float64)
-    fake_rows = as_table(fake, "generated sample").values.astype(np.float64)
+    real_rows = as_rows(real, "real sample").values.astype(np.float64)
+    fake_rows = as_rows(fake, "generated sample").values.astype(np.float64)
     if real_rows.shape[1] != fake_rows.shape[1]:
         raise ValueError(f"real rows have {real_rows.shape[1]} columns but generated rows have {fake_rows.shape[1]}")
     results = [

@@ -11,7 +11,7 @@ from gankit.errors import UserError
 from gankit.nets.dcgan import DCGANDiscriminator, DCGANGenerator, initialize_dcgan
 from gankit.nets.latent import Latent
 from gankit.nets.mlp import apply_spectral_norm, initialize, mlp
-from gankit.nets.tabular import TabularGenerator
+from gankit.nets.table_nets import TabularGenerator
 
 
 def latent_of(model: ModelConfig, layout: Layout) -> Latent:

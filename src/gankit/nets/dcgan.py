@@ -32,7 +32,7 @@ from torch import nn
 from gankit.errors import UserError
 
 
-def layout(resolution: int) -> tuple[int, int]:
+def conv_stages(resolution: int) -> tuple[int, int]:
     """``(s, k)`` with ``resolution = s·2^k``, ``4 ≤ s ≤ 7``, ``k ≥ 1``; a UserError when none exists."""
     k = 0
     while resolution % 2 ** (k + 1) == 0 and resolution // 2 ** (k + 1) >= 4:
@@ -52,7 +52,7 @@ class DCGANGenerator(nn.Module):
     def __init__(self, latent_width: int, shape: tuple[int, int, int], width: int, classes: int = 0) -> None:
         super().__init__()
         channels, resolution, _ = shape
-        start, steps = layout(resolution)
+        start, steps = conv_stages(resolution)
         widths = [width * 2 ** (steps - 1 - i) for i in range(steps)]  # w·2^(k−1), …, w
         layers: list[nn.Module] = [
             nn.ConvTranspose2d(latent_width, widths[0], start, 1, 0, bias=False),
@@ -83,7 +83,7 @@ class DCGANDiscriminator(nn.Module):
                  spectral_norm: bool = False) -> None:
         super().__init__()
         channels, resolution, _ = shape
-        start, steps = layout(resolution)
+        start, steps = conv_stages(resolution)
         self.shape = (channels * pack, resolution, resolution)
         self.pack, self.classes = pack, classes
         widths = [channels * pack] + [width * 2**i for i in range(steps)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gankit.data.mixed_table import metric_kinds
+from gankit.data.table_encoding import metric_kinds
 from gankit.metrics.evaluate import EvalReport, real_rows_index
 from gankit.metrics.result import TestResult
 from gankit.metrics.tabular import checked_tables, detection_features, tabular_report

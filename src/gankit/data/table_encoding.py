@@ -1,7 +1,7 @@
 """A table of mixed columns as training rows: infer the column kinds, fit the transformer, encode.
 
-The glue between the ``[tabular]`` config, ``data/columns.py`` (kinds) and
-``data/tabular_transform.py`` (the reversible map), used by ``GAN`` for the
+The glue between the ``[tabular]`` config, ``data/column_kinds.py`` (kinds) and
+``data/table_transformer.py`` (the reversible map), used by ``GAN`` for the
 ``table`` (file) and ``frame`` (DataFrame) sources.
 """
 
@@ -12,11 +12,11 @@ import sys
 import pandas as pd
 
 from gankit.config import TabularConfig
-from gankit.data.columns import column_notices, infer_kinds
+from gankit.data.column_kinds import column_notices, infer_kinds
 from gankit.data.condition import Conditions
 from gankit.data.layout import Layout
-from gankit.data.table import Table
-from gankit.data.tabular_transform import TabularTransformer
+from gankit.data.rows import Rows
+from gankit.data.table_transformer import TabularTransformer
 
 
 def fit_transformer(frame: pd.DataFrame, settings: TabularConfig, seed: int, origin: str) -> TabularTransformer:
@@ -28,9 +28,9 @@ def fit_transformer(frame: pd.DataFrame, settings: TabularConfig, seed: int, ori
     return TabularTransformer.fit(frame, specs, settings.continuous, settings.max_modes, seed)
 
 
-def encode_frame(frame: pd.DataFrame, transformer: TabularTransformer, origin: str) -> Table:
+def encode_frame(frame: pd.DataFrame, transformer: TabularTransformer, origin: str) -> Rows:
     """The frame's rows in the transformer's space, as a training :class:`Table` named after the frame's columns."""
-    return Table(transformer.transform(frame, origin=origin), [str(c) for c in frame.columns], origin)
+    return Rows(transformer.transform(frame, origin=origin), [str(c) for c in frame.columns], origin)
 
 
 def table_conditions(transformer: TabularTransformer, settings: TabularConfig) -> Conditions | None:

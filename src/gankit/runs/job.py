@@ -18,22 +18,22 @@ from typing import Callable
 import torch
 
 from gankit.config import GanConfig
-from gankit.data import Table
+from gankit.data import Rows
 from gankit.errors import StopRequested, TrainingDiverged, UserError
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
 from gankit.report.plots import plot_decision, plot_losses, plot_samples, plot_training_grid
-from gankit.data.mixed_table import metric_kinds
+from gankit.data.table_encoding import metric_kinds
 from gankit.metrics.tabular import checked_tables, tabular_report
-from gankit.report.tabular_plots import plot_column_shapes, plot_correlation_difference
+from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference
 from gankit.report.image_grid import epoch_grid, grid_frames, save_gif, save_grid
-from gankit.report.surface import decision_frame, frame_epochs, is_two_dimensional, load_frames, save_frame
-from gankit.runs import CHECKPOINT, append_jsonl, checkpoint_of, read_jsonl, write_json
+from gankit.report.decision_frames import decision_frame, frame_epochs, is_two_dimensional, load_frames, save_frame
+from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, read_jsonl, write_json
 from gankit.train import distributed
-from gankit.train.checkpointing import latest_checkpoint, prune, step_folder
+from gankit.runs.checkpoint_schedule import latest_checkpoint, prune, step_folder
 from gankit.train.loop import EpochRecord
 from gankit.train.rng import restore_global_rng
-from gankit.train.signals import SignalCatcher
+from gankit.runs.signals import SignalCatcher
 from gankit.train.state import TrainState
 
 
@@ -112,7 +112,7 @@ def _load_exact(checkpoint: Path) -> GAN:
     return gan
 
 
-def _train_with_care(gan: GAN, table: Table, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None) -> RunResult:
+def _train_with_care(gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None) -> RunResult:
     config = gan.config
     ranks = gan.state.ranks
     metrics_path = run_dir / "metrics.jsonl"
@@ -178,7 +178,7 @@ def _roll_back(gan: GAN, run_dir: Path) -> GAN:
     good = _load_exact(latest_checkpoint(run_dir))
     good.state.opt_g.scale_lr(gan.config.guard.lr_factor)
     good.state.opt_d.scale_lr(gan.config.guard.lr_factor)
-    good.training_table = gan.training_table
+    good.training_rows = gan.training_rows
     good.scaler = gan.scaler
     _truncate_metrics(run_dir, good.state.epoch)
     return good
@@ -265,7 +265,7 @@ def draw_figures(run_dir: Path, gan: GAN) -> None:
         draw_table_figures(run_dir, gan)
         return
     fake = gan.sample(gan.config.eval.plot_n, seed=gan.config.seed)
-    plot_samples(gan.real_table().values, fake, run_dir / "plots" / "samples.png", gan.columns)
+    plot_samples(gan.real_rows().values, fake, run_dir / "plots" / "samples.png", gan.columns)
     if is_two_dimensional(gan):
         epoch = gan.state.epoch
         frames = load_frames(run_dir / FRAMES, up_to_epoch=epoch)

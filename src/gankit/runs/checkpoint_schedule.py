@@ -10,7 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
-from gankit.train.checkpoint import STATE, TENSORS
+from gankit.train.checkpoint_format import STATE, TENSORS
 
 _STEP = re.compile(r"^step-(\d+)$")
 

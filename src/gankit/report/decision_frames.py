@@ -31,7 +31,7 @@ def frame_epochs(epochs: int, count: int = FRAMES_PER_RUN) -> set[int]:
 
 def decision_frame(gan: GAN, epoch: int, seed: int = 0) -> dict[str, np.ndarray]:
     """Real and generated points (data units) and D's logits on a grid covering both."""
-    real = gan.real_table().values
+    real = gan.real_rows().values
     real = real[np.random.default_rng(seed).permutation(len(real))[:FRAME_POINTS]]
     fake = gan.sample(FRAME_POINTS, seed=seed)
     low, high = _extent(np.concatenate([real, fake]))

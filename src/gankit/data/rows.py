@@ -23,7 +23,7 @@ SUPPORTED_SUFFIXES = (".csv", ".npy", ".npz")
 
 
 @dataclass(frozen=True)
-class Table:
+class Rows:
     """A 2-D float32 array of training rows, with column names and where it came from.
 
     Images are rows too: ``values`` holds them flattened, ``image_shape`` is (C, H, W),
@@ -62,7 +62,7 @@ def default_columns(width: int) -> list[str]:
     return [f"x{i}" for i in range(width)]
 
 
-def as_table(data: Any, origin: str = "data") -> Table:
+def as_rows(data: Any, origin: str = "data") -> Rows:
     """Validate ``data`` (array, tensor or DataFrame) and return it as a :class:`Table`."""
     if isinstance(data, pd.DataFrame):
         return _from_frame(data, origin)
@@ -76,7 +76,7 @@ def as_table(data: Any, origin: str = "data") -> Table:
     return _checked(array.astype(np.float32), default_columns(array.shape[1]), origin)
 
 
-def _from_frame(frame: pd.DataFrame, origin: str) -> Table:
+def _from_frame(frame: pd.DataFrame, origin: str) -> Rows:
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise UserError(f"{origin}: the table is empty (shape {frame.shape})")
     for column in frame.columns:
@@ -85,7 +85,7 @@ def _from_frame(frame: pd.DataFrame, origin: str) -> Table:
     return _checked(frame.to_numpy(dtype=np.float32), [str(c) for c in frame.columns], origin)
 
 
-def _checked(values: np.ndarray, columns: list[str], origin: str) -> Table:
+def _checked(values: np.ndarray, columns: list[str], origin: str) -> Rows:
     if values.shape[0] == 0 or values.shape[1] == 0:
         raise UserError(f"{origin}: the table is empty (shape {values.shape})")
     bad = ~np.isfinite(values)
@@ -95,10 +95,10 @@ def _checked(values: np.ndarray, columns: list[str], origin: str) -> Table:
         raise UserError(
             f"{origin}: {int(bad.sum())} missing or infinite value(s), first {kind} at row {row}, column '{columns[col]}'"
         )
-    return Table(np.ascontiguousarray(values), columns, origin)
+    return Rows(np.ascontiguousarray(values), columns, origin)
 
 
-def read_table(path: str | Path) -> Table:
+def read_rows(path: str | Path) -> Rows:
     """Read a .csv (header row), .npy or .npz file into a validated :class:`Table`."""
     path = Path(path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -107,8 +107,8 @@ def read_table(path: str | Path) -> Table:
         raise UserError(f"data file not found: {path}")
     try:
         if path.suffix.lower() == ".csv":
-            return as_table(pd.read_csv(path), str(path))
-        return as_table(_read_array(path), str(path))
+            return as_rows(pd.read_csv(path), str(path))
+        return as_rows(_read_array(path), str(path))
     except UserError:
         raise
     except (ValueError, OSError, pd.errors.ParserError, EOFError, zipfile.BadZipFile) as err:
@@ -124,7 +124,7 @@ def _read_array(path: Path) -> np.ndarray:
         return archive[archive.files[0]]
 
 
-def write_table(values: np.ndarray, columns: list[str], path: str | Path) -> Path:
+def write_rows(values: np.ndarray, columns: list[str], path: str | Path) -> Path:
     """Write rows to .csv (with header) or .npy, choosing by suffix; atomically via a temp file."""
     path = Path(path)
     suffix = path.suffix.lower()

@@ -20,7 +20,7 @@ import numpy as np
 
 from gankit.metrics.digit_features import digit_outputs, label_histogram
 from gankit.metrics.evaluate import EvalReport, evaluate, real_rows_index
-from gankit.metrics.images import classifier_score, fidelity_metrics, frechet_distance_of_features, kernel_inception_distance
+from gankit.metrics.image_distances import classifier_score, fidelity_metrics, frechet_distance_of_features, kernel_inception_distance
 from gankit.metrics.result import TestResult
 
 KID_SUBSETS = 10  # eval.n rows are at most 5,000: a few subsets of up to 1,000 suffice
@@ -33,7 +33,7 @@ def evaluate_images(gan: GAN, n: int | None = None, seed: int | None = None) -> 
     """``n`` generated images against as many training images."""
     settings = gan.config.eval
     n, seed = gan.eval_plan(n, seed)
-    real = gan.real_table().images()
+    real = gan.real_rows().images()
     real = real[real_rows_index(len(real), n, seed)]
     fake, _ = gan.sample_images(len(real), seed=seed)
     real_features, real_probs = digit_outputs(real, "real images")

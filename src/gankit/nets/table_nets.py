@@ -1,6 +1,6 @@
 """The generator for mixed tables (CTGAN's): residual layers, then one head per block of the row.
 
-A transformed row (``data/tabular_transform.py``) is scalars in [−1, 1] and one-hot
+A transformed row (``data/table_transformer.py``) is scalars in [−1, 1] and one-hot
 groups (a column's categories, a number's mixture mode, a missing flag). G's body
 is CTGAN's: each residual layer ``h → [ReLU(BN(W·h)), h]`` grows the width; a
 linear layer maps to the row's width; then scalars get ``tanh`` and each one-hot

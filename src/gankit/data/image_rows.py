@@ -6,7 +6,7 @@ import sys
 
 from gankit.config import DataConfig
 from gankit.data.images import load_images
-from gankit.data.table import Table
+from gankit.data.rows import Rows
 
 
 def image_source_name(data: DataConfig) -> str:
@@ -14,7 +14,7 @@ def image_source_name(data: DataConfig) -> str:
     return data.path if data.source == "images" else data.source  # type: ignore[return-value]
 
 
-def load_image_table(data: DataConfig, seed: int) -> Table:
+def load_image_rows(data: DataConfig, seed: int) -> Rows:
     """The images a data config names, flattened to rows; notices (resizes, conversions, skips) go to stderr."""
     images = load_images(
         image_source_name(data), resolution=data.resolution, channels=data.channels, on_bad=data.on_bad_image,
@@ -23,7 +23,7 @@ def load_image_table(data: DataConfig, seed: int) -> Table:
     for notice in images.notices:
         print(f"notice: {notice}", file=sys.stderr)
     shape = tuple(int(size) for size in images.images.shape[1:])
-    return Table(
+    return Rows(
         values=images.images.reshape(len(images.images), -1),
         columns=[],
         origin=images.origin,

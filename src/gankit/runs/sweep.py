@@ -10,10 +10,10 @@ from typing import Any, Callable
 
 from gankit.gan import GAN
 from gankit.report.sweep_summary import MetricSummary, member_row, summarize, write_summary
-from gankit.runs import append_jsonl
-from gankit.train.job import finish_run, start_run_dir
-from gankit.train.members import Member, expand_members, structure_key
-from gankit.train.sweep import can_vectorize, prepare_members, train_in_processes, train_sequentially, train_vectorized
+from gankit.runs.directory import append_jsonl
+from gankit.runs.job import finish_run, start_run_dir
+from gankit.runs.sweep_grid import Member, expand_members, structure_key
+from gankit.train.vectorized import can_vectorize, prepare_members, train_in_processes, train_sequentially, train_vectorized
 
 
 NOT_STACKABLE = "its nets keep buffers (e.g. BatchNorm) or it uses n_critic > 1 or non-Adam optimizers"

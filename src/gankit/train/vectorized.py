@@ -33,8 +33,8 @@ from gankit.train.loop import (
     rows_seen,
     torch_threads,
 )
-from gankit.train.members import Member
-from gankit.train.stacked import StackedAdam, StackedNet, vectorizable
+from gankit.runs.sweep_grid import Member
+from gankit.train.stacked_net import StackedAdam, StackedNet, vectorizable
 
 EpochCallback = Callable[[int], None]
 
@@ -58,7 +58,7 @@ def prepare_members(members: list[Member]) -> tuple[list[GAN], list[RowSource]]:
 def train_sequentially(gans: list[GAN], on_epoch: EpochCallback) -> None:
     """One member after another with the ordinary loop."""
     for gan in gans:
-        gan.fit(gan.training_table, on_epoch=lambda record: on_epoch(1))
+        gan.fit(gan.training_rows, on_epoch=lambda record: on_epoch(1))
 
 
 def _train_member(config: dict, folder: str) -> None:
@@ -95,7 +95,7 @@ def train_in_processes(gans: list[GAN], on_epoch: EpochCallback, workers: int, v
             on_epoch(sum(gans[i].config.train.epochs for i in futures[future]))
         trained = [GAN.load(folder, device=None) for folder in folders]
     for fresh, prepared in zip(trained, gans):
-        fresh.training_table, fresh.config = prepared.training_table, prepared.config
+        fresh.training_rows, fresh.config = prepared.training_rows, prepared.config
     return trained
 
 

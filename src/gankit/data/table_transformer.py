@@ -42,7 +42,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 from sklearn.preprocessing import QuantileTransformer
 
-from gankit.data.columns import (
+from gankit.data.column_kinds import (
     ColumnSpec,
     category_codes,
     codes_to_column,

@@ -23,7 +23,7 @@ import json, resource, sys, time, torch
 from gankit import GAN
 from gankit.config import apply_overrides, load_raw
 from gankit.runs.sweep_grid import expand_members
-from gankit.train.vectorized import prepare_members, train_vectorized
+from gankit.runs.sweep import prepare_members, train_stacked
 mode, preset, members, epochs, device = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 base = apply_overrides(load_raw(preset), [f"train.epochs={epochs}", f'train.device="{device}"', *sys.argv[6:]])
 group = expand_members(base, members, {})
@@ -31,7 +31,7 @@ sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
 if mode == "sweep":
     gans, rows = prepare_members(group)
     sync(); started = time.perf_counter()
-    train_vectorized(gans, rows, lambda k: None)
+    train_stacked(gans, rows, lambda k: None)
     sync(); seconds = time.perf_counter() - started
     steps = sum(g.state.step for g in gans)
 else:

@@ -13,7 +13,7 @@ from gankit.data.layout import Layout
 from gankit.errors import UserError
 from gankit.nets import build_discriminator, build_generator
 from gankit.nets.dcgan import DCGANDiscriminator, DCGANGenerator, conv_stages
-from gankit.train.loop import d_step
+from gankit.train.steps import d_step
 from gankit.train.precision import GROWTH_INTERVAL, LossScale
 from gankit.train.state import TrainState
 

@@ -10,7 +10,7 @@ import gankit
 from gankit import GAN
 from gankit.errors import UserError
 from gankit.train.checkpoint_format import FORMAT_VERSION
-from gankit.train.loop import ema_rate
+from gankit.train.steps import ema_rate
 
 ONE_EPOCH = ["train.epochs=1", "eval.permutations=49"]
 

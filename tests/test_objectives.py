@@ -100,7 +100,7 @@ def test_resume_mid_epoch_with_penalties_is_exact(tmp_path, extra):
 
 
 def test_packing_shapes():
-    from gankit.train.loop import pack
+    from gankit.train.steps import pack
 
     rows = torch.arange(24.0).reshape(6, 4)  # 6 samples of width 4
     packed = pack(rows, 3)

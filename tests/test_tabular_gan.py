@@ -175,7 +175,8 @@ def test_the_same_seed_gives_the_same_table_gan():
 def test_a_table_smaller_than_a_batch_is_trained_in_two_halves(capsys):
     """125 rows, batch 500, packs of 10: batches of 60 (whole packs), so G gets two updates per epoch."""
     gan = GAN("tabular", overrides=[*TINY, "train.batch_size=500"]).fit(mixed_frame(125))
-    assert gan.config.train.batch_size == 60 and gan.state.step == 2 * 2  # the 5 rows left over make no batch
+    assert gan.state.batch_size == 60 and gan.state.step == 2 * 2  # the 5 rows left over make no batch
+    assert gan.config.train.batch_size == 500  # the config stays what the user asked for
     assert "125 rows, fewer than train.batch_size = 500; training with batches of 60" in capsys.readouterr().err
 
 

@@ -26,9 +26,14 @@ else:  # pragma: no cover - exercised only on Python 3.10
 
 
 class Section(BaseModel):
-    """Base for every config section: unknown keys are errors, assignments are validated."""
+    """Base for every config section: unknown keys are errors, and a validated config is frozen.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    The config is what the user asked for; values that training settles on (such as
+    the batch size actually used) live on the training state. A changed copy is made
+    with :func:`with_changes`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 TOY_SOURCES = ("gaussian", "ring", "grid", "mixture", "moons", "swiss_roll")
@@ -431,4 +436,16 @@ def load_config(preset_or_file: str = "d2l-gaussian", overrides: list[str] | Non
     """
     raw = apply_overrides(load_raw(preset_or_file), overrides or [])
     raw.update({k: v for k, v in top.items() if v is not None})
+    return validate(raw)
+
+
+def with_changes(config: GanConfig, **changes: Any) -> GanConfig:
+    """A validated copy of ``config`` with dotted keys changed, e.g. ``with_changes(c, **{"data.source": "frame"})``."""
+    raw = config.model_dump()
+    for key, value in changes.items():
+        *parents, last = key.split(".")
+        node = raw
+        for part in parents:
+            node = node[part]
+        node[last] = value
     return validate(raw)

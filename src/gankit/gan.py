@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gankit.config import GanConfig, apply_overrides, load_raw, validate
+from gankit.config import GanConfig, apply_overrides, load_raw, validate, with_changes
 from gankit.data.frame_io import read_frame
 from gankit.data.layout import Layout
 from gankit.data.condition import Conditions
@@ -28,7 +28,7 @@ from gankit.metrics import EvalReport, evaluate
 from gankit.metrics.evaluate import real_rows_index
 from gankit.nets.dcgan import conv_stages
 from gankit.nets.table_nets import gumbel_max
-from gankit.train.checkpoint_format import load_checkpoint, module_state, optimizer_state, save_checkpoint
+from gankit.train.checkpoint_format import load_checkpoint, save_checkpoint
 from gankit.train.compile import compile_nets
 from gankit.train.rng import global_rng_state
 from gankit.train.loop import EpochRecord, RowSource, StepHook, train
@@ -78,6 +78,7 @@ class GAN:
         self.training_rows: Rows | None = None
         self.compile_seconds: float | None = None  # set by fit when train.compile is on
         self.checkpoint_info: tuple[dict, dict] | None = None  # what load() read, for an exact resume
+        self.batch_size: int | None = None  # the batch size in effect, set by check_trainable
 
     # ------------------------------------------------------------------ training
 
@@ -103,14 +104,15 @@ class GAN:
         Batches of half the table (whole packs; a remainder of at least one pack makes a
         third, smaller batch) give G two updates per pass over the data instead of
         one (on palmerpenguins' 344 rows: QualityReport ≈ 0.75 vs 0.73 in the same
-        300 epochs, see bench/tabular_RESULTS.md).
+        300 epochs, see bench/tabular_RESULTS.md). The batch size in effect is kept in
+        ``self.batch_size`` (and then on the training state); the config is not changed.
         """
         batch, pack = self.config.train.batch_size, self.config.model.pack
+        self.batch_size = batch
         if table.n_rows < batch and self.transformer is not None and table.n_rows >= 2 * pack:
-            half = max(table.n_rows // 2 // pack, 1) * pack
+            self.batch_size = max(table.n_rows // 2 // pack, 1) * pack
             print(f"notice: {table.origin} has {table.n_rows} rows, fewer than train.batch_size = {batch}; "
-                  f"training with batches of {half}", file=sys.stderr)
-            self.config.train.batch_size = half
+                  f"training with batches of {self.batch_size}", file=sys.stderr)
         elif table.n_rows < batch:
             raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
         return table
@@ -124,11 +126,11 @@ class GAN:
         elif isinstance(data, Rows):
             table = data
         elif isinstance(data, pd.DataFrame) and self.config.model.kind == "tabular":
-            self.config.data.source = "frame"
+            self.config = with_changes(self.config, **{"data.source": "frame"})
             table = self.check_trainable(self._encode(data, "data"))
         else:
             table = self.check_trainable(as_rows(data))
-            self.config.data.source = "array"
+            self.config = with_changes(self.config, **{"data.source": "array"})
         rows = self.prepare(table)
         if self.config.train.compile and self.compile_seconds is None:
             self.compile_seconds = compile_nets(self.state, self.layout.width, self.config.train, table.n_rows)
@@ -153,7 +155,7 @@ class GAN:
             self.columns = table.columns
             self.layout = self._layout_of(table)
             self.class_names = table.class_names
-            self.state = TrainState.create(self.config, self.layout, device)
+            self.state = TrainState.create(self.config, self.layout, device, self.batch_size)
         self.training_rows = table
         seed = data_seed(self.config.data, self.config.seed)
         if self.config.data.fresh:
@@ -287,37 +289,22 @@ class GAN:
     def save(self, folder: str | Path) -> Path:
         """Write a pickle-free checkpoint (safetensors + JSON) into ``folder``."""
         state = self._require_trained()
-        plain = lambda module: getattr(module, "_orig_mod", module)  # noqa: E731  (a torch.compile wrapper's module)
-        modules = {"generator": plain(state.generator), "discriminator": plain(state.discriminator)}
-        if state.generator_ema is not None:
-            modules["generator_ema"] = state.generator_ema
-        extra = {
-            "scaler.mean": torch.from_numpy(self.scaler.mean),
-            **({"scaler.matrix": torch.from_numpy(self.scaler.matrix)} if self.scaler.matrix is not None else {}),
-            "rng.noise": state.noise_rng.get_state(),
-            "rng.order": state.order_rng.get_state(),
-        }
-        if state.epoch_rng is not None:
-            extra["epoch_rng.noise"], extra["epoch_rng.order"] = state.epoch_rng
-        if state.partial_losses:
-            extra["partial_losses"] = torch.stack([torch.stack(pair) for pair in state.partial_losses]).cpu()
+        tensors, info = state.state_dict()
+        tensors["scaler.mean"] = torch.from_numpy(self.scaler.mean)
+        if self.scaler.matrix is not None:
+            tensors["scaler.matrix"] = torch.from_numpy(self.scaler.matrix)
         global_tensors, global_info = global_rng_state()
-        extra.update(global_tensors)
-        info = {
+        tensors.update(global_tensors)
+        info.update({
             "config": self.config.model_dump(mode="json"),
             "columns": self.columns,
             "layout": self.layout.as_dict(),
             "class_names": list(self.class_names),
             **({"tabular": self.transformer.to_dict()} if self.transformer is not None else {}),
-            "step": state.step,
-            "epoch": state.epoch,
-            "batch_in_epoch": state.batch_in_epoch,
-            "world_size": state.ranks.world,  # a resume with another world size changes the data order
             "global_rng": global_info,
             "history": [record.as_dict() for record in self.history],
-        }
-        optimizers = {"g": state.opt_g.state_dict(), "d": state.opt_d.state_dict()}
-        return save_checkpoint(Path(folder), modules, optimizers, extra, info)
+        })
+        return save_checkpoint(Path(folder), tensors, info)
 
     @classmethod
     def load(cls, folder: str | Path, device: str | None = "cpu") -> "GAN":
@@ -330,25 +317,10 @@ class GAN:
         gan.class_names = tuple(document.get("class_names", ()))
         if "tabular" in document:
             gan.transformer = TabularTransformer.from_dict(document["tabular"])
-        state = TrainState.create(config, gan.layout, resolve_device(device or config.train.device))
-        state.generator.load_state_dict(module_state("generator", tensors))
-        state.discriminator.load_state_dict(module_state("discriminator", tensors))
-        if state.generator_ema is not None:
-            state.generator_ema.load_state_dict(module_state("generator_ema", tensors))
-        state.opt_g.load_state_dict(optimizer_state("g", document, tensors))
-        state.opt_d.load_state_dict(optimizer_state("d", document, tensors))
-        state.noise_rng.set_state(tensors["rng.noise"])
-        state.order_rng.set_state(tensors["rng.order"])
-        state.step, state.epoch = int(document["step"]), int(document["epoch"])
-        state.batch_in_epoch = int(document.get("batch_in_epoch", 0))
-        if "epoch_rng.noise" in tensors:
-            state.epoch_rng = (tensors["epoch_rng.noise"], tensors["epoch_rng.order"])
-        if "partial_losses" in tensors:
-            state.partial_losses = [(pair[0], pair[1]) for pair in tensors["partial_losses"]]
-        gan.state = state
+        gan.state = TrainState.create(config, gan.layout, resolve_device(device or config.train.device))
+        gan.state.load_state_dict(tensors, document)
         gan.checkpoint_info = (document, tensors)
         matrix = tensors.get("scaler.matrix")
         gan.scaler = Scaler(tensors["scaler.mean"].numpy(), None if matrix is None else matrix.numpy())
         gan.history = [EpochRecord(**record) for record in document.get("history", [])]
         return gan
-

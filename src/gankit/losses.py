@@ -25,14 +25,30 @@ def _mean(values: torch.Tensor) -> torch.Tensor:
     return values.mean() if values.dim() == 2 else values.mean(dim=(-2, -1))
 
 
+PAD_ROWS = 64  # two AVX-512 vectors of float32, the block PyTorch's elementwise CPU loops step by
+
+
+def _blockwise(function: Callable[[torch.Tensor], torch.Tensor], logits: torch.Tensor) -> torch.Tensor:
+    """``function(logits)`` computed on the batch padded to a multiple of :data:`PAD_ROWS` rows, then unpadded.
+
+    Elementwise CPU kernels walk a contiguous tensor in blocks of vectors from its
+    start, and their vector and scalar code can round transcendental functions
+    (softplus) differently. Padding makes every network's batch start and end on a
+    block boundary, alone (``(batch, 1)``) and in a stack (``(M, batch, 1)``) alike,
+    so a stacked sweep member's losses are bit-identical to its single run's.
+    """
+    rows = logits.shape[-2]
+    return function(F.pad(logits, (0, 0, 0, (-rows) % PAD_ROWS)))[..., :rows, :]
+
+
 def bce_real(logits: torch.Tensor) -> torch.Tensor:
     """Mean binary cross-entropy of logits labelled 1 (real): mean softplus(−l)."""
-    return _mean(F.softplus(-logits))
+    return _mean(_blockwise(lambda x: F.softplus(-x), logits))
 
 
 def bce_fake(logits: torch.Tensor) -> torch.Tensor:
     """Mean binary cross-entropy of logits labelled 0 (fake): mean softplus(l)."""
-    return _mean(F.softplus(logits))
+    return _mean(_blockwise(F.softplus, logits))
 
 
 def d_loss_bce(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
@@ -81,8 +97,12 @@ def d_loss_bce_smoothed(smoothing: float | torch.Tensor) -> DLoss:
     ``smoothing`` may be a tensor of one value per stacked network (shape ``(M,)``).
     """
 
+    # float32 for one network and for a stack alike, so a stacked member computes exactly as its single run
+    smoothing = torch.as_tensor(smoothing, dtype=torch.float32)
+
     def d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-        real = (1.0 - smoothing) * bce_real(real_logits) + smoothing * bce_fake(real_logits)
+        weight = smoothing.to(real_logits.device)
+        real = (1.0 - weight) * bce_real(real_logits) + weight * bce_fake(real_logits)
         return 0.5 * (real + bce_fake(fake_logits))
 
     return d_loss
@@ -97,11 +117,15 @@ OBJECTIVES: dict[str, tuple[DLoss, GLoss]] = {
 }
 
 
-def objective(name: str, label_smoothing: float = 0.0) -> tuple[DLoss, GLoss]:
-    """The (d_loss, g_loss) pair of a named objective; label smoothing applies to the BCE objectives."""
+def objective(name: str, label_smoothing: float | torch.Tensor = 0.0) -> tuple[DLoss, GLoss]:
+    """The (d_loss, g_loss) pair of a named objective; label smoothing applies to the BCE objectives.
+
+    ``label_smoothing`` may hold one value per stacked network (shape ``(M,)``).
+    """
     d_loss, g_loss = OBJECTIVES[name]
-    if label_smoothing and d_loss is d_loss_bce:
-        d_loss = d_loss_bce_smoothed(label_smoothing)
+    smoothing = torch.as_tensor(label_smoothing, dtype=torch.float32)
+    if bool(smoothing.any()) and d_loss is d_loss_bce:
+        d_loss = d_loss_bce_smoothed(smoothing)
     return d_loss, g_loss
 
 

@@ -7,6 +7,8 @@ lives inside the loss, where it is numerically stable.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -59,7 +61,7 @@ class MLP(nn.Module):
         last = len(self.layers) - 1
         plain = self.maxout == 1 and self.norms is None and not self.dropout
         for i, layer in enumerate(self.layers):
-            x = F.linear(x, layer.weight, layer.bias)
+            x = _to_one(x, layer.weight, layer.bias) if layer.out_features == 1 else F.linear(x, layer.weight, layer.bias)
             if i < last:
                 x = self.activation(x) if plain else self._hidden(i, x)
         return x
@@ -73,10 +75,44 @@ class MLP(nn.Module):
         last = len(self.layers) - 1
         for i in range(len(self.layers)):
             weight, bias = params[f"layers.{i}.weight"], params[f"layers.{i}.bias"]
-            x = torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+            if weight.shape[1] == 1:
+                x = _to_one(x, weight, bias.unsqueeze(1))
+            else:
+                x = StackedLinear.apply(x, weight, bias)
             if i < last:
                 x = self._hidden(i, x)
         return x
+
+
+class StackedLinear(torch.autograd.Function):
+    """M linear layers at once, ``x`` ``(M, B, in)`` → ``(M, B, out)``, with the single layer's arithmetic.
+
+    Forward is one batched product. Backward is written out so that every
+    product has the orientation ``F.linear``'s own backward uses (``g @ W`` and
+    ``gᵀ @ x``): autograd's default for ``baddbmm`` computes the weight gradient
+    as ``(xᵀ @ g)ᵀ``, which BLAS sums in another order for some shapes, and a
+    sweep member would then drift from its single run in the last bits.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x, weight)
+        return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x, weight = ctx.saved_tensors
+        return torch.bmm(grad, weight), torch.bmm(grad.transpose(1, 2), x), grad.sum(1)
+
+
+def _to_one(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """A linear layer with one output (D's logit) as a product and a row sum.
+
+    BLAS computes a one-column product in another order inside a batched call
+    than alone, so a stacked member's logits would differ from its single run's
+    in the last bits; a row sum is computed the same way in both.
+    """
+    return (x * weight).sum(-1, keepdim=True) + bias
 
 
 def mlp(in_dim: int, out_dim: int, net: NetConfig) -> MLP:

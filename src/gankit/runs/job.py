@@ -17,7 +17,7 @@ from typing import Callable
 
 import torch
 
-from gankit.config import GanConfig
+from gankit.config import GanConfig, with_changes
 from gankit.data import Rows
 from gankit.errors import StopRequested, TrainingDiverged, UserError
 from gankit.gan import GAN
@@ -232,7 +232,7 @@ def evaluate_run(
     """Evaluate a run's generator against its training data; write eval.json and redraw the figures."""
     gan = gan or GAN.load(checkpoint_of(run_dir))
     if inception_weights is not None:
-        gan.config.eval.inception_weights = str(inception_weights)
+        gan.config = with_changes(gan.config, **{"eval.inception_weights": str(inception_weights)})
     report = gan.evaluate(n=n, seed=seed)
     write_json(run_dir / "eval.json", report.as_dict())
     if figures:

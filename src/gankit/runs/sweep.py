@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import tempfile
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from gankit.config import validate
 from gankit.gan import GAN
 from gankit.report.sweep_summary import MetricSummary, member_row, summarize, write_summary
 from gankit.runs.directory import append_jsonl
 from gankit.runs.job import finish_run, start_run_dir
 from gankit.runs.sweep_grid import Member, expand_members, structure_key
-from gankit.train.vectorized import can_vectorize, prepare_members, train_in_processes, train_sequentially, train_vectorized
+from gankit.train.row_source import RowSource
+from gankit.train.vectorized import can_vectorize, train_vectorized
+
+EpochCallback = Callable[[int], None]
 
 
 NOT_STACKABLE = "its nets keep buffers (e.g. BatchNorm) or it uses n_critic > 1 or non-Adam optimizers"
@@ -53,11 +60,11 @@ def run_sweep(
     members, gans = [], []
     for group, (group_gans, rows) in zip(groups, prepared):
         workers = min(len(group), os.cpu_count() or 1)
-        stackable = vectorize and all(can_vectorize(g) for g in group_gans)
+        stackable = vectorize and all(can_vectorize(g.state, g.config.train) for g in group_gans)
         if stackable and nproc > 1 and len(group) > 1:
             group_gans = train_in_processes(group_gans, on_epoch, min(nproc, len(group)), vectorized=True)
         elif stackable:
-            train_vectorized(group_gans, rows, on_epoch)
+            train_stacked(group_gans, rows, on_epoch)
         elif vectorize and workers > 1 and group_gans[0].config.data.source != "array":
             notice(f"training {len(group)} member(s) in {workers} processes: {NOT_STACKABLE}")
             group_gans = train_in_processes(group_gans, on_epoch, workers)
@@ -71,6 +78,64 @@ def run_sweep(
     summaries = summarize(rows_out, members[0].config.eval.alpha)
     write_summary(sweep_dir, rows_out, summaries)
     return SweepResult(sweep_dir, members, gans, rows_out, summaries)
+
+
+def prepare_members(members: list[Member]) -> tuple[list[GAN], list[RowSource]]:
+    """A GAN per member with its data loaded and its nets initialised from its own seed."""
+    gans = [GAN(member.config) for member in members]
+    rows = [gan.prepare(gan.load_data()) for gan in gans]
+    return gans, rows
+
+
+def train_stacked(gans: list[GAN], rows: list[RowSource], on_epoch: EpochCallback) -> None:
+    """Train prepared members as one vectorized group; fills each GAN's state and history."""
+    histories = train_vectorized([gan.state for gan in gans], rows, [gan.config.train for gan in gans], on_epoch)
+    for gan, history in zip(gans, histories):
+        gan.history += history
+
+
+def train_sequentially(gans: list[GAN], on_epoch: EpochCallback) -> None:
+    """One member after another with the ordinary loop."""
+    for gan in gans:
+        gan.fit(gan.training_rows, on_epoch=lambda record: on_epoch(1))
+
+
+def _train_member(config: dict, folder: str) -> None:
+    """Worker process: train one member from its config alone and checkpoint it (nothing else crosses over)."""
+    GAN(validate(config)).fit().save(folder)
+
+
+def _train_share(configs: list[dict], folders: list[str]) -> None:
+    """Worker process: train its share of a group as one vectorized program, then checkpoint each member."""
+    gans = [GAN(validate(config)) for config in configs]
+    train_stacked(gans, [gan.prepare(gan.load_data()) for gan in gans], lambda k: None)
+    for gan, folder in zip(gans, folders):
+        gan.save(folder)
+
+
+def train_in_processes(gans: list[GAN], on_epoch: EpochCallback, workers: int, vectorized: bool = False) -> list[GAN]:
+    """Train members in ``workers`` processes at once; each equals its sequential run (same code, same seed).
+
+    One member per task, or (``vectorized``) the members dealt into ``workers`` shares, each
+    trained stacked in its process. Returns the trained GANs, loaded back from the workers' checkpoints.
+    """
+    context = multiprocessing.get_context("spawn")
+    shares = [list(range(i, len(gans), workers)) for i in range(workers)] if vectorized else [[i] for i in range(len(gans))]
+    with tempfile.TemporaryDirectory() as scratch, ProcessPoolExecutor(workers, mp_context=context) as pool:
+        folders = [str(Path(scratch) / f"member-{i}") for i in range(len(gans))]
+        futures = {}
+        for share in filter(None, shares):
+            configs = [gans[i].config.model_dump(mode="json") for i in share]
+            paths = [folders[i] for i in share]
+            job = pool.submit(_train_share, configs, paths) if vectorized else pool.submit(_train_member, configs[0], paths[0])
+            futures[job] = share
+        for future in as_completed(futures):
+            future.result()
+            on_epoch(sum(gans[i].config.train.epochs for i in futures[future]))
+        trained = [GAN.load(folder, device=None) for folder in folders]
+    for fresh, prepared in zip(trained, gans):
+        fresh.training_rows = prepared.training_rows
+    return trained
 
 
 def _write_member(sweep_dir: Path, member: Member, gan: GAN, evaluate: bool) -> dict[str, Any]:

@@ -27,24 +27,6 @@ TENSORS = "tensors.safetensors"
 STATE = "state.json"
 
 
-def _optimizer_tree(prefix: str, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
-    """An optimizer state_dict as JSON, its tensors moved into ``tensors`` under ``prefix``."""
-    per_param = {}
-    for index, slots in state["state"].items():
-        per_param[str(index)] = {}
-        for slot, value in slots.items():
-            key = f"{prefix}.{index}.{slot}"
-            tensors[key] = value.detach().cpu().clone()  # clone: steps share one tensor
-            per_param[str(index)][slot] = key
-    return {"state": per_param, "param_groups": state["param_groups"]}
-
-
-def _optimizer_state(tree: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
-    """Inverse of :func:`_optimizer_tree`."""
-    state = {int(index): {slot: tensors[key] for slot, key in slots.items()} for index, slots in tree["state"].items()}
-    return {"state": state, "param_groups": tree["param_groups"]}
-
-
 def _write_synced(path: Path, write) -> None:
     write(path)
     with open(path, "rb") as handle:
@@ -59,26 +41,15 @@ def _fsync_dir(folder: Path) -> None:
         os.close(handle)
 
 
-def save_checkpoint(
-    folder: Path,
-    modules: dict[str, torch.nn.Module],
-    optimizers: dict[str, dict[str, Any]],
-    extra_tensors: dict[str, torch.Tensor],
-    info: dict[str, Any],
-) -> Path:
-    """Write weights, optimizer states, extra tensors and JSON ``info`` as the checkpoint folder ``folder``.
+def save_checkpoint(folder: Path, tensors: dict[str, torch.Tensor], info: dict[str, Any]) -> Path:
+    """Write ``tensors`` and the JSON document ``info`` as the checkpoint folder ``folder``.
 
     Everything is written and fsynced in a hidden temporary folder beside it,
     which is then renamed into place: a crash leaves either the old checkpoint
     or the new one, never a mixture. An existing ``folder`` is replaced.
     """
-    tensors: dict[str, torch.Tensor] = {}
-    for name, module in modules.items():
-        for key, value in module.state_dict().items():
-            tensors[f"{name}.{key}"] = value.detach().cpu().contiguous()
-    trees = {name: _optimizer_tree(f"optimizer.{name}", state, tensors) for name, state in optimizers.items()}
-    tensors.update({key: value.detach().cpu().contiguous() for key, value in extra_tensors.items()})
-    document = {"format": FORMAT, "format_version": FORMAT_VERSION, "modules": list(modules), "optimizers": trees, **info}
+    tensors = {key: value.detach().cpu().contiguous() for key, value in tensors.items()}
+    document = {"format": FORMAT, "format_version": FORMAT_VERSION, **info}
     parent = folder.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -126,14 +97,3 @@ def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, torch.Tenso
     except (SafetensorError, OSError, ValueError) as err:
         raise UserError(f"{tensor_path}: corrupted checkpoint tensors ({err})") from None
     return document, tensors
-
-
-def module_state(name: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """The state_dict of module ``name`` out of a checkpoint's flat tensor dict."""
-    prefix = f"{name}."
-    return {key[len(prefix):]: value for key, value in tensors.items() if key.startswith(prefix)}
-
-
-def optimizer_state(name: str, document: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
-    """The state_dict of optimizer ``name`` out of a checkpoint."""
-    return _optimizer_state(document["optimizers"][name], tensors)

@@ -23,7 +23,7 @@ def compile_nets(state: TrainState, data_dim: int, train: TrainConfig, n_rows: i
     state.generator = torch.compile(state.generator, dynamic=False)
     state.discriminator = torch.compile(state.discriminator, dynamic=False)
     device = next(state.generator.parameters()).device
-    sizes = {train.batch_size, n_rows % train.batch_size} - {0}
+    sizes = {state.batch_size, n_rows % state.batch_size} - {0}
     with torch_threads(train.threads):  # the loop's thread setting, so its first steps reuse this compilation
         _warm_up(state, data_dim, sorted(sizes), device)
     return time.perf_counter() - started

@@ -1,30 +1,46 @@
-"""Optimizers with a lean step for tiny networks.
+"""Optimizers with a lean step for tiny networks: one Adam for single runs and stacked sweeps.
 
 ``torch.optim.Adam.step`` spends ~150 µs of Python bookkeeping per call, which
 is more than the arithmetic of the chapter's nets, and constructing a
 ``torch.optim.Optimizer`` imports TorchDynamo (2-4 s on a small CPU machine, paid
 by every training process). :class:`LeanAdam` therefore holds Adam's state
-itself and steps by calling PyTorch's fused Adam kernel directly with cached
-state lists: the same update, the same kernel, ~20 µs a call. Its
-``state_dict`` has ``torch.optim.Adam``'s layout, so checkpoints load either way.
-All parameters of one optimizer share one step counter (they are always stepped
-together), so it is incremented once per step. Where the fused kernel is missing
-(some devices, older PyTorch), the functional ``torch.optim.adam.adam`` is used.
+itself and steps by calling PyTorch's fused Adam kernel directly on the net's
+flat parameter buffer (``train/param_buffer.py``): one kernel call per step.
+
+The same class steps a stacked sweep's ``(M, P)`` buffer, where each member may
+have its own learning rate and betas: members that share them are stepped
+together, one kernel call per distinct setting. Because a single run's buffer is
+laid out exactly like one row of a stack, a member's update is bit-identical to
+its single run's. Its ``state_dict`` has ``torch.optim.Adam``'s layout, so
+checkpoints load either way. Where the fused kernel is missing (some devices,
+older PyTorch), the functional ``torch.optim.adam.adam`` is used.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, Sequence
 
 import torch
 from torch import nn
 from torch.optim.adam import adam
 
 from gankit.config import OptimizerConfig
+from gankit.train.param_buffer import ParameterBuffer
 
 
 FUSED_ADAM_KERNEL = getattr(torch, "_fused_adam_", None)
 EPS = 1e-8
+
+
+class FlatParameters(Protocol):
+    """What an optimizer steps: the tensors autograd differentiates, and the ``(M, P)`` buffer they live in."""
+
+    params: list[torch.Tensor]
+    flat: torch.Tensor
+
+    def flat_gradient(self, grads: list[torch.Tensor]) -> torch.Tensor: ...
+
+    def named_rows(self, flat: torch.Tensor, index: int) -> dict[str, torch.Tensor]: ...
 
 
 def _fused_devices() -> tuple[str, ...]:
@@ -43,71 +59,103 @@ def _fused_available(params: list[torch.Tensor]) -> bool:
 
 
 class LeanAdam:
-    """Adam over one network's parameters; ``step(grads)`` applies one update."""
+    """Adam over a flat parameter buffer; ``step(grads)`` applies one update to every member.
 
-    def __init__(self, net: nn.Module, settings: OptimizerConfig) -> None:
-        self.params = [p for p in net.parameters() if p.requires_grad]
-        self.fused = _fused_available(self.params)
-        self._hyper: dict[str, Any] = dict(
-            beta1=settings.betas[0], beta2=settings.betas[1], lr=settings.lr,
-            weight_decay=0.0, eps=EPS, amsgrad=False, maximize=False,
-        )
-        device = self.params[0].device if self.fused and self.params else torch.device("cpu")
-        self._step = torch.zeros((), dtype=torch.float32, device=device)
-        self._exp_avgs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
-        self._exp_avg_sqs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
-        self._steps = [self._step] * len(self.params)
+    ``target`` is a net (its parameters are moved into a :class:`ParameterBuffer`), a
+    buffer, or a :class:`~gankit.train.stacked_net.StackedNet` of ``M`` members;
+    ``settings`` is one optimizer config for all members or one per member.
+    """
+
+    def __init__(self, target: nn.Module | FlatParameters, settings: OptimizerConfig | Sequence[OptimizerConfig]) -> None:
+        self.buffer: FlatParameters = ParameterBuffer(target) if isinstance(target, nn.Module) else target
+        self.params = self.buffer.params
+        flat = self.buffer.flat
+        members = flat.shape[0]
+        per_member = [settings] * members if isinstance(settings, OptimizerConfig) else list(settings)
+        if len(per_member) != members:
+            raise ValueError(f"{len(per_member)} optimizer settings for {members} members")
+        self.fused = _fused_available([flat])
+        self.exp_avg = torch.zeros_like(flat)
+        self.exp_avg_sq = torch.zeros_like(flat)
+        self._step = torch.zeros((), dtype=torch.float32, device=flat.device if self.fused else torch.device("cpu"))
+        self._groups = _groups_by_setting(per_member)
+        self._hyper = [dict(beta1=s.betas[0], beta2=s.betas[1], lr=s.lr, weight_decay=0.0, eps=EPS, amsgrad=False,
+                            maximize=False) for s, _ in self._groups]
 
     @property
     def lr(self) -> float:
-        return float(self._hyper["lr"])
+        return float(self._hyper[0]["lr"])
 
     def step(self, grads: tuple[torch.Tensor, ...] | list[torch.Tensor]) -> None:
-        """One Adam update of every parameter with the given gradients."""
+        """One Adam update of every member with the given gradients (one per entry of ``params``)."""
+        grad = self.buffer.flat_gradient(list(grads))
+        with torch.no_grad():
+            self._step.add_(1)
+            for (_, rows), hyper in zip(self._groups, self._hyper):
+                tensors = [self.buffer.flat, grad, self.exp_avg, self.exp_avg_sq]
+                lists = [[t] for t in tensors] if len(self._groups) == 1 else [[t[i] for i in rows] for t in tensors]
+                self._update(*lists, hyper)
+
+    def _update(self, params: list, grads: list, exp_avgs: list, exp_avg_sqs: list, hyper: dict[str, Any]) -> None:
         if self.fused:
-            with torch.no_grad():
-                self._step.add_(1)
-                FUSED_ADAM_KERNEL(self.params, list(grads), self._exp_avgs, self._exp_avg_sqs, [], self._steps, **self._hyper)
+            FUSED_ADAM_KERNEL(params, grads, exp_avgs, exp_avg_sqs, [], [self._step] * len(params), **hyper)
             return
         # The functional path increments every entry of the step list, so give it one tensor per parameter.
-        steps = [self._step.clone() for _ in self.params]
-        with torch.no_grad():
-            adam(self.params, list(grads), self._exp_avgs, self._exp_avg_sqs, [], steps, foreach=True, **self._hyper)
-        self._step.copy_(steps[0])
+        steps = [self._step - 1 for _ in params]
+        adam(params, grads, exp_avgs, exp_avg_sqs, [], steps, foreach=True, **hyper)
 
     def scale_lr(self, factor: float) -> None:
         """Multiply the learning rate by ``factor`` (used when rolling back a diverged run)."""
-        self._hyper["lr"] *= factor
+        for hyper in self._hyper:
+            hyper["lr"] *= factor
 
-    def state_dict(self) -> dict[str, Any]:
-        """Adam's state in ``torch.optim.Adam.state_dict()``'s layout (moments shared, a step count per parameter)."""
-        state = {index: {"step": self._step.clone(), "exp_avg": avg, "exp_avg_sq": sq}
-                 for index, (avg, sq) in enumerate(zip(self._exp_avgs, self._exp_avg_sqs))}
-        group = {"lr": self._hyper["lr"], "betas": (self._hyper["beta1"], self._hyper["beta2"]), "eps": EPS,
+    def state_dict(self, member: int = 0) -> dict[str, Any]:
+        """Member ``member``'s Adam state in ``torch.optim.Adam.state_dict()``'s layout."""
+        hyper = self._hyper[next(g for g, (_, rows) in enumerate(self._groups) if member in rows)]
+        avgs = self.buffer.named_rows(self.exp_avg, member).values()
+        sqs = self.buffer.named_rows(self.exp_avg_sq, member).values()
+        state = {index: {"step": self._step.clone(), "exp_avg": avg.clone(), "exp_avg_sq": sq.clone()}
+                 for index, (avg, sq) in enumerate(zip(avgs, sqs))}
+        group = {"lr": hyper["lr"], "betas": (hyper["beta1"], hyper["beta2"]), "eps": EPS,
                  "weight_decay": 0, "amsgrad": False, "maximize": False, "foreach": None if self.fused else True,
                  "capturable": False, "differentiable": False, "fused": self.fused or None,
-                 "decoupled_weight_decay": False, "params": list(range(len(self.params)))}
+                 "decoupled_weight_decay": False, "params": list(range(len(state)))}
         return {"state": state, "param_groups": [group]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a :meth:`state_dict` (or a ``torch.optim.Adam`` one over the same parameters)."""
+        """Restore a single run's :meth:`state_dict` (or a ``torch.optim.Adam`` one over the same parameters)."""
         group = state["param_groups"][0]
         if len(group["params"]) != len(self.params):
             raise ValueError(f"optimizer state for {len(group['params'])} parameters, this net has {len(self.params)}")
-        self._hyper.update(lr=group["lr"], beta1=group["betas"][0], beta2=group["betas"][1])
+        for hyper in self._hyper:
+            hyper.update(lr=group["lr"], beta1=group["betas"][0], beta2=group["betas"][1])
         entries = [state["state"].get(key, state["state"].get(str(key), {})) for key in group["params"]]
-        if not all(entries):  # never stepped: PyTorch keeps no state yet
-            self.load_moments([torch.zeros_like(avg) for avg in self._exp_avgs],
-                              [torch.zeros_like(sq) for sq in self._exp_avg_sqs], 0.0)
-            return
-        self.load_moments([e["exp_avg"] for e in entries], [e["exp_avg_sq"] for e in entries], float(entries[0]["step"]))
-
-    def load_moments(self, exp_avgs: list[torch.Tensor], exp_avg_sqs: list[torch.Tensor], step: float) -> None:
-        """Set Adam's first and second moments (one per parameter) and its step count."""
         with torch.no_grad():
-            torch._foreach_copy_(self._exp_avgs, list(exp_avgs))
-            torch._foreach_copy_(self._exp_avg_sqs, list(exp_avg_sqs))
-            self._step.fill_(step)
+            if not all(entries):  # never stepped: PyTorch keeps no state yet
+                self.exp_avg.zero_()
+                self.exp_avg_sq.zero_()
+                self._step.zero_()
+                return
+            for moments, slot in ((self.exp_avg, "exp_avg"), (self.exp_avg_sq, "exp_avg_sq")):
+                views = list(self.buffer.named_rows(moments, 0).values())
+                torch._foreach_copy_(views, [entry[slot] for entry in entries])
+            self._step.fill_(float(entries[0]["step"]))
+
+    def copy_member(self, source: "LeanAdam", member: int) -> None:
+        """Take member ``member``'s moments and step count from a stacked optimizer of the same layout."""
+        with torch.no_grad():
+            self.exp_avg[0].copy_(source.exp_avg[member])
+            self.exp_avg_sq[0].copy_(source.exp_avg_sq[member])
+            self._step.copy_(source._step)
+
+
+def _groups_by_setting(settings: list[OptimizerConfig]) -> list[tuple[OptimizerConfig, list[int]]]:
+    """Members grouped by equal (lr, betas), in order of first appearance."""
+    groups: dict[tuple[float, float, float], tuple[OptimizerConfig, list[int]]] = {}
+    for index, setting in enumerate(settings):
+        key = (setting.lr, *setting.betas)
+        groups.setdefault(key, (setting, []))[1].append(index)
+    return list(groups.values())
 
 
 class TorchOptimizer:
@@ -138,6 +186,24 @@ class TorchOptimizer:
         self.optimizer.load_state_dict(state)
 
 
-def make_optimizer(net: nn.Module, settings: OptimizerConfig) -> LeanAdam | TorchOptimizer:
-    """The optimizer ``settings`` names, over ``net``'s parameters."""
-    return LeanAdam(net, settings) if settings.name == "adam" else TorchOptimizer(net, settings)
+def make_optimizer(buffer: ParameterBuffer, net: nn.Module, settings: OptimizerConfig) -> LeanAdam | TorchOptimizer:
+    """The optimizer ``settings`` names: Adam over the net's flat ``buffer``, else PyTorch's over ``net``."""
+    return LeanAdam(buffer, settings) if settings.name == "adam" else TorchOptimizer(net, settings)
+
+
+def optimizer_tree(prefix: str, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """An optimizer state_dict as JSON, its tensors moved into ``tensors`` under ``prefix``."""
+    per_param = {}
+    for index, slots in state["state"].items():
+        per_param[str(index)] = {}
+        for slot, value in slots.items():
+            key = f"{prefix}.{index}.{slot}"
+            tensors[key] = value
+            per_param[str(index)][slot] = key
+    return {"state": per_param, "param_groups": state["param_groups"]}
+
+
+def optimizer_from_tree(tree: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """Inverse of :func:`optimizer_tree`."""
+    state = {int(index): {slot: tensors[key] for slot, key in slots.items()} for index, slots in tree["state"].items()}
+    return {"state": state, "param_groups": tree["param_groups"]}

@@ -1,0 +1,21 @@
+"""The package's floors import downward only (the import-linter contract in pyproject.toml)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_floors_import_downward_only():
+    """`lint-imports` checks the layers contract; a broken one lists the offending imports."""
+    command = shutil.which("lint-imports")
+    if command is None:
+        pytest.fail("import-linter is not installed: pip install -e '.[test]'")
+    result = subprocess.run([command, str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True,
+                            text=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": str(Path(sys.executable).parent)})
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "1 kept, 0 broken" in result.stdout

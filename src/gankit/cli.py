@@ -59,6 +59,9 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     nproc: int = typer.Option(1, "--nproc", help="Data-parallel processes on this machine (starts torchrun for you)."),
     max_restarts: int = typer.Option(0, "--max-restarts", help="With --nproc: restarts after a failed process."),
+    view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed)."),
+    host: Optional[str] = typer.Option(None, "--host", help="With --view: the address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
+    port: int = typer.Option(8765, "--port", help="With --view: the port (0 = any free one)."),
 ) -> None:
     """Train a GAN, then evaluate it with two-sample tests and draw its figures.
 
@@ -88,7 +91,14 @@ def train(
     if distributed.restart_count() > 0 and out_dir is not None and latest_checkpoint(out_dir) is not None:
         resume, preset, set_, seed, data, out_dir = out_dir, None, [], None, None, None  # torchrun restarted us
     try:
-        result = _train_or_resume(preset, set_, seed, data, out_dir, resume, dry_run, quiet)
+        if view and ranks.is_main and not dry_run:
+            from gankit.view.session import live_view
+
+            with live_view(host, port) as watcher:
+                result = _train_or_resume(preset, set_, seed, data, out_dir, resume, dry_run, quiet, watcher)
+                watcher.evaluation = result.report.as_dict() if result is not None and result.report else None
+        else:
+            result = _train_or_resume(preset, set_, seed, data, out_dir, resume, dry_run, quiet)
     except RuntimeError as problem:  # a collective failed: another rank died or stopped answering
         if ranks.world == 1 or isinstance(problem, (TrainingDiverged, PeerLost)):
             raise
@@ -113,7 +123,7 @@ def _toml_string(text: str) -> str:
 
 
 def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data: Path | None, out_dir: Path | None,
-                     resume: Path | None, dry_run: bool, quiet: bool):
+                     resume: Path | None, dry_run: bool, quiet: bool, watcher=None):
     """The training job itself (one rank's part of it under torchrun); None after --dry-run."""
     from gankit.runs.job import resume_run, train_run
 
@@ -121,7 +131,7 @@ def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data
         if preset or set_ or seed is not None or data or out_dir:
             raise UserError("--resume RUN continues a run with its own config; give no preset, --set, --seed, --data or --out")
         epochs = load_config(str(resume / "config.toml")).train.epochs if (resume / "config.toml").is_file() else None
-        result = _with_progress(quiet, epochs, lambda on_epoch: resume_run(resume, on_epoch))
+        result = _with_progress(quiet, epochs, lambda on_epoch: resume_run(resume, on_epoch, watcher))
     else:
         if preset is None:
             raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume RUN")
@@ -135,7 +145,7 @@ def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data
         def make_run_dir() -> Path:
             return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), config.name)
 
-        result = _with_progress(quiet, config.train.epochs, lambda on_epoch: train_run(config, make_run_dir, on_epoch))
+        result = _with_progress(quiet, config.train.epochs, lambda on_epoch: train_run(config, make_run_dir, on_epoch, watcher))
     return result
 
 
@@ -314,6 +324,21 @@ def eval_(
     if inception_weights is not None and not inception_weights.is_file():
         raise UserError(f"--inception-weights: file not found: {inception_weights}")
     print_report(out, evaluate_run(run, n=n, seed=seed, inception_weights=inception_weights))
+
+
+@app.command(name="view")
+def view_(
+    folder: Path = typer.Argument(..., help="A run directory or a sweep directory."),
+    host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
+    port: int = typer.Option(8765, "--port", help="Port (0 = any free one)."),
+) -> None:
+    """Replay a run (points, D's heatmap, G's manifold, losses, p-values over training) or a sweep in the browser.
+
+    Serves a local page until Ctrl-C; nothing is fetched from the internet.
+    """
+    from gankit.view.session import serve_directory
+
+    serve_directory(folder, host, port)
 
 
 @app.command()

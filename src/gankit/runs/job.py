@@ -13,7 +13,7 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 import torch
 
@@ -49,6 +49,17 @@ class _Diverged(Exception):
         self.step = step
 
 
+class Watcher(Protocol):
+    """Something that follows training from the outside (the live view): told when it starts, after each
+    step and after each epoch. Called on rank 0 only, in the training thread: it must return quickly."""
+
+    def attach(self, gan: GAN, run_dir: Path) -> None: ...
+
+    def step(self, gan: GAN) -> None: ...
+
+    def epoch(self, gan: GAN, record: EpochRecord) -> None: ...
+
+
 @dataclass
 class RunResult:
     """What a finished run left behind."""
@@ -59,7 +70,8 @@ class RunResult:
 
 
 def train_run(
-    config: GanConfig, make_run_dir: Callable[[], Path], on_epoch: Callable[[EpochRecord], None] | None = None
+    config: GanConfig, make_run_dir: Callable[[], Path], on_epoch: Callable[[EpochRecord], None] | None = None,
+    watcher: Watcher | None = None,
 ) -> RunResult:
     """Validate the data, then create the run directory, train into it and evaluate the result.
 
@@ -75,10 +87,12 @@ def train_run(
     gan.prepare(table)
     gan.state.distribute(ranks, config.train.sync_batch_norm)
     _save(gan, run_dir)  # step 0: there is always a good checkpoint to roll back to
-    return _train_with_care(gan, table, run_dir, on_epoch)
+    return _train_with_care(gan, table, run_dir, on_epoch, watcher)
 
 
-def resume_run(run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = None) -> RunResult:
+def resume_run(
+    run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = None, watcher: Watcher | None = None
+) -> RunResult:
     """Continue a stopped or killed run from its latest checkpoint; ends as the uninterrupted run would."""
     if not run_dir.is_dir():
         raise UserError(f"run directory not found: {run_dir}")
@@ -91,7 +105,7 @@ def resume_run(run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = N
     gan.state.distribute(distributed.current(), gan.config.train.sync_batch_norm)
     if gan.state.ranks.is_main:
         _truncate_metrics(run_dir, gan.state.epoch)
-    return _train_with_care(gan, table, run_dir, on_epoch)
+    return _train_with_care(gan, table, run_dir, on_epoch, watcher)
 
 
 def _check_world_size(gan: GAN) -> None:
@@ -112,9 +126,14 @@ def _load_exact(checkpoint: Path) -> GAN:
     return gan
 
 
-def _train_with_care(gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None) -> RunResult:
+def _train_with_care(
+    gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None, watcher: Watcher | None
+) -> RunResult:
     config = gan.config
     ranks = gan.state.ranks
+    watcher = watcher if ranks.is_main else None
+    if watcher is not None:
+        watcher.attach(gan, run_dir)
     metrics_path = run_dir / "metrics.jsonl"
     frame_epochs_2d = frame_epochs(config.train.epochs) if is_two_dimensional(gan) and ranks.is_main else set()
     image_grids = gan.layout is not None and gan.layout.image is not None and ranks.is_main
@@ -135,6 +154,8 @@ def _train_with_care(gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[E
                 if stopping:
                     signum = signals.received or signal.SIGTERM
                     raise StopRequested(signum, _stop_message(signum, state.step, run_dir))
+                if watcher is not None:
+                    watcher.step(gan)
 
             def log_epoch(record: EpochRecord) -> None:
                 if ranks.is_main:
@@ -148,6 +169,8 @@ def _train_with_care(gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[E
                     _save(gan, run_dir)
                 if on_epoch is not None and ranks.is_main:
                     on_epoch(record)
+                if watcher is not None:
+                    watcher.epoch(gan, record)
 
             try:
                 gan.fit(table, on_epoch=log_epoch, after_step=after_step)

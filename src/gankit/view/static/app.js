@@ -1,0 +1,381 @@
+// gankit view: draws the events of one run (or sweep) as they arrive from /events.
+// Hand-written canvas drawing, no library, nothing fetched from outside this server.
+"use strict";
+
+const view = {
+  info: null, metrics: [], frames: [], tests: [], grids: [], evaluation: null,
+  index: 0, follow: true, playing: false, speed: 1, draws: 0, ended: false, dirty: true,
+  layers: { heat: true, real: true, fake: true, manifold: true, arrows: true },
+};
+window.__view = view; // read by the browser tests
+
+const params = new URLSearchParams(location.search);
+const runPath = params.get("run") || "";
+const $ = (id) => document.getElementById(id);
+const colour = (role) => (view.info && view.info.colours[role]) || "#000";
+
+// ------------------------------------------------------------------ events
+
+const source = new EventSource("/events?run=" + encodeURIComponent(runPath));
+const on = (kind, handle) => source.addEventListener(kind, (event) => { handle(JSON.parse(event.data)); view.dirty = true; });
+on("info", (info) => { view.info = info; showInfo(info); });
+on("metric", (record) => view.metrics.push(record));
+on("frame", (frame) => { view.frames.push(frame); followNewest(view.frames.length); });
+on("grid", (grid) => { view.grids.push(grid); followNewest(view.grids.length); });
+on("test", (test) => view.tests.push(test));
+on("evaluation", (evaluation) => { view.evaluation = evaluation; showVerdict(evaluation); });
+on("figure", (figure) => showFigure(figure.path));
+on("end", () => { view.ended = true; source.close(); setStatus(view.info && view.info.live ? "finished" : "replay", false); });
+source.onerror = () => { if (!view.ended) setStatus("disconnected", false); };
+
+function followNewest(count) {
+  const bar = $("timeline");
+  bar.max = String(Math.max(0, count - 1));
+  if (view.follow) { view.index = count - 1; bar.value = String(view.index); }
+}
+
+// ------------------------------------------------------------------ page set-up
+
+function showInfo(info) {
+  const where = runPath ? ` (member ${runPath.split("/").pop()})` : "";
+  $("title").textContent = `${info.name}${where} · ${info.objective}`;
+  document.title = `gankit view · ${info.name}`;
+  setStatus(info.live ? "live" : "replay", info.live);
+  $("config").textContent = info.config;
+  $("panel-2d").hidden = info.kind !== "2d";
+  $("panel-images").hidden = info.kind !== "images";
+  $("panel-sweep").hidden = info.kind !== "sweep";
+  $("timeline-bar").hidden = !(info.kind === "2d" || info.kind === "images");
+  $("p-chart").hidden = info.kind !== "2d";
+  if (info.held_out) $("held-out").textContent = `Two-sample tests every ${info.test_every} epoch(s) on ${info.held_out}.`;
+  if (info.kind === "sweep") showMembers(info.members);
+}
+
+function setStatus(text, live) {
+  $("status").textContent = text;
+  $("status").classList.toggle("live", live);
+}
+
+function showVerdict(evaluation) {
+  const line = $("verdict");
+  line.textContent = evaluation.verdict;
+  line.className = evaluation.distinguishable ? "distinguishable" : "indistinguishable";
+}
+
+function showFigure(path) {
+  const panel = $("panel-figures");
+  panel.hidden = false;
+  const figure = document.createElement("figure");
+  figure.className = "figure";
+  figure.innerHTML = `<img alt="${path}"><figcaption>${path}</figcaption>`;
+  figure.querySelector("img").src = "/files/" + memberPrefix() + path;
+  panel.appendChild(figure);
+}
+
+const memberPrefix = () => (runPath ? runPath + "/" : "");
+
+// ------------------------------------------------------------------ controls
+
+$("timeline").addEventListener("input", (event) => {
+  view.index = Number(event.target.value);
+  view.follow = view.index >= timelineLength() - 1;
+  view.dirty = true;
+});
+$("play").addEventListener("click", () => {
+  view.playing = !view.playing;
+  if (view.playing && view.index >= timelineLength() - 1) view.index = 0;
+  $("play").textContent = view.playing ? "Pause" : "Play";
+});
+$("speed").addEventListener("change", (event) => { view.speed = Number(event.target.value); });
+for (const box of document.querySelectorAll("#layers input")) {
+  box.addEventListener("change", () => { view.layers[box.dataset.layer] = box.checked; view.dirty = true; });
+}
+
+const timelineLength = () => (view.info && view.info.kind === "images" ? view.grids.length : view.frames.length);
+
+let lastTick = 0;
+function tick(now) {
+  if (view.playing && now - lastTick >= 200 / view.speed) {
+    lastTick = now;
+    if (view.index < timelineLength() - 1) {
+      view.index += 1;
+      $("timeline").value = String(view.index);
+      view.dirty = true;
+    } else if (view.ended) {
+      view.playing = false;
+      $("play").textContent = "Play";
+    }
+    view.follow = view.index >= timelineLength() - 1;
+  }
+  if (view.dirty && view.info) {
+    view.dirty = false;
+    draw();
+    view.draws += 1;
+  }
+  requestAnimationFrame(tick);
+}
+requestAnimationFrame(tick);
+
+// ------------------------------------------------------------------ drawing
+
+function draw() {
+  const info = view.info;
+  if (info.kind === "2d") drawPlane();
+  if (info.kind === "images") drawGrid();
+  if (info.kind === "sweep") drawSweep();
+  else drawLosses();
+  if (info.kind === "2d") drawTests();
+}
+
+function currentLabel(item) {
+  if (!item) return "no frame yet";
+  const step = item.step === null || item.step === undefined ? "" : ` · step ${item.step}`;
+  return `frame ${view.index + 1}/${timelineLength()} · epoch ${item.epoch}${step}`;
+}
+
+function drawPlane() {
+  const canvas = $("plane"), ctx = canvas.getContext("2d");
+  const info = view.info, frame = view.frames[view.index];
+  const [x0, x1, y0, y1] = info.extent;
+  const pad = 40, w = canvas.width - pad - 10, h = canvas.height - pad - 10;
+  const sx = (x) => pad + ((x - x0) / (x1 - x0)) * w;
+  const sy = (y) => 10 + h - ((y - y0) / (y1 - y0)) * h;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  $("frame-label").textContent = currentLabel(frame);
+  canvas.dataset.frame = String(view.index);
+  ctx.save();
+  ctx.beginPath(); ctx.rect(pad, 10, w, h); ctx.clip();
+  if (frame && view.layers.heat) drawHeat(ctx, frame, frame.heat_extent || info.extent, sx, sy);
+  if (view.layers.real) drawPoints(ctx, info.real, sx, sy, colour("real"), 0.45, 2);
+  if (frame && view.layers.manifold) drawManifold(ctx, frame.manifold, sx, sy);
+  if (frame && view.layers.fake) drawPoints(ctx, frame.fake, sx, sy, colour("generated"), 0.75, 2.5);
+  if (frame && view.layers.arrows) drawArrows(ctx, frame.arrows, sx, sy);
+  ctx.restore();
+  drawAxes(ctx, { x0, x1, y0, y1, sx, sy, pad, w, h, xlabel: info.columns[0], ylabel: info.columns[1] });
+}
+
+// Purple (D says generated) ← white → green (D says real), matplotlib's PRGn ends.
+const PURPLE = [118, 42, 131], WHITE = [247, 247, 247], GREEN = [27, 120, 55];
+function heatColour(t) { // t in [-1, 1]
+  const [a, b, s] = t < 0 ? [WHITE, PURPLE, -t] : [WHITE, GREEN, t];
+  return a.map((v, i) => Math.round(v + (b[i] - v) * s));
+}
+
+function drawHeat(ctx, frame, extent, sx, sy) {
+  const n = frame.heat_nodes, heat = frame.heat;
+  let bound = 0;
+  for (const v of heat) bound = Math.max(bound, Math.abs(v));
+  bound = bound || 1;
+  const tile = document.createElement("canvas");
+  tile.width = n; tile.height = n;
+  const image = tile.getContext("2d").createImageData(n, n);
+  for (let row = 0; row < n; row++) {
+    for (let col = 0; col < n; col++) {
+      const [r, g, b] = heatColour(heat[row * n + col] / bound);
+      const at = ((n - 1 - row) * n + col) * 4; // row 0 is the bottom of the extent
+      image.data[at] = r; image.data[at + 1] = g; image.data[at + 2] = b; image.data[at + 3] = 150;
+    }
+  }
+  tile.getContext("2d").putImageData(image, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  const [x0, x1, y0, y1] = extent;
+  ctx.drawImage(tile, sx(x0), sy(y1), sx(x1) - sx(x0), sy(y0) - sy(y1));
+}
+
+function drawPoints(ctx, points, sx, sy, fill, alpha, radius) {
+  ctx.globalAlpha = alpha;
+  ctx.fillStyle = fill;
+  for (const [x, y] of points) {
+    ctx.beginPath();
+    ctx.arc(sx(x), sy(y), radius, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  ctx.globalAlpha = 1;
+}
+
+function drawManifold(ctx, grid, sx, sy) {
+  if (!grid.length) return;
+  ctx.strokeStyle = colour("generated");
+  ctx.globalAlpha = 0.35;
+  ctx.lineWidth = 1;
+  const line = (points) => {
+    ctx.beginPath();
+    points.forEach(([x, y], i) => (i ? ctx.lineTo(sx(x), sy(y)) : ctx.moveTo(sx(x), sy(y))));
+    ctx.stroke();
+  };
+  for (const row of grid) line(row);
+  for (let col = 0; col < grid[0].length && grid.length > 1; col++) line(grid.map((row) => row[col]));
+  ctx.globalAlpha = 1;
+}
+
+function drawArrows(ctx, arrows, sx, sy) {
+  ctx.strokeStyle = "#3f0d47";
+  ctx.globalAlpha = 0.8;
+  ctx.lineWidth = 1;
+  for (const [x, y, dx, dy] of arrows) {
+    const ax = sx(x), ay = sy(y), bx = sx(x + dx), by = sy(y + dy);
+    const angle = Math.atan2(by - ay, bx - ax), head = 4;
+    ctx.beginPath();
+    ctx.moveTo(ax, ay); ctx.lineTo(bx, by);
+    ctx.lineTo(bx - head * Math.cos(angle - 0.5), by - head * Math.sin(angle - 0.5));
+    ctx.moveTo(bx, by);
+    ctx.lineTo(bx - head * Math.cos(angle + 0.5), by - head * Math.sin(angle + 0.5));
+    ctx.stroke();
+  }
+  ctx.globalAlpha = 1;
+}
+
+function niceTicks(low, high, count) {
+  const span = high - low || 1, raw = span / count;
+  const step = [1, 2, 5, 10].map((m) => m * 10 ** Math.floor(Math.log10(raw))).find((s) => s >= raw);
+  const ticks = [];
+  for (let t = Math.ceil(low / step) * step; t <= high + 1e-9; t += step) ticks.push(Number(t.toPrecision(6)));
+  return ticks;
+}
+
+function drawAxes(ctx, a) {
+  ctx.strokeStyle = "#888"; ctx.fillStyle = "#333"; ctx.font = "11px sans-serif"; ctx.lineWidth = 1;
+  ctx.strokeRect(a.pad, 10, a.w, a.h);
+  ctx.textAlign = "center"; ctx.textBaseline = "top";
+  for (const t of niceTicks(a.x0, a.x1, 6)) ctx.fillText(String(t), a.sx(t), 10 + a.h + 3);
+  ctx.textAlign = "right"; ctx.textBaseline = "middle";
+  for (const t of niceTicks(a.y0, a.y1, 6)) ctx.fillText(String(t), a.pad - 3, a.sy(t));
+  ctx.textAlign = "center"; ctx.textBaseline = "bottom";
+  ctx.fillText(a.xlabel, a.pad + a.w / 2, ctx.canvas.height);
+  ctx.save(); ctx.translate(11, 10 + a.h / 2); ctx.rotate(-Math.PI / 2); ctx.fillText(a.ylabel, 0, 0); ctx.restore();
+}
+
+function drawGrid() {
+  const grid = view.grids[view.index];
+  $("frame-label").textContent = currentLabel(grid);
+  if (!grid) return;
+  const src = "/files/" + memberPrefix() + grid.path;
+  if ($("grid").getAttribute("src") !== src) $("grid").src = src;
+  $("grid").dataset.epoch = String(grid.epoch);
+}
+
+// A line chart: series [{xs, ys, colour, label, dash}], optional horizontal lines and a marker at x.
+function lineChart(canvas, series, options) {
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const pad = 48, right = 130, w = canvas.width - pad - right, h = canvas.height - 60;
+  const f = options.logy ? (v) => Math.log10(Math.max(v, 1e-4)) : (v) => v;
+  const xs = series.flatMap((s) => s.xs), ys = series.flatMap((s) => s.ys.map(f)).filter(Number.isFinite);
+  for (const line of options.hlines || []) ys.push(f(line.y));
+  if (!xs.length || !ys.length) return null;
+  const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1);
+  let y0 = Math.min(...ys), y1 = Math.max(...ys);
+  if (y1 - y0 < 1e-9) { y0 -= 0.5; y1 += 0.5; }
+  const sx = (x) => pad + ((x - x0) / (x1 - x0)) * w, sy = (y) => 24 + h - ((f(y) - y0) / (y1 - y0)) * h;
+  ctx.font = "12px sans-serif"; ctx.fillStyle = "#222"; ctx.textAlign = "left"; ctx.textBaseline = "top";
+  ctx.fillText(options.title, pad, 4);
+  for (const line of options.hlines || []) {
+    ctx.setLineDash([3, 3]); ctx.strokeStyle = line.colour; ctx.beginPath();
+    ctx.moveTo(pad, sy(line.y)); ctx.lineTo(pad + w, sy(line.y)); ctx.stroke(); ctx.setLineDash([]);
+    ctx.fillStyle = line.colour; ctx.textBaseline = "middle"; ctx.fillText(line.label, pad + w + 6, sy(line.y));
+  }
+  series.forEach((s, k) => {
+    ctx.strokeStyle = s.colour; ctx.lineWidth = s.width || 1.5; ctx.setLineDash(s.dash || []);
+    ctx.beginPath();
+    s.xs.forEach((x, i) => (i ? ctx.lineTo(sx(x), sy(s.ys[i])) : ctx.moveTo(sx(x), sy(s.ys[i]))));
+    ctx.stroke(); ctx.setLineDash([]);
+    if (s.label) {
+      ctx.fillStyle = s.colour; ctx.textBaseline = "middle";
+      ctx.fillText(s.label, pad + w + 6, 30 + 16 * k);
+    }
+  });
+  if (options.marker !== undefined) {
+    ctx.strokeStyle = "#999"; ctx.beginPath(); ctx.moveTo(sx(options.marker), 24); ctx.lineTo(sx(options.marker), 24 + h); ctx.stroke();
+  }
+  const fake = { x0, x1, y0: options.logy ? 10 ** y0 : y0, y1: options.logy ? 10 ** y1 : y1 };
+  ctx.strokeStyle = "#888"; ctx.fillStyle = "#333"; ctx.font = "11px sans-serif"; ctx.lineWidth = 1;
+  ctx.strokeRect(pad, 24, w, h);
+  ctx.textAlign = "center"; ctx.textBaseline = "top";
+  for (const t of niceTicks(x0, x1, 6)) ctx.fillText(String(t), sx(t), 24 + h + 3);
+  ctx.textAlign = "right"; ctx.textBaseline = "middle";
+  const yTicks = options.logy ? [1, 0.1, 0.01, 0.001, 0.0001].filter((t) => f(t) >= y0 - 1e-9 && f(t) <= y1 + 1e-9) : niceTicks(y0, y1, 5);
+  for (const t of yTicks) ctx.fillText(String(t), pad - 3, sy(t));
+  ctx.textAlign = "center"; ctx.textBaseline = "bottom";
+  ctx.fillText(options.xlabel, pad + w / 2, canvas.height);
+  ctx.save(); ctx.translate(11, 24 + h / 2); ctx.rotate(-Math.PI / 2); ctx.fillText(options.ylabel, 0, 0); ctx.restore();
+  return { sx, sy, fake };
+}
+
+function currentEpoch() {
+  const item = view.info.kind === "images" ? view.grids[view.index] : view.frames[view.index];
+  return item ? item.epoch : undefined;
+}
+
+function drawLosses() {
+  const epochs = view.metrics.map((m) => m.epoch);
+  const eq = view.info.equilibrium || {};
+  const hlines = [];
+  if (eq.d_loss !== undefined) hlines.push({ y: eq.d_loss, label: "D at equilibrium", colour: colour("discriminator") });
+  if (eq.g_loss !== undefined && eq.g_loss !== eq.d_loss) hlines.push({ y: eq.g_loss, label: "G at equilibrium", colour: colour("generator") });
+  if (eq.g_loss !== undefined && eq.g_loss === eq.d_loss) hlines[0].label = "D and G at equilibrium";
+  lineChart($("loss-chart"), [
+    { xs: epochs, ys: view.metrics.map((m) => m.d_loss), colour: colour("discriminator"), label: "discriminator" },
+    { xs: epochs, ys: view.metrics.map((m) => m.g_loss), colour: colour("generator"), label: "generator" },
+  ], { title: `losses · ${view.info.objective}`, xlabel: "epoch", ylabel: "loss", hlines, marker: currentEpoch() });
+}
+
+function drawTests() {
+  const names = view.tests.length ? Object.keys(view.tests[0].p_values) : [];
+  const palette = ["#e08214", "#2166ac"];
+  lineChart($("p-chart"), names.map((name, i) => ({
+    xs: view.tests.map((t) => t.epoch), ys: view.tests.map((t) => t.p_values[name]), colour: palette[i % 2], label: name,
+  })), { title: "two-sample p-values (below α: told apart)", xlabel: "epoch", ylabel: "p-value (log)", logy: true,
+    hlines: [{ y: view.info.alpha, label: `α = ${view.info.alpha}`, colour: "#a50026" }], marker: currentEpoch() });
+}
+
+// ------------------------------------------------------------------ sweeps
+
+const POINT_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
+let sweepHit = null;
+
+function pointColour(point) {
+  const points = [...new Set(view.info.members.map((m) => m.point))];
+  return POINT_COLOURS[points.indexOf(point) % POINT_COLOURS.length];
+}
+
+function showMembers(members) {
+  const list = $("members");
+  list.innerHTML = "";
+  for (const member of members) {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = "?run=" + encodeURIComponent(member.path);
+    link.textContent = member.label;
+    link.style.color = pointColour(member.point);
+    item.appendChild(link);
+    if (member.verdict) item.title = member.verdict;
+    list.appendChild(item);
+  }
+}
+
+function drawSweep() {
+  const series = [];
+  const points = [...new Set(view.info.members.map((m) => m.point))];
+  for (const member of view.info.members) {
+    const c = pointColour(member.point);
+    const first = points.indexOf(member.point) !== -1 && !series.some((s) => s.colour === c && s.label);
+    series.push({ xs: member.epochs, ys: member.g_loss, colour: c, label: first ? member.point : "", member });
+    series.push({ xs: member.epochs, ys: member.d_loss, colour: c, dash: [2, 3], member });
+  }
+  const chart = lineChart($("sweep-chart"), series, { title: `${view.info.members.length} members`, xlabel: "epoch", ylabel: "loss" });
+  sweepHit = chart && { chart, series };
+}
+
+$("sweep-chart").addEventListener("click", (event) => {
+  if (!sweepHit) return;
+  const box = event.target.getBoundingClientRect();
+  const px = event.clientX - box.left, py = event.clientY - box.top;
+  let best = null, bestDistance = 12;
+  for (const s of sweepHit.series) {
+    s.xs.forEach((x, i) => {
+      const d = Math.hypot(sweepHit.chart.sx(x) - px, sweepHit.chart.sy(s.ys[i]) - py);
+      if (d < bestDistance) { bestDistance = d; best = s.member; }
+    });
+  }
+  if (best) location.search = "?run=" + encodeURIComponent(best.path);
+});

@@ -1,0 +1,117 @@
+"""The live view in a real browser (headless Chromium): loads clean, advances while training, the timeline moves."""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import urlparse
+
+import pytest
+
+from browser import browser_page
+from gankit.config import load_config
+from gankit.runs.directory import claim_run_dir
+from gankit.runs.job import train_run
+from gankit.view.hub import Hub
+from gankit.view.live import LiveView
+from gankit.view.replay import replay
+from gankit.view.server import ViewServer
+from test_view import watched_run
+
+DRAWN = "window.__view.ended && window.__view.draws > 0"
+
+
+@pytest.fixture(scope="module")
+def watched(tmp_path_factory):
+    return watched_run(tmp_path_factory.mktemp("view") / "run")
+
+
+def frame_label(page) -> str:
+    return page.inner_text("#frame-label")
+
+
+def test_replay_page_loads_without_console_errors_and_only_asks_this_server(watched):
+    run_dir, _ = watched
+    server = ViewServer(run_dir, replay(run_dir)).start()
+    try:
+        with browser_page() as (page, errors, requests):
+            page.goto(server.url)
+            page.wait_for_function(DRAWN)
+            assert errors == []
+            assert page.inner_text("#title").endswith("non-saturating")
+            assert "DISTINGUISHABLE" in page.inner_text("#verdict")
+            assert page.evaluate("window.__view.tests.length") >= 4
+            assert {urlparse(url).netloc for url in requests} == {urlparse(server.url).netloc}
+    finally:
+        server.close()
+
+
+def test_timeline_changes_the_frame(watched):
+    run_dir, _ = watched
+    server = ViewServer(run_dir, replay(run_dir)).start()
+    try:
+        with browser_page() as (page, errors, _):
+            page.goto(server.url)
+            page.wait_for_function(DRAWN)
+            last = frame_label(page)
+            pixels_last = page.evaluate("document.getElementById('plane').toDataURL()")
+            page.eval_on_selector("#timeline", "bar => { bar.value = 0; bar.dispatchEvent(new Event('input')); }")
+            page.wait_for_function("document.getElementById('plane').dataset.frame === '0'")
+            assert frame_label(page).startswith("frame 1/") and frame_label(page) != last
+            assert page.evaluate("document.getElementById('plane').toDataURL()") != pixels_last
+            page.click("#play")  # plays forward from the first frame
+            page.wait_for_function("Number(document.getElementById('plane').dataset.frame) > 1")
+            assert errors == []
+    finally:
+        server.close()
+
+
+def test_layers_can_be_switched_off(watched):
+    run_dir, _ = watched
+    server = ViewServer(run_dir, replay(run_dir)).start()
+    try:
+        with browser_page() as (page, errors, _):
+            page.goto(server.url)
+            page.wait_for_function(DRAWN)
+            before = page.evaluate("document.getElementById('plane').toDataURL()")
+            page.uncheck("input[data-layer=heat]")
+            page.wait_for_function("!window.__view.layers.heat")
+            page.wait_for_timeout(100)
+            assert page.evaluate("document.getElementById('plane').toDataURL()") != before
+    finally:
+        server.close()
+
+
+def test_live_view_advances_while_the_run_trains(tmp_path):
+    hub = Hub()
+    live = LiveView(hub, frame_seconds=0.05)
+    server = ViewServer(lambda: live.run_dir, hub).start()
+    config = load_config("d2l-gaussian", ["train.epochs=40", "eval.permutations=49", "data.n=1000"])
+    started = threading.Event()
+    go = threading.Event()
+
+    def train() -> None:
+        started.set()
+        go.wait(30)
+        result = train_run(config, lambda: claim_run_dir(tmp_path / "run"), watcher=live)
+        live.finish(result.gan, result.report.as_dict())
+
+    trainer = threading.Thread(target=train)
+    trainer.start()
+    try:
+        with browser_page() as (page, errors, _):
+            page.goto(server.url)  # the page opens before training starts and waits for it
+            go.set()
+            page.wait_for_function("window.__view.frames.length >= 2", timeout=60_000)
+            first = page.evaluate("[window.__view.frames.length, window.__view.metrics.length, window.__view.ended]")
+            page.wait_for_function(f"window.__view.frames.length > {first[0] + 3}", timeout=60_000)
+            later = page.evaluate("[window.__view.frames.length, window.__view.metrics.length, window.__view.ended]")
+            assert first[2] is False  # still training when it was first seen
+            assert later[0] > first[0] and later[1] >= first[1]
+            assert page.inner_text("#status") in ("live", "finished")
+            page.wait_for_function("window.__view.ended", timeout=120_000)
+            assert page.inner_text("#status") == "finished"
+            assert errors == []
+    finally:
+        go.set()
+        trainer.join()
+        server.close()

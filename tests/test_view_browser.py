@@ -115,3 +115,26 @@ def test_live_view_advances_while_the_run_trains(tmp_path):
         go.set()
         trainer.join()
         server.close()
+
+
+def test_sweep_page_overlays_members_and_a_click_opens_one(cli, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    result = cli("sweep", "d2l-gaussian", "--seeds", "2", "--grid", "train.d_optimizer.lr=0.01,0.05",
+                 "--set", "train.epochs=2", "--no-eval", "-q", "--out", str(sweep_dir))
+    assert result.code == 0, result.stderr
+    server = ViewServer(sweep_dir, replay(sweep_dir)).start()
+    try:
+        with browser_page() as (page, errors, _):
+            page.goto(server.url)
+            page.wait_for_function(DRAWN)
+            links = page.locator("#members a")
+            assert links.count() == 4
+            colours = {links.nth(i).evaluate("a => a.style.color") for i in range(4)}
+            assert len(colours) == 2  # one colour per grid point
+            links.nth(3).click()
+            page.wait_for_function(DRAWN)
+            assert "member 003-seed1" in page.inner_text("#title")
+            assert page.evaluate("window.__view.metrics.length") == 2  # the member's own losses
+            assert errors == []
+    finally:
+        server.close()

@@ -47,6 +47,7 @@ function showInfo(info) {
   $("panel-sweep").hidden = info.kind !== "sweep";
   $("timeline-bar").hidden = !(info.kind === "2d" || info.kind === "images");
   $("p-chart").hidden = info.kind !== "2d";
+  $("loss-chart").hidden = info.kind === "sweep";
   if (info.held_out) $("held-out").textContent = `Two-sample tests every ${info.test_every} epoch(s) on ${info.held_out}.`;
   if (info.kind === "sweep") showMembers(info.members);
 }
@@ -258,7 +259,7 @@ function drawGrid() {
 function lineChart(canvas, series, options) {
   const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const pad = 48, right = 130, w = canvas.width - pad - right, h = canvas.height - 60;
+  const pad = 48, right = options.right || 130, w = canvas.width - pad - right, h = canvas.height - 60;
   const f = options.logy ? (v) => Math.log10(Math.max(v, 1e-4)) : (v) => v;
   const xs = series.flatMap((s) => s.xs), ys = series.flatMap((s) => s.ys.map(f)).filter(Number.isFinite);
   for (const line of options.hlines || []) ys.push(f(line.y));
@@ -272,7 +273,8 @@ function lineChart(canvas, series, options) {
   for (const line of options.hlines || []) {
     ctx.setLineDash([3, 3]); ctx.strokeStyle = line.colour; ctx.beginPath();
     ctx.moveTo(pad, sy(line.y)); ctx.lineTo(pad + w, sy(line.y)); ctx.stroke(); ctx.setLineDash([]);
-    ctx.fillStyle = line.colour; ctx.textBaseline = "middle"; ctx.fillText(line.label, pad + w + 6, sy(line.y));
+    ctx.fillStyle = line.colour; ctx.textAlign = "right"; ctx.textBaseline = "bottom";
+    ctx.fillText(line.label, pad + w - 4, sy(line.y) - 2); ctx.textAlign = "left";
   }
   series.forEach((s, k) => {
     ctx.strokeStyle = s.colour; ctx.lineWidth = s.width || 1.5; ctx.setLineDash(s.dash || []);
@@ -362,7 +364,7 @@ function drawSweep() {
     series.push({ xs: member.epochs, ys: member.g_loss, colour: c, label: first ? member.point : "", member });
     series.push({ xs: member.epochs, ys: member.d_loss, colour: c, dash: [2, 3], member });
   }
-  const chart = lineChart($("sweep-chart"), series, { title: `${view.info.members.length} members`, xlabel: "epoch", ylabel: "loss" });
+  const chart = lineChart($("sweep-chart"), series, { title: `${view.info.members.length} members`, xlabel: "epoch", ylabel: "loss", right: 230 });
   sweepHit = chart && { chart, series };
 }
 

@@ -342,6 +342,53 @@ def view_(
 
 
 @app.command()
+def report(
+    folders: list[Path] = typer.Argument(..., help="Run or sweep directories."),
+) -> None:
+    """Rebuild report.html (one self-contained page that opens offline) in each run or sweep directory."""
+    from gankit.report.html_report import write_run_report, write_sweep_report
+
+    for folder in folders:
+        _check_run(folder, sweep_ok=True)
+    for folder in folders:
+        path = write_sweep_report(folder) if (folder / "members").is_dir() else write_run_report(folder)
+        out.print(f"wrote {path}")
+
+
+@app.command()
+def compare(
+    runs: list[Path] = typer.Argument(..., help="Two or more run directories."),
+    output: Path = typer.Option(Path("compare.html"), "-o", "--output", help="The page to write."),
+) -> None:
+    """Compare runs side by side: print a table and write one self-contained page."""
+    from rich.table import Table as RichTable
+
+    from gankit.report.html_report import compare_rows, write_comparison
+
+    if len(runs) < 2:
+        raise UserError("compare needs at least two run directories")
+    for folder in runs:
+        _check_run(folder, sweep_ok=False)
+    header, rows = compare_rows(runs)
+    table = RichTable(title=f"{len(runs)} runs")
+    for name in header:
+        table.add_column(name, justify="left" if name in ("run", "objective", "verdict") else "right")
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+    out.print(f"wrote {write_comparison(runs, output)}")
+
+
+def _check_run(folder: Path, sweep_ok: bool) -> None:
+    """A run directory (config.toml), or with ``sweep_ok`` a sweep directory (members/); else a user error."""
+    if not folder.is_dir():
+        raise UserError(f"run directory not found: {folder}")
+    if not (folder / "config.toml").is_file() and not (sweep_ok and (folder / "members").is_dir()):
+        kind = "a run or sweep directory" if sweep_ok else "a run directory"
+        raise UserError(f"{folder}: not {kind} (no config.toml{' or members/' if sweep_ok else ''})")
+
+
+@app.command()
 def presets() -> None:
     """List the presets shipped with gankit."""
     for name in preset_names():

@@ -22,6 +22,7 @@ from gankit.data import Rows
 from gankit.errors import StopRequested, TrainingDiverged, UserError
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
+from gankit.report.html_report import write_run_report
 from gankit.report.plots import plot_decision, plot_losses, plot_samples, plot_training_grid
 from gankit.data.table_encoding import metric_kinds
 from gankit.metrics.tabular import checked_tables, tabular_report
@@ -260,6 +261,7 @@ def evaluate_run(
     write_json(run_dir / "eval.json", report.as_dict())
     if figures:
         draw_figures(run_dir, gan)
+        write_run_report(run_dir)
     return report
 
 

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from gankit.config import validate
 from gankit.gan import GAN
+from gankit.report.html_report import write_sweep_report
 from gankit.report.sweep_summary import MetricSummary, member_row, summarize, write_summary
 from gankit.runs.directory import append_jsonl
 from gankit.runs.job import finish_run, start_run_dir
@@ -77,6 +78,7 @@ def run_sweep(
     rows_out = [_write_member(sweep_dir, member, gan, evaluate) for member, gan in zip(members, gans)]
     summaries = summarize(rows_out, members[0].config.eval.alpha)
     write_summary(sweep_dir, rows_out, summaries)
+    write_sweep_report(sweep_dir)
     return SweepResult(sweep_dir, members, gans, rows_out, summaries)
 
 

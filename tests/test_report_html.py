@@ -1,0 +1,98 @@
+"""report.html: written at the end of every run and sweep, rebuilt by `gankit report`, compared by `gankit compare`."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from browser import browser_page
+from conftest import SHORT
+from gankit.report.html_report import MEANINGS
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    from gankit.cli import run
+
+    root = tmp_path_factory.mktemp("runs")
+    assert run(["train", "d2l-gaussian", *SHORT, "--out", str(root / "ns")]) == 0
+    assert run(["train", "d2l-gaussian", *SHORT, "--set", 'train.objective="wgan"', "--out", str(root / "wgan")]) == 0
+    return root / "ns", root / "wgan"
+
+
+def _images(page_text: str) -> list[str]:
+    return re.findall(r"<img [^>]*src='([^']*)'", page_text)
+
+
+def test_a_run_writes_a_self_contained_report(two_runs):
+    run_dir = two_runs[0]
+    text = (run_dir / "report.html").read_text()
+    evaluation = json.loads((run_dir / "eval.json").read_text())
+    assert html.escape(evaluation["verdict"]) in text
+    for name in evaluation["results"]:
+        assert f"<td>{name}</td>" in text
+        assert html.escape(MEANINGS[name]) in text
+    figures = [p for p in (run_dir / "plots").glob("*.png")]
+    images = _images(text)
+    assert len(images) == len(figures) - 1 + 1  # every figure but losses.png, plus the page's own loss curves
+    assert all(src.startswith("data:image/") for src in images)
+    assert "http://" not in text and "https://" not in text and "<script" not in text
+    assert "objective: non-saturating" in text and 'objective = &quot;non-saturating&quot;' in text
+
+
+def test_report_marks_the_equilibrium_only_where_the_objective_has_one(two_runs):
+    from gankit.report.html_report import _loss_figure
+    from gankit.report.roles import equilibrium
+
+    assert equilibrium("wgan") == {} and set(equilibrium("non-saturating")) == {"d_loss", "g_loss"}
+    history = [{"epoch": 1, "d_loss": 0.5, "g_loss": 0.9}, {"epoch": 2, "d_loss": 0.6, "g_loss": 0.8}]
+    assert _loss_figure({"r": history}, "wgan", "r", None) != _loss_figure({"r": history}, "non-saturating", "r", None)
+
+
+def test_gankit_report_rebuilds_it(cli, two_runs):
+    run_dir = two_runs[1]
+    (run_dir / "report.html").unlink()
+    result = cli("report", str(run_dir))
+    assert result.code == 0 and (run_dir / "report.html").is_file()
+    assert "objective: wgan" in (run_dir / "report.html").read_text()
+
+
+def test_compare_prints_a_table_and_writes_one_page(cli, two_runs, tmp_path):
+    page = tmp_path / "both.html"
+    result = cli("compare", *map(str, two_runs), "-o", str(page))
+    assert result.code == 0, result.stderr
+    assert "ns" in result.stdout and "wgan" in result.stdout and "mmd p" in result.stdout
+    text = page.read_text()
+    assert text.count("<h2>ns</h2>") == 1 and text.count("<h2>wgan</h2>") == 1
+
+
+def test_report_and_compare_refuse_bad_input(cli, tmp_path, two_runs):
+    missing = cli("report", str(tmp_path / "nope"))
+    assert missing.code == 2 and missing.stderr.strip() == f"error: run directory not found: {tmp_path / 'nope'}"
+    lonely = cli("compare", str(two_runs[0]))
+    assert lonely.code == 2 and "at least two" in lonely.stderr
+    not_run = cli("compare", str(two_runs[0]), str(tmp_path))
+    assert not_run.code == 2 and "not a run directory" in not_run.stderr
+
+
+def test_a_sweep_writes_its_report(cli, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    assert cli("sweep", "d2l-gaussian", "--seeds", "2", "--set", "train.epochs=2", "--set", "eval.permutations=49",
+               "-q", "--out", str(sweep_dir)).code == 0
+    text = (sweep_dir / "report.html").read_text()
+    assert "sweep of 2 member(s)" in text and "000-seed0" in text and "001-seed1" in text
+    assert len(_images(text)) == 1
+
+
+def test_report_renders_every_figure_in_a_browser_without_the_network(two_runs):
+    run_dir = two_runs[0]
+    with browser_page() as (page, errors, requests):
+        page.goto((run_dir / "report.html").as_uri())
+        page.wait_for_load_state("load")
+        widths = page.evaluate("[...document.images].map(image => image.complete ? image.naturalWidth : 0)")
+        assert len(widths) == len(_images((run_dir / "report.html").read_text())) and all(w > 0 for w in widths)
+        assert errors == []
+        assert all(url.startswith(("file:", "data:")) for url in requests), requests

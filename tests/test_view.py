@@ -32,7 +32,7 @@ QUICK = ["train.epochs=4", "eval.permutations=49", "data.n=400"]
 
 def watched_run(folder: Path, overrides: list[str] = QUICK) -> tuple[Path, LiveView]:
     """A short d2l-gaussian run trained with a LiveView attached (no server)."""
-    live = LiveView(Hub(), frame_seconds=0.0)
+    live = LiveView(Hub(), frame_seconds=0.0, frame_share=None, test_share=None)  # no time budget: tests every epoch
     config = load_config("d2l-gaussian", overrides)
     result = train_run(config, lambda: claim_run_dir(folder), watcher=live)
     live.finish(result.gan, result.report.as_dict())
@@ -232,3 +232,11 @@ def test_train_with_view_on_another_host_warns(cli, tmp_path):
     result = cli("train", "d2l-gaussian", *SHORT, "--out", str(tmp_path / "run"), "--view", "--port", "0",
                  "--host", "0.0.0.0")
     assert result.code == 0 and "warning: the view listens on 0.0.0.0" in result.stderr
+
+
+def test_tests_keep_to_their_share_of_the_time():
+    live = LiveView(Hub())
+    live._test_cost, live._last_test = 1.0, __import__("time").perf_counter()  # a 1-s test just ran
+    assert not live._test_due()  # the next one waits 1 / TEST_SHARE ≈ 33 s
+    live.test_share = None
+    assert live._test_due()

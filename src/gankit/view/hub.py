@@ -24,11 +24,13 @@ class Hub:
         self._changed = threading.Condition()
         self.closed = False
 
-    def publish(self, kind: str, payload: Any) -> None:
+    def publish(self, kind: str, payload: Any) -> str:
+        """Add one event; return its JSON text (for a caller that also writes it to a file)."""
         text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
         with self._changed:
             self._events.append((kind, text))
             self._changed.notify_all()
+        return text
 
     def close(self) -> None:
         """No more events: streams send what is left and end."""

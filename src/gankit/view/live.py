@@ -28,32 +28,41 @@ from gankit.report.image_grid import GRIDS
 from gankit.train.loop import EpochRecord
 from gankit.view.hub import Hub
 from gankit.view.run_info import kind_of, run_info
-from gankit.view.snapshot import FrozenNets, fixed_extent, snapshot
+from gankit.view.snapshot import FrozenNets, Mirror, Weights, fixed_extent, snapshot
 
 VIEW = Path("view")  # inside the run directory
-FRAME_SECONDS = 0.1  # a frame at most this often (10 per second)
+FRAME_SECONDS = 0.15  # a frame at most this often (6–7 per second) …
+FRAME_SHARE = 0.04  # … and drawing frames takes at most this share of the time (slower machines get fewer frames)
+TEST_SHARE = 0.03  # two-sample tests: at most this share of the time, at most every k epochs
 STORED_FRAMES = 300  # frames kept on disk for replay, spread over training
 FRAME_POINTS = 300  # generated points per frame (one fixed noise batch, so points move smoothly)
 REAL_POINTS = 1000  # real points shown
 TEST_ROWS = 200  # held-out real rows and generated rows per two-sample test
 TEST_PERMUTATIONS = 100
-TESTS_PER_RUN = 25  # two-sample tests spread over training (every k = epochs / 25 epochs)
+TESTS_PER_RUN = 20  # two-sample tests spread over training (every k = epochs / 20 epochs, time allowing)
 HELD_OUT_SEED = 104_729  # held-out toy rows come from their own stream, never the training draw
 
 
 class LiveView:
     """Publishes a training run into a :class:`Hub`; ``attach``, then ``step``/``epoch`` from training, then ``finish``."""
 
-    def __init__(self, hub: Hub, frame_seconds: float = FRAME_SECONDS, test_every: int | None = None) -> None:
+    def __init__(self, hub: Hub, frame_seconds: float = FRAME_SECONDS, test_every: int | None = None,
+                 frame_share: float | None = FRAME_SHARE, test_share: float | None = TEST_SHARE) -> None:
+        """``frame_share``/``test_share``: the most time frames/tests may take (None: no limit, e.g. in tests)."""
         self.hub = hub
         self.frame_seconds = frame_seconds
         self.test_every = test_every
+        self.frame_share = frame_share
+        self.test_share = test_share
         self.kind = "rows"
         self.frames_sent = 0
-        self._jobs: queue.Queue[tuple[FrozenNets, bool, bool] | None] = queue.Queue()
+        self._jobs: queue.Queue[tuple[Weights, bool, bool] | None] = queue.Queue()
         self._idle = threading.Event()
         self._idle.set()
         self._last_frame = 0.0
+        self._frame_cost = 0.0  # seconds the last frame took to draw (both threads)
+        self._last_test = 0.0
+        self._test_cost = 0.0
         self._last_stored_step = -1
         self._store_gap = 1
         self.run_dir: Path | None = None
@@ -81,6 +90,7 @@ class LiveView:
                       "held_out": held_out}
             steps = config.train.epochs * max(1, gan.training_rows.n_rows // config.train.batch_size)
             self._store_gap = max(1, steps // STORED_FRAMES)
+            self._mirror = Mirror(gan)
         info = run_info(config, run_dir, self.kind, live=True, **extra)
         (run_dir / VIEW).mkdir(parents=True, exist_ok=True)
         (run_dir / VIEW / "info.json").write_text(json.dumps(info))
@@ -94,7 +104,8 @@ class LiveView:
         if self._thread is None or not self._idle.is_set():
             return
         now = time.perf_counter()
-        if now - self._last_frame < self.frame_seconds:
+        budget = self._frame_cost / self.frame_share if self.frame_share else 0.0
+        if now - self._last_frame < max(self.frame_seconds, budget):
             return
         self._last_frame = now
         self._submit(gan, test=False)
@@ -103,7 +114,7 @@ class LiveView:
         """After an epoch: its losses; a two-sample test every k epochs; an image run's grid."""
         self.last_gan = gan  # a rollback replaces the GAN
         self.hub.publish("metric", record.as_dict())
-        if self._thread is not None and record.epoch % self.test_every == 0:
+        if self._thread is not None and record.epoch % self.test_every == 0 and self._test_due():
             self._submit(gan, test=True)
         if self.kind == "images" and self.run_dir is not None:
             grid = GRIDS / f"epoch-{record.epoch:06d}.png"
@@ -122,28 +133,40 @@ class LiveView:
         self.hub.publish("end", {"reason": "training finished"})
         self.hub.close()
 
+    def _test_due(self) -> bool:
+        """Every k epochs, unless the tests would then take more than ``test_share`` of the time."""
+        return not self.test_share or time.perf_counter() - self._last_test >= self._test_cost / self.test_share
+
     def _submit(self, gan: GAN, test: bool, store: bool = False) -> None:
+        started = time.perf_counter()
         step = gan.state.step
         store = store or step - self._last_stored_step >= self._store_gap
         if store:
             self._last_stored_step = step
+        if test:
+            self._last_test = started
         self._idle.clear()
-        self._jobs.put((FrozenNets.of(gan), test, store))
+        self._jobs.put((Weights.take(gan), test, store))
+        self._frame_cost = time.perf_counter() - started  # the drawing thread adds its own part
 
     # ------------------------------------------------------------------ drawing thread
 
     def _draw_loop(self) -> None:
         while (job := self._jobs.get()) is not None:
-            nets, test, store = job
+            weights, test, store = job
+            started = time.perf_counter()
+            nets = self._mirror.load(weights)
             frame = snapshot(nets, self._extent, self._noise)
-            self.hub.publish("frame", frame)
+            text = self.hub.publish("frame", frame)
             self.frames_sent += 1
             if store:
-                self._append("frames.jsonl", frame)
+                self._append("frames.jsonl", text)
+            self._frame_cost += time.perf_counter() - started
             if test:
+                started = time.perf_counter()
                 result = self._test(nets, np.asarray(frame["fake"][:TEST_ROWS]))
-                self.hub.publish("test", result)
-                self._append("tests.jsonl", result)
+                self._append("tests.jsonl", self.hub.publish("test", result))
+                self._test_cost = time.perf_counter() - started
             if self._jobs.empty():
                 self._idle.set()
 
@@ -155,9 +178,9 @@ class LiveView:
         return {"epoch": nets.epoch, "step": nets.step, "n": len(fake),
                 "p_values": {result.name: result.p_value for result in results}}
 
-    def _append(self, name: str, record: dict[str, Any]) -> None:
+    def _append(self, name: str, line: str) -> None:
         with open(self.run_dir / VIEW / name, "a") as handle:
-            handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+            handle.write(line + "\n")
 
 
 def _subset(values: np.ndarray, n: int, seed: int) -> np.ndarray:

@@ -54,6 +54,40 @@ class FrozenNets:
         )
 
 
+@dataclass
+class Weights:
+    """G's and D's tensors at one step, taken in the training thread (cheap: a clone per tensor, no modules)."""
+
+    generator: list[torch.Tensor]
+    discriminator: list[torch.Tensor]
+    epoch: int
+    step: int
+
+    @classmethod
+    def take(cls, gan: GAN) -> "Weights":
+        state = gan.state
+        return cls(_tensors(state.sampler), _tensors(state.discriminator), state.epoch, state.step)
+
+
+class Mirror:
+    """CPU copies of G and D made once; :meth:`load` refreshes them from :class:`Weights` (in the drawing thread)."""
+
+    def __init__(self, gan: GAN) -> None:
+        self.nets = FrozenNets.of(gan)
+
+    def load(self, weights: Weights) -> FrozenNets:
+        with torch.no_grad():
+            for clone, tensors in ((self.nets.generator, weights.generator), (self.nets.discriminator, weights.discriminator)):
+                for target, source in zip(clone.state_dict().values(), tensors):
+                    target.copy_(source)
+        self.nets.epoch, self.nets.step = weights.epoch, weights.step
+        return self.nets
+
+
+def _tensors(net: nn.Module) -> list[torch.Tensor]:
+    return [tensor.detach().clone() for tensor in net.state_dict().values()]
+
+
 def _cpu_copy(net: nn.Module) -> nn.Module:
     """An independent copy of ``net`` on the CPU in eval mode (BatchNorm uses its running statistics)."""
     clone = copy.deepcopy(net).to("cpu").float()

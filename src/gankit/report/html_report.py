@@ -23,12 +23,14 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 
+from gankit.report.plots import figure_title
 from gankit.report.roles import DISCRIMINATOR, GENERATOR, equilibrium
 
 matplotlib.use("Agg")
 
 REPORT = "report.html"
 FIGURES = [  # (file under plots/, caption), in page order
+    ("losses.png", "Both losses per epoch"),
     ("samples.png", "Generated samples beside the real data"),
     ("decision.png", "D's decision surface with real and generated points at the end of training"),
     ("training.png", "D's surface and the points at epochs spread over training"),
@@ -88,12 +90,9 @@ def run_page(run_dir: Path) -> str:
     history = _jsonl(run_dir / "metrics.jsonl")
     config_text = _text(run_dir / "config.toml")
     objective = _config_value(config_text, "objective") or "?"
-    verdict = evaluation.get("verdict") if evaluation else None
     body = [f"<h1>{_e(run_dir.name)}</h1>",
             f"<p class=muted>objective: {_e(objective)} · {len(history)} epoch(s) · {_e(str(run_dir))}</p>",
             _verdict_block(evaluation),
-            "<h2>Loss curves</h2>", _img(_loss_figure({run_dir.name: history}, objective, run_dir.name, verdict),
-                                        "losses per epoch"),
             "<h2>Figures</h2>", _figures(run_dir / "plots"),
             "<h2>Timings</h2>", _timings(history),
             "<h2>Config</h2>", _config_block(config_text)]
@@ -110,7 +109,7 @@ def write_sweep_report(sweep_dir: Path) -> Path:
     body = [f"<h1>{_e(sweep_dir.name)}</h1>",
             f"<p class=muted>sweep of {len(members)} member(s) · objective: {_e(objective)}</p>",
             "<h2>Summary over members</h2>", _markdown_table(_text(sweep_dir / "summary.md")),
-            "<h2>Loss curves</h2>", _img(_loss_figure(histories, objective, sweep_dir.name, None), "members' losses"),
+            "<h2>Loss curves</h2>", _img(_loss_figure(histories, objective, sweep_dir.name), "members' losses"),
             "<h2>Members</h2>", _table(["member", "verdict"], rows),
             "<h2>Config of the first member</h2>", _config_block(config_text)]
     return _write(sweep_dir / REPORT, _page(f"gankit report · {sweep_dir.name}", body))
@@ -138,7 +137,7 @@ def write_comparison(run_dirs: list[Path], path: Path) -> Path:
     header, rows = compare_rows(run_dirs)
     histories = {run.name: _jsonl(run / "metrics.jsonl") for run in run_dirs}
     body = [f"<h1>Comparison of {len(run_dirs)} runs</h1>", _table(header, rows),
-            "<h2>Loss curves</h2>", _img(_loss_figure(histories, None, "comparison", None), "losses of every run")]
+            "<h2>Loss curves</h2>", _img(_loss_figure(histories, None, "comparison"), "losses of every run")]
     for run in run_dirs:
         body += [f"<h2>{_e(run.name)}</h2>", _verdict_block(_json(run / "eval.json")), _figures(run / "plots")]
     return _write(path, _page("gankit comparison", body))
@@ -186,27 +185,22 @@ def _timings(history: list[dict[str, Any]]) -> str:
     return _table(["", ""], rows)
 
 
-def _loss_figure(histories: dict[str, list[dict[str, Any]]], objective: str | None, title: str,
-                 verdict: str | None) -> bytes:
-    """Both losses per epoch (one run: D dark grey, G purple; several: one colour per run, G solid, D dotted)."""
+def _loss_figure(histories: dict[str, list[dict[str, Any]]], objective: str | None, title: str) -> bytes:
+    """Several runs' losses per epoch overlaid: one colour per run, G solid, D dotted (a run's own
+    figure is its plots/losses.png)."""
     fig = Figure(figsize=(8, 4))
     ax = fig.add_subplot()
-    single = len(histories) == 1
     for index, (name, history) in enumerate(histories.items()):
         epochs = [row["epoch"] for row in history]
-        d_colour, g_colour = (DISCRIMINATOR, GENERATOR) if single else (f"C{index % 10}", f"C{index % 10}")
-        ax.plot(epochs, [row["d_loss"] for row in history], color=d_colour, linestyle="-" if single else ":",
-                label="discriminator" if single else None)
-        ax.plot(epochs, [row["g_loss"] for row in history], color=g_colour, label="generator" if single else name)
+        ax.plot(epochs, [row["d_loss"] for row in history], color=f"C{index % 10}", linestyle=":")
+        ax.plot(epochs, [row["g_loss"] for row in history], color=f"C{index % 10}", label=name)
     for role, value in (equilibrium(objective) if objective else {}).items():
         colour = DISCRIMINATOR if role == "d_loss" else GENERATOR
         ax.axhline(value, color=colour, linestyle="--", linewidth=0.8, alpha=0.6,
                    label=f"{'D' if role == 'd_loss' else 'G'} at equilibrium ({value:.3f})")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
-    short_verdict = f" · {verdict.split(':')[0]}" if verdict else ""
-    ax.set_title(f"{title} · {objective or 'losses'}{short_verdict}" + ("" if single else " (G solid, D dotted)"),
-                 fontsize=10)
+    ax.set_title(figure_title("losses (G solid, D dotted)", title, objective), fontsize=10)
     if any(histories.values()):
         ax.legend(fontsize=8)
     fig.tight_layout()

@@ -9,6 +9,7 @@ checkpoint and a clean stop.
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from gankit.errors import StopRequested, TrainingDiverged, UserError
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
 from gankit.report.html_report import write_run_report
-from gankit.report.plots import plot_decision, plot_losses, plot_samples, plot_training_grid
+from gankit.report.plots import figure_title, plot_decision, plot_losses, plot_samples, plot_training_grid
 from gankit.data.table_encoding import metric_kinds
 from gankit.metrics.tabular import checked_tables, tabular_report
 from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference
@@ -279,8 +280,14 @@ def draw_figures(run_dir: Path, gan: GAN) -> None:
     for 2-D data also plots/decision.png (D's surface behind the points) and plots/training.png (its frames);
     for images plots/samples.png is a grid of samples and plots/training.gif animates the epoch grids."""
     metrics_path = run_dir / "metrics.jsonl"
+    objective = gan.config.train.objective
+    verdict = _verdict_of(run_dir)
+
+    def title(what: str) -> str:
+        return figure_title(what, run_dir.name, objective, verdict)
+
     if metrics_path.is_file():
-        plot_losses(read_jsonl(metrics_path), run_dir / "plots" / "losses.png")
+        plot_losses(read_jsonl(metrics_path), run_dir / "plots" / "losses.png", objective, title("losses"))
     if gan.layout is not None and gan.layout.image is not None:
         images, _ = gan.sample_images(gan.config.eval.grid_n, seed=gan.config.seed)
         save_grid(images, run_dir / "plots" / "samples.png")
@@ -290,12 +297,18 @@ def draw_figures(run_dir: Path, gan: GAN) -> None:
         draw_table_figures(run_dir, gan)
         return
     fake = gan.sample(gan.config.eval.plot_n, seed=gan.config.seed)
-    plot_samples(gan.real_rows().values, fake, run_dir / "plots" / "samples.png", gan.columns)
+    plot_samples(gan.real_rows().values, fake, run_dir / "plots" / "samples.png", gan.columns, title("samples"))
     if is_two_dimensional(gan):
         epoch = gan.state.epoch
         frames = load_frames(run_dir / FRAMES, up_to_epoch=epoch)
         final = frames[-1] if frames and int(frames[-1]["epoch"]) == epoch else None  # training's last frame
         frame = final if final is not None else decision_frame(gan, epoch, seed=gan.config.seed)
-        plot_decision(frame, run_dir / "plots" / "decision.png")
+        plot_decision(frame, run_dir / "plots" / "decision.png", gan.columns, title(f"D's surface, epoch {epoch}"))
         if frames:
-            plot_training_grid(frames, run_dir / "plots" / "training.png")
+            plot_training_grid(frames, run_dir / "plots" / "training.png", title("D's surface over training"))
+
+
+def _verdict_of(run_dir: Path) -> str | None:
+    """The verdict line of the run's eval.json, if it has been evaluated."""
+    path = run_dir / "eval.json"
+    return json.loads(path.read_text()).get("verdict") if path.is_file() else None

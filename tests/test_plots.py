@@ -1,0 +1,66 @@
+"""The figure fixes: equilibrium lines only where the objective has them, one colour per role, generated above real."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+
+from gankit.report import plots
+from gankit.report.roles import GENERATED, REAL, equilibrium
+
+HISTORY = [{"epoch": 1, "d_loss": 0.6, "g_loss": 0.9}, {"epoch": 2, "d_loss": 0.65, "g_loss": 0.8}]
+
+
+def test_equilibrium_values_per_objective():
+    # D(x) = ½: BCE(½) = ln 2 for D's mean of two terms and for −log D; the minimax G loss is log(1 − ½) = −ln 2
+    assert equilibrium("non-saturating") == pytest.approx({"d_loss": math.log(2), "g_loss": math.log(2)})
+    assert equilibrium("minimax") == pytest.approx({"d_loss": math.log(2), "g_loss": -math.log(2)})
+    for objective in ("wgan", "hinge", "lsgan"):
+        assert equilibrium(objective) == {}
+
+
+@pytest.fixture
+def horizontal_lines(monkeypatch):
+    drawn = []
+    original = Axes.axhline
+
+    def spy(self, y=0, *args, **kwargs):
+        drawn.append((y, kwargs.get("label")))
+        return original(self, y, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "axhline", spy)
+    return drawn
+
+
+@pytest.mark.parametrize("objective, expected", [("wgan", []), ("hinge", []), ("non-saturating", [math.log(2)]),
+                                                 ("minimax", [math.log(2), -math.log(2)])])
+def test_losses_mark_only_the_objectives_equilibria(tmp_path, horizontal_lines, objective, expected):
+    plots.plot_losses(HISTORY, tmp_path / "losses.png", objective)
+    assert [y for y, _ in horizontal_lines] == pytest.approx(expected)
+    assert (tmp_path / "losses.png").is_file()
+
+
+def test_generated_points_are_drawn_above_real_ones_in_their_colours(tmp_path, monkeypatch):
+    calls = []
+    original = Axes.scatter
+
+    def spy(self, *args, **kwargs):
+        calls.append(kwargs)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "scatter", spy)
+    real, fake = np.zeros((5, 2)), np.ones((5, 2))
+    plots.plot_samples(real, fake, tmp_path / "samples.png", ["a", "b"], title="t")
+    by_label = {call["label"]: call for call in calls}
+    assert by_label["real"]["color"] == REAL and by_label["generated"]["color"] == GENERATED
+    assert by_label["generated"]["zorder"] > by_label["real"]["zorder"]
+    assert 0 < by_label["generated"]["alpha"] < 1
+
+
+def test_titles_name_run_objective_and_verdict():
+    verdict = "DISTINGUISHABLE: the generator's samples can be told from the data (…)"
+    assert plots.figure_title("losses", "0001-ring", "wgan", verdict) == "losses — 0001-ring · wgan · DISTINGUISHABLE"
+    assert plots.figure_title("losses") == "losses"

@@ -3,19 +3,21 @@
 Routes (GET only): ``/`` the page; ``/static/NAME`` its script and style sheet
 (package data, so nothing is fetched from elsewhere); ``/events?run=REL`` the
 event stream of the root run (``REL`` empty) or of a sweep member under it;
-``/files/REL`` a PNG or GIF inside the root directory. It binds 127.0.0.1 unless
-told otherwise.
+``/files/REL`` a PNG or GIF inside the root directory; with a playground, POST
+``/api/play`` takes its commands (JSON only, so another web site cannot send them
+from a form). It binds 127.0.0.1 unless told otherwise.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlparse
 
 from gankit.errors import UserError
@@ -26,6 +28,7 @@ LOOPBACK = "127.0.0.1"
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".css": "text/css; charset=utf-8"}
 FILE_TYPES = {".png": "image/png", ".gif": "image/gif"}
+MAX_COMMAND_BYTES = 1_000_000
 
 
 def exposure_warning(host: str) -> str | None:
@@ -43,9 +46,11 @@ class ViewServer:
     run's directory is made when training starts).
     """
 
-    def __init__(self, root: Path | Callable[[], Path | None], hub: Hub, host: str = LOOPBACK, port: int = 0) -> None:
+    def __init__(self, root: Path | Callable[[], Path | None], hub: Hub, host: str = LOOPBACK, port: int = 0,
+                 playground: Any = None) -> None:
         self._root = root
         self.hub = hub
+        self.playground = playground  # a view.playground.Playground, for `gankit play`
         self._member_hubs: dict[str, Hub] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()
@@ -130,6 +135,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.NOT_FOUND, str(problem))
         except (BrokenPipeError, ConnectionResetError):
             pass  # the page went away
+
+    def do_POST(self) -> None:  # noqa: N802  (the base class's name)
+        playground = self.view.playground
+        length = int(self.headers.get("Content-Length") or 0)
+        if urlparse(self.path).path != "/api/play" or playground is None:
+            self.send_error(HTTPStatus.NOT_FOUND)
+        elif not (self.headers.get("Content-Type") or "").startswith("application/json") or length > MAX_COMMAND_BYTES:
+            self.send_error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "commands are JSON, at most 1 MB")
+        else:
+            try:
+                request = json.loads(self.rfile.read(length) or b"{}")
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                request = None
+            reply = (playground.command(request) if isinstance(request, dict)
+                     else {"ok": False, "error": "a command is a JSON object"})
+            self._send(HTTPStatus.OK, "application/json", json.dumps(reply).encode())
 
     def _static(self, name: str) -> None:
         suffix = Path(name).suffix

@@ -39,6 +39,22 @@ def live_view(host: str | None, port: int) -> Iterator[LiveView]:
             print(f"the live view closed with training; replay it with: gankit view {live.run_dir}", file=sys.stderr)
 
 
+def serve_playground(export_dir: Path, host: str | None, port: int) -> None:
+    """Serve ``gankit play`` until Ctrl-C: the page drives a training thread here; exports go to ``export_dir``."""
+    from gankit.view.playground import Playground
+
+    host = host or LOOPBACK
+    hub = Hub()
+    playground = Playground(hub, export_dir)
+    server = ViewServer(export_dir, hub, host, port, playground=playground)
+    _announce(server, host, "playground")
+    try:
+        server.serve_forever()
+    finally:
+        playground.close()
+        server.close()
+
+
 def serve_directory(folder: Path, host: str | None, port: int) -> None:
     """Serve the replay of a run or sweep directory until Ctrl-C."""
     host = host or LOOPBACK

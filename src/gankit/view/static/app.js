@@ -18,11 +18,15 @@ const colour = (role) => (view.info && view.info.colours[role]) || "#000";
 
 const source = new EventSource("/events?run=" + encodeURIComponent(runPath));
 const on = (kind, handle) => source.addEventListener(kind, (event) => { handle(JSON.parse(event.data)); view.dirty = true; });
-on("info", (info) => { view.info = info; showInfo(info); });
+on("info", (info) => {
+  if (view.info) { view.metrics = []; view.frames = []; view.tests = []; view.index = 0; view.follow = true; } // a playground reset
+  view.info = info;
+  showInfo(info);
+});
 on("metric", (record) => view.metrics.push(record));
 on("frame", (frame) => { view.frames.push(frame); followNewest(view.frames.length); });
 on("grid", (grid) => { view.grids.push(grid); followNewest(view.grids.length); });
-on("test", (test) => view.tests.push(test));
+on("test", (test) => { view.tests.push(test); if (test.verdict) showLiveVerdict(test); });
 on("evaluation", (evaluation) => { view.evaluation = evaluation; showVerdict(evaluation); });
 on("figure", (figure) => showFigure(figure.path));
 on("end", () => { view.ended = true; source.close(); setStatus(view.info && view.info.live ? "finished" : "replay", false); });
@@ -50,6 +54,8 @@ function showInfo(info) {
   $("loss-chart").hidden = info.kind === "sweep";
   if (info.held_out) $("held-out").textContent = `Two-sample tests every ${info.test_every} epoch(s) on ${info.held_out}.`;
   if (info.kind === "sweep") showMembers(info.members);
+  $("panel-play").hidden = !info.play;
+  if (info.play) showSettings(info);
 }
 
 function setStatus(text, live) {
@@ -151,7 +157,9 @@ function drawPlane() {
   if (frame && view.layers.manifold) drawManifold(ctx, frame.manifold, sx, sy);
   if (frame && view.layers.fake) drawPoints(ctx, frame.fake, sx, sy, colour("generated"), 0.75, 2.5);
   if (frame && view.layers.arrows) drawArrows(ctx, frame.arrows, sx, sy);
+  if (drawn.length) drawCrosses(ctx, drawn, sx, sy);
   ctx.restore();
+  plane = { x0, x1, y0, y1, pad, w, h };
   drawAxes(ctx, { x0, x1, y0, y1, sx, sy, pad, w, h, xlabel: info.columns[0], ylabel: info.columns[1] });
 }
 
@@ -303,6 +311,8 @@ function lineChart(canvas, series, options) {
   return { sx, sy, fake };
 }
 
+const xLabel = () => view.info.x_label || "epoch";
+
 function currentEpoch() {
   const item = view.info.kind === "images" ? view.grids[view.index] : view.frames[view.index];
   return item ? item.epoch : undefined;
@@ -318,7 +328,7 @@ function drawLosses() {
   lineChart($("loss-chart"), [
     { xs: epochs, ys: view.metrics.map((m) => m.d_loss), colour: colour("discriminator"), label: "discriminator" },
     { xs: epochs, ys: view.metrics.map((m) => m.g_loss), colour: colour("generator"), label: "generator" },
-  ], { title: `losses · ${view.info.objective}`, xlabel: "epoch", ylabel: "loss", hlines, marker: currentEpoch() });
+  ], { title: `losses · ${view.info.objective}`, xlabel: xLabel(), ylabel: "loss", hlines, marker: currentEpoch() });
 }
 
 function drawTests() {
@@ -326,7 +336,7 @@ function drawTests() {
   const palette = ["#e08214", "#2166ac"];
   lineChart($("p-chart"), names.map((name, i) => ({
     xs: view.tests.map((t) => t.epoch), ys: view.tests.map((t) => t.p_values[name]), colour: palette[i % 2], label: name,
-  })), { title: "two-sample p-values (below α: told apart)", xlabel: "epoch", ylabel: "p-value (log)", logy: true,
+  })), { title: "two-sample p-values (below α: told apart)", xlabel: xLabel(), ylabel: "p-value (log)", logy: true,
     hlines: [{ y: view.info.alpha, label: `α = ${view.info.alpha}`, colour: "#a50026" }], marker: currentEpoch() });
 }
 
@@ -381,3 +391,76 @@ $("sweep-chart").addEventListener("click", (event) => {
   }
   if (best) location.search = "?run=" + encodeURIComponent(best.path);
 });
+
+// ------------------------------------------------------------------ playground (gankit play)
+
+let drawn = [];
+let plane = null;
+
+async function send(command) {
+  const response = await fetch("/api/play", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(command) });
+  const reply = await response.json();
+  $("play-error").textContent = reply.ok ? "" : reply.error;
+  if (reply.path) $("play-message").textContent = `Exported ${reply.path}; run it with: gankit train ${reply.path}`;
+  if (reply.rebuilt) $("play-message").textContent = "The nets were rebuilt with the new settings.";
+  return reply;
+}
+
+function showSettings(info) {
+  const source = document.querySelector("[data-key='data.source']");
+  source.innerHTML = info.sources.map((name) => `<option>${name}</option>`).join("");
+  for (const field of document.querySelectorAll("#controls [data-key]")) {
+    const value = info.settings[field.dataset.key];
+    field.value = Array.isArray(value) ? JSON.stringify(value) : String(value);
+  }
+}
+
+function showLiveVerdict(test) {
+  const line = $("live-verdict");
+  const ps = Object.entries(test.p_values).map(([name, p]) => `${name} p = ${p.toFixed(3)}`).join(", ");
+  line.textContent = `now: ${test.verdict} (${ps}; α = ${view.info.alpha})`;
+  line.className = test.verdict === "DISTINGUISHABLE" ? "distinguishable" : "indistinguishable";
+}
+
+for (const button of document.querySelectorAll("#controls [data-action]")) {
+  button.addEventListener("click", () => send({ action: button.dataset.action }));
+}
+
+$("apply").addEventListener("click", () => {
+  const settings = {};
+  for (const field of document.querySelectorAll("#controls [data-key]")) {
+    const current = view.info.settings[field.dataset.key];
+    const shown = Array.isArray(current) ? JSON.stringify(current) : String(current);
+    if (field.value !== shown) settings[field.dataset.key] = field.dataset.text ? JSON.stringify(field.value) : field.value;
+  }
+  send({ action: "settings", settings });
+});
+
+$("use-drawn").addEventListener("click", () => send({ action: "points", points: drawn }));
+$("clear-drawn").addEventListener("click", () => { drawn = []; $("drawn-count").textContent = "0"; view.dirty = true; });
+
+function drawCrosses(ctx, points, sx, sy) {
+  ctx.strokeStyle = "#000"; ctx.lineWidth = 1;
+  for (const [x, y] of points) {
+    ctx.beginPath(); ctx.moveTo(sx(x) - 3, sy(y)); ctx.lineTo(sx(x) + 3, sy(y));
+    ctx.moveTo(sx(x), sy(y) - 3); ctx.lineTo(sx(x), sy(y) + 3); ctx.stroke();
+  }
+}
+
+let painting = false;
+function paint(event) {
+  if (!painting || !plane || !$("draw-mode").checked) return;
+  const box = event.target.getBoundingClientRect();
+  const scale = event.target.width / box.width;
+  const px = (event.clientX - box.left) * scale, py = (event.clientY - box.top) * scale;
+  const x = plane.x0 + ((px - plane.pad) / plane.w) * (plane.x1 - plane.x0);
+  const y = plane.y0 + ((10 + plane.h - py) / plane.h) * (plane.y1 - plane.y0);
+  const spread = 0.01 * (plane.x1 - plane.x0);
+  for (let k = 0; k < 3; k++) drawn.push([x + spread * (Math.random() - 0.5), y + spread * (Math.random() - 0.5)]);
+  $("drawn-count").textContent = String(drawn.length);
+  view.dirty = true;
+}
+$("plane").addEventListener("mousedown", (event) => { painting = true; paint(event); });
+$("plane").addEventListener("mousemove", paint);
+window.addEventListener("mouseup", () => { painting = false; });

@@ -26,7 +26,10 @@ class Hub:
 
     def publish(self, kind: str, payload: Any) -> str:
         """Add one event; return its JSON text (for a caller that also writes it to a file)."""
-        text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
+        return self.publish_text(kind, json.dumps(payload, separators=(",", ":"), allow_nan=False))
+
+    def publish_text(self, kind: str, text: str) -> str:
+        """Add one event already serialized as JSON."""
         with self._changed:
             self._events.append((kind, text))
             self._changed.notify_all()

@@ -1,9 +1,9 @@
 """Feed a view from a training run: frames drawn in a background thread, metrics per epoch.
 
-The training thread only *copies* the nets (a few small tensors) when a frame is
-due and the drawing thread is idle; everything else — the generated points, D's
-heatmap, G's manifold and arrows, the two-sample p-values — is computed by the
-drawing thread on the copies. Frames are also appended to ``view/frames.jsonl``
+The training thread only *copies* the nets' tensors and sends them down a pipe
+when a frame is due and the drawing process is idle; everything else — the
+generated points, D's heatmap, G's manifold and arrows, the two-sample p-values —
+is computed by that process (:mod:`gankit.view.drawing`) on its own copy of the nets. Frames are also appended to ``view/frames.jsonl``
 (at most :data:`STORED_FRAMES` spread over training) and p-values to
 ``view/tests.jsonl``, so ``gankit view RUN`` replays them after the run.
 """
@@ -11,9 +11,10 @@ drawing thread on the copies. Frames are also appended to ``view/frames.jsonl``
 from __future__ import annotations
 
 import json
-import queue
+import multiprocessing
 import threading
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,12 @@ import torch
 from gankit.config import TOY_SOURCES
 from gankit.data.toy import toy_source
 from gankit.gan import GAN
-from gankit.metrics.twosample import energy_test, mmd_test
 from gankit.report.image_grid import GRIDS
 from gankit.train.loop import EpochRecord
 from gankit.view.hub import Hub
 from gankit.view.run_info import kind_of, run_info
-from gankit.view.snapshot import FrozenNets, Mirror, Weights, fixed_extent, snapshot
+from gankit.view import drawing
+from gankit.view.snapshot import FrozenNets, Weights, fixed_extent
 
 VIEW = Path("view")  # inside the run directory
 FRAME_SECONDS = 0.15  # a frame at most this often (6–7 per second) …
@@ -38,7 +39,6 @@ STORED_FRAMES = 300  # frames kept on disk for replay, spread over training
 FRAME_POINTS = 300  # generated points per frame (one fixed noise batch, so points move smoothly)
 REAL_POINTS = 1000  # real points shown
 TEST_ROWS = 200  # held-out real rows and generated rows per two-sample test
-TEST_PERMUTATIONS = 100
 TESTS_PER_RUN = 20  # two-sample tests spread over training (every k = epochs / 20 epochs, time allowing)
 HELD_OUT_SEED = 104_729  # held-out toy rows come from their own stream, never the training draw
 
@@ -56,24 +56,26 @@ class LiveView:
         self.test_share = test_share
         self.kind = "rows"
         self.frames_sent = 0
-        self._jobs: queue.Queue[tuple[Weights, bool, bool] | None] = queue.Queue()
-        self._idle = threading.Event()
+        self._idle = threading.Event()  # no job is out at the drawing process
         self._idle.set()
         self._last_frame = 0.0
-        self._frame_cost = 0.0  # seconds the last frame took to draw (both threads)
+        self._frame_cost = 0.0  # seconds the last frame took (sending it and drawing it)
         self._last_test = 0.0
         self._test_cost = 0.0
+        self._test_pending = False
         self._last_stored_step = -1
         self._store_gap = 1
         self.run_dir: Path | None = None
         self.last_gan: GAN | None = None  # the GAN training ended with (for the last frame)
         self.evaluation: dict[str, Any] | None = None  # the final eval.json, once the run is evaluated
-        self._thread: threading.Thread | None = None
+        self._process: multiprocessing.Process | None = None
+        self._pipe: Connection | None = None
+        self._reader: threading.Thread | None = None
 
     # ------------------------------------------------------------------ training side
 
     def attach(self, gan: GAN, run_dir: Path) -> None:
-        """Training is about to start (nets built): publish ``info`` and start the drawing thread."""
+        """Training is about to start (nets built): publish ``info`` and start the drawing process."""
         config = gan.config
         self.run_dir = run_dir
         self.last_gan = gan
@@ -82,26 +84,28 @@ class LiveView:
         extra: dict[str, Any] = {"test_every": self.test_every}
         if self.kind == "2d":
             real = _subset(gan.real_rows().values, REAL_POINTS, config.seed)
-            self._extent = fixed_extent(real)
-            self._held_out, held_out = _held_out_rows(gan)
-            noise_rng = torch.Generator().manual_seed(config.seed + HELD_OUT_SEED)
-            self._noise = gan.state.latent.sample(FRAME_POINTS, noise_rng)
-            extra |= {"real": np.round(real, 4).tolist(), "extent": self._extent, "columns": gan.columns,
-                      "held_out": held_out}
+            held_out, origin = _held_out_rows(gan)
+            noise = gan.state.latent.sample(FRAME_POINTS, torch.Generator().manual_seed(config.seed + HELD_OUT_SEED))
+            setup = drawing.Setup(FrozenNets.of(gan), fixed_extent(real), noise, held_out, TEST_ROWS)
+            extra |= {"real": np.round(real, 4).tolist(), "extent": setup.extent, "columns": gan.columns,
+                      "held_out": origin}
             steps = config.train.epochs * max(1, gan.training_rows.n_rows // config.train.batch_size)
             self._store_gap = max(1, steps // STORED_FRAMES)
-            self._mirror = Mirror(gan)
+            self._process, self._pipe = drawing.start(setup)
+            self._reader = threading.Thread(target=self._read_replies, name="gankit-view-reader", daemon=True)
+            self._reader.start()
         info = run_info(config, run_dir, self.kind, live=True, **extra)
         (run_dir / VIEW).mkdir(parents=True, exist_ok=True)
         (run_dir / VIEW / "info.json").write_text(json.dumps(info))
         self.hub.publish("info", info)
-        if self.kind == "2d":
-            self._thread = threading.Thread(target=self._draw_loop, name="gankit-view", daemon=True)
-            self._thread.start()
 
     def step(self, gan: GAN) -> None:
-        """After a training step: hand a copy of the nets to the drawing thread when a frame is due and it is idle."""
-        if self._thread is None or not self._idle.is_set():
+        """After a training step: send the nets' weights to the drawing process when a frame is due and it is idle."""
+        if self._pipe is None or not self._idle.is_set():
+            return
+        if self._test_pending:  # an epoch's test that found the process busy
+            self._test_pending = False
+            self._submit(gan, test=True)
             return
         now = time.perf_counter()
         budget = self._frame_cost / self.frame_share if self.frame_share else 0.0
@@ -114,8 +118,13 @@ class LiveView:
         """After an epoch: its losses; a two-sample test every k epochs; an image run's grid."""
         self.last_gan = gan  # a rollback replaces the GAN
         self.hub.publish("metric", record.as_dict())
-        if self._thread is not None and record.epoch % self.test_every == 0 and self._test_due():
-            self._submit(gan, test=True)
+        if self._pipe is not None and record.epoch % self.test_every == 0 and self._test_due():
+            if self.test_share is None:
+                self._idle.wait()  # no time budget: every k epochs, whatever it costs
+            if self._idle.is_set():
+                self._submit(gan, test=True)
+            else:
+                self._test_pending = True  # sent after the next step that finds the process idle
         if self.kind == "images" and self.run_dir is not None:
             grid = GRIDS / f"epoch-{record.epoch:06d}.png"
             if (self.run_dir / grid).is_file():
@@ -123,11 +132,15 @@ class LiveView:
 
     def finish(self, gan: GAN | None, evaluation: dict[str, Any] | None) -> None:
         """Training is over: the last frame and test, the final evaluation; the page is told the run ended."""
-        if self._thread is not None:
-            if gan is not None:
+        if self._pipe is not None:
+            self._idle.wait()
+            if gan is not None and self._process.is_alive():
                 self._submit(gan, test=True, store=True)
-            self._jobs.put(None)
-            self._thread.join()
+                self._idle.wait()
+            self._pipe.send(None)
+            self._process.join(30)
+            self._reader.join(30)
+            self._pipe = None
         if evaluation is not None:
             self.hub.publish("evaluation", evaluation)
         self.hub.publish("end", {"reason": "training finished"})
@@ -146,37 +159,29 @@ class LiveView:
         if test:
             self._last_test = started
         self._idle.clear()
-        self._jobs.put((Weights.take(gan), test, store))
-        self._frame_cost = time.perf_counter() - started  # the drawing thread adds its own part
+        self._pipe.send(drawing.Job(Weights.take(gan), test, store))
+        self._frame_cost = time.perf_counter() - started  # the reply adds the drawing's own time
 
-    # ------------------------------------------------------------------ drawing thread
+    # ------------------------------------------------------------------ reader thread
 
-    def _draw_loop(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            weights, test, store = job
-            started = time.perf_counter()
-            nets = self._mirror.load(weights)
-            frame = snapshot(nets, self._extent, self._noise)
-            text = self.hub.publish("frame", frame)
+    def _read_replies(self) -> None:
+        """Publish each reply of the drawing process (one hand-over of Python's lock per frame)."""
+        while True:
+            try:
+                reply = self._pipe.recv()
+            except (EOFError, OSError):
+                self._idle.set()  # the process is gone: never leave training waiting
+                return
+            self.hub.publish_text("frame", reply["frame"])
             self.frames_sent += 1
-            if store:
-                self._append("frames.jsonl", text)
-            self._frame_cost += time.perf_counter() - started
-            if test:
-                started = time.perf_counter()
-                result = self._test(nets, np.asarray(frame["fake"][:TEST_ROWS]))
-                self._append("tests.jsonl", self.hub.publish("test", result))
-                self._test_cost = time.perf_counter() - started
-            if self._jobs.empty():
-                self._idle.set()
-
-    def _test(self, nets: FrozenNets, fake: np.ndarray) -> dict[str, Any]:
-        """MMD and energy p-values of this frame's generated points against held-out real rows."""
-        seed = nets.epoch
-        results = [mmd_test(self._held_out, fake, TEST_PERMUTATIONS, seed),
-                   energy_test(self._held_out, fake, TEST_PERMUTATIONS, seed)]
-        return {"epoch": nets.epoch, "step": nets.step, "n": len(fake),
-                "p_values": {result.name: result.p_value for result in results}}
+            if reply["store"]:
+                self._append("frames.jsonl", reply["frame"])
+            if reply["test"] is not None:
+                self._append("tests.jsonl", self.hub.publish_text("test", reply["test"]))
+                self._test_cost = reply["seconds"]
+            else:
+                self._frame_cost += reply["seconds"]
+            self._idle.set()
 
     def _append(self, name: str, line: str) -> None:
         with open(self.run_dir / VIEW / name, "a") as handle:

@@ -70,10 +70,10 @@ class Weights:
 
 
 class Mirror:
-    """CPU copies of G and D made once; :meth:`load` refreshes them from :class:`Weights` (in the drawing thread)."""
+    """CPU copies of G and D (a :class:`FrozenNets`); :meth:`load` refreshes them from :class:`Weights`."""
 
-    def __init__(self, gan: GAN) -> None:
-        self.nets = FrozenNets.of(gan)
+    def __init__(self, nets: FrozenNets) -> None:
+        self.nets = nets
 
     def load(self, weights: Weights) -> FrozenNets:
         with torch.no_grad():

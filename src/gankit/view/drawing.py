@@ -1,0 +1,83 @@
+"""The live view's drawing process: snapshots and two-sample tests computed beside training, not inside it.
+
+A separate process rather than a thread: the snapshot is many tiny PyTorch calls,
+and in a thread each one would hand Python's global lock back and forth with the
+training loop (on a busy machine each hand-over costs a scheduler slice). The
+training thread sends :class:`~gankit.view.snapshot.Weights` down a pipe; the
+process answers with the frame (and test) as JSON text, ready to publish.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+import torch
+
+from gankit.metrics.twosample import energy_test, mmd_test
+from gankit.view.snapshot import FrozenNets, Mirror, Weights, snapshot
+
+TEST_PERMUTATIONS = 100
+
+
+@dataclass
+class Setup:
+    """What the drawing process needs once: net copies, the view's extent and noise, the held-out rows."""
+
+    nets: FrozenNets
+    extent: list[float]
+    noise: torch.Tensor
+    held_out: np.ndarray
+    test_rows: int
+
+
+@dataclass
+class Job:
+    weights: Weights
+    test: bool
+    store: bool
+
+
+def start(setup: Setup) -> tuple[multiprocessing.Process, Connection]:
+    """Start the drawing process (spawned: a fork of a threaded PyTorch process is unsafe); its pipe end here."""
+    context = multiprocessing.get_context("spawn")
+    here, there = context.Pipe()
+    process = context.Process(target=_main, args=(there, setup), name="gankit-view-drawing", daemon=True)
+    process.start()
+    there.close()
+    return process, here
+
+
+def _main(connection: Connection, setup: Setup) -> None:
+    torch.set_num_threads(1)
+    mirror = Mirror(setup.nets)
+    while True:
+        try:
+            job = connection.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        connection.send(draw(mirror, setup, job))
+
+
+def draw(mirror: Mirror, setup: Setup, job: Job) -> dict[str, Any]:
+    """``{"frame": text, "test": text or None, "store": bool, "seconds": float}`` for one job."""
+    started = time.perf_counter()
+    nets = mirror.load(job.weights)
+    frame = snapshot(nets, setup.extent, setup.noise)
+    reply: dict[str, Any] = {"frame": json.dumps(frame, separators=(",", ":")), "test": None, "store": job.store}
+    if job.test:
+        fake = np.asarray(frame["fake"][: setup.test_rows])
+        results = [mmd_test(setup.held_out, fake, TEST_PERMUTATIONS, nets.epoch),
+                   energy_test(setup.held_out, fake, TEST_PERMUTATIONS, nets.epoch)]
+        test = {"epoch": nets.epoch, "step": nets.step, "n": len(fake),
+                "p_values": {result.name: result.p_value for result in results}}
+        reply["test"] = json.dumps(test, separators=(",", ":"))
+    reply["seconds"] = time.perf_counter() - started
+    return reply

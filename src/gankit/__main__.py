@@ -2,4 +2,5 @@
 
 from gankit.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned helper process (the live view's drawing) imports it
+    main()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import sys
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -134,13 +135,10 @@ class LiveView:
         """Training is over: the last frame and test, the final evaluation; the page is told the run ended."""
         if self._pipe is not None:
             self._idle.wait()
-            if gan is not None and self._process.is_alive():
+            if gan is not None:
                 self._submit(gan, test=True, store=True)
                 self._idle.wait()
-            self._pipe.send(None)
-            self._process.join(30)
-            self._reader.join(30)
-            self._pipe = None
+            self._stop_drawing()
         if evaluation is not None:
             self.hub.publish("evaluation", evaluation)
         self.hub.publish("end", {"reason": "training finished"})
@@ -159,8 +157,25 @@ class LiveView:
         if test:
             self._last_test = started
         self._idle.clear()
-        self._pipe.send(drawing.Job(Weights.take(gan), test, store))
+        try:
+            self._pipe.send(drawing.Job(Weights.take(gan), test, store))
+        except OSError:  # the drawing process died: training goes on without frames
+            self._stop_drawing("the drawing process stopped; the live view shows no more frames")
+            return
         self._frame_cost = time.perf_counter() - started  # the reply adds the drawing's own time
+
+    def _stop_drawing(self, notice: str | None = None) -> None:
+        if notice:
+            print(f"notice: {notice}", file=sys.stderr)
+        pipe, self._pipe = self._pipe, None
+        self._idle.set()
+        if pipe is not None:
+            try:
+                pipe.send(None)
+            except OSError:
+                pass
+            self._process.join(30)
+            self._reader.join(30)
 
     # ------------------------------------------------------------------ reader thread
 

@@ -85,7 +85,8 @@ class Mirror:
 
 
 def _tensors(net: nn.Module) -> list[torch.Tensor]:
-    return [tensor.detach().clone() for tensor in net.state_dict().values()]
+    """CPU copies of a net's parameters and buffers (the drawing process never touches an accelerator)."""
+    return [tensor.detach().to("cpu", copy=True) for tensor in net.state_dict().values()]
 
 
 def _cpu_copy(net: nn.Module) -> nn.Module:

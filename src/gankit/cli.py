@@ -19,6 +19,7 @@ from gankit.data import write_rows
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError
 from gankit.report.summary import print_report, training_summary
 from gankit.runs.directory import checkpoint_of, claim_run_dir, create_run_dir
+from gankit.runs.trackers import make_trackers
 from gankit.train.loop import EpochRecord
 
 app = typer.Typer(
@@ -62,6 +63,7 @@ def train(
     view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed)."),
     host: Optional[str] = typer.Option(None, "--host", help="With --view: the address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
     port: int = typer.Option(8765, "--port", help="With --view: the port (0 = any free one)."),
+    log: list[str] = typer.Option([], "--log", help="Also log to an experiment tracker: tensorboard (RUN/tensorboard/) or mlflow (./mlruns); repeatable. metrics.jsonl is always written."),
 ) -> None:
     """Train a GAN, then evaluate it with two-sample tests and draw its figures.
 
@@ -83,22 +85,18 @@ def train(
             raise UserError("--device applies to new runs; a resumed run keeps its config's train.device")
         set_ = [*set_, f'train.device="{device}"']
     if nproc > 1 and not distributed.launched():
-        if dry_run:
-            raise UserError("--dry-run prints the config; give it without --nproc")
-        raise SystemExit(_launch_torchrun(nproc, max_restarts, preset, set_, seed, data, out_dir, resume, quiet))
+        if dry_run or view:
+            raise UserError(f"{'--dry-run' if dry_run else '--view'} works without --nproc only")
+        raise SystemExit(_launch_torchrun(nproc, max_restarts, preset, set_, seed, data, out_dir, resume, quiet, log))
     ranks = distributed.setup(_device_of(preset, set_, resume))
     quiet = quiet or not ranks.is_main
     if distributed.restart_count() > 0 and out_dir is not None and latest_checkpoint(out_dir) is not None:
         resume, preset, set_, seed, data, out_dir = out_dir, None, [], None, None, None  # torchrun restarted us
     try:
-        if view and ranks.is_main and not dry_run:
-            from gankit.view.session import live_view
-
-            with live_view(host, port) as watcher:
-                result = _train_or_resume(preset, set_, seed, data, out_dir, resume, dry_run, quiet, watcher)
-                watcher.evaluation = result.report.as_dict() if result is not None and result.report else None
-        else:
-            result = _train_or_resume(preset, set_, seed, data, out_dir, resume, dry_run, quiet)
+        result = _train_watched(view and ranks.is_main and not dry_run, host, port,
+                                make_trackers(log) if ranks.is_main and not dry_run else [],
+                                lambda watcher: _train_or_resume(preset, set_, seed, data, out_dir, resume, dry_run,
+                                                                 quiet, watcher))
     except RuntimeError as problem:  # a collective failed: another rank died or stopped answering
         if ranks.world == 1 or isinstance(problem, (TrainingDiverged, PeerLost)):
             raise
@@ -115,6 +113,25 @@ def train(
         out.print(f"torch.compile took {result.gan.compile_seconds:.1f} s (before training, not in examples/sec)")
     print_report(out, result.report)
     out.print(f"run directory: {result.run_dir}")
+
+
+def _train_watched(view: bool, host: str | None, port: int, trackers: list, job):
+    """``job(watcher)`` with the live view and the trackers following it (rank 0); they are finished after it."""
+    from contextlib import nullcontext
+
+    from gankit.runs.trackers import Trackers
+
+    if view:
+        from gankit.view.session import live_view
+    with live_view(host, port) if view else nullcontext(None) as live:
+        watchers = [watcher for watcher in (live, *trackers) if watcher is not None]
+        result = job(Trackers(watchers) if watchers else None)
+        evaluation = result.report.as_dict() if result is not None and result.report is not None else None
+        if live is not None:
+            live.evaluation = evaluation
+        for tracker in trackers:
+            tracker.finish(evaluation)
+    return result
 
 
 def _toml_string(text: str) -> str:
@@ -150,7 +167,7 @@ def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data
 
 
 def _launch_torchrun(nproc: int, max_restarts: int, preset: str | None, set_: list[str], seed: int | None,
-                     data: Path | None, out_dir: Path | None, resume: Path | None, quiet: bool) -> int:
+                     data: Path | None, out_dir: Path | None, resume: Path | None, quiet: bool, log: list[str]) -> int:
     """``python -m torch.distributed.run --standalone --nproc-per-node N -m gankit train …``; its exit status."""
     import subprocess
 
@@ -160,6 +177,7 @@ def _launch_torchrun(nproc: int, max_restarts: int, preset: str | None, set_: li
     args = ["--resume", str(resume)] if resume is not None else [preset or "", *sum((["--set", s] for s in set_), [])]
     args += [*(["--seed", str(seed)] if seed is not None else []), *(["--data", str(data)] if data else [])]
     args += [*(["--out", str(out_dir)] if out_dir is not None else []), *(["--quiet"] if quiet else [])]
+    args += [item for name in log for item in ("--log", name)]
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
                f"--max-restarts={max_restarts}", "-m", "gankit", "train", *args]
     return subprocess.run(command).returncode

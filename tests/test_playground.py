@@ -155,3 +155,15 @@ def test_playground_page_drives_training_in_the_browser(playground):
             assert errors == []
     finally:
         server.close()
+
+
+def test_a_diverging_playground_pauses_with_a_message(playground):
+    with playground._lock:  # a D loss that turns D's weights into NaN at its first step
+        playground.d_loss = lambda real, fake: (real.mean() - fake.mean()) * float("nan")
+    playground.command({"action": "start"})
+    wait_for(lambda: "notice" in playground.hub.kinds())
+    assert not playground.running and "diverged" in last(playground.hub, "notice")["error"]
+    assert playground.command({"action": "reset"})["ok"]  # the server and its thread go on
+    count = frames(playground.hub)
+    playground.command({"action": "g_step"})
+    wait_for(lambda: frames(playground.hub) > count)

@@ -76,7 +76,11 @@ def draw(mirror: Mirror, setup: Setup, job: Job) -> dict[str, Any]:
     started = time.process_time()  # CPU time: what the drawing takes from training, not time spent waiting for a CPU
     nets = mirror.load(job.weights)
     frame = snapshot(nets, setup.extent, setup.noise)
-    reply: dict[str, Any] = {"frame": json.dumps(frame, separators=(",", ":")), "test": None, "store": job.store}
+    try:
+        text = json.dumps(frame, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # a diverging run: no frame (the page would choke on NaN), training's guard decides the rest
+        return {"frame": None, "test": None, "store": False, "seconds": time.process_time() - started}
+    reply: dict[str, Any] = {"frame": text, "test": None, "store": job.store}
     if job.test:
         fake = np.asarray(frame["fake"][: setup.test_rows])
         results = [mmd_test(setup.held_out, fake, TEST_PERMUTATIONS, nets.epoch),

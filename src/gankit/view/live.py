@@ -187,6 +187,9 @@ class LiveView:
             except (EOFError, OSError):
                 self._idle.set()  # the process is gone: never leave training waiting
                 return
+            if reply["frame"] is None:  # not finite: skipped
+                self._idle.set()
+                continue
             self.hub.publish_text("frame", reply["frame"])
             self.frames_sent += 1
             if reply["store"]:

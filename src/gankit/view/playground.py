@@ -198,20 +198,26 @@ class Playground:
                     self._wake.wait()
                 if self._closed:
                     return
-                if self._pending:
-                    self._one_step(self._pending.pop(0))
-                    self._publish_frame()
-                    continue
-                for _ in range(self.config.train.n_critic):
-                    self._one_step("d")
-                self._one_step("g")
-                now = time.perf_counter()
-                if now - last_frame >= FRAME_SECONDS:
-                    last_frame = now
-                    self._publish_frame()
-                if now - last_test >= TEST_SECONDS:
-                    last_test = now
-                    self._publish_test()
+                try:
+                    if self._pending:
+                        self._one_step(self._pending.pop(0))
+                        self._publish_frame()
+                        continue
+                    for _ in range(self.config.train.n_critic):
+                        self._one_step("d")
+                    self._one_step("g")
+                    now = time.perf_counter()
+                    if now - last_frame >= FRAME_SECONDS:
+                        last_frame = now
+                        self._publish_frame()
+                    if now - last_test >= TEST_SECONDS:
+                        last_test = now
+                        self._publish_test()
+                except (ValueError, RuntimeError):  # non-finite numbers: the nets diverged
+                    self.running = False
+                    self._pending.clear()
+                    self.hub.publish("notice", {"error": "training diverged (values are no longer finite): "
+                                                         "press Reset, perhaps with lower learning rates"})
             time.sleep(0)  # let command threads take the lock
 
     def _one_step(self, which: str) -> None:

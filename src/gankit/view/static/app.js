@@ -29,6 +29,7 @@ on("grid", (grid) => { view.grids.push(grid); followNewest(view.grids.length); }
 on("test", (test) => { view.tests.push(test); if (test.verdict) showLiveVerdict(test); });
 on("evaluation", (evaluation) => { view.evaluation = evaluation; showVerdict(evaluation); });
 on("figure", (figure) => showFigure(figure.path));
+on("notice", (notice) => { $("play-error").textContent = notice.error; });
 on("end", () => { view.ended = true; source.close(); setStatus(view.info && view.info.live ? "finished" : "replay", false); });
 source.onerror = () => { if (!view.ended) setStatus("disconnected", false); };
 

@@ -29,7 +29,7 @@ from gankit.gan import GAN
 from gankit.losses import objective as objective_losses
 from gankit.metrics.evaluate import holm_rejections
 from gankit.metrics.twosample import energy_test, mmd_test
-from gankit.train.loop import d_step, g_step, make_penalty
+from gankit.train.steps import d_step, g_step, make_penalty
 from gankit.view.hub import Hub
 from gankit.view.run_info import run_info
 from gankit.view.snapshot import FrozenNets, fixed_extent, snapshot
@@ -176,8 +176,7 @@ class Playground:
         self.penalty = make_penalty(config.train)
         for optimizer, settings in ((state.opt_d, config.train.d_optimizer), (state.opt_g, config.train.g_optimizer)):
             optimizer.scale_lr(settings.lr / optimizer.lr)
-        self.gan.config.train = config.train
-        self.config = self.gan.config
+        self.config = config  # the steps read their settings here (the GAN keeps the config it was built with)
 
     def _settings(self) -> dict[str, Any]:
         train, model = self.config.train, self.config.model
@@ -230,7 +229,7 @@ class Playground:
             self._d_value = float(d_step(state, self.rows[pick], fake, self.d_loss, self.penalty))
             self.d_steps += 1
             return
-        g_value = float(g_step(state, state.generator(z), self.g_loss))
+        g_value = float(g_step(state, z, self.g_loss))
         self.g_steps += 1
         state.step += 1
         self._losses.append((getattr(self, "_d_value", math.nan), g_value))

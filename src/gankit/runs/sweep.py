@@ -97,12 +97,12 @@ def train_stacked(gans: list[GAN], rows: list[RowSource], on_epoch: EpochCallbac
 def train_sequentially(gans: list[GAN], on_epoch: EpochCallback) -> None:
     """One member after another with the ordinary loop."""
     for gan in gans:
-        gan.fit(gan.training_rows, on_epoch=lambda record: on_epoch(1))
+        gan.fit(gan.training_rows, on_epoch=lambda record: on_epoch(1), verbose=False)
 
 
 def _train_member(config: dict, folder: str) -> None:
     """Worker process: train one member from its config alone and checkpoint it (nothing else crosses over)."""
-    GAN(validate(config)).fit().save(folder)
+    GAN(validate(config)).fit(verbose=False).save(folder)
 
 
 def _train_share(configs: list[dict], folders: list[str]) -> None:

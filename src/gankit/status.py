@@ -48,6 +48,7 @@ def silent(text: str, total: int | None = None, unit: str = "") -> Iterator[Phas
 
 
 _sink: Sink | None = None
+BRIEF_SECONDS = 0.5  # an uncounted phase shorter than this disappears from the display when it ends
 
 
 @contextmanager
@@ -85,6 +86,9 @@ class ProgressLines:
             if total is None:  # a phase without a count: a full bar once it is over
                 self.progress.update(task, total=1, completed=1)
             self.progress.stop_task(task)  # freezes its elapsed time
+            elapsed = self.progress._tasks[task].elapsed or 0.0
+            if total is None and elapsed < BRIEF_SECONDS:
+                self.progress.remove_task(task)  # a phase that was over at once leaves no line behind
 
 
 class _TaskHandle:
@@ -104,11 +108,11 @@ def _count(completed: int, total: int | None, unit: str) -> str:
 
 
 def progress_display(console=None, disable: bool = False) -> "Progress":
-    """The Rich progress display the phases are drawn in: ``text  bar  count  note  elapsed``."""
+    """The Rich progress display the phases are drawn in: ``text  bar  count  elapsed  note``."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
-                    TextColumn("{task.fields[note]}"), TimeElapsedColumn(), console=console, disable=disable)
+    return Progress(TextColumn("{task.description}"), BarColumn(bar_width=24), TextColumn("{task.fields[count]}"),
+                    TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=console, disable=disable)
 
 
 @contextmanager

@@ -122,7 +122,12 @@ def train(
     if resume is None:
         if preset is None:
             raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume RUN")
-        _build_config(preset, set_, seed, data)  # a config error is reported before torch is imported
+        config = _build_config(preset, set_, seed, data)  # a config error is reported before torch is imported
+        if dry_run:
+            if nproc > 1:
+                raise UserError("--dry-run prints the config; give it without --nproc")
+            out.print(config.to_toml(), end="", markup=False, highlight=False)
+            return
     else:
         resume = resolve_run(resume)
 
@@ -130,15 +135,13 @@ def train(
     from gankit.train import distributed
 
     if nproc > 1 and not distributed.launched():
-        if dry_run:
-            raise UserError("--dry-run prints the config; give it without --nproc")
         raise SystemExit(_launch_torchrun(nproc, max_restarts, preset, set_, seed, data, out_dir, resume, quiet, json_))
     ranks = distributed.setup(_device_of(preset, set_, resume))
     quiet = quiet or json_ or not ranks.is_main
     if distributed.restart_count() > 0 and out_dir is not None and latest_checkpoint(out_dir) is not None:
         resume, preset, set_, seed, data, out_dir = out_dir, None, [], None, None, None  # torchrun restarted us
     try:
-        result = _train_or_resume(preset, set_, seed, data, out_dir, resume, dry_run, quiet)
+        result = _train_or_resume(preset, set_, seed, data, out_dir, resume, quiet)
     except RuntimeError as problem:  # a collective failed: another rank died or stopped answering
         if ranks.world == 1 or isinstance(problem, (TrainingDiverged, PeerLost)):
             raise
@@ -148,7 +151,7 @@ def train(
                        f"stopping{where}") from None
     finally:
         distributed.teardown()
-    if result is None or not ranks.is_main:
+    if not ranks.is_main:
         return
     if json_ or quiet:
         _print_brief(result.run_dir, result.report, json_)
@@ -181,8 +184,8 @@ def _toml_string(text: str) -> str:
 
 
 def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data: Path | None, out_dir: Path | None,
-                     resume: Path | None, dry_run: bool, quiet: bool):
-    """The training job itself (one rank's part of it under torchrun); None after --dry-run."""
+                     resume: Path | None, quiet: bool):
+    """The training job itself (one rank's part of it under torchrun)."""
     from gankit.runs.job import resume_run, train_run
 
     if resume is not None:
@@ -191,9 +194,6 @@ def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data
         with _showing_phases(quiet):
             return resume_run(resume)
     config = _build_config(preset, set_, seed, data)
-    if dry_run:
-        out.print(config.to_toml(), end="", markup=False, highlight=False)
-        return None
     if out_dir is not None:
         claim_run_dir(out_dir, create=False)
     name = _run_name(config, preset)

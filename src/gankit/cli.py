@@ -52,7 +52,7 @@ app = typer.Typer(
 out = Console(width=None if sys.stdout.isatty() else 120)  # wide enough for the tables in logs and pipes
 err = Console(stderr=True)
 
-QUIET_HELP = "No progress display; print only the verdict and the run directory."
+QUIET_HELP = "No progress display or status lines (stderr); the results are still printed."
 JSON_HELP = "Print one JSON object (verdict, numbers, paths) on stdout and nothing else."
 
 
@@ -153,8 +153,8 @@ def train(
         distributed.teardown()
     if not ranks.is_main:
         return
-    if json_ or quiet:
-        _print_brief(result.run_dir, result.report, json_)
+    if json_:
+        _print_json(result.run_dir, result.report)
         return
     from gankit.report.summary import print_report, training_summary
 
@@ -165,12 +165,8 @@ def train(
     out.print(f"run directory: {result.run_dir}")
 
 
-def _print_brief(run_dir: Path, report: EvalReport, as_json: bool, **extra: Any) -> None:
-    """``-q``: the verdict and the run directory; ``--json``: one object with the verdict, numbers and paths."""
-    if not as_json:
-        typer.echo(report.verdict())
-        typer.echo(f"run directory: {run_dir}")
-        return
+def _print_json(run_dir: Path, report: EvalReport, **extra: Any) -> None:
+    """``--json``: one object with the verdict, the numbers and the paths, for scripts."""
     plots = sorted(str(path) for path in (run_dir / "plots").glob("*") if path.is_file())
     paths = {"run_dir": str(run_dir), "eval": str(run_dir / "eval.json"), "checkpoint": str(run_dir / CHECKPOINT),
              "plots": plots}
@@ -259,7 +255,7 @@ def sweep(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Sweep directory to create (default: runs/NNNN-sweep-<preset>/)."),
     sequential: bool = typer.Option(False, "--sequential", help="Train members one after another instead of vectorized."),
     no_eval: bool = typer.Option(False, "--no-eval", help="Skip the two-sample evaluation of each member."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display; print only the sweep directory."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     json_: bool = typer.Option(False, "--json", help="Print one JSON object (the summary and the paths) and nothing else."),
     nproc: int = typer.Option(1, "--nproc", help="Spread the members over N processes, each vectorizing its share."),
 ) -> None:
@@ -287,8 +283,7 @@ def sweep(
                                "summary": [summary.as_dict() for summary in result.summaries],
                                "paths": {name: str(result.sweep_dir / name) for name in ("members.csv", "summary.csv", "summary.md")}}))
         return
-    if not quiet:
-        out.print(summary_table(result.summaries, len(result.members)))
+    out.print(summary_table(result.summaries, len(result.members)))
     out.print(f"sweep directory: {result.sweep_dir}")
 
 
@@ -403,8 +398,8 @@ def eval_(
     used = f"used {report.n_fake} generated and {report.n_real} real rows"
     note = None if n is None else (f"asked for -n {n}: {used}" + ("" if min(report.n_fake, report.n_real) >= n
                                                                    else " (the real rows available cap it)"))
-    if json_ or quiet:
-        _print_brief(run, report, json_, **({"n_asked": n} if n is not None else {}))
+    if json_:
+        _print_json(run, report, **({"n_asked": n} if n is not None else {}))
         return
     from gankit.report.summary import print_report
 

@@ -138,3 +138,51 @@ def test_a_run_without_preset_data_is_named_after_it(cli, tmp_path, monkeypatch)
     result = cli("train", "d2l-gaussian", "--data", "cloud.npy", "--set", "train.epochs=1", "--set", "eval.n=40",
                  "--set", "eval.permutations=19", "--quiet")
     assert result.code == 0 and (tmp_path / "runs/0001-d2l-gaussian-cloud/eval.json").is_file()
+
+
+def test_sweep_summary_is_grouped_by_grid_point():
+    import math
+
+    from rich.console import Console
+
+    from gankit.report.sweep_summary import summarize, summary_table
+
+    rows = [{"member": "000-seed0-lr=1", "seed": 0, "lr": 1, "mmd_p": 0.5, "d_loss": 0.7},
+            {"member": "001-seed1-lr=1", "seed": 1, "lr": 1, "mmd_p": 0.01, "d_loss": 0.5},
+            {"member": "002-seed0-lr=2", "seed": 0, "lr": 2, "mmd_p": 0.2, "d_loss": 0.6}]
+    by = {(s.grid_point, s.metric): s for s in summarize(rows, 0.05, ["lr"])}
+    assert sorted(by) == [("lr=1", "d_loss"), ("lr=1", "mmd_p"), ("lr=2", "d_loss"), ("lr=2", "mmd_p")]
+    assert by["lr=1", "mmd_p"].mean == pytest.approx(0.255) and by["lr=1", "mmd_p"].pass_rate == 0.5
+    assert by["lr=1", "mmd_p"].best_member == "000-seed0-lr=1" and by["lr=2", "mmd_p"].best_member == "002-seed0-lr=2"
+    assert math.isnan(by["lr=2", "mmd_p"].stderr)
+    console = Console(width=60, record=True)
+    console.print(summary_table(list(by.values()), 3))
+    text = console.export_text()
+    assert "lr=1" in text and "lr=2" in text and "nan" not in text and "…" not in text
+
+
+def test_toy_bench_table_is_never_truncated_nor_nan():
+    import pandas as pd
+    from rich.console import Console
+
+    from gankit.report.toy_bench import bench_table, gankit_row
+
+    one_seed = gankit_row("pacgan-ring", "train.objective=wgan model.pack=4", [
+        {"modes_captured": 7.0, "high_quality_pct": 91.5, "reverse_kl": 0.12, "mmd_p": 0.3}], 12.0, 0.05)
+    assert "±" not in one_seed["modes"] and one_seed["modes"] == "7"
+    console = Console(width=70, record=True)
+    console.print(bench_table([one_seed]))
+    text = console.export_text()
+    assert "…" not in text and "nan" not in text
+    flat = "".join(char for char in text if char not in "│┃ \n")
+    assert "gankittrain.objective=wganmodel.pack=4(1seeds)" in flat  # wrapped in its cell, every character kept
+
+
+def test_sweep_members_keep_their_plots(cli, tmp_path):
+    result = cli("sweep", "d2l-gaussian", "--seeds", "2", "--set", "train.epochs=1", "--set", "data.n=80",
+                 "--set", "eval.n=60", "--set", "eval.permutations=19", "--quiet", "--out", str(tmp_path / "s"))
+    assert result.code == 0, result.stderr
+    members = sorted((tmp_path / "s" / "members").iterdir())
+    assert len(members) == 2
+    assert all((member / "plots" / "samples.png").is_file() and (member / "plots" / "losses.png").is_file()
+               for member in members)

@@ -86,7 +86,7 @@ class ProgressLines:
             if total is None:  # a phase without a count: a full bar once it is over
                 self.progress.update(task, total=1, completed=1)
             self.progress.stop_task(task)  # freezes its elapsed time
-            elapsed = self.progress._tasks[task].elapsed or 0.0
+            elapsed = next(t.elapsed for t in self.progress.tasks if t.id == task) or 0.0
             if total is None and elapsed < BRIEF_SECONDS:
                 self.progress.remove_task(task)  # a phase that was over at once leaves no line behind
 

@@ -10,7 +10,8 @@
 #   3. a DDP run over NCCL on every GPU present (torchrun … gankit train digits-tiny --json)
 #   4. the PacGAN-protocol rows (gankit bench toy pacgan-ring) for as many epochs as the time left allows
 # Self-checking: each step must exit 0 and print its figure line; a step that cannot start in the time
-# left is SKIPPED. The last lines are one verdict per step; the exit status is the number of failed steps.
+# left is SKIPPED. The last lines are one verdict per step; the exit status is the number of steps that
+# failed, timed out or were skipped (0: every figure was measured).
 # The whole output is also written to bench/results/device_check-<UTC time>.log: paste it into
 # bench/RESULTS.md under the date and device that its header prints.
 set -u
@@ -38,7 +39,7 @@ step() {
     local remaining
     remaining=$(left)
     if [ "$remaining" -lt 25 ]; then
-        VERDICTS+=("SKIPPED  $name (only ${remaining}s of the budget left)")
+        VERDICTS+=("SKIPPED  $name (only ${remaining}s of the budget left)"); FAILED=$((FAILED + 1))
         return
     fi
     [ "$limit" -gt $((remaining - 5)) ] && limit=$((remaining - 5))
@@ -103,7 +104,7 @@ if [ "$pac_epochs" -ge 1 ]; then
         "$PY" -m gankit bench toy pacgan-ring --seeds 2 --set train.epochs="$pac_epochs" --set "train.device=\"$DEVICE\"" \
         --set data.n=$([ "$SMOKE" -eq 1 ] && echo 2000 || echo 100000) --out "$WORK/pacgan"
 else
-    VERDICTS+=("SKIPPED  PacGAN rows (only ${remaining}s left)")
+    VERDICTS+=("SKIPPED  PacGAN rows (only ${remaining}s left)"); FAILED=$((FAILED + 1))
 fi
 
 echo

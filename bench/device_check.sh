@@ -57,7 +57,7 @@ step() {
     elif ! grep -Eq "$expect" "$out"; then
         VERDICTS+=("FAILED   $name: exit 0 but no line matching /$expect/"); FAILED=$((FAILED + 1))
     else
-        VERDICTS+=("ok       $name (${took}s): $(grep -E "$expect" "$out" | tail -1)")
+        VERDICTS+=("ok       $name (${took}s): $(grep -E "$expect" "$out" | tail -1 | cut -c1-160)")
     fi
 }
 
@@ -71,19 +71,19 @@ for i in range(torch.cuda.device_count()):
 PY
 GPUS=$("$PY" -c "import torch; print(torch.cuda.device_count())")
 if [ "$SMOKE" -eq 1 ]; then
-    DEVICE=cpu; RANKS=2; EPOCHS=1; MEMBERS=16; SEQ=2; PRECISIONS="fp32"; echo "smoke mode: CPU, toy sizes (checks the script only)"
+    DEVICE=cpu; RANKS=2; EPOCHS=1; MEMBERS=16; SEQ=2; PRECISIONS="fp32"; IMAGES=digits-tiny; echo "smoke mode: CPU, toy sizes (checks the script only)"
 elif [ "$GPUS" -lt 1 ]; then
     echo "FAILED: no CUDA device visible (torch.cuda.device_count() = 0); use --smoke to check the script on a CPU"
     exit 98
 else
-    DEVICE=cuda; RANKS=$GPUS; EPOCHS=2; MEMBERS=1024; SEQ=4; PRECISIONS="fp32 bf16 fp16"
+    DEVICE=cuda; RANKS=$GPUS; EPOCHS=2; MEMBERS=1024; SEQ=4; PRECISIONS="fp32 bf16 fp16"; IMAGES=dcgan-digits
 fi
 
 for precision in $PRECISIONS; do
     extra=()
     [ "$precision" != fp32 ] && extra=(--channels-last)
     step "image throughput $precision${extra:+ channels_last}" 75 "speed ratio gankit / plain" \
-        "$PY" bench/image_speed.py --preset dcgan-digits --epochs "$EPOCHS" --device "$DEVICE" --precision "$precision" "${extra[@]}"
+        "$PY" bench/image_speed.py --preset "$IMAGES" --epochs "$EPOCHS" --device "$DEVICE" --precision "$precision" "${extra[@]}"
 done
 
 step "vectorized sweep, $MEMBERS members" 100 "throughput ratio sweep / sequential" \

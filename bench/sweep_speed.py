@@ -40,7 +40,7 @@ else:
         gan = GAN(member.config)
         rows = gan.prepare(gan.load_data())
         sync(); started = time.perf_counter()
-        gan.fit(gan.training_rows)
+        gan.fit(gan.training_rows, verbose=False)
         sync(); seconds += time.perf_counter() - started
         steps += gan.state.step
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

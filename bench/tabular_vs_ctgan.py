@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -248,8 +249,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+NEEDS = ("ctgan", "sdmetrics", "palmerpenguins", "statsmodels")
+
+
 def main() -> None:
     options = parse()
+    missing = [name for name in NEEDS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SystemExit(f"bench/tabular_vs_ctgan.py needs {', '.join(NEEDS)}: pip install {' '.join(missing)}")
     if options.child:
         child(json.loads(options.child))
         return

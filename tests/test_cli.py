@@ -50,7 +50,8 @@ def test_runs_are_numbered_and_never_overwritten(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for _ in range(2):
         assert cli("train", "d2l-gaussian", *SHORT).code == 0
-    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["0001-d2l-gaussian", "0002-d2l-gaussian"]
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["0001-d2l-gaussian", "0002-d2l-gaussian", "latest"]
+    assert (tmp_path / "runs/latest").resolve() == (tmp_path / "runs/0002-d2l-gaussian").resolve()
     before = (tmp_path / "runs/0001-d2l-gaussian/metrics.jsonl").read_text()
     refused = cli("train", "d2l-gaussian", *SHORT, "--out", "runs/0001-d2l-gaussian")
     assert refused.code == 2 and "never overwrites" in refused.stderr

@@ -2,34 +2,72 @@
 
 Exit status: 0 success, 2 bad input (one line on stderr, no traceback),
 130 interrupted.
+
+Start-up stays a fraction of ``import torch``: this module imports only Typer, Rich, the config
+model (pydantic) and the run-directory helpers; each command imports the torch-backed library
+inside its body, so ``--help``, ``--version``, ``presets`` and config errors never load torch,
+scikit-learn, SciPy, pandas or matplotlib (tests/test_startup.py checks it; bench/startup.py times it).
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
+import click
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from typer.core import TyperGroup
 
+from gankit import __version__
 from gankit.config import GanConfig, apply_overrides, load_config, load_raw, preset_names
-from gankit.data import write_rows
-from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError
-from gankit.report.summary import print_report, training_summary
-from gankit.runs.directory import checkpoint_of, claim_run_dir, create_run_dir
+from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError, closest_name
+from gankit.runs.directory import CHECKPOINT, checkpoint_of, claim_run_dir, create_run_dir, resolve_run, run_name
 from gankit.runs.trackers import make_trackers
-from gankit.train.loop import EpochRecord
+from gankit.status import ProgressLines, phase, progress_display, show_phases, silent
+
+if TYPE_CHECKING:
+    from gankit.metrics import EvalReport
+
+
+class _Commands(TyperGroup):
+    """Typer's command group, adding "did you mean …?" to an unknown subcommand."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            guess = closest_name(name, self.list_commands(ctx))
+            ctx.fail(f"No such command '{name}'." + (f" Did you mean '{guess}'?" if guess else ""))
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     help="Train generative adversarial networks on your data and judge them with two-sample tests.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_Commands,
 )
 out = Console(width=None if sys.stdout.isatty() else 120)  # wide enough for the tables in logs and pipes
 err = Console(stderr=True)
+
+QUIET_HELP = "No progress display or status lines (stderr); the results are still printed."
+JSON_HELP = "Print one JSON object (verdict, numbers, paths) on stdout and nothing else."
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"gankit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Train generative adversarial networks on your data and judge them with two-sample tests."""
 
 
 def _build_config(preset: str, overrides: list[str], seed: int | None, data: Path | None) -> GanConfig:
@@ -54,10 +92,15 @@ def train(
         None, "--discrete", help="Tables: treat these columns as categorical, comma-separated (e.g. --discrete zip,grade)."
     ),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu, cuda or mps (default: the preset's train.device)."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory to create (default: runs/NNNN-<preset>/)."),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue this run directory from its latest checkpoint."),
+    out_dir: Optional[Path] = typer.Option(
+        None, "--out", help="Run directory to create (default: runs/NNNN-<preset>[-<data>]/, linked as runs/latest)."
+    ),
+    resume: Optional[Path] = typer.Option(
+        None, "--resume", help="Continue this run directory (or `latest`) from its latest checkpoint."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved config and exit."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    json_: bool = typer.Option(False, "--json", help=JSON_HELP),
     nproc: int = typer.Option(1, "--nproc", help="Data-parallel processes on this machine (starts torchrun for you)."),
     max_restarts: int = typer.Option(0, "--max-restarts", help="With --nproc: restarts after a failed process."),
     view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed)."),
@@ -72,9 +115,6 @@ def train(
     continues exactly where it stopped. Under `torchrun` (or with `--nproc N`)
     the processes train one model with DistributedDataParallel.
     """
-    from gankit.train import distributed
-    from gankit.runs.checkpoint_schedule import latest_checkpoint
-
     if nproc < 1 or max_restarts < 0:
         raise UserError("--nproc must be at least 1 and --max-restarts at least 0")
     if discrete is not None:
@@ -84,19 +124,33 @@ def train(
         if resume is not None:
             raise UserError("--device applies to new runs; a resumed run keeps its config's train.device")
         set_ = [*set_, f'train.device="{device}"']
+    if resume is None:
+        if preset is None:
+            raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume RUN")
+        config = _build_config(preset, set_, seed, data)  # a config error is reported before torch is imported
+        if dry_run:
+            if nproc > 1:
+                raise UserError("--dry-run prints the config; give it without --nproc")
+            out.print(config.to_toml(), end="", markup=False, highlight=False)
+            return
+    else:
+        resume = resolve_run(resume)
+
+    from gankit.runs.checkpoint_schedule import latest_checkpoint
+    from gankit.train import distributed
+
     if nproc > 1 and not distributed.launched():
-        if dry_run or view:
-            raise UserError(f"{'--dry-run' if dry_run else '--view'} works without --nproc only")
-        raise SystemExit(_launch_torchrun(nproc, max_restarts, preset, set_, seed, data, out_dir, resume, quiet, log))
+        if view:
+            raise UserError("--view works without --nproc only")
+        raise SystemExit(_launch_torchrun(nproc, max_restarts, preset, set_, seed, data, out_dir, resume, quiet, json_,
+                                          log))
     ranks = distributed.setup(_device_of(preset, set_, resume))
-    quiet = quiet or not ranks.is_main
+    quiet = quiet or json_ or not ranks.is_main
     if distributed.restart_count() > 0 and out_dir is not None and latest_checkpoint(out_dir) is not None:
         resume, preset, set_, seed, data, out_dir = out_dir, None, [], None, None, None  # torchrun restarted us
     try:
-        result = _train_watched(view and ranks.is_main and not dry_run, host, port,
-                                make_trackers(log) if ranks.is_main and not dry_run else [],
-                                lambda watcher: _train_or_resume(preset, set_, seed, data, out_dir, resume, dry_run,
-                                                                 quiet, watcher))
+        result = _train_watched(view and ranks.is_main, host, port, make_trackers(log) if ranks.is_main else [],
+                                lambda watcher: _train_or_resume(preset, set_, seed, data, out_dir, resume, quiet, watcher))
     except RuntimeError as problem:  # a collective failed: another rank died or stopped answering
         if ranks.world == 1 or isinstance(problem, (TrainingDiverged, PeerLost)):
             raise
@@ -106,13 +160,32 @@ def train(
                        f"stopping{where}") from None
     finally:
         distributed.teardown()
-    if result is None or not ranks.is_main:
+    if not ranks.is_main:
         return
+    if json_:
+        _print_json(result.run_dir, result.report)
+        return
+    from gankit.report.summary import print_report, training_summary
+
     out.print(training_summary(result.gan.history[-1]))
     if result.gan.compile_seconds is not None:
         out.print(f"torch.compile took {result.gan.compile_seconds:.1f} s (before training, not in examples/sec)")
     print_report(out, result.report)
     out.print(f"run directory: {result.run_dir}")
+
+
+def _print_json(run_dir: Path, report: EvalReport, **extra: Any) -> None:
+    """``--json``: one object with the verdict, the numbers and the paths, for scripts."""
+    plots = sorted(str(path) for path in (run_dir / "plots").glob("*") if path.is_file())
+    paths = {"run_dir": str(run_dir), "eval": str(run_dir / "eval.json"), "checkpoint": str(run_dir / CHECKPOINT),
+             "plots": plots}
+    typer.echo(json.dumps({"verdict": report.verdict(), "distinguishable": report.distinguishable, **extra,
+                           "paths": paths, "report": report.as_dict()}))
+
+
+def _toml_string(text: str) -> str:
+    """``text`` as a TOML basic string (for --set values built from user input)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _train_watched(view: bool, host: str | None, port: int, trackers: list, job):
@@ -134,49 +207,47 @@ def _train_watched(view: bool, host: str | None, port: int, trackers: list, job)
     return result
 
 
-def _toml_string(text: str) -> str:
-    """``text`` as a TOML basic string (for --set values built from user input)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data: Path | None, out_dir: Path | None,
-                     resume: Path | None, dry_run: bool, quiet: bool, watcher=None):
-    """The training job itself (one rank's part of it under torchrun); None after --dry-run."""
+                     resume: Path | None, quiet: bool, watcher=None):
+    """The training job itself (one rank's part of it under torchrun)."""
     from gankit.runs.job import resume_run, train_run
 
     if resume is not None:
         if preset or set_ or seed is not None or data or out_dir:
             raise UserError("--resume RUN continues a run with its own config; give no preset, --set, --seed, --data or --out")
-        epochs = load_config(str(resume / "config.toml")).train.epochs if (resume / "config.toml").is_file() else None
-        result = _with_progress(quiet, epochs, lambda on_epoch: resume_run(resume, on_epoch, watcher))
-    else:
-        if preset is None:
-            raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume RUN")
-        config = _build_config(preset, set_, seed, data)
-        if dry_run:
-            out.print(config.to_toml(), end="", markup=False, highlight=False)
-            return None
-        if out_dir is not None:
-            claim_run_dir(out_dir, create=False)
+        with _showing_phases(quiet):
+            return resume_run(resume, watcher=watcher)
+    config = _build_config(preset, set_, seed, data)
+    if out_dir is not None:
+        claim_run_dir(out_dir, create=False)
+    name = _run_name(config, preset)
 
-        def make_run_dir() -> Path:
-            return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), config.name)
+    def make_run_dir() -> Path:
+        return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), name)
 
-        result = _with_progress(quiet, config.train.epochs, lambda on_epoch: train_run(config, make_run_dir, on_epoch, watcher))
-    return result
+    with _showing_phases(quiet):
+        return train_run(config, make_run_dir, watcher=watcher)
+
+
+def _run_name(config: GanConfig, preset: str) -> str:
+    """The run folder's name: the preset, plus the data where it is not the preset's own."""
+    preset_source = load_raw(preset).get("data", {}).get("source", "gaussian")
+    return run_name(config.name, config.data.path, config.data.source, preset_source)
 
 
 def _launch_torchrun(nproc: int, max_restarts: int, preset: str | None, set_: list[str], seed: int | None,
-                     data: Path | None, out_dir: Path | None, resume: Path | None, quiet: bool, log: list[str]) -> int:
+                     data: Path | None, out_dir: Path | None, resume: Path | None, quiet: bool, json_: bool,
+                     log: list[str]) -> int:
     """``python -m torch.distributed.run --standalone --nproc-per-node N -m gankit train …``; its exit status."""
     import subprocess
 
     if resume is None and out_dir is None:  # the ranks must agree on one directory, and a restart must find it
         config = _build_config(preset, set_, seed, data) if preset else None
-        out_dir = create_run_dir(Path("runs"), config.name if config else "run")
+        out_dir = create_run_dir(Path("runs"), _run_name(config, preset) if config else "run")
     args = ["--resume", str(resume)] if resume is not None else [preset or "", *sum((["--set", s] for s in set_), [])]
     args += [*(["--seed", str(seed)] if seed is not None else []), *(["--data", str(data)] if data else [])]
     args += [*(["--out", str(out_dir)] if out_dir is not None else []), *(["--quiet"] if quiet else [])]
+    args += ["--json"] if json_ else []
     args += [item for name in log for item in ("--log", name)]
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
                f"--max-restarts={max_restarts}", "-m", "gankit", "train", *args]
@@ -192,26 +263,17 @@ def _device_of(preset: str | None, set_: list[str], resume: Path | None) -> str:
         return "cpu"
 
 
-def _with_progress(quiet: bool, epochs: int | None, job):
-    """Run ``job(on_epoch)`` under an epoch progress bar."""
-    with _progress(quiet) as progress:
-        task = progress.add_task("training", total=epochs, losses="")
-
-        def on_epoch(record: EpochRecord) -> None:
-            progress.update(task, completed=record.epoch, losses=_bar_text(record))
-
-        return job(on_epoch)
-
-
-def _bar_text(record: EpochRecord) -> str:
-    return f"d_loss {record.d_loss:.3f}  g_loss {record.g_loss:.3f}  {record.examples_per_sec:,.0f} ex/s"
-
-
-def _progress(quiet: bool, unit: str = "epoch") -> Progress:
-    return Progress(
-        TextColumn(unit), MofNCompleteColumn(), BarColumn(), TextColumn("{task.fields[losses]}"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=quiet, transient=False,
-    )
+@contextmanager
+def _showing_phases(quiet: bool) -> Iterator[None]:
+    """Show the library's phases (loading data, training, evaluating, figures, checkpoints) as lines of one
+    progress display on stderr; nothing under ``-q``/``--json``. Each line appears when its phase starts,
+    so the epoch bar comes only once the data has passed its checks."""
+    if quiet:
+        with show_phases(silent):
+            yield
+        return
+    with progress_display(err) as progress, show_phases(ProgressLines(progress)):
+        yield
 
 
 @app.command()
@@ -223,7 +285,9 @@ def sweep(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Sweep directory to create (default: runs/NNNN-sweep-<preset>/)."),
     sequential: bool = typer.Option(False, "--sequential", help="Train members one after another instead of vectorized."),
     no_eval: bool = typer.Option(False, "--no-eval", help="Skip the two-sample evaluation of each member."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Draw each member's plots/ (about 0.5 s per member)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    json_: bool = typer.Option(False, "--json", help="Print one JSON object (the summary and the paths) and nothing else."),
     nproc: int = typer.Option(1, "--nproc", help="Spread the members over N processes, each vectorizing its share."),
 ) -> None:
     """Train many GANs at once (seeds × grid points), vectorized, and summarize them."""
@@ -239,25 +303,31 @@ def sweep(
     config = groups[0][0].config
     if out_dir is not None:
         claim_run_dir(out_dir, create=False)
+    name = f"sweep-{_run_name(config, preset)}"
 
     def make_dir() -> Path:
-        return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), f"sweep-{config.name}")
+        return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), name)
 
-    result = _sweep_with_progress(groups, make_dir, quiet, "sweep", not sequential, not no_eval, nproc)
+    result = _sweep_with_progress(groups, make_dir, quiet or json_, "sweep", not sequential, not no_eval, nproc, plots)
+    if json_:
+        typer.echo(json.dumps({"sweep_dir": str(result.sweep_dir), "members": len(result.members),
+                               "summary": [summary.as_dict() for summary in result.summaries],
+                               "paths": {name: str(result.sweep_dir / name) for name in ("members.csv", "summary.csv", "summary.md")}}))
+        return
     out.print(summary_table(result.summaries, len(result.members)))
     out.print(f"sweep directory: {result.sweep_dir}")
 
 
 def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bool = True, evaluate: bool = True,
-                         nproc: int = 1):
+                         nproc: int = 1, plots: bool = True):
     """Run planned sweep groups under one progress bar counting member-epochs; notices go to stderr."""
     from gankit.runs.sweep import run_sweep
 
     total = sum(len(group) * group[0].config.train.epochs for group in groups)
-    with _progress(quiet, unit=f"{name} member-epochs") as progress:
-        task = progress.add_task(name, total=total, losses=f"{sum(map(len, groups))} members")
-        return run_sweep(groups, make_dir, lambda k: progress.advance(task, k),
-                         lambda text: err.print(f"notice: {text}", markup=False), vectorize, evaluate, nproc)
+    members = sum(map(len, groups))
+    with _showing_phases(quiet), phase(f"{name}: training {members} members", total, "member-epochs") as bar:
+        return run_sweep(groups, make_dir, bar.advance,
+                         lambda text: err.print(f"notice: {text}", markup=False), vectorize, evaluate, nproc, plots)
 
 
 bench_app = typer.Typer(help="Benchmarks with published protocols.", no_args_is_help=True)
@@ -284,7 +354,7 @@ def bench_toy(
     rows = []
     for preset, groups in plans.items():
         started = time.perf_counter()
-        result = _sweep_with_progress(groups, lambda: claim_run_dir(folder / preset), quiet, preset)
+        result = _sweep_with_progress(groups, lambda: claim_run_dir(folder / preset), quiet, preset, plots=False)
         label = " ".join(s for s in set_ if s.startswith("model.pack=") or s.startswith("train.objective="))
         rows.append(gankit_row(preset, label, result.rows, time.perf_counter() - started, groups[0][0].config.eval.alpha))
         rows += published_rows(preset)
@@ -297,18 +367,24 @@ def bench_toy(
 
 @app.command()
 def sample(
-    run: Path = typer.Argument(..., help="A run directory (runs/NNNN-name) or a checkpoint folder."),
+    run: Path = typer.Argument(..., help="A run directory (runs/NNNN-name, runs/latest) or a checkpoint folder."),
     n: int = typer.Option(1000, "-n", help="How many rows (or images) to generate."),
     output: Path = typer.Option(
         ..., "-o", "--output",
         help="Rows: a .csv (with header) or .npy file. Tables: .csv or .parquet. Images: a folder of PNGs or an .npz file."
     ),
     seed: Optional[int] = typer.Option(None, help="Seed of the noise (same seed → same samples)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite -o if it exists."),
 ) -> None:
     """Draw new samples from a trained generator."""
+    if output.exists() and not force and (not output.is_dir() or any(output.iterdir())):
+        raise UserError(f"{output} already exists; give --force to overwrite it, or another -o")
+    run = resolve_run(run)
+    folder = run if (run / "state.json").is_file() else checkpoint_of(run)
+
+    from gankit.data import write_rows
     from gankit.gan import GAN
 
-    folder = run if (run / "state.json").is_file() else checkpoint_of(run)
     gan = GAN.load(folder)
     if gan.layout.image is None:
         from gankit.data.frame_io import write_frame
@@ -326,22 +402,41 @@ def sample(
 
 @app.command(name="eval")
 def eval_(
-    run: Path = typer.Argument(..., help="A run directory."),
-    n: Optional[int] = typer.Option(None, "--n", help="Generated (and real) rows to compare; default: the config's eval.n."),
+    run: Path = typer.Argument(..., help="A run directory (or runs/latest)."),
+    n: Optional[int] = typer.Option(
+        None, "-n", "--n", help="Generated (and real) rows to compare; default: the config's eval.n. Capped by the real rows."
+    ),
     seed: Optional[int] = typer.Option(None, help="Seed of sampling, permutations and splits."),
     inception_weights: Optional[Path] = typer.Option(
         None, "--inception-weights", help="Images: a local Inception weights file; adds FID, KID and precision/recall "
         "(needs the torch-fidelity extra; nothing is downloaded)."
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    json_: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Re-run the two-sample evaluation of a finished run; rewrites eval.json and the figures."""
-    from gankit.runs.job import evaluate_run
-
     if n is not None and not 20 <= n <= 5000:
-        raise UserError(f"--n must be between 20 and 5000, got {n}")
+        raise UserError(f"-n must be between 20 and 5000, got {n}")
     if inception_weights is not None and not inception_weights.is_file():
         raise UserError(f"--inception-weights: file not found: {inception_weights}")
-    print_report(out, evaluate_run(run, n=n, seed=seed, inception_weights=inception_weights))
+    run = resolve_run(run)
+    checkpoint_of(run)  # a missing run or checkpoint is reported before torch is imported
+
+    from gankit.runs.job import evaluate_run
+
+    with _showing_phases(quiet or json_):
+        report = evaluate_run(run, n=n, seed=seed, inception_weights=inception_weights)
+    used = f"used {report.n_fake} generated and {report.n_real} real rows"
+    note = None if n is None else (f"asked for -n {n}: {used}" + ("" if min(report.n_fake, report.n_real) >= n
+                                                                   else " (the real rows available cap it)"))
+    if json_:
+        _print_json(run, report, **({"n_asked": n} if n is not None else {}))
+        return
+    from gankit.report.summary import print_report
+
+    print_report(out, report)
+    if note:
+        out.print(note)
 
 
 @app.command(name="view")
@@ -426,9 +521,63 @@ def presets() -> None:
         typer.echo(f"{name:16s} {load_raw(name).get('description', '')}")
 
 
+config_app = typer.Typer(help="The config's keys.", no_args_is_help=True, cls=_Commands)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("keys")
+def config_keys(
+    prefix: Optional[str] = typer.Argument(None, help="Only keys under this section or key, e.g. train or train.d_optimizer."),
+) -> None:
+    """Every key --set accepts, with its type, default, allowed range and description."""
+    from rich.table import Table as RichTable
+
+    from gankit.config_keys import config_keys as keys_under
+
+    table = RichTable("key", "type", "default", "range", "description", box=None, pad_edge=False)
+    for doc in keys_under(prefix or ""):
+        table.add_row(doc.key, doc.type, doc.default, doc.range, doc.description)
+    out.print(table, markup=False, highlight=False)
+
+
+@app.command(name="runs")
+def runs_(
+    root: Path = typer.Option(Path("runs"), "--root", help="The folder holding the run directories."),
+    json_: bool = typer.Option(False, "--json", help="One JSON object per run, one per line."),
+) -> None:
+    """List the run directories: preset, data, verdict, when and how long it trained."""
+    from rich.table import Table as RichTable
+
+    from gankit.runs.listing import list_runs
+
+    runs = list_runs(root)
+    if json_:
+        for info in runs:
+            typer.echo(json.dumps(info.as_dict()))
+        return
+    if not runs:
+        out.print(f"no runs in {root}/ yet: gankit train d2l-gaussian makes one")
+        return
+    table = RichTable("run", "kind", "preset", "data", "verdict", "started", "train s", box=None, pad_edge=False)
+    for info in runs:
+        started = info.started.strftime("%Y-%m-%d %H:%M") if info.started else ""
+        seconds = f"{info.seconds:.1f}" if info.seconds is not None else ""
+        table.add_row(str(info.path), info.kind, info.preset, info.data, info.verdict, started, seconds)
+    out.print(table, markup=False, highlight=False)
+
+
+def _check_set_syntax(argv: list[str]) -> None:
+    """``--set train.epochs 5`` (a space for ``=``) would be read as a stray argument: say what to write."""
+    for i, arg in enumerate(argv[:-1]):
+        if arg == "--set" and "=" not in argv[i + 1]:
+            value = argv[i + 2] if i + 2 < len(argv) and not argv[i + 2].startswith("-") else "VALUE"
+            raise UserError(f"--set takes key=value joined by '=': write --set {argv[i + 1]}={value}")
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the app on ``argv``; return the exit status (user errors: one line on stderr and 2)."""
     try:
+        _check_set_syntax(sys.argv[1:] if argv is None else argv)
         app(args=argv, prog_name="gankit")
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from gankit.errors import UserError
+from gankit.errors import UserError, closest_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -358,7 +358,9 @@ def load_raw(preset_or_file: str) -> dict[str, Any]:
         if not path.is_file():
             raise UserError(f"config file not found: {path}")
         return _read_toml(path.read_text(), str(path))
-    raise UserError(f"unknown preset '{preset_or_file}'; choose one of: {', '.join(preset_names())} (or a .toml file)")
+    guess = closest_name(preset_or_file, preset_names())
+    hint = f" (did you mean '{guess}'?)" if guess else ""
+    raise UserError(f"unknown preset '{preset_or_file}'{hint}; choose one of: {', '.join(preset_names())} (or a .toml file)")
 
 
 def parse_override(assignment: str) -> tuple[list[str], Any]:
@@ -410,8 +412,10 @@ def _describe(problem: dict[str, Any]) -> str:
         return f"config: {message}"
     if problem["type"] == "extra_forbidden":
         section = _section_model(location[:-1])
-        allowed = ", ".join(section.model_fields) if section else "?"
-        return f"unknown config key '{key}'; allowed keys here: {allowed}"
+        allowed = list(section.model_fields) if section else []
+        guess = closest_name(location[-1], allowed)
+        hint = f"; did you mean '{'.'.join([*location[:-1], guess])}'?" if guess else " (see `gankit config keys`)"
+        return f"unknown config key '{key}'; allowed keys here: {', '.join(allowed) or '?'}{hint}"
     given = problem.get("input")
     shown = "" if isinstance(given, dict) or given is None else f" (got {given!r})"
     return f"config key '{key}': {message}{shown}"

@@ -6,6 +6,9 @@ anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import difflib
+from typing import Iterable
+
 
 class UserError(ValueError):
     """Bad input from the user: a config key, a data file, a run directory.
@@ -36,3 +39,9 @@ class PeerLost(RuntimeError):
     """Another rank of a distributed run died or stopped answering; this rank stops too (exit status 4)."""
 
     exit_code = 4
+
+
+def closest_name(word: str, choices: Iterable[str]) -> str | None:
+    """The one of ``choices`` closest to a mistyped ``word`` (difflib, ratio ≥ 0.6), for "did you mean …?"."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None

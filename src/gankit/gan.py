@@ -24,10 +24,12 @@ from gankit.data.table_transformer import TabularTransformer
 from gankit.data import Scaler, Rows, as_rows, data_seed, known_modes, known_truth, load_training_rows
 from gankit.data.toy import toy_rows
 from gankit.errors import UserError
+from gankit.status import phase, silent
 from gankit.metrics import EvalReport, evaluate
 from gankit.metrics.evaluate import real_rows_index
 from gankit.nets.dcgan import conv_stages
 from gankit.nets.table_nets import gumbel_max
+from gankit.report.summary import epoch_note
 from gankit.train.checkpoint_format import load_checkpoint, save_checkpoint
 from gankit.train.compile import compile_nets
 from gankit.train.rng import global_rng_state
@@ -118,9 +120,14 @@ class GAN:
         return table
 
     def fit(
-        self, data: Any = None, on_epoch: Callable[[EpochRecord], None] | None = None, after_step: StepHook | None = None
+        self, data: Any = None, on_epoch: Callable[[EpochRecord], None] | None = None, after_step: StepHook | None = None,
+        verbose: bool = True,
     ) -> "GAN":
-        """Train on ``data`` (array, tensor, DataFrame, Rows) or, when None, on the config's data source."""
+        """Train on ``data`` (array, tensor, DataFrame, Rows) or, when None, on the config's data source.
+
+        ``verbose``: show an epoch progress bar with the losses (a notebook or script gets a Rich bar on
+        stderr; the command line draws it in its own display, see :mod:`gankit.status`).
+        """
         if data is None:
             table = self.load_data()
         elif isinstance(data, Rows):
@@ -134,12 +141,14 @@ class GAN:
         rows = self.prepare(table)
         if self.config.train.compile and self.compile_seconds is None:
             self.compile_seconds = compile_nets(self.state, self.layout.width, self.config.train, table.n_rows)
-        def record(epoch: EpochRecord) -> None:
-            self.history.append(epoch)  # before on_epoch, so a checkpoint written there includes it
-            if on_epoch is not None:
-                on_epoch(epoch)
+        with (phase("training", self.config.train.epochs, "epochs") if verbose else silent("training")) as bar:
+            def record(epoch: EpochRecord) -> None:
+                self.history.append(epoch)  # before on_epoch, so a checkpoint written there includes it
+                bar.update(epoch.epoch, epoch_note(epoch))
+                if on_epoch is not None:
+                    on_epoch(epoch)
 
-        train(self.state, rows, self.config.train, record, after_step)
+            train(self.state, rows, self.config.train, record, after_step)
         return self
 
     def prepare(self, table: Rows) -> RowSource:

@@ -42,7 +42,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, ImageFile, UnidentifiedImageError
-from sklearn.datasets import load_digits
 
 from gankit.data.shapes import sample_shapes
 from gankit.errors import UserError
@@ -388,6 +387,8 @@ def _array_labels(labels: np.ndarray | None, n: int, path: Path) -> tuple[np.nda
 
 def _load_digits(resolution: int | None, channels: int | None) -> ImageSet:
     """scikit-learn's 8×8 digits, 0–16 scaled to [−1, 1], upscaled bilinearly when ``resolution`` ≠ 8."""
+    from sklearn.datasets import load_digits
+
     digits = load_digits()
     images = (digits.images.astype(np.float32) / np.float32(8.0) - np.float32(1.0))[:, None]
     notices: list[str] = []

@@ -81,7 +81,8 @@ def _from_frame(frame: pd.DataFrame, origin: str) -> Rows:
         raise UserError(f"{origin}: the table is empty (shape {frame.shape})")
     for column in frame.columns:
         if not (pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column])):
-            raise UserError(f"{origin}: column '{column}' is not numeric (dtype {frame[column].dtype})")
+            raise UserError(f"{origin}: column '{column}' is not numeric (dtype {frame[column].dtype}); for a table "
+                            f"with text, category or date columns use the tabular preset: gankit train tabular --data FILE")
     return _checked(frame.to_numpy(dtype=np.float32), [str(c) for c in frame.columns], origin)
 
 

@@ -38,9 +38,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import BayesianGaussianMixture
-from sklearn.preprocessing import QuantileTransformer
 
 from gankit.data.column_kinds import (
     ColumnSpec,
@@ -118,6 +115,9 @@ class ModeNormalizer:
         distinct = len(np.unique(sample))
         if distinct == 1:  # a constant: one mode, nothing to fit
             return cls(np.ones(1), np.array([center]), np.array([scale]))
+        from sklearn.exceptions import ConvergenceWarning  # scikit-learn loads only when a table is encoded
+        from sklearn.mixture import BayesianGaussianMixture
+
         mixture = BayesianGaussianMixture(
             n_components=min(max_modes, distinct), weight_concentration_prior_type="dirichlet_process",
             weight_concentration_prior=0.001, max_iter=100, n_init=1, random_state=seed)
@@ -172,6 +172,8 @@ class QuantileNormalizer:
     width = 1
 
     def __init__(self, quantiles: np.ndarray, references: np.ndarray) -> None:
+        from sklearn.preprocessing import QuantileTransformer
+
         self.transformer = QuantileTransformer(output_distribution="normal", n_quantiles=len(references))
         self.transformer.quantiles_ = np.asarray(quantiles, dtype=np.float64).reshape(-1, 1)
         self.transformer.references_ = np.asarray(references, dtype=np.float64)
@@ -180,6 +182,8 @@ class QuantileNormalizer:
 
     @classmethod
     def fit(cls, values: np.ndarray, seed: int) -> QuantileNormalizer:
+        from sklearn.preprocessing import QuantileTransformer
+
         fitted = QuantileTransformer(output_distribution="normal", n_quantiles=min(1000, len(values)),
                                      subsample=None, random_state=seed).fit(values.reshape(-1, 1))
         return cls(fitted.quantiles_[:, 0], fitted.references_)

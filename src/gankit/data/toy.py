@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.datasets import make_moons, make_swiss_roll
 
 from gankit.config import DataConfig
 from gankit.data.rows import Rows, default_columns
@@ -75,6 +74,8 @@ class SklearnShape:
     noise: float
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        from sklearn.datasets import make_moons, make_swiss_roll  # scikit-learn (1–2 s to import) only for these two
+
         seed = int(rng.integers(2**31 - 1))
         if self.kind == "moons":
             return make_moons(n, noise=self.noise, random_state=seed)[0]

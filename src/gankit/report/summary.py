@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from gankit.metrics import EvalReport
-from gankit.train.loop import EpochRecord
+if TYPE_CHECKING:  # annotations only: this module is imported by the command line before torch is needed
+    from gankit.metrics import EvalReport
+    from gankit.train.loop import EpochRecord
 
 
 def training_summary(last: EpochRecord) -> str:
     """The chapter's closing line: ``loss_D 0.693, loss_G 0.693, 1020.0 examples/sec``."""
     return f"loss_D {last.d_loss:.3f}, loss_G {last.g_loss:.3f}, {last.examples_per_sec:.1f} examples/sec"
+
+
+def epoch_note(record: EpochRecord) -> str:
+    """The text beside the epoch bar: ``d_loss 0.693  g_loss 0.693  7,731 ex/s``."""
+    return f"d_loss {record.d_loss:.3f}  g_loss {record.g_loss:.3f}  {record.examples_per_sec:,.0f} ex/s"
 
 
 def eval_table(report: EvalReport) -> RichTable:

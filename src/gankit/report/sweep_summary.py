@@ -1,4 +1,5 @@
-"""A sweep's summary: per-member rows, then mean ± standard error, min, max and best member per metric."""
+"""A sweep's summary: per-member rows, then per grid point and metric: mean ± standard error, min, max,
+pass rate and the best member (named by its label, which carries its seed and settings)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ class MetricSummary:
     maximum: float
     best_member: str
     pass_rate: float | None  # share of members with p > alpha, for p-values
+    grid_point: str = ""  # "train.d_optimizer.lr=0.05 train.ema_decay=0"; "" for a sweep over seeds only
 
     def as_dict(self) -> dict[str, Any]:
         return {"metric": self.metric, "mean": self.mean, "stderr": self.stderr, "min": self.minimum,
-                "max": self.maximum, "best_member": self.best_member, "pass_rate": self.pass_rate}
+                "max": self.maximum, "best_member": self.best_member, "pass_rate": self.pass_rate,
+                "grid_point": self.grid_point}
 
 
 def member_row(label: str, settings: dict[str, Any], seed: int, history: list, report) -> dict[str, Any]:
@@ -38,34 +41,49 @@ def member_row(label: str, settings: dict[str, Any], seed: int, history: list, r
     return row
 
 
-def summarize(rows: list[dict[str, Any]], alpha: float) -> list[MetricSummary]:
-    """Mean, standard error (ddof 1), min, max, best member and pass rate of every numeric metric."""
+def summarize(rows: list[dict[str, Any]], alpha: float, grid_keys: list[str] | tuple[str, ...] = ()) -> list[MetricSummary]:
+    """Per grid point (the members sharing the values of ``grid_keys``; all members when there is no grid):
+    mean, standard error (ddof 1), min, max, best member and pass rate of every numeric metric."""
     frame = pd.DataFrame(rows)
     metrics = [c for c in frame.columns if c.endswith("_p") or c.endswith("_error_vs_data")
                or c.endswith("_error_vs_truth") or c in ("d_loss", "g_loss")]
+    points = [" ".join(f"{key}={row[key]}" for key in grid_keys) for row in rows]
     summaries = []
-    for metric in metrics:
-        values = frame[metric].astype(float)
-        is_p = metric.endswith("_p")
-        best = values.idxmax() if is_p else values.idxmin() if "error" in metric else None
-        stderr = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else float("nan")
-        summaries.append(MetricSummary(
-            metric, float(values.mean()), stderr, float(values.min()), float(values.max()),
-            str(frame.loc[best, "member"]) if best is not None else "",
-            float((values > alpha).mean()) if is_p else None,
-        ))
+    for point in dict.fromkeys(points):  # grid points in the order the sweep ran them
+        members = frame[[p == point for p in points]]
+        summaries += [_summary(members, metric, alpha, point) for metric in metrics]
     return summaries
 
 
+def _summary(members: pd.DataFrame, metric: str, alpha: float, point: str) -> MetricSummary:
+    values = members[metric].astype(float)
+    is_p = metric.endswith("_p")
+    best = values.idxmax() if is_p else values.idxmin() if "error" in metric else None
+    stderr = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else float("nan")
+    return MetricSummary(
+        metric, float(values.mean()), stderr, float(values.min()), float(values.max()),
+        str(members.loc[best, "member"]) if best is not None else "",
+        float((values > alpha).mean()) if is_p else None, point,
+    )
+
+
 def summary_table(summaries: list[MetricSummary], members: int) -> RichTable:
-    """The printed form: one row per metric; the best member by its number (see members.csv)."""
+    """The printed form: a section per grid point (headed by its settings), one row per metric, the best
+    member by number and seed (``003-seed1``; summary.csv has its whole label); s.e. blank for one member."""
     table = RichTable(title=f"sweep summary over {members} members")
-    for header in ("metric", "mean", "s.e.", "min", "max", "pass", "best"):
-        table.add_column(header, justify="left" if header == "metric" else "right", no_wrap=True)
+    for header in ("metric", "mean", "s.e.", "min", "max", "pass", "best member"):
+        table.add_column(header, justify="left" if header in ("metric", "best member") else "right", overflow="fold")
+    point = None
     for s in summaries:
+        if s.grid_point != point and s.grid_point:
+            if point is not None:
+                table.add_section()
+            table.add_row(f"[bold]{s.grid_point}[/bold]", *[""] * 6)
+        point = s.grid_point
         rate = "" if s.pass_rate is None else f"{s.pass_rate:.0%}"
-        best = f"#{s.best_member[:3]}" if s.best_member else ""
-        table.add_row(s.metric, f"{s.mean:.3g}", f"{s.stderr:.2g}", f"{s.minimum:.3g}", f"{s.maximum:.3g}", rate, best)
+        stderr = "" if math.isnan(s.stderr) else f"{s.stderr:.2g}"
+        best = "-".join(s.best_member.split("-")[:2]) if s.grid_point else s.best_member  # the section names the settings
+        table.add_row(s.metric, f"{s.mean:.3g}", stderr, f"{s.minimum:.3g}", f"{s.maximum:.3g}", rate, best)
     return table
 
 

@@ -17,11 +17,13 @@ COLUMNS = ("protocol", "method", "modes", "hq_pct", "reverse_kl", "spread", "mmd
 
 
 def _mean_se(values: pd.Series) -> str:
+    """``mean ± standard error``; one seed has no standard error, so just its value."""
     values = values.dropna().astype(float)
     if values.empty:
         return ""
-    se = values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else float("nan")
-    return f"{values.mean():.3g} ± {se:.2g}"
+    if len(values) == 1:
+        return f"{values.iloc[0]:.3g}"
+    return f"{values.mean():.3g} ± {values.std(ddof=1) / math.sqrt(len(values)):.2g}"
 
 
 def gankit_row(preset: str, label: str, rows: list[dict[str, Any]], seconds: float, alpha: float) -> dict[str, str]:
@@ -48,7 +50,7 @@ def published_rows(preset: str) -> list[dict[str, str]]:
 def bench_table(rows: list[dict[str, str]]) -> RichTable:
     table = RichTable(title="toy benchmark (mean ± standard error over seeds)")
     for header in COLUMNS:
-        table.add_column(header, justify="left" if header in ("protocol", "method") else "right", no_wrap=True)
+        table.add_column(header, justify="left" if header in ("protocol", "method") else "right", overflow="fold")  # wraps, never "…"
     for row in rows:
         table.add_row(*(row[k] for k in COLUMNS))
     return table

@@ -1,4 +1,4 @@
-"""The run directory: ``runs/NNNN-<name>/``, numbered, never overwritten.
+"""The run directory: ``runs/NNNN-<preset>[-<data>]/``, numbered, never overwritten; ``runs/latest`` links the newest.
 
 Layout: ``config.toml`` (resolved), ``metrics.jsonl`` (one object per epoch),
 ``eval.json``, ``plots/losses.png``, ``plots/samples.png`` and
@@ -8,6 +8,7 @@ Layout: ``config.toml`` (resolved), ``metrics.jsonl`` (one object per epoch),
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,16 @@ from typing import Any
 from gankit.errors import UserError
 
 CHECKPOINT = Path("checkpoints") / "final"
+LATEST = "latest"  # runs/latest: a symlink to the newest run directory
 _NUMBERED = re.compile(r"^(\d{4,})-")
+
+
+def run_name(name: str, data_path: str | None = None, source: str | None = None, preset_source: str | None = None) -> str:
+    """A run's folder name from its preset and its data: ``dcgan-digits-photos`` (``--data photos/``),
+    ``veegan-ring-moons`` (``--set data.source=moons``); the preset alone when it trains on its own data."""
+    label = Path(data_path).stem if data_path else (source if source and source != preset_source else "")
+    text = f"{name}-{label}" if label and label != name else name
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
 
 
 def create_run_dir(root: Path, name: str) -> Path:
@@ -30,11 +40,36 @@ def create_run_dir(root: Path, name: str) -> Path:
         candidate = root / f"{number:04d}-{name}"
         try:
             candidate.mkdir()
+            point_latest(root, candidate)
             return candidate
         except FileExistsError:
             number += 1
         except OSError as err:
             raise UserError(f"cannot create the run directory {candidate}: {err.strerror}") from None
+
+
+def point_latest(root: Path, run_dir: Path) -> None:
+    """Make ``root/latest`` a relative symlink to ``run_dir`` (replaced atomically; skipped where links are not allowed)."""
+    temp = root / f".{LATEST}.{os.getpid()}"
+    try:
+        temp.unlink(missing_ok=True)
+        temp.symlink_to(run_dir.name, target_is_directory=True)
+        temp.replace(root / LATEST)
+    except OSError:
+        temp.unlink(missing_ok=True)  # e.g. Windows without the symlink privilege: resolve_run finds the newest
+
+
+def resolve_run(path: Path, root: Path = Path("runs")) -> Path:
+    """``latest`` or ``runs/latest`` → the newest run directory; any other path as given."""
+    if path.name != LATEST or path.exists():
+        return path
+    if path == Path(LATEST) and (root / LATEST).exists():
+        return root / LATEST
+    folder = root if path == Path(LATEST) else path.parent
+    numbered = sorted((int(m.group(1)), p) for p in folder.glob("*") if (m := _NUMBERED.match(p.name)) and p.is_dir())
+    if not numbered:
+        raise UserError(f"no run directories in {folder} yet: train one first (gankit train PRESET)")
+    return numbered[-1][1]
 
 
 def claim_run_dir(path: Path, create: bool = True) -> Path:

@@ -36,6 +36,7 @@ from gankit.runs.checkpoint_schedule import latest_checkpoint, prune, step_folde
 from gankit.train.loop import EpochRecord
 from gankit.train.rng import restore_global_rng
 from gankit.runs.signals import SignalCatcher
+from gankit.status import phase
 from gankit.train.state import TrainState
 
 
@@ -81,7 +82,8 @@ def train_run(
     leaves nothing behind.
     """
     gan = GAN(config)
-    table = gan.load_data()
+    with phase(_loading_text(config)):
+        table = gan.load_data()
     ranks = distributed.current()
     run_dir = Path(distributed.broadcast_text(str(make_run_dir()) if ranks.is_main else None))  # rank 0 makes it
     if ranks.is_main:
@@ -101,13 +103,21 @@ def resume_run(
     checkpoint = latest_checkpoint(run_dir)
     if checkpoint is None:
         raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
-    gan = _load_exact(checkpoint)
-    table = gan.load_data()
+    with phase(f"loading {checkpoint}"):
+        gan = _load_exact(checkpoint)
+    with phase(_loading_text(gan.config)):
+        table = gan.load_data()
     _check_world_size(gan)
     gan.state.distribute(distributed.current(), gan.config.train.sync_batch_norm)
     if gan.state.ranks.is_main:
         _truncate_metrics(run_dir, gan.state.epoch)
     return _train_with_care(gan, table, run_dir, on_epoch, watcher)
+
+
+def _loading_text(config: GanConfig) -> str:
+    """The status line of loading (and checking) the training data."""
+    where = config.data.path or config.data.source
+    return f"loading {where}" + (" and fitting the table transformer" if config.data.source == "table" else "")
 
 
 def _check_world_size(gan: GAN) -> None:
@@ -246,7 +256,8 @@ def start_run_dir(run_dir: Path, config: GanConfig) -> Path:
 
 def finish_run(run_dir: Path, gan: GAN, evaluate: bool = True, figures: bool = True) -> EvalReport | None:
     """Save the final checkpoint, then (optionally) evaluate and draw the figures."""
-    gan.save(run_dir / CHECKPOINT)
+    with phase("writing the final checkpoint"):
+        gan.save(run_dir / CHECKPOINT)
     return evaluate_run(run_dir, gan, figures=figures) if evaluate else None
 
 
@@ -255,13 +266,17 @@ def evaluate_run(
     inception_weights: Path | None = None,
 ) -> EvalReport:
     """Evaluate a run's generator against its training data; write eval.json and redraw the figures."""
-    gan = gan or GAN.load(checkpoint_of(run_dir))
+    if gan is None:
+        with phase(f"loading {run_dir / CHECKPOINT}"):
+            gan = GAN.load(checkpoint_of(run_dir))
     if inception_weights is not None:
         gan.config = with_changes(gan.config, **{"eval.inception_weights": str(inception_weights)})
-    report = gan.evaluate(n=n, seed=seed)
+    with phase(f"evaluating: two-sample tests on {gan.eval_plan(n, seed)[0]} generated vs real rows"):
+        report = gan.evaluate(n=n, seed=seed)
     write_json(run_dir / "eval.json", report.as_dict())
     if figures:
-        draw_figures(run_dir, gan)
+        with phase(f"drawing figures into {run_dir / 'plots'}"):
+            draw_figures(run_dir, gan)
         write_run_report(run_dir)
     return report
 

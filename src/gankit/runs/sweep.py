@@ -17,6 +17,7 @@ from gankit.report.html_report import write_sweep_report
 from gankit.report.sweep_summary import MetricSummary, member_row, summarize, write_summary
 from gankit.runs.directory import append_jsonl
 from gankit.runs.job import finish_run, start_run_dir
+from gankit.status import phase, show_phases, silent
 from gankit.runs.sweep_grid import Member, expand_members, structure_key
 from gankit.train.row_source import RowSource
 from gankit.train.vectorized import can_vectorize, train_vectorized
@@ -54,8 +55,10 @@ def run_sweep(
     vectorize: bool = True,
     evaluate: bool = True,
     nproc: int = 1,
+    plots: bool = True,
 ) -> SweepResult:
-    """Train every group (vectorized where the nets allow), then write members' runs and the summary."""
+    """Train every group (vectorized where the nets allow), then write members' runs (each with its
+    plots/ unless ``plots`` is off) and the summary."""
     prepared = [prepare_members(group) for group in groups]  # loads and validates all data before writing
     sweep_dir = make_dir()
     members, gans = [], []
@@ -75,8 +78,13 @@ def run_sweep(
             train_sequentially(group_gans, on_epoch)
         members += group
         gans += group_gans
-    rows_out = [_write_member(sweep_dir, member, gan, evaluate) for member, gan in zip(members, gans)]
-    summaries = summarize(rows_out, members[0].config.eval.alpha)
+    work = ("evaluating and drawing" if plots else "evaluating") if evaluate else "writing"
+    with phase(f"{work} {len(members)} members", len(members), "members") as bar, show_phases(silent):  # one line, not 3 per member
+        rows_out = []
+        for member, gan in zip(members, gans):
+            rows_out.append(_write_member(sweep_dir, member, gan, evaluate, plots))
+            bar.advance()
+    summaries = summarize(rows_out, members[0].config.eval.alpha, list(members[0].settings))
     write_summary(sweep_dir, rows_out, summaries)
     write_sweep_report(sweep_dir)
     return SweepResult(sweep_dir, members, gans, rows_out, summaries)
@@ -99,12 +107,12 @@ def train_stacked(gans: list[GAN], rows: list[RowSource], on_epoch: EpochCallbac
 def train_sequentially(gans: list[GAN], on_epoch: EpochCallback) -> None:
     """One member after another with the ordinary loop."""
     for gan in gans:
-        gan.fit(gan.training_rows, on_epoch=lambda record: on_epoch(1))
+        gan.fit(gan.training_rows, on_epoch=lambda record: on_epoch(1), verbose=False)
 
 
 def _train_member(config: dict, folder: str) -> None:
     """Worker process: train one member from its config alone and checkpoint it (nothing else crosses over)."""
-    GAN(validate(config)).fit().save(folder)
+    GAN(validate(config)).fit(verbose=False).save(folder)
 
 
 def _train_share(configs: list[dict], folders: list[str]) -> None:
@@ -140,11 +148,11 @@ def train_in_processes(gans: list[GAN], on_epoch: EpochCallback, workers: int, v
     return trained
 
 
-def _write_member(sweep_dir: Path, member: Member, gan: GAN, evaluate: bool) -> dict[str, Any]:
+def _write_member(sweep_dir: Path, member: Member, gan: GAN, evaluate: bool, plots: bool) -> dict[str, Any]:
     run_dir = sweep_dir / "members" / member.label
     run_dir.mkdir(parents=True)
     metrics_path = start_run_dir(run_dir, member.config)
     for record in gan.history:
         append_jsonl(metrics_path, record.as_dict())
-    report = finish_run(run_dir, gan, evaluate=evaluate, figures=False)
+    report = finish_run(run_dir, gan, evaluate=evaluate, figures=plots)
     return member_row(member.label, member.settings, member.config.seed, gan.history, report)

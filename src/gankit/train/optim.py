@@ -141,13 +141,6 @@ class LeanAdam:
                 torch._foreach_copy_(views, [entry[slot] for entry in entries])
             self._step.fill_(float(entries[0]["step"]))
 
-    def copy_member(self, source: "LeanAdam", member: int) -> None:
-        """Take member ``member``'s moments and step count from a stacked optimizer of the same layout."""
-        with torch.no_grad():
-            self.exp_avg[0].copy_(source.exp_avg[member])
-            self.exp_avg_sq[0].copy_(source.exp_avg_sq[member])
-            self._step.copy_(source._step)
-
 
 def _groups_by_setting(settings: list[OptimizerConfig]) -> list[tuple[OptimizerConfig, list[int]]]:
     """Members grouped by equal (lr, betas), in order of first appearance."""

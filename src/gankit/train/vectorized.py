@@ -15,7 +15,7 @@ would alone: a member ends bit-identical (on CPU) to its single run.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 
@@ -23,7 +23,7 @@ from gankit.config import TrainConfig
 from gankit.losses import objective
 from gankit.train.distributed import SINGLE
 from gankit.train.loop import EpochRecord, run_epoch, rows_seen, torch_threads
-from gankit.train.optim import LeanAdam
+from gankit.train.optim import LeanAdam, optimizer_tree
 from gankit.train.precision import LossScale
 from gankit.train.row_source import RowSource, rows_for_epoch
 from gankit.train.stacked_net import StackedNet, vectorizable
@@ -85,18 +85,25 @@ class VectorizedGroup:
     def update_ema(self) -> None:
         update_ema(self.ema, self.generator.flat, self.ema_decays, self.step)
 
+    def member_state_dict(self, index: int) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Member ``index``'s training state in :meth:`TrainState.state_dict`'s form (its rows of the stacks)."""
+        state = self.states[index]
+        state.step, state.epoch, state.batch_in_epoch = self.step, self.epoch, self.batch_in_epoch
+        state.partial_losses = [(d[index], g[index]) for d, g in self.partial_losses]
+        tensors, info = state.state_dict()  # the member's own random streams and counters, and the names
+        stacks = {"generator": (self.generator, self.generator.flat), "discriminator": (self.discriminator, self.discriminator.flat),
+                  "generator_ema": (self.generator, self.ema)}
+        for name in info["modules"]:
+            net, flat = stacks[name]
+            tensors.update({f"{name}.{key}": row.detach().clone() for key, row in net.named_rows(flat, index).items()})
+        info["optimizers"] = {name: optimizer_tree(f"optimizer.{name}", optimizer.state_dict(index), tensors)
+                              for name, optimizer in (("g", self.opt_g), ("d", self.opt_d))}
+        return tensors, info
+
     def write_back(self) -> None:
         """Each member's weights, EMA, optimizer moments and counters into its own state."""
         for index, state in enumerate(self.states):
-            with torch.no_grad():
-                state.g_buffer.flat[0].copy_(self.generator.flat[index])
-                state.d_buffer.flat[0].copy_(self.discriminator.flat[index])
-                if state.ema_buffer is not None:
-                    state.ema_buffer.flat[0].copy_(self.ema[index])
-            state.opt_g.copy_member(self.opt_g, index)
-            state.opt_d.copy_member(self.opt_d, index)
-            state.step, state.epoch, state.batch_in_epoch = self.step, self.epoch, 0
-            state.partial_losses = [(d[index], g[index]) for d, g in self.partial_losses]
+            state.load_state_dict(*self.member_state_dict(index))
 
 
 def train_vectorized(states: list[TrainState], sources: list[RowSource], settings: list[TrainConfig],

@@ -8,7 +8,8 @@ import torch
 
 from gankit.metrics.evaluate import evaluate, holm_rejections
 from gankit.metrics.moments import covariance_error, mean_error
-from gankit.metrics.twosample import c2st, energy_test, group_contrast, mmd_test
+from gankit.metrics.c2st import c2st
+from gankit.metrics.twosample import energy_test, group_contrast, mmd_test
 
 
 def brute_mmd2(x, y, sigma):
@@ -135,3 +136,16 @@ def test_evaluate_report_and_verdict():
     assert shifted["mean_error_vs_truth"].statistic == pytest.approx(np.sqrt(2), abs=0.25)
     record = shifted.as_dict()
     assert set(record["results"]["mmd"]) >= {"statistic", "p_value", "n_real", "n_fake", "seed"}
+
+
+@pytest.mark.parametrize("classifier", ["knn", "logistic"])
+def test_c2st_keeps_its_size_with_unequal_samples(classifier):
+    """150 real vs 50 fake from one distribution: the larger sample is subsampled to 50, so held-out
+    accuracy is Binomial(n, ½) again (without it, guessing "real" alone scores 75% and the test rejects)."""
+    rng = np.random.default_rng(11)
+    rejections = 0
+    for i in range(40):
+        result = c2st(rng.normal(size=(150, 2)), rng.normal(size=(50, 2)), classifier, seed=i)
+        assert result.details["n_test"] == 50 and (result.n_real, result.n_fake) == (150, 50)
+        rejections += result.p_value < 0.05
+    assert rejections <= 6

@@ -12,7 +12,8 @@ from gankit.data.toy import GaussianMixture
 from gankit.metrics.modes import mode_metrics
 from gankit.metrics.moments import moment_errors
 from gankit.metrics.result import TestResult
-from gankit.metrics.twosample import c2st, energy_test, mmd_test
+from gankit.metrics.c2st import c2st
+from gankit.metrics.twosample import energy_test, mmd_test
 
 
 def real_rows_index(count: int, n: int, seed: int) -> np.ndarray:

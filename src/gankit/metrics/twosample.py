@@ -4,23 +4,14 @@
   permutation p-value (Gretton et al. 2012).
 * Energy distance (Székely & Rizzo) with a permutation p-value. It is the MMD of
   the distance-induced kernel ``-‖x−y‖``, so both share one permutation routine.
-* Classifier two-sample test (Lopez-Paz & Oquab 2017): a classifier learns to
-  tell real from fake on half of the pooled rows; its accuracy on the other half
-  is Binomial(n, ½) under the null, which gives an exact one-sided p-value.
+
+The classifier two-sample test lives in ``metrics/c2st.py``.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
-from scipy.stats import binom
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from gankit.metrics.result import TestResult
 
@@ -91,31 +82,3 @@ def energy_test(real: np.ndarray, fake: np.ndarray, permutations: int = 500, see
     statistic, p_value = permutation_p_value(distances, len(real), permutations, seed, sign=-1.0)
     return TestResult("energy", statistic, p_value, len(real), len(fake), seed,
                       details={"permutations": permutations})
-
-
-def c2st(real: np.ndarray, fake: np.ndarray, classifier: str = "knn", seed: int = 0) -> TestResult:
-    """Classifier two-sample test; ``classifier`` is ``knn`` (k = ⌊√n_train⌋) or ``logistic``.
-
-    The statistic is held-out accuracy (0.5 = indistinguishable); the p-value is
-    ``P(Binomial(n_test, ½) ≥ correct)``.
-    """
-    features = np.concatenate([real, fake])
-    labels = np.concatenate([np.ones(len(real)), np.zeros(len(fake))])
-    x_train, x_test, y_train, y_test = train_test_split(
-        features, labels, test_size=0.5, random_state=seed, stratify=labels
-    )
-    if classifier == "knn":
-        k = max(1, math.isqrt(len(x_train)))
-        model = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=k))
-    elif classifier == "logistic":
-        k = None
-        model = make_pipeline(StandardScaler(), LogisticRegression())
-    else:
-        raise ValueError(f"unknown classifier '{classifier}'; allowed: knn, logistic")
-    model.fit(x_train, y_train)
-    correct = int((model.predict(x_test) == y_test).sum())
-    p_value = float(binom.sf(correct - 1, len(y_test), 0.5))
-    details = {"classifier": classifier, "n_test": len(y_test), "correct": correct}
-    if k is not None:
-        details["k"] = k
-    return TestResult(f"c2st_{classifier}", correct / len(y_test), p_value, len(real), len(fake), seed, details=details)

@@ -9,7 +9,8 @@ import torch
 from gankit.metrics.evaluate import evaluate, holm_rejections
 from gankit.metrics.moments import covariance_error, mean_error
 from gankit.metrics.c2st import c2st
-from gankit.metrics.twosample import energy_test, group_contrast, mmd_test
+from gankit.metrics import twosample
+from gankit.metrics.twosample import energy_test, group_contrast, mmd_test, permutation_tests
 
 
 def brute_mmd2(x, y, sigma):
@@ -149,3 +150,48 @@ def test_c2st_keeps_its_size_with_unequal_samples(classifier):
         assert result.details["n_test"] == 50 and (result.n_real, result.n_fake) == (150, 50)
         rejections += result.p_value < 0.05
     assert rejections <= 6
+
+
+# (case, permutations, seed, MMD², its p-value, energy distance, its p-value), computed by the implementation
+# before the batched permutation routine (main at a50aae7: twosample.py with three matrix products per chunk of
+# 64 relabellings, mmd_test and energy_test each on its own distance matrix) with
+# `mmd_test(real, fake, permutations, seed)` and `energy_test(...)` on `_pinned_samples(case)`.
+PINNED = [
+    ("shift", 199, 0, 0.0029069293210275404, 0.06, 0.00985895218168098, 0.055),
+    ("shift", 199, 5, 0.0029069293210275404, 0.04, 0.00985895218168098, 0.04),
+    ("unequal", 199, 0, -0.0005692107143400182, 0.455, -0.007248662445328513, 0.565),
+    ("unequal", 199, 5, -0.0005692107143400182, 0.435, -0.007248662445328513, 0.535),
+    ("large", 500, 3, 0.00046359425817876776, 0.18562874251497005, 0.0007216143965611543, 0.28542914171656686),
+]
+
+
+def _pinned_samples(case):
+    rng = np.random.default_rng(2026)
+    if case == "shift":
+        return rng.normal(size=(400, 2)), rng.normal(size=(400, 2)) + np.array([0.3, 0.0])
+    if case == "unequal":
+        return rng.normal(size=(120, 3)), rng.normal(size=(80, 3)) * 1.15
+    return rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2)) * np.array([1.0, 1.06])
+
+
+@pytest.mark.parametrize(("case", "permutations", "seed", "mmd", "mmd_p", "energy", "energy_p"), PINNED)
+def test_permutation_tests_give_the_former_statistics_and_p_values(case, permutations, seed, mmd, mmd_p, energy, energy_p):
+    """The batched routine (one distance matrix, one matrix product for all relabellings and both tests)
+    reproduces the former implementation's verdicts: statistics and p-values to 1e-6, for each test alone too."""
+    real, fake = _pinned_samples(case)
+    together = permutation_tests(real, fake, permutations, seed)
+    alone = [mmd_test(real, fake, permutations, seed), energy_test(real, fake, permutations, seed)]
+    for results in (together, alone):
+        assert [r.name for r in results] == ["mmd", "energy"]
+        assert results[0].statistic == pytest.approx(mmd, abs=1e-6, rel=1e-9)
+        assert results[1].statistic == pytest.approx(energy, abs=1e-6, rel=1e-9)
+        assert results[0].p_value == pytest.approx(mmd_p, abs=1e-6)
+        assert results[1].p_value == pytest.approx(energy_p, abs=1e-6)
+
+
+def test_permutation_blocks_do_not_change_the_result(monkeypatch):
+    """Relabellings split over many small matrix products count the same as in one product."""
+    real, fake = _pinned_samples("shift")
+    whole = permutation_tests(real, fake, 199, 0)
+    monkeypatch.setattr(twosample, "CONTRAST_BLOCK", 7 * 2 * 800)  # 7 relabellings per product
+    assert [(r.statistic, r.p_value) for r in permutation_tests(real, fake, 199, 0)] == [(r.statistic, r.p_value) for r in whole]

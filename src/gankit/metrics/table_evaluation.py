@@ -17,7 +17,7 @@ from gankit.metrics.evaluate import EvalReport
 from gankit.metrics.result import TestResult
 from gankit.metrics.table_checks import checked_tables
 from gankit.metrics.table_quality import tabular_report
-from gankit.metrics.twosample import energy_test, mmd_test
+from gankit.metrics.twosample import permutation_tests
 
 
 def evaluate_table(
@@ -35,7 +35,7 @@ def evaluate_table(
     quality = tabular_report(real, fake, kinds, seed, features=(features, labels))
     real_rows, fake_rows = features[labels == 1], features[labels == 0]
     counts = (len(real), len(fake), seed)
-    results = [mmd_test(real_rows, fake_rows, permutations, seed), energy_test(real_rows, fake_rows, permutations, seed)]
+    results = permutation_tests(real_rows, fake_rows, permutations, seed)
     results += [result for result in quality.detection if result.p_value is not None]
     results += [result for result in quality.detection if result.p_value is None]
     results += [

@@ -5,6 +5,10 @@
 * Energy distance (Székely & Rizzo) with a permutation p-value. It is the MMD of
   the distance-induced kernel ``-‖x−y‖``, so both share one permutation routine.
 
+Both come from one pooled distance matrix, and every relabelling of the permutation test
+goes through one matrix product (:func:`group_contrast`), batched over relabellings and over
+the two tests, in float64 on torch's threads (:func:`permutation_tests`).
+
 The classifier two-sample test lives in ``metrics/c2st.py``.
 """
 
@@ -15,62 +19,126 @@ import torch
 
 from gankit.metrics.result import TestResult
 
-PERMUTATION_CHUNK = 64
+PERMUTATION_CHUNK = 64  # relabellings per draw from the generator: part of the random stream, so fixed
+CONTRAST_BLOCK = 8_000_000  # relabellings × pooled points × matrices per matrix product (64 MB of float64)
+TIE_TOLERANCE = 1e-12  # a permuted statistic this close below the observed one counts as "at least as large"
 
 
 def _pooled(real: np.ndarray, fake: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.concatenate([real, fake]).astype(np.float64))
 
 
+def random_labellings(total: int, n_x: int, permutations: int, seed: int) -> torch.Tensor:
+    """The permutation test's relabellings: a (permutations, total) bool matrix, ``n_x`` True per row.
+
+    Row p marks which pooled points form sample x under permutation p. Drawn in chunks of
+    :data:`PERMUTATION_CHUNK` rows from one generator seeded with ``seed``, so a seed always
+    gives the same relabellings.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    chunks = []
+    for start in range(0, permutations, PERMUTATION_CHUNK):
+        count = min(PERMUTATION_CHUNK, permutations - start)
+        chunks.append(torch.argsort(torch.rand(count, total, generator=generator), dim=1) < n_x)
+    return torch.cat(chunks)
+
+
+class PooledMatrices:
+    """Pairwise matrices on the same pooled points, ready for :func:`group_contrast`'s one matrix product.
+
+    Holds the off-diagonal matrices side by side, ``[M_1 | M_2 | …]`` (N × C·N), their row
+    sums ``r = M·1`` and totals ``T = 1ᵀM1``. The matrices passed in are not changed.
+    """
+
+    def __init__(self, matrices: list[torch.Tensor]) -> None:
+        self.count, self.total = len(matrices), len(matrices[0])
+        self.side_by_side = torch.cat(matrices, dim=1)
+        for index in range(self.count):
+            self.side_by_side[:, index * self.total : (index + 1) * self.total].diagonal().zero_()
+        self.row_sums = self.side_by_side.view(self.total, self.count, self.total).sum(dim=2).T  # (C, N)
+        self.totals = self.row_sums.sum(dim=1, keepdim=True)  # (C, 1)
+
+    def contrasts(self, in_x: torch.Tensor) -> torch.Tensor:
+        """(C, P): the unbiased ``mean_xx + mean_yy − 2·mean_xy`` of each matrix under each labelling.
+
+        A labelling ``x`` (a 0/1 row) has ``Σ_xx = xᵀMx``, ``Σ_xy = xᵀr − xᵀMx`` and
+        ``Σ_yy = T − 2xᵀr + xᵀMx``: all three from one product ``x·[M_1 | M_2 | …]``.
+        """
+        x = in_x.to(self.side_by_side.dtype)
+        n = x[0].sum()
+        m = self.total - n
+        within = ((x @ self.side_by_side).view(len(x), self.count, self.total) * x[:, None, :]).sum(dim=2).T
+        linear = self.row_sums @ x.T
+        xx = within / (n * (n - 1))
+        xy = (linear - within) / (n * m)
+        yy = (self.totals - 2.0 * linear + within) / (m * (m - 1))
+        return xx + yy - 2.0 * xy
+
+
 def group_contrast(matrix: torch.Tensor, in_x: torch.Tensor) -> torch.Tensor:
     """Unbiased ``mean_xx + mean_yy − 2·mean_xy`` of a pooled pairwise matrix, per group labelling.
 
     ``in_x`` is a (P, N) 0/1 matrix: row p marks which pooled points form sample x
-    in labelling p. The diagonal of ``matrix`` is ignored (U-statistic).
+    in labelling p (every row with the same number of points). The diagonal of ``matrix``
+    is ignored (U-statistic).
     """
-    off_diagonal = matrix - torch.diag(torch.diagonal(matrix))
-    x = in_x.to(matrix.dtype)
-    y = 1.0 - x
-    n, m = x[0].sum(), y[0].sum()
-    xx = ((x @ off_diagonal) * x).sum(1) / (n * (n - 1))
-    yy = ((y @ off_diagonal) * y).sum(1) / (m * (m - 1))
-    xy = ((x @ off_diagonal) * y).sum(1) / (n * m)
-    return xx + yy - 2.0 * xy
+    return PooledMatrices([matrix]).contrasts(in_x)[0]
 
 
-def permutation_p_value(matrix: torch.Tensor, n_x: int, permutations: int, seed: int, sign: float = 1.0) -> tuple[float, float]:
-    """(statistic, p-value) of ``sign · group_contrast`` for the true split vs random relabellings.
+def permutation_p_values(
+    matrices: list[torch.Tensor], signs: list[float], n_x: int, permutations: int, seed: int
+) -> list[tuple[float, float]]:
+    """(statistic, p-value) of ``sign · group_contrast`` for each of several matrices on the same pooled points.
 
-    p = (1 + #{permuted ≥ observed}) / (1 + permutations), never 0.
+    The statistic is that of the true split (the first ``n_x`` points are sample x); the
+    p-value compares it with ``permutations`` random relabellings, the same ones for every
+    matrix: p = (1 + #{permuted ≥ observed}) / (1 + permutations), never 0. All relabellings
+    go through one matrix product per block of :data:`CONTRAST_BLOCK` numbers, on torch's threads.
     """
-    total = matrix.shape[0]
-    observed_labels = torch.zeros(1, total, dtype=torch.bool)
+    pooled = PooledMatrices(matrices)
+    observed_labels = torch.zeros(1, pooled.total, dtype=torch.bool)
     observed_labels[0, :n_x] = True
-    observed = float(sign * group_contrast(matrix, observed_labels)[0])
-    generator = torch.Generator().manual_seed(seed)
-    at_least = 0
-    for start in range(0, permutations, PERMUTATION_CHUNK):
-        count = min(PERMUTATION_CHUNK, permutations - start)
-        order = torch.argsort(torch.rand(count, total, generator=generator), dim=1)
-        labels = order < n_x
-        at_least += int((sign * group_contrast(matrix, labels) >= observed - 1e-12).sum())
-    return observed, (1 + at_least) / (1 + permutations)
+    sign = torch.tensor(signs, dtype=pooled.side_by_side.dtype)[:, None]
+    observed = sign * pooled.contrasts(observed_labels)  # (C, 1)
+    labels = random_labellings(pooled.total, n_x, permutations, seed)
+    block = max(1, CONTRAST_BLOCK // (pooled.count * pooled.total))
+    at_least = torch.zeros(pooled.count, dtype=torch.long)
+    for start in range(0, permutations, block):
+        at_least += (sign * pooled.contrasts(labels[start : start + block]) >= observed - TIE_TOLERANCE).sum(dim=1)
+    return [(float(o), (1 + int(a)) / (1 + permutations)) for o, a in zip(observed[:, 0], at_least)]
 
 
 def median_bandwidth(distances: torch.Tensor) -> float:
     """The median of the off-diagonal pairwise distances (the median heuristic)."""
-    upper = distances[torch.triu(torch.ones_like(distances, dtype=torch.bool), diagonal=1)]
-    median = float(upper.median())
+    rows, columns = torch.triu_indices(len(distances), len(distances), offset=1)
+    median = float(distances[rows, columns].median())
     return median if median > 0 else 1.0
+
+
+def gaussian_kernel(distances: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """``k(x, y) = exp(−‖x−y‖² / (2σ²))`` from pairwise distances, σ = :func:`median_bandwidth`; and σ."""
+    sigma = median_bandwidth(distances)
+    return distances.square().div_(-2.0 * sigma**2).exp_(), sigma
+
+
+def permutation_tests(real: np.ndarray, fake: np.ndarray, permutations: int = 500, seed: int = 0) -> list[TestResult]:
+    """:func:`mmd_test` and :func:`energy_test` together: one distance matrix, one set of relabellings
+    and one matrix product for both (the results equal the two functions' own)."""
+    pooled = _pooled(real, fake)
+    distances = torch.cdist(pooled, pooled)
+    kernel, sigma = gaussian_kernel(distances)
+    (mmd, mmd_p), (energy, energy_p) = permutation_p_values(
+        [kernel, distances], [1.0, -1.0], len(real), permutations, seed)
+    counts = (len(real), len(fake), seed)
+    return [TestResult("mmd", mmd, mmd_p, *counts, details={"bandwidth": sigma, "permutations": permutations}),
+            TestResult("energy", energy, energy_p, *counts, details={"permutations": permutations})]
 
 
 def mmd_test(real: np.ndarray, fake: np.ndarray, permutations: int = 500, seed: int = 0) -> TestResult:
     """Unbiased MMD² with ``k(x, y) = exp(−‖x−y‖² / (2σ²))``, σ = median pairwise distance."""
     pooled = _pooled(real, fake)
-    distances = torch.cdist(pooled, pooled)
-    sigma = median_bandwidth(distances)
-    kernel = torch.exp(-(distances**2) / (2.0 * sigma**2))
-    statistic, p_value = permutation_p_value(kernel, len(real), permutations, seed)
+    kernel, sigma = gaussian_kernel(torch.cdist(pooled, pooled))
+    [(statistic, p_value)] = permutation_p_values([kernel], [1.0], len(real), permutations, seed)
     return TestResult("mmd", statistic, p_value, len(real), len(fake), seed,
                       details={"bandwidth": sigma, "permutations": permutations})
 
@@ -79,6 +147,6 @@ def energy_test(real: np.ndarray, fake: np.ndarray, permutations: int = 500, see
     """Energy distance ``2E‖X−Y‖ − E‖X−X'‖ − E‖Y−Y'‖`` (U-statistic form)."""
     pooled = _pooled(real, fake)
     distances = torch.cdist(pooled, pooled)
-    statistic, p_value = permutation_p_value(distances, len(real), permutations, seed, sign=-1.0)
+    [(statistic, p_value)] = permutation_p_values([distances], [-1.0], len(real), permutations, seed)
     return TestResult("energy", statistic, p_value, len(real), len(fake), seed,
                       details={"permutations": permutations})

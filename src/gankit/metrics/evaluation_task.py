@@ -7,8 +7,12 @@ tasks and runs them in worker processes (``runs/sweep.py``).
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
+
+import torch
 
 from gankit.metrics.evaluate import EvalReport, evaluate
 
@@ -40,3 +44,24 @@ class EvaluationTask:
 
             return evaluate_table(self.real, self.fake, **self.options, **settings)
         return evaluate(self.real, self.fake, **settings, **self.options)
+
+
+def run_tasks(tasks: list[EvaluationTask], workers: int = 1) -> Iterator[EvalReport]:
+    """Each task's report, in the tasks' order; with ``workers`` > 1, run in that many worker processes.
+
+    The tasks are all handed out at once, so the caller can do other work (write files) while
+    the workers evaluate; each worker uses one thread (the workers share the cores). A task's
+    report is the same wherever it runs.
+    """
+    if workers <= 1 or len(tasks) <= 1:
+        yield from (task.run() for task in tasks)
+        return
+    context = multiprocessing.get_context("spawn")  # fork is unsafe once torch's thread pools are running
+    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context, initializer=torch.set_num_threads,
+                             initargs=(1,)) as pool:
+        yield from pool.map(_run, tasks)
+
+
+def _run(task: EvaluationTask) -> EvalReport:
+    """Worker process: one task's report (a module-level function, so that it pickles)."""
+    return task.run()

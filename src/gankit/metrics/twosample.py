@@ -5,9 +5,9 @@
 * Energy distance (Székely & Rizzo) with a permutation p-value. It is the MMD of
   the distance-induced kernel ``-‖x−y‖``, so both share one permutation routine.
 
-Both come from one pooled distance matrix, and every relabelling of the permutation test
-goes through one matrix product (:func:`group_contrast`), batched over relabellings and over
-the two tests, in float64 on torch's threads (:func:`permutation_tests`).
+Both come from one pooled distance matrix and share one set of relabellings; every
+relabelling goes through one matrix product per test, batched over all relabellings, in
+float64 on torch's threads (:func:`permutation_tests`).
 
 The classifier two-sample test lives in ``metrics/c2st.py``.
 """
@@ -20,7 +20,7 @@ import torch
 from gankit.metrics.result import TestResult
 
 PERMUTATION_CHUNK = 64  # relabellings per draw from the generator: part of the random stream, so fixed
-CONTRAST_BLOCK = 8_000_000  # relabellings × pooled points × matrices per matrix product (64 MB of float64)
+CONTRAST_BLOCK = 8_000_000  # relabellings × pooled points × matrices per block of products (64 MB of float64)
 TIE_TOLERANCE = 1e-12  # a permuted statistic this close below the observed one counts as "at least as large"
 
 
@@ -44,30 +44,30 @@ def random_labellings(total: int, n_x: int, permutations: int, seed: int) -> tor
 
 
 class PooledMatrices:
-    """Pairwise matrices on the same pooled points, ready for :func:`group_contrast`'s one matrix product.
+    """Pairwise matrices on the same pooled points, with what :meth:`contrasts` needs besides one product.
 
-    Holds the off-diagonal matrices side by side, ``[M_1 | M_2 | …]`` (N × C·N), their row
-    sums ``r = M·1`` and totals ``T = 1ᵀM1``. The matrices passed in are not changed.
+    Keeps each matrix as given (no copy), its diagonal (left out of every sum: U-statistics),
+    its off-diagonal row sums ``r`` and off-diagonal total ``T``.
     """
 
     def __init__(self, matrices: list[torch.Tensor]) -> None:
-        self.count, self.total = len(matrices), len(matrices[0])
-        self.side_by_side = torch.cat(matrices, dim=1)
-        for index in range(self.count):
-            self.side_by_side[:, index * self.total : (index + 1) * self.total].diagonal().zero_()
-        self.row_sums = self.side_by_side.view(self.total, self.count, self.total).sum(dim=2).T  # (C, N)
+        self.matrices = matrices
+        self.total = len(matrices[0])
+        self.diagonals = torch.stack([matrix.diagonal() for matrix in matrices])  # (C, N)
+        self.row_sums = torch.stack([matrix.sum(dim=1) for matrix in matrices]) - self.diagonals  # (C, N)
         self.totals = self.row_sums.sum(dim=1, keepdim=True)  # (C, 1)
 
     def contrasts(self, in_x: torch.Tensor) -> torch.Tensor:
         """(C, P): the unbiased ``mean_xx + mean_yy − 2·mean_xy`` of each matrix under each labelling.
 
-        A labelling ``x`` (a 0/1 row) has ``Σ_xx = xᵀMx``, ``Σ_xy = xᵀr − xᵀMx`` and
-        ``Σ_yy = T − 2xᵀr + xᵀMx``: all three from one product ``x·[M_1 | M_2 | …]``.
+        With ``M`` the off-diagonal matrix, a labelling ``x`` (a 0/1 row) has ``Σ_xx = xᵀMx``,
+        ``Σ_xy = xᵀr − xᵀMx`` and ``Σ_yy = T − 2xᵀr + xᵀMx``: all three from one product ``x·M``
+        per matrix, for all labellings at once.
         """
-        x = in_x.to(self.side_by_side.dtype)
+        x = in_x.to(self.diagonals.dtype)
         n = x[0].sum()
         m = self.total - n
-        within = ((x @ self.side_by_side).view(len(x), self.count, self.total) * x[:, None, :]).sum(dim=2).T
+        within = torch.stack([((x @ matrix) * x).sum(dim=1) for matrix in self.matrices]) - self.diagonals @ x.T
         linear = self.row_sums @ x.T
         xx = within / (n * (n - 1))
         xy = (linear - within) / (n * m)
@@ -92,26 +92,31 @@ def permutation_p_values(
 
     The statistic is that of the true split (the first ``n_x`` points are sample x); the
     p-value compares it with ``permutations`` random relabellings, the same ones for every
-    matrix: p = (1 + #{permuted ≥ observed}) / (1 + permutations), never 0. All relabellings
-    go through one matrix product per block of :data:`CONTRAST_BLOCK` numbers, on torch's threads.
+    matrix: p = (1 + #{permuted ≥ observed}) / (1 + permutations), never 0. The relabellings
+    go through one matrix product per matrix and block of :data:`CONTRAST_BLOCK` numbers, on torch's threads.
     """
     pooled = PooledMatrices(matrices)
     observed_labels = torch.zeros(1, pooled.total, dtype=torch.bool)
     observed_labels[0, :n_x] = True
-    sign = torch.tensor(signs, dtype=pooled.side_by_side.dtype)[:, None]
+    sign = torch.tensor(signs, dtype=pooled.diagonals.dtype)[:, None]
     observed = sign * pooled.contrasts(observed_labels)  # (C, 1)
     labels = random_labellings(pooled.total, n_x, permutations, seed)
-    block = max(1, CONTRAST_BLOCK // (pooled.count * pooled.total))
-    at_least = torch.zeros(pooled.count, dtype=torch.long)
+    block = max(1, CONTRAST_BLOCK // (len(matrices) * pooled.total))
+    at_least = torch.zeros(len(matrices), dtype=torch.long)
     for start in range(0, permutations, block):
         at_least += (sign * pooled.contrasts(labels[start : start + block]) >= observed - TIE_TOLERANCE).sum(dim=1)
     return [(float(o), (1 + int(a)) / (1 + permutations)) for o, a in zip(observed[:, 0], at_least)]
 
 
 def median_bandwidth(distances: torch.Tensor) -> float:
-    """The median of the off-diagonal pairwise distances (the median heuristic)."""
-    rows, columns = torch.triu_indices(len(distances), len(distances), offset=1)
-    median = float(distances[rows, columns].median())
+    """The median of the pairwise distances above the diagonal (the median heuristic).
+
+    For an even count, the lower of the two middle values (as ``torch.median``), found by
+    partial sorting (``np.partition``) rather than a full sort.
+    """
+    upper = distances.numpy()[np.triu(np.ones(distances.shape, dtype=bool), k=1)]
+    middle = (len(upper) - 1) // 2
+    median = float(np.partition(upper, middle)[middle])
     return median if median > 0 else 1.0
 
 
@@ -122,8 +127,8 @@ def gaussian_kernel(distances: torch.Tensor) -> tuple[torch.Tensor, float]:
 
 
 def permutation_tests(real: np.ndarray, fake: np.ndarray, permutations: int = 500, seed: int = 0) -> list[TestResult]:
-    """:func:`mmd_test` and :func:`energy_test` together: one distance matrix, one set of relabellings
-    and one matrix product for both (the results equal the two functions' own)."""
+    """:func:`mmd_test` and :func:`energy_test` together: one distance matrix and one set of
+    relabellings for both (the results equal the two functions' own)."""
     pooled = _pooled(real, fake)
     distances = torch.cdist(pooled, pooled)
     kernel, sigma = gaussian_kernel(distances)

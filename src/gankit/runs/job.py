@@ -249,11 +249,16 @@ def evaluate_run(
         gan.config = with_changes(gan.config, **{"eval.inception_weights": str(inception_weights)})
     with phase(f"evaluating: two-sample tests on {gan.eval_plan(n, seed)[0]} generated vs real rows"):
         report = gan.evaluate(n=n, seed=seed)
-    write_json(run_dir / "eval.json", report.as_dict())
+    write_eval(run_dir, report)
     if figures:
         with phase(f"drawing figures into {run_dir / 'plots'}"):
             draw_figures(run_dir, gan)
     return report
+
+
+def write_eval(run_dir: Path, report: EvalReport) -> None:
+    """eval.json: the evaluation's results and verdict."""
+    write_json(run_dir / "eval.json", report.as_dict())
 
 
 def draw_table_figures(run_dir: Path, gan: GAN) -> None:

@@ -5,9 +5,11 @@ Both sides compute MMD² and energy distance with their permutation p-values on 
 500 permutations). The baseline is gankit's former implementation, kept below verbatim: each test
 builds its own distance matrix and pushes every chunk of 64 relabellings through three matrix
 products. gankit now builds one distance matrix and pushes all relabellings of both tests through
-one matrix product (metrics/twosample.py). The script checks that both give the same p-values,
-then prints seconds per evaluation (median of --repeats) for each and the ratio; and the whole
-evaluation (`gankit.evaluate`: permutation tests, two C2STs, moment errors) for scale.
+one matrix product per test, half of it through the matrix's symmetry (metrics/twosample.py).
+The script checks that both give the same p-values, then prints wall and CPU seconds per
+evaluation (medians of --repeats) for each and the ratios; and the whole evaluation
+(`gankit.evaluate`: permutation tests, two C2STs, moment errors) for scale. On a machine shared
+with other work the CPU seconds depend less on what else runs.
 
     python bench/eval_speed.py
     python bench/eval_speed.py --n 500 --permutations 1000 --threads 1
@@ -64,15 +66,16 @@ def former_permutation_tests(real: np.ndarray, fake: np.ndarray, permutations: i
     return [mmd, _former_p_value(distances, len(real), permutations, seed, sign=-1.0)]
 
 
-def seconds(work, repeats: int) -> float:
-    """Median wall time of ``repeats`` calls (after one warm-up call)."""
+def seconds(work, repeats: int) -> tuple[float, float]:
+    """Median wall and CPU seconds (this process, all threads) of ``repeats`` calls, after one warm-up call."""
     work()
-    times = []
+    walls, cpus = [], []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -95,11 +98,11 @@ def main() -> None:
     new = seconds(lambda: permutation_tests(real, fake, args.permutations, 0), args.repeats)
     old = seconds(lambda: former_permutation_tests(real, fake, args.permutations, 0), args.repeats)
     whole = seconds(lambda: evaluate(real, fake, permutations=args.permutations, seed=0), args.repeats)
-    print(f"{'MMD + energy permutation tests':<40} {'seconds':>8}")
-    print(f"{'former routine (baseline)':<40} {old:>8.3f}")
-    print(f"{'gankit, batched':<40} {new:>8.3f}")
-    print(f"speed-up: {old / new:.1f}x")
-    print(f"whole evaluation now (gankit.evaluate): {whole:.3f} s")
+    print(f"{'MMD + energy permutation tests':<40} {'wall s':>8} {'CPU s':>8}")
+    print(f"{'former routine (baseline)':<40} {old[0]:>8.3f} {old[1]:>8.3f}")
+    print(f"{'gankit, batched':<40} {new[0]:>8.3f} {new[1]:>8.3f}")
+    print(f"speed-up: {old[0] / new[0]:.1f}x wall, {old[1] / new[1]:.1f}x CPU")
+    print(f"whole evaluation now (gankit.evaluate): {whole[0]:.3f} s wall, {whole[1]:.3f} s CPU")
     if not same:
         raise SystemExit("the two routines disagree")
 

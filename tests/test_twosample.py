@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from gankit.metrics.evaluate import evaluate, holm_rejections
+from gankit.metrics.evaluation_task import EvaluationTask, run_tasks
 from gankit.metrics.moments import covariance_error, mean_error
 from gankit.metrics.c2st import c2st
 from gankit.metrics import twosample
@@ -195,3 +196,25 @@ def test_permutation_blocks_do_not_change_the_result(monkeypatch):
     whole = permutation_tests(real, fake, 199, 0)
     monkeypatch.setattr(twosample, "CONTRAST_BLOCK", 7 * 2 * 800)  # 7 relabellings per product
     assert [(r.statistic, r.p_value) for r in permutation_tests(real, fake, 199, 0)] == [(r.statistic, r.p_value) for r in whole]
+
+
+@pytest.mark.parametrize("size", [7, 300, 601])
+def test_quadratic_forms_equal_the_plain_product(size, monkeypatch):
+    """xᵀMx by splitting the symmetric matrix into blocks (uneven halves included) equals ((x @ M) * x).sum(1)."""
+    monkeypatch.setattr(twosample, "QUADRATIC_LEAF", 64)
+    rng = np.random.default_rng(size)
+    points = torch.from_numpy(rng.normal(size=(size, 3)))
+    matrix = torch.cdist(points, points)
+    matrix = (matrix + matrix.T) / 2  # exactly symmetric
+    x = torch.from_numpy(rng.random((9, size)) < 0.5).double()
+    torch.testing.assert_close(twosample.quadratic_forms(x, matrix), ((x @ matrix) * x).sum(dim=1), rtol=1e-12, atol=1e-9)
+
+
+def test_tasks_run_several_at_a_time_give_the_reports_of_one_at_a_time():
+    rng = np.random.default_rng(12)
+    tasks = [EvaluationTask("rows", rng.normal(size=(150, 2)), rng.normal(size=(150, 2)) + shift, 99, 0.05, seed)
+             for seed, shift in enumerate([0.0, 0.3, 0.0, 1.0, 0.2])]
+    threads = torch.get_num_threads()
+    together = [report.as_dict() for report in run_tasks(tasks, workers=3)]
+    assert torch.get_num_threads() == threads  # put back after the pool
+    assert together == [task.run().as_dict() for task in tasks]

@@ -1,18 +1,18 @@
 """One evaluation as plain data: the real and generated samples, the settings and which evaluation to run.
 
 ``GAN.evaluate`` draws the samples into an :class:`EvaluationTask` and runs it. The task holds
-only arrays, frames and numbers, so it can also be run elsewhere: a sweep draws its members'
-tasks and runs them in worker processes (``runs/sweep.py``).
+only arrays, frames and numbers, so it can be run apart from its GAN: a sweep draws its
+members' tasks and runs them several at a time (:func:`run_tasks`, ``runs/sweep.py``).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Literal
 
 import torch
+from threadpoolctl import threadpool_limits
 
 from gankit.metrics.evaluate import EvalReport, evaluate
 
@@ -47,21 +47,20 @@ class EvaluationTask:
 
 
 def run_tasks(tasks: list[EvaluationTask], workers: int = 1) -> Iterator[EvalReport]:
-    """Each task's report, in the tasks' order; with ``workers`` > 1, run in that many worker processes.
+    """Each task's report, in the tasks' order; with ``workers`` > 1, that many tasks at a time in threads.
 
     The tasks are all handed out at once, so the caller can do other work (write files) while
-    the workers evaluate; each worker uses one thread (the workers share the cores). A task's
-    report is the same wherever it runs.
+    they run. Each task then uses one thread for torch and for BLAS/OpenMP (the tasks share the
+    cores; the heavy parts, torch's products and sorts and scikit-learn's neighbour searches,
+    release the GIL). A task's report is the same wherever it runs.
     """
     if workers <= 1 or len(tasks) <= 1:
         yield from (task.run() for task in tasks)
         return
-    context = multiprocessing.get_context("spawn")  # fork is unsafe once torch's thread pools are running
-    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context, initializer=torch.set_num_threads,
-                             initargs=(1,)) as pool:
-        yield from pool.map(_run, tasks)
-
-
-def _run(task: EvaluationTask) -> EvalReport:
-    """Worker process: one task's report (a module-level function, so that it pickles)."""
-    return task.run()
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1), ThreadPoolExecutor(min(workers, len(tasks))) as pool:
+            yield from pool.map(EvaluationTask.run, tasks)
+    finally:
+        torch.set_num_threads(before)

@@ -21,6 +21,7 @@ from gankit.metrics.result import TestResult
 
 PERMUTATION_CHUNK = 64  # relabellings per draw from the generator: part of the random stream, so fixed
 CONTRAST_BLOCK = 8_000_000  # relabellings × pooled points × matrices per block of products (64 MB of float64)
+QUADRATIC_LEAF = 256  # below this many points a quadratic form is one plain product
 TIE_TOLERANCE = 1e-12  # a permuted statistic this close below the observed one counts as "at least as large"
 
 
@@ -41,6 +42,22 @@ def random_labellings(total: int, n_x: int, permutations: int, seed: int) -> tor
         count = min(PERMUTATION_CHUNK, permutations - start)
         chunks.append(torch.argsort(torch.rand(count, total, generator=generator), dim=1) < n_x)
     return torch.cat(chunks)
+
+
+def quadratic_forms(x: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
+    """``xᵀMx`` for every row ``x`` of ``x``, for a symmetric ``matrix``, in about half the work of ``x @ M``.
+
+    With ``M = [[A, B], [Bᵀ, C]]``, ``xᵀMx = x₁ᵀAx₁ + 2·x₁ᵀBx₂ + x₂ᵀCx₂``: the off-diagonal
+    block is multiplied once, and the diagonal blocks split the same way down to
+    :data:`QUADRATIC_LEAF` points.
+    """
+    size = matrix.shape[0]
+    if size <= QUADRATIC_LEAF:
+        return ((x @ matrix) * x).sum(dim=1)
+    half = size // 2
+    first, second = x[:, :half], x[:, half:]
+    cross = ((first @ matrix[:half, half:]) * second).sum(dim=1)
+    return quadratic_forms(first, matrix[:half, :half]) + 2.0 * cross + quadratic_forms(second, matrix[half:, half:])
 
 
 class PooledMatrices:
@@ -67,7 +84,7 @@ class PooledMatrices:
         x = in_x.to(self.diagonals.dtype)
         n = x[0].sum()
         m = self.total - n
-        within = torch.stack([((x @ matrix) * x).sum(dim=1) for matrix in self.matrices]) - self.diagonals @ x.T
+        within = torch.stack([quadratic_forms(x, matrix) for matrix in self.matrices]) - self.diagonals @ x.T
         linear = self.row_sums @ x.T
         xx = within / (n * (n - 1))
         xy = (linear - within) / (n * m)

@@ -27,7 +27,7 @@ EpochCallback = Callable[[int], None]
 
 
 NOT_STACKABLE = "its nets keep buffers (e.g. BatchNorm) or it uses n_critic > 1 or non-Adam optimizers"
-EVAL_IN_PROCESSES = 4  # from this many members on, they are evaluated in worker processes (one per core)
+EVAL_IN_PARALLEL = 4  # from this many members on, they are evaluated several at a time (one per core)
 
 
 @dataclass
@@ -151,12 +151,12 @@ def train_in_processes(gans: list[GAN], on_epoch: EpochCallback, workers: int, v
 
 
 def _evaluate_members(gans: list[GAN], notice: Callable[[str], None]) -> Iterator[EvalReport]:
-    """The members' evaluations, in order: their samples drawn here, the tests run in worker processes
-    (one per core) while the members' files are written."""
+    """The members' evaluations, in order: their samples drawn now, the tests run one member per core
+    at a time while the members' files are written."""
     tasks = [gan.evaluation_task() for gan in gans]
-    workers = min(len(tasks), os.cpu_count() or 1) if len(tasks) >= EVAL_IN_PROCESSES else 1
+    workers = min(len(tasks), os.cpu_count() or 1) if len(tasks) >= EVAL_IN_PARALLEL else 1
     if workers > 1:
-        notice(f"evaluating {len(tasks)} members in {workers} processes")
+        notice(f"evaluating {len(tasks)} members, {workers} at a time")
     return run_tasks(tasks, workers)
 
 

@@ -7,7 +7,7 @@ import torch
 from gankit import GAN
 from gankit.config import load_config
 from gankit.nets.latent import Latent
-from gankit.report.decision_frames import decision_frame, frame_epochs
+from gankit.report.decision_frames import FRAME_POINTS, decision_frame, frame_epochs
 from gankit.train.instance_noise import draw_noise, noise_std
 
 
@@ -63,7 +63,7 @@ def test_frame_epochs_spread_over_training():
 
 def test_decision_frame_is_d_on_a_grid_covering_the_points():
     gan = GAN("d2l-gaussian", overrides=["train.epochs=1", "data.n=64"]).fit()
-    frame = decision_frame(gan, epoch=1)
+    frame = decision_frame(gan.real_rows().values, gan.sample(FRAME_POINTS, seed=0), gan.discriminator_logits, epoch=1)
     low_x, high_x, low_y, high_y = frame["extent"]
     assert frame["logits"].shape == (120, 120) and np.isfinite(frame["logits"]).all()
     inside = (frame["fake"][:, 0] >= low_x) & (frame["fake"][:, 0] <= high_x)

@@ -1,6 +1,7 @@
 """Sweeps: every member equals its own single run; outputs, summaries and bad input."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -131,6 +132,11 @@ def test_sweep_cli_end_to_end(cli, tmp_path):
     assert "| mmd_p |" in (out / "summary.md").read_text()
     seed1 = json.loads((out / "members" / members[1] / "eval.json").read_text())
     assert seed1["results"]["mmd"]["n_fake"] == 120
+    assert "evaluating 4 members, " in result.stderr or (os.cpu_count() or 1) == 1  # several at a time
+    again = GAN.load(out / "members" / members[1] / "checkpoints/final").evaluate().as_dict()  # in this process
+    for name, record in again["results"].items():
+        assert seed1["results"][name]["p_value"] == record["p_value"], name
+        assert seed1["results"][name]["statistic"] == pytest.approx(record["statistic"], rel=1e-12, nan_ok=True), name
     assert cli("sample", str(out / "members" / members[0]), "-n", "3", "-o", str(tmp_path / "s.npy")).code == 0
 
 

@@ -12,18 +12,11 @@ import pandas as pd
 import pytest
 
 from gankit.errors import UserError
-from gankit.metrics.tabular import (
-    checked_tables,
-    contingency_similarity,
-    correlation_similarity,
-    detection_features,
-    discretize,
-    kinds_of,
-    ks_complement,
-    logistic_detection,
-    tabular_report,
-    tv_complement,
-)
+from gankit.metrics.column_shapes import ks_complement, tv_complement
+from gankit.metrics.detection import detection_features, logistic_detection
+from gankit.metrics.pair_trends import contingency_similarity, correlation_similarity, discretize
+from gankit.metrics.table_checks import checked_tables, kinds_of
+from gankit.metrics.table_quality import tabular_report
 from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference
 
 KINDS = {"x": "numerical", "y": "numerical", "cat": "categorical", "flag": "boolean", "t": "datetime"}

@@ -7,8 +7,11 @@ import pytest
 import torch
 
 from gankit.metrics.evaluate import evaluate, holm_rejections
+from gankit.metrics.evaluation_task import EvaluationTask, run_tasks
 from gankit.metrics.moments import covariance_error, mean_error
-from gankit.metrics.twosample import c2st, energy_test, group_contrast, mmd_test
+from gankit.metrics.c2st import c2st
+from gankit.metrics import twosample
+from gankit.metrics.twosample import energy_test, group_contrast, mmd_test, permutation_tests
 
 
 def brute_mmd2(x, y, sigma):
@@ -135,3 +138,83 @@ def test_evaluate_report_and_verdict():
     assert shifted["mean_error_vs_truth"].statistic == pytest.approx(np.sqrt(2), abs=0.25)
     record = shifted.as_dict()
     assert set(record["results"]["mmd"]) >= {"statistic", "p_value", "n_real", "n_fake", "seed"}
+
+
+@pytest.mark.parametrize("classifier", ["knn", "logistic"])
+def test_c2st_keeps_its_size_with_unequal_samples(classifier):
+    """150 real vs 50 fake from one distribution: the larger sample is subsampled to 50, so held-out
+    accuracy is Binomial(n, ½) again (without it, guessing "real" alone scores 75% and the test rejects)."""
+    rng = np.random.default_rng(11)
+    rejections = 0
+    for i in range(40):
+        result = c2st(rng.normal(size=(150, 2)), rng.normal(size=(50, 2)), classifier, seed=i)
+        assert result.details["n_test"] == 50 and (result.n_real, result.n_fake) == (150, 50)
+        rejections += result.p_value < 0.05
+    assert rejections <= 6
+
+
+# (case, permutations, seed, MMD², its p-value, energy distance, its p-value), computed by the implementation
+# before the batched permutation routine (main at a50aae7: twosample.py with three matrix products per chunk of
+# 64 relabellings, mmd_test and energy_test each on its own distance matrix) with
+# `mmd_test(real, fake, permutations, seed)` and `energy_test(...)` on `_pinned_samples(case)`.
+PINNED = [
+    ("shift", 199, 0, 0.0029069293210275404, 0.06, 0.00985895218168098, 0.055),
+    ("shift", 199, 5, 0.0029069293210275404, 0.04, 0.00985895218168098, 0.04),
+    ("unequal", 199, 0, -0.0005692107143400182, 0.455, -0.007248662445328513, 0.565),
+    ("unequal", 199, 5, -0.0005692107143400182, 0.435, -0.007248662445328513, 0.535),
+    ("large", 500, 3, 0.00046359425817876776, 0.18562874251497005, 0.0007216143965611543, 0.28542914171656686),
+]
+
+
+def _pinned_samples(case):
+    rng = np.random.default_rng(2026)
+    if case == "shift":
+        return rng.normal(size=(400, 2)), rng.normal(size=(400, 2)) + np.array([0.3, 0.0])
+    if case == "unequal":
+        return rng.normal(size=(120, 3)), rng.normal(size=(80, 3)) * 1.15
+    return rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2)) * np.array([1.0, 1.06])
+
+
+@pytest.mark.parametrize(("case", "permutations", "seed", "mmd", "mmd_p", "energy", "energy_p"), PINNED)
+def test_permutation_tests_give_the_former_statistics_and_p_values(case, permutations, seed, mmd, mmd_p, energy, energy_p):
+    """The batched routine (one distance matrix, one matrix product for all relabellings and both tests)
+    reproduces the former implementation's verdicts: statistics and p-values to 1e-6, for each test alone too."""
+    real, fake = _pinned_samples(case)
+    together = permutation_tests(real, fake, permutations, seed)
+    alone = [mmd_test(real, fake, permutations, seed), energy_test(real, fake, permutations, seed)]
+    for results in (together, alone):
+        assert [r.name for r in results] == ["mmd", "energy"]
+        assert results[0].statistic == pytest.approx(mmd, abs=1e-6, rel=1e-9)
+        assert results[1].statistic == pytest.approx(energy, abs=1e-6, rel=1e-9)
+        assert results[0].p_value == pytest.approx(mmd_p, abs=1e-6)
+        assert results[1].p_value == pytest.approx(energy_p, abs=1e-6)
+
+
+def test_permutation_blocks_do_not_change_the_result(monkeypatch):
+    """Relabellings split over many small matrix products count the same as in one product."""
+    real, fake = _pinned_samples("shift")
+    whole = permutation_tests(real, fake, 199, 0)
+    monkeypatch.setattr(twosample, "CONTRAST_BLOCK", 7 * 2 * 800)  # 7 relabellings per product
+    assert [(r.statistic, r.p_value) for r in permutation_tests(real, fake, 199, 0)] == [(r.statistic, r.p_value) for r in whole]
+
+
+@pytest.mark.parametrize("size", [7, 300, 601])
+def test_quadratic_forms_equal_the_plain_product(size, monkeypatch):
+    """xᵀMx by splitting the symmetric matrix into blocks (uneven halves included) equals ((x @ M) * x).sum(1)."""
+    monkeypatch.setattr(twosample, "QUADRATIC_LEAF", 64)
+    rng = np.random.default_rng(size)
+    points = torch.from_numpy(rng.normal(size=(size, 3)))
+    matrix = torch.cdist(points, points)
+    matrix = (matrix + matrix.T) / 2  # exactly symmetric
+    x = torch.from_numpy(rng.random((9, size)) < 0.5).double()
+    torch.testing.assert_close(twosample.quadratic_forms(x, matrix), ((x @ matrix) * x).sum(dim=1), rtol=1e-12, atol=1e-9)
+
+
+def test_tasks_run_several_at_a_time_give_the_reports_of_one_at_a_time():
+    rng = np.random.default_rng(12)
+    tasks = [EvaluationTask("rows", rng.normal(size=(150, 2)), rng.normal(size=(150, 2)) + shift, 99, 0.05, seed)
+             for seed, shift in enumerate([0.0, 0.3, 0.0, 1.0, 0.2])]
+    threads = torch.get_num_threads()
+    together = [report.as_dict() for report in run_tasks(tasks, workers=3)]
+    assert torch.get_num_threads() == threads  # put back after the pool
+    assert together == [task.run().as_dict() for task in tasks]

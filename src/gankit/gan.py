@@ -19,14 +19,15 @@ from gankit.config import GanConfig, apply_overrides, load_raw, validate, with_c
 from gankit.data.frame_io import read_frame
 from gankit.data.layout import Layout
 from gankit.data.condition import Conditions
-from gankit.data.table_encoding import encode_frame, fit_transformer, table_conditions, table_layout
+from gankit.data.table_encoding import encode_frame, fit_transformer, metric_kinds, table_conditions, table_layout
 from gankit.data.table_transformer import TabularTransformer
 from gankit.data import Scaler, Rows, as_rows, data_seed, known_modes, known_truth, load_training_rows
 from gankit.data.toy import toy_rows
 from gankit.errors import UserError
 from gankit.status import phase, silent
-from gankit.metrics import EvalReport, evaluate
+from gankit.metrics import EvalReport
 from gankit.metrics.evaluate import real_rows_index
+from gankit.metrics.evaluation_task import EvaluationTask
 from gankit.nets.dcgan import conv_stages
 from gankit.nets.table_nets import gumbel_max
 from gankit.report.summary import epoch_note
@@ -38,6 +39,7 @@ from gankit.train.state import TrainState
 
 
 MODE_SAMPLES = 2500  # generated samples judged by the mode metrics (PacGAN's protocol)
+GRID_SEED_OFFSET = 7919  # the image grid's noise stream differs from the evaluation's
 
 
 def resolve_device(name: str) -> torch.device:
@@ -251,24 +253,63 @@ class GAN:
 
     def evaluate(self, n: int | None = None, seed: int | None = None, real: Any = None) -> EvalReport:
         """Two-sample tests of ``n`` generated rows against as many real rows (the training data by default)."""
+        return self.evaluation_task(n, seed, real).run()
+
+    def evaluation_task(self, n: int | None = None, seed: int | None = None, real: Any = None) -> EvaluationTask:
+        """The samples :meth:`evaluate` compares, drawn now, with the settings (``real`` is used for rows only)."""
         self._require_trained()
-        if self.layout is not None and self.layout.image is not None:
-            from gankit.metrics.image_evaluation import evaluate_images  # noqa: PLC0415  (image metrics load a classifier)
-
-            return evaluate_images(self, n=n, seed=seed)
-        if self.transformer is not None:
-            from gankit.metrics.table_evaluation import evaluate_table  # noqa: PLC0415
-
-            return evaluate_table(self, n=n, seed=seed)
         settings = self.config.eval
         n, seed = self.eval_plan(n, seed)
+        plan = {"permutations": settings.permutations, "alpha": settings.alpha, "seed": seed}
+        if self.layout is not None and self.layout.image is not None:
+            images = self.real_rows().images()
+            images = images[real_rows_index(len(images), n, seed)]
+            fake, _ = self.sample_images(len(images), seed=seed)
+            options = {"shapes": self.config.data.source == "shapes", "inception_weights": settings.inception_weights}
+            return EvaluationTask("images", images, fake, **plan, options=options)
+        if self.transformer is not None:
+            frame = self.real_frame()
+            frame = frame.iloc[real_rows_index(len(frame), n, seed)].reset_index(drop=True)
+            fake = self.sample(len(frame), seed=seed)
+            return EvaluationTask("table", frame, fake, **plan, options={"kinds": metric_kinds(self.transformer)})
         rows = as_rows(real, "real data").values if real is not None else self.real_rows().values
         rows = rows[real_rows_index(len(rows), n, seed)]
         fake = self.sample(len(rows), seed=seed)
         modes = known_modes(self.config.data)
         mode_samples = self.sample(MODE_SAMPLES, seed=seed + 1) if modes is not None else None
-        return evaluate(rows, fake, permutations=settings.permutations, alpha=settings.alpha, seed=seed,
-                        truth=known_truth(self.config.data), modes=modes, mode_samples=mode_samples)
+        options = {"truth": known_truth(self.config.data), "modes": modes, "mode_samples": mode_samples}
+        return EvaluationTask("rows", rows, fake, **plan, options=options)
+
+    def discriminator_logits(self, points: np.ndarray) -> np.ndarray:
+        """D's logit at each row of ``points`` (data units; a PacGAN D judges a pack of copies of the row)."""
+        state = self._require_trained()
+        inputs = torch.as_tensor(self.scaler.transform(points), dtype=torch.float32)
+        inputs = inputs.repeat(1, self.config.model.pack)
+        device = next(state.discriminator.parameters()).device
+        with torch.no_grad():
+            return state.discriminator(inputs.to(device)).float().cpu().numpy().ravel()
+
+    def grid_noise(self) -> torch.Tensor:
+        """The image grid's latent batch: ``eval.grid_n`` rows from the run's seed; for a conditional GAN, classes in order.
+
+        The same every epoch, so the grids show the same latent points changing over training.
+        """
+        state, layout = self._require_trained(), self.layout
+        n = self.config.eval.grid_n
+        rng = torch.Generator().manual_seed(self.config.seed + GRID_SEED_OFFSET)
+        z = state.latent.sample(n, rng)
+        if layout.classes:
+            codes = torch.arange(n) % layout.classes
+            z = torch.cat((z[:, : state.latent.dim], torch.nn.functional.one_hot(codes, layout.classes).to(z.dtype)), dim=1)
+        return z
+
+    def grid_images(self, z: torch.Tensor | None = None) -> np.ndarray:
+        """The sampling generator's images (N×C×H×W in [−1, 1]) for latent rows ``z`` (default: :meth:`grid_noise`)."""
+        layout = self.layout
+        if layout is None or layout.image is None:
+            raise UserError("this GAN generates rows, not images")
+        rows = self.scaler.inverse(self.generate(self.grid_noise() if z is None else z))
+        return rows[:, : layout.pixels].reshape(-1, *layout.image)
 
     def eval_plan(self, n: int | None, seed: int | None) -> tuple[int, int]:
         """The evaluation's sample size and seed: the arguments, else ``eval.n`` / ``eval.seed``, else the run seed."""

@@ -49,6 +49,6 @@ def table_layout(transformer: TabularTransformer, conditions: Conditions | None 
 
 
 def metric_kinds(transformer: TabularTransformer) -> dict[str, str]:
-    """gankit's column kinds in the evaluation's vocabulary (``metrics/tabular.py``)."""
+    """gankit's column kinds in the evaluation's vocabulary (``metrics/table_checks.py``)."""
     names = {"continuous": "numerical", "integer": "numerical", "datetime": "datetime", "boolean": "boolean"}
     return {spec.name: names.get(spec.kind, "categorical") for spec in transformer.specs}

@@ -12,7 +12,8 @@ from gankit.data.toy import GaussianMixture
 from gankit.metrics.modes import mode_metrics
 from gankit.metrics.moments import moment_errors
 from gankit.metrics.result import TestResult
-from gankit.metrics.twosample import c2st, energy_test, mmd_test
+from gankit.metrics.c2st import c2st
+from gankit.metrics.twosample import permutation_tests
 
 
 def real_rows_index(count: int, n: int, seed: int) -> np.ndarray:
@@ -106,8 +107,7 @@ def evaluate(
     if real_rows.shape[1] != fake_rows.shape[1]:
         raise ValueError(f"real rows have {real_rows.shape[1]} columns but generated rows have {fake_rows.shape[1]}")
     results = [
-        mmd_test(real_rows, fake_rows, permutations, seed),
-        energy_test(real_rows, fake_rows, permutations, seed),
+        *permutation_tests(real_rows, fake_rows, permutations, seed),
         c2st(real_rows, fake_rows, "knn", seed),
         c2st(real_rows, fake_rows, "logistic", seed),
     ]

@@ -14,31 +14,35 @@ exact shape precision and recall (``data/shapes.py``). With
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gankit.metrics.digit_features import digit_outputs, label_histogram
-from gankit.metrics.evaluate import EvalReport, evaluate, real_rows_index
+from gankit.metrics.evaluate import EvalReport, evaluate
 from gankit.metrics.image_distances import classifier_score, fidelity_metrics, frechet_distance_of_features, kernel_inception_distance
 from gankit.metrics.result import TestResult
 
 KID_SUBSETS = 10  # eval.n rows are at most 5,000: a few subsets of up to 1,000 suffice
 
-if TYPE_CHECKING:
-    from gankit.gan import GAN
 
+def evaluate_images(
+    real: np.ndarray,
+    fake: np.ndarray,
+    *,
+    permutations: int = 500,
+    alpha: float = 0.05,
+    seed: int = 0,
+    shapes: bool = False,
+    inception_weights: str | Path | None = None,
+) -> EvalReport:
+    """Generated images against real ones (both N×C×H×W in [−1, 1]).
 
-def evaluate_images(gan: GAN, n: int | None = None, seed: int | None = None) -> EvalReport:
-    """``n`` generated images against as many training images."""
-    settings = gan.config.eval
-    n, seed = gan.eval_plan(n, seed)
-    real = gan.real_rows().images()
-    real = real[real_rows_index(len(real), n, seed)]
-    fake, _ = gan.sample_images(len(real), seed=seed)
+    ``shapes``: the images are ``shapes`` triangles, so also score exact shape precision and
+    recall; ``inception_weights``: a local Inception weights file for FID/KID/precision-recall.
+    """
     real_features, real_probs = digit_outputs(real, "real images")
     fake_features, fake_probs = digit_outputs(fake, "generated images")
-    report = evaluate(real_features, fake_features, permutations=settings.permutations, alpha=settings.alpha, seed=seed)
+    report = evaluate(real_features, fake_features, permutations=permutations, alpha=alpha, seed=seed)
     counts = (len(real), len(fake), seed)
     kid_mean, kid_std = kernel_inception_distance(real_features, fake_features, subsets=KID_SUBSETS, seed=seed)
     report.results += [
@@ -47,10 +51,10 @@ def evaluate_images(gan: GAN, n: int | None = None, seed: int | None = None) -> 
         TestResult("classifier_score", classifier_score(fake_probs), None, *counts, higher_is_better=True,
                    details={"real_images": classifier_score(real_probs), "class_histogram": label_histogram(fake_probs)}),
     ]
-    if gan.config.data.source == "shapes":
+    if shapes:
         report.results += _shape_results(fake, real, counts)
-    if settings.inception_weights:
-        scores = fidelity_metrics(fake, real, Path(settings.inception_weights))
+    if inception_weights:
+        scores = fidelity_metrics(fake, real, Path(inception_weights))
         report.results += [TestResult(name, float(value), None, *counts) for name, value in scores.items()]
     report.extra["features"] = "two-sample tests on the digit classifier's 64 penultimate features (metrics/digit_features.py)"
     return report

@@ -1,6 +1,6 @@
 """The evaluation of a table GAN: quality scores as SDMetrics computes them, and two-sample tests.
 
-``n`` generated rows against as many real rows (``metrics/tabular.py``): per-column
+``n`` generated rows against as many real rows (``metrics/table_quality.py``): per-column
 shape (1 − KS, 1 − TVD), column-pair trends, the overall quality score, classifier
 two-sample tests (logistic regression and gradient boosting, held out, exact
 binomial p-values) and SDMetrics' LogisticDetection score — plus MMD and energy
@@ -10,32 +10,32 @@ Holm-corrected verdict weighs four tests as for every other kind of data.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import pandas as pd
 
-from gankit.data.table_encoding import metric_kinds
-from gankit.metrics.evaluate import EvalReport, real_rows_index
+from gankit.metrics.detection import detection_features
+from gankit.metrics.evaluate import EvalReport
 from gankit.metrics.result import TestResult
-from gankit.metrics.tabular import checked_tables, detection_features, tabular_report
-from gankit.metrics.twosample import energy_test, mmd_test
-
-if TYPE_CHECKING:
-    from gankit.gan import GAN
+from gankit.metrics.table_checks import checked_tables
+from gankit.metrics.table_quality import tabular_report
+from gankit.metrics.twosample import permutation_tests
 
 
-def evaluate_table(gan: GAN, n: int | None = None, seed: int | None = None) -> EvalReport:
-    """Score ``n`` generated rows (default ``eval.n``) against as many rows of the training table."""
-    settings = gan.config.eval
-    n, seed = gan.eval_plan(n, seed)
-    real = gan.real_frame()
-    real = real.iloc[real_rows_index(len(real), n, seed)].reset_index(drop=True)
-    fake = gan.sample(len(real), seed=seed)
-    real, fake, kinds = checked_tables(real, fake, metric_kinds(gan.transformer))  # e.g. dates read as text → dates
-    quality = tabular_report(real, fake, kinds, seed)
-    features, labels = detection_features(real, fake, kinds)
+def evaluate_table(
+    real_df: pd.DataFrame,
+    fake_df: pd.DataFrame,
+    kinds: dict[str, str] | None,
+    *,
+    permutations: int = 500,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> EvalReport:
+    """Score a generated table against a real one; ``kinds`` maps each column to its kind (None: from dtypes)."""
+    real, fake, kinds = checked_tables(real_df, fake_df, kinds)  # e.g. dates read as text → dates
+    features, labels = detection_features(real, fake, kinds)  # built once: detection and MMD/energy share them
+    quality = tabular_report(real, fake, kinds, seed, features=(features, labels))
     real_rows, fake_rows = features[labels == 1], features[labels == 0]
     counts = (len(real), len(fake), seed)
-    results = [mmd_test(real_rows, fake_rows, settings.permutations, seed),
-               energy_test(real_rows, fake_rows, settings.permutations, seed)]
+    results = permutation_tests(real_rows, fake_rows, permutations, seed)
     results += [result for result in quality.detection if result.p_value is not None]
     results += [result for result in quality.detection if result.p_value is None]
     results += [
@@ -43,4 +43,4 @@ def evaluate_table(gan: GAN, n: int | None = None, seed: int | None = None) -> E
         TestResult("column_pair_trends", quality.pair_trends_score, None, *counts, higher_is_better=True),
         TestResult("quality_score", quality.overall_score, None, *counts, higher_is_better=True),
     ]
-    return EvalReport(results, settings.alpha, len(real), len(fake), seed, extra={"tabular": quality.as_dict()})
+    return EvalReport(results, alpha, len(real), len(fake), seed, extra={"tabular": quality.as_dict()})

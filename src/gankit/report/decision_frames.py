@@ -9,19 +9,13 @@ the grid's extent and D's logit at every grid node — saved as ``.npz`` under
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
-import torch
-
-from gankit.gan import GAN
 
 GRID_NODES = 120  # per axis
 FRAME_POINTS = 1000  # generated and real points kept per frame
 FRAMES_PER_RUN = 8  # snapshots over training for the grid figure
-
-
-def is_two_dimensional(gan: GAN) -> bool:
-    return len(gan.columns) == 2
 
 
 def frame_epochs(epochs: int, count: int = FRAMES_PER_RUN) -> set[int]:
@@ -29,16 +23,21 @@ def frame_epochs(epochs: int, count: int = FRAMES_PER_RUN) -> set[int]:
     return {round(epochs * (i + 1) / count) for i in range(count)} - {0} if epochs > count else set(range(1, epochs + 1))
 
 
-def decision_frame(gan: GAN, epoch: int, seed: int = 0) -> dict[str, np.ndarray]:
-    """Real and generated points (data units) and D's logits on a grid covering both."""
-    real = gan.real_rows().values
+def decision_frame(
+    real: np.ndarray, fake: np.ndarray, logits_fn: Callable[[np.ndarray], np.ndarray], epoch: int, seed: int = 0
+) -> dict[str, np.ndarray]:
+    """Real and generated points (data units) and D's logits on a grid covering both.
+
+    ``real``: the real rows (:data:`FRAME_POINTS` of them, drawn with ``seed``, are kept);
+    ``fake``: generated rows (draw :data:`FRAME_POINTS`); ``logits_fn``: D's logit at each
+    row of an array of points in data units (``GAN.discriminator_logits``).
+    """
     real = real[np.random.default_rng(seed).permutation(len(real))[:FRAME_POINTS]]
-    fake = gan.sample(FRAME_POINTS, seed=seed)
     low, high = _extent(np.concatenate([real, fake]))
     xs, ys = np.linspace(low[0], high[0], GRID_NODES), np.linspace(low[1], high[1], GRID_NODES)
     nodes = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
     return {"epoch": np.array(epoch), "real": real, "fake": fake, "extent": np.array([low[0], high[0], low[1], high[1]]),
-            "logits": _logits(gan, nodes).reshape(GRID_NODES, GRID_NODES)}
+            "logits": np.asarray(logits_fn(nodes)).reshape(GRID_NODES, GRID_NODES)}
 
 
 def _extent(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -46,16 +45,6 @@ def _extent(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     low, high = np.percentile(points, 0.1, axis=0), np.percentile(points, 99.9, axis=0)
     pad = 0.1 * np.maximum(high - low, 1e-6)
     return low - pad, high + pad
-
-
-def _logits(gan: GAN, nodes: np.ndarray) -> np.ndarray:
-    """D's logit at each node (in the units D sees); a PacGAN D judges a pack of copies of the node."""
-    state = gan.state
-    inputs = torch.as_tensor(gan.scaler.transform(nodes), dtype=torch.float32)
-    inputs = inputs.repeat(1, gan.config.model.pack)
-    device = next(state.discriminator.parameters()).device
-    with torch.no_grad():
-        return state.discriminator(inputs.to(device)).float().cpu().numpy().ravel()
 
 
 def save_frame(folder: Path, frame: dict[str, np.ndarray]) -> Path:

@@ -1,8 +1,8 @@
 """Image figures: a grid of samples per epoch from one fixed noise batch, and a GIF of those grids.
 
-The noise batch is the same every epoch (drawn from the run's seed), so the grids
-show the same latent points changing over training; a conditional GAN's grid asks
-for the classes in order, one per column. Files are written atomically.
+The images come from one noise batch, the same every epoch (``GAN.grid_images``), so
+the grids show the same latent points changing over training; a conditional GAN's grid
+asks for the classes in order, one per column. Files are written atomically.
 """
 
 from __future__ import annotations
@@ -11,27 +11,12 @@ import math
 from pathlib import Path
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from PIL import Image
 
 from gankit.data.images import to_uint8
-from gankit.gan import GAN
 
 GRIDS = Path("plots") / "grids"
-GRID_SEED_OFFSET = 7919  # the grid's noise stream differs from the evaluation's
-
-
-def fixed_noise(gan: GAN) -> torch.Tensor:
-    """The grid's latent batch: ``eval.grid_n`` rows from the run's seed; for a conditional GAN, classes in order."""
-    state, layout = gan.state, gan.layout
-    n = gan.config.eval.grid_n
-    rng = torch.Generator().manual_seed(gan.config.seed + GRID_SEED_OFFSET)
-    z = state.latent.sample(n, rng)
-    if layout.classes:
-        codes = torch.arange(n) % layout.classes
-        z = torch.cat((z[:, : state.latent.dim], F.one_hot(codes, layout.classes).to(z.dtype)), dim=1)
-    return z
+MAX_CLASS_COLUMNS = 16  # a conditional GAN's grid has one column per class up to this many classes
 
 
 def grid_of(images: np.ndarray, columns: int | None = None, pad: int = 2) -> np.ndarray:
@@ -63,12 +48,10 @@ def save_grid(images: np.ndarray, path: Path, columns: int | None = None) -> Pat
     return path
 
 
-def epoch_grid(gan: GAN, run_dir: Path, epoch: int) -> Path:
-    """``plots/grids/epoch-NNNNNN.png``: the fixed noise batch through the sampling generator now."""
-    layout = gan.layout
-    rows = gan.scaler.inverse(gan.generate(fixed_noise(gan)))
-    images = rows[:, : layout.pixels].reshape(-1, *layout.image)
-    columns = layout.classes if layout.classes and layout.classes <= 16 else None
+def epoch_grid(images: np.ndarray, run_dir: Path, epoch: int, classes: int = 0) -> Path:
+    """``plots/grids/epoch-NNNNNN.png``: the epoch's grid images; with ``classes`` (a conditional GAN's
+    classes in order), one column per class."""
+    columns = classes if classes and classes <= MAX_CLASS_COLUMNS else None
     return save_grid(images, run_dir / GRIDS / f"epoch-{epoch:06d}.png", columns)
 
 

@@ -18,7 +18,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from gankit.errors import UserError
-from gankit.metrics.tabular import TabularReport, checked_tables, pair_trend_scores
+from gankit.metrics.pair_trends import pair_trend_scores
+from gankit.metrics.table_checks import checked_tables
+from gankit.metrics.table_quality import TabularReport
 
 METRIC_COLOURS = {"KSComplement": "#1f77b4", "TVComplement": "#ff7f0e"}
 MAX_ANNOTATED_COLUMNS = 20

@@ -26,10 +26,11 @@ from gankit.metrics import EvalReport
 from gankit.report.html_report import write_run_report
 from gankit.report.plots import figure_title, plot_decision, plot_losses, plot_samples, plot_training_grid
 from gankit.data.table_encoding import metric_kinds
-from gankit.metrics.tabular import checked_tables, tabular_report
+from gankit.metrics.table_checks import checked_tables
+from gankit.metrics.table_quality import tabular_report
 from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference
 from gankit.report.image_grid import epoch_grid, grid_frames, save_gif, save_grid
-from gankit.report.decision_frames import decision_frame, frame_epochs, is_two_dimensional, load_frames, save_frame
+from gankit.report.decision_frames import FRAME_POINTS, decision_frame, frame_epochs, load_frames, save_frame
 from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, read_jsonl, write_json
 from gankit.train import distributed
 from gankit.runs.checkpoint_schedule import latest_checkpoint, prune, step_folder
@@ -147,7 +148,7 @@ def _train_with_care(
     if watcher is not None:
         watcher.attach(gan, run_dir)
     metrics_path = run_dir / "metrics.jsonl"
-    frame_epochs_2d = frame_epochs(config.train.epochs) if is_two_dimensional(gan) and ranks.is_main else set()
+    frame_epochs_2d = frame_epochs(config.train.epochs) if _is_two_dimensional(gan) and ranks.is_main else set()
     image_grids = gan.layout is not None and gan.layout.image is not None and ranks.is_main
     retries = 0
     while True:
@@ -173,9 +174,9 @@ def _train_with_care(
                 if ranks.is_main:
                     append_jsonl(metrics_path, record.as_dict())
                 if record.epoch in frame_epochs_2d:
-                    save_frame(run_dir / FRAMES, decision_frame(gan, record.epoch, seed=config.seed))
+                    save_frame(run_dir / FRAMES, _decision_frame(gan, record.epoch))
                 if image_grids:
-                    epoch_grid(gan, run_dir, record.epoch)
+                    epoch_grid(gan.grid_images(), run_dir, record.epoch, gan.layout.classes)
                 every = config.checkpoint.every_epochs
                 if every and record.epoch % every == 0:
                     _save(gan, run_dir)
@@ -273,12 +274,17 @@ def evaluate_run(
         gan.config = with_changes(gan.config, **{"eval.inception_weights": str(inception_weights)})
     with phase(f"evaluating: two-sample tests on {gan.eval_plan(n, seed)[0]} generated vs real rows"):
         report = gan.evaluate(n=n, seed=seed)
-    write_json(run_dir / "eval.json", report.as_dict())
+    write_eval(run_dir, report)
     if figures:
         with phase(f"drawing figures into {run_dir / 'plots'}"):
             draw_figures(run_dir, gan)
         write_run_report(run_dir)
     return report
+
+
+def write_eval(run_dir: Path, report: EvalReport) -> None:
+    """eval.json: the evaluation's results and verdict."""
+    write_json(run_dir / "eval.json", report.as_dict())
 
 
 def draw_table_figures(run_dir: Path, gan: GAN) -> None:
@@ -313,11 +319,11 @@ def draw_figures(run_dir: Path, gan: GAN) -> None:
         return
     fake = gan.sample(gan.config.eval.plot_n, seed=gan.config.seed)
     plot_samples(gan.real_rows().values, fake, run_dir / "plots" / "samples.png", gan.columns, title("samples"))
-    if is_two_dimensional(gan):
+    if _is_two_dimensional(gan):
         epoch = gan.state.epoch
         frames = load_frames(run_dir / FRAMES, up_to_epoch=epoch)
         final = frames[-1] if frames and int(frames[-1]["epoch"]) == epoch else None  # training's last frame
-        frame = final if final is not None else decision_frame(gan, epoch, seed=gan.config.seed)
+        frame = final if final is not None else _decision_frame(gan, epoch)
         plot_decision(frame, run_dir / "plots" / "decision.png", gan.columns, title(f"D's surface, epoch {epoch}"))
         if frames:
             plot_training_grid(frames, run_dir / "plots" / "training.png", title("D's surface over training"))
@@ -327,3 +333,14 @@ def _verdict_of(run_dir: Path) -> str | None:
     """The verdict line of the run's eval.json, if it has been evaluated."""
     path = run_dir / "eval.json"
     return json.loads(path.read_text()).get("verdict") if path.is_file() else None
+
+
+def _is_two_dimensional(gan: GAN) -> bool:
+    """Rows of two numbers (not a table, not images) get D's decision surface drawn."""
+    return len(gan.columns) == 2 and gan.transformer is None and (gan.layout is None or gan.layout.image is None)
+
+
+def _decision_frame(gan: GAN, epoch: int) -> dict:
+    """The frame of ``gan`` now: its real rows, generated points and D's logits, drawn with the run's seed."""
+    seed = gan.config.seed
+    return decision_frame(gan.real_rows().values, gan.sample(FRAME_POINTS, seed=seed), gan.discriminator_logits, epoch, seed)

@@ -9,14 +9,16 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from gankit.config import validate
 from gankit.gan import GAN
+from gankit.metrics import EvalReport
+from gankit.metrics.evaluation_task import run_tasks
 from gankit.report.html_report import write_sweep_report
 from gankit.report.sweep_summary import MetricSummary, member_row, summarize, write_summary
 from gankit.runs.directory import append_jsonl
-from gankit.runs.job import finish_run, start_run_dir
+from gankit.runs.job import draw_figures, finish_run, start_run_dir, write_eval
 from gankit.status import phase, show_phases, silent
 from gankit.runs.sweep_grid import Member, expand_members, structure_key
 from gankit.train.row_source import RowSource
@@ -26,6 +28,7 @@ EpochCallback = Callable[[int], None]
 
 
 NOT_STACKABLE = "its nets keep buffers (e.g. BatchNorm) or it uses n_critic > 1 or non-Adam optimizers"
+EVAL_IN_PARALLEL = 4  # from this many members on, they are evaluated several at a time (one per core)
 
 
 @dataclass
@@ -78,11 +81,12 @@ def run_sweep(
             train_sequentially(group_gans, on_epoch)
         members += group
         gans += group_gans
+    reports = _evaluate_members(gans, notice) if evaluate else iter([None] * len(gans))
     work = ("evaluating and drawing" if plots else "evaluating") if evaluate else "writing"
     with phase(f"{work} {len(members)} members", len(members), "members") as bar, show_phases(silent):  # one line, not 3 per member
         rows_out = []
         for member, gan in zip(members, gans):
-            rows_out.append(_write_member(sweep_dir, member, gan, evaluate, plots))
+            rows_out.append(_write_member(sweep_dir, member, gan, reports, plots))
             bar.advance()
     summaries = summarize(rows_out, members[0].config.eval.alpha, list(members[0].settings))
     write_summary(sweep_dir, rows_out, summaries)
@@ -148,11 +152,29 @@ def train_in_processes(gans: list[GAN], on_epoch: EpochCallback, workers: int, v
     return trained
 
 
-def _write_member(sweep_dir: Path, member: Member, gan: GAN, evaluate: bool, plots: bool) -> dict[str, Any]:
+def _evaluate_members(gans: list[GAN], notice: Callable[[str], None]) -> Iterator[EvalReport]:
+    """The members' evaluations, in order: their samples drawn now, the tests run one member per core
+    at a time while the members' files are written."""
+    tasks = [gan.evaluation_task() for gan in gans]
+    workers = min(len(tasks), os.cpu_count() or 1) if len(tasks) >= EVAL_IN_PARALLEL else 1
+    if workers > 1:
+        notice(f"evaluating {len(tasks)} members, {workers} at a time")
+    return run_tasks(tasks, workers)
+
+
+def _write_member(sweep_dir: Path, member: Member, gan: GAN, reports: Iterator[EvalReport | None],
+                  plots: bool) -> dict[str, Any]:
+    """The member's run directory (config, metrics, final checkpoint, eval.json, plots/ when
+    asked and evaluated) and its summary row."""
     run_dir = sweep_dir / "members" / member.label
     run_dir.mkdir(parents=True)
     metrics_path = start_run_dir(run_dir, member.config)
     for record in gan.history:
         append_jsonl(metrics_path, record.as_dict())
-    report = finish_run(run_dir, gan, evaluate=evaluate, figures=plots)
+    finish_run(run_dir, gan, evaluate=False)
+    report = next(reports)
+    if report is not None:
+        write_eval(run_dir, report)
+        if plots:
+            draw_figures(run_dir, gan)
     return member_row(member.label, member.settings, member.config.seed, gan.history, report)

@@ -38,14 +38,14 @@ from panel_tables import PANEL  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 ROWS = 20_000
-PHASES = {  # phase → the functions whose cumulative time it is (by name; none of them recurses)
-    "read table": ("read_frame",),
-    "kinds + transformer fit": ("fit_transformer",),
-    "encode rows": ("encode_frame",),
-    "training epochs": ("run_epoch",),
-    "checkpoints": ("_save",),
-    "evaluation": ("evaluate_run",),
-    "figures": ("draw_figures",),
+PHASES = {  # phase → the (file, function) pairs whose cumulative time it is; none of them recurses
+    "read table": (("frame_io.py", "read_frame"),),
+    "kinds + transformer fit": (("table_encoding.py", "fit_transformer"),),
+    "encode rows": (("table_encoding.py", "encode_frame"),),
+    "training epochs": (("loop.py", "run_epoch"),),
+    "checkpoints": (("job.py", "_save"),),
+    "evaluation": (("job.py", "evaluate_run"),),
+    "figures": (("job.py", "draw_figures"),),
 }
 PROFILE_CODE = """
 import cProfile, runpy, sys, time
@@ -96,8 +96,9 @@ def cli_arguments(csv: Path, epochs: int, out: Path) -> list[str]:
 def shares(profile: Path) -> dict[str, float]:
     """Seconds per phase in a cProfile dump, and the profile's total."""
     stats = pstats.Stats(str(profile)).stats
-    seconds = {phase: sum(entry[3] for (_, _, name), entry in stats.items() if name in names)
-               for phase, names in PHASES.items()}
+    seconds = {phase: sum(entry[3] for (path, _, name), entry in stats.items()
+                          if any(path.endswith(file) and name == function for file, function in functions))
+               for phase, functions in PHASES.items()}
     seconds["total"] = sum(entry[2] for entry in stats.values())  # every function's own time
     return seconds
 

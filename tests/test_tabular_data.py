@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gankit.data.column_kinds import ColumnSpec, column_notices, infer_kinds
+from gankit.data.column_kinds import ColumnSpec, column_notices, infer_kinds, kinds_line
 from gankit.data.frame_io import read_frame, write_frame
 from gankit.data.table_transformer import ModeNormalizer, TabularTransformer
 from gankit.errors import UserError
@@ -367,3 +367,63 @@ def test_twenty_thousand_rows_run():
     transformer = TabularTransformer.fit(frame, infer_kinds(frame), max_modes=3)
     back = transformer.inverse_transform(transformer.transform(frame))
     assert back.shape == frame.shape and back["joined"].equals(frame["joined"])
+
+
+def test_numbers_with_few_values_are_categorical_when_each_value_is_common():
+    rng = np.random.default_rng(0)
+    n = 200
+    frame = pd.DataFrame({
+        "code": rng.choice([1.0, 2.0, 3.0, 4.0, 5.0], n),  # a 5-level code stored as float
+        "count": rng.integers(0, 11, n),  # 11 values, 18 rows each on average
+        "twenty": np.arange(n) % 20,  # 20 values, 10 rows each: still categorical
+        "rare": np.arange(n) % 21,  # 21 values: a number
+        "flag": rng.integers(0, 2, n).astype(float),  # 0/1: boolean
+        "half": rng.choice([0.5, 2.5, 6.0], n),  # binned quantities
+    })
+    assert kinds(frame) == {"code": "categorical", "count": "categorical", "twenty": "categorical",
+                            "rare": "integer", "flag": "boolean", "half": "categorical"}
+    assert kinds(frame.iloc[:50])["count"] == "integer"  # 11 values need 110 rows
+    assert kinds(frame, overrides={"code": "continuous"})["code"] == "continuous"  # the user still decides
+    specs = infer_kinds(frame)
+    assert specs[0].categories == (1.0, 2.0, 3.0, 4.0, 5.0) and specs[0].dtype == "float64"
+    transformer = TabularTransformer.fit(frame, specs)
+    pd.testing.assert_frame_equal(transformer.inverse_transform(transformer.transform(frame)), frame)
+
+
+def test_few_values_with_missing_come_back_with_their_dtype():
+    values = np.tile([1.0, 2.0, 3.0, np.nan], 30)
+    frame = pd.DataFrame({"x": values})
+    spec = infer_kinds(frame)[0]
+    assert spec.kind == "categorical" and spec.has_missing and spec.categories == (1.0, 2.0, 3.0)
+    transformer = TabularTransformer.fit(frame, [spec])
+    pd.testing.assert_frame_equal(transformer.inverse_transform(transformer.transform(frame)), frame)
+
+
+def test_continuous_columns_come_back_with_their_decimals():
+    frame = pd.DataFrame({"price": np.round(np.linspace(0.0, 99.0, 200) ** 1.1, 2), "raw": np.linspace(0, 1, 200) ** 0.5})
+    specs = {spec.name: spec for spec in infer_kinds(frame)}
+    assert specs["price"].decimals == 2 and specs["raw"].decimals == -1
+    transformer = TabularTransformer.fit(frame, list(specs.values()))
+    noisy = transformer.transform(frame) + np.random.default_rng(0).normal(0, 0.05, (len(frame), transformer.output_dim))
+    back = transformer.inverse_transform(noisy)
+    np.testing.assert_array_equal(back["price"], np.round(back["price"], 2))
+    assert not np.array_equal(back["raw"], np.round(back["raw"], 6))
+
+
+def test_kinds_line_says_why_numbers_are_categories():
+    frame = pd.DataFrame({"code": np.tile([1.0, 2.0], 20), "x": np.linspace(0, 1, 40).round(1), "s": ["a", "b"] * 20})
+    assert kinds_line(infer_kinds(frame)) == ("column kinds: code: categorical (2 numbers), x: continuous (1 decimal), "
+                                             "s: categorical (change with tabular.kinds)")  # x: 11 values need 110 rows
+
+
+def test_vgm_modes_drawn_only_among_those_that_hold_the_value():
+    even = ModeNormalizer(np.array([0.5, 0.5]), np.array([0.0, 10.0]), np.array([1.0, 1.0]))
+    values = np.full(1000, 5.0)  # 5σ from both (|α| = 1.25 > 0.99): neither holds it, so both stay drawable
+    assert set(even.sample_modes(values, np.random.default_rng(0)).tolist()) == {0, 1}
+    normalizer = ModeNormalizer(np.array([0.99, 0.01]), np.array([0.0, 10.0]), np.array([1.0, 1.0]))
+    values = np.full(1000, 3.8)  # mode 0 holds it (α = 0.95); mode 1 is 6.2σ away
+    assert set(normalizer.sample_modes(values, np.random.default_rng(0)).tolist()) == {0}
+    values = np.full(1000, 6.5)  # mode 0 cannot hold it (α = 1.6); mode 1 can, though the posterior favours mode 0
+    modes = normalizer.sample_modes(values, np.random.default_rng(0))
+    assert set(modes.tolist()) == {1}
+    np.testing.assert_allclose(normalizer.decode(normalizer.encode(values, np.random.default_rng(0)).astype(np.float64)), 6.5)

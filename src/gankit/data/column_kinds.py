@@ -6,11 +6,15 @@
   yes/no, t/f, y/n, any case); numbers whose only values are 0 and 1.
 * ``datetime``: datetime64 dtypes; text where at least 95% of the values contain a
   digit and parse as dates (the rest become missing, with a notice).
+* ``categorical``: text and pandas category columns; and numbers with few distinct
+  values: at most ``FEW_VALUES`` (20) of them, each seen ``ROWS_PER_VALUE`` (10) times
+  on average (codes and ratings stored as numbers, small counts, binned quantities).
+  Such a column comes back with exactly the values it had, in its own dtype; a
+  generator learns its categories far better than a smooth density over a few spikes.
 * ``integer``: integer dtypes; floats whose values are all whole (e.g. ages with NaN).
-  Integer columns stay integer however few values they have: list them in
-  ``discrete`` to treat them as categories.
-* ``continuous``: other numbers.
-* ``categorical``: text and pandas category columns.
+* ``continuous``: other numbers. ``decimals`` records the fewest decimals (at most
+  ``MAX_DECIMALS``) that hold every value (prices in cents: 2), and generated
+  values are rounded to them; -1 when no such count exists.
 
 Text columns that are all numbers are numbers; text columns where 50% or more
 (but not all) values are numbers are an error, since that is usually a typo in a
@@ -49,6 +53,9 @@ NUMBER_SHARE = 0.5  # text columns with at least this share of numbers (and not 
 DATE_SHARE = 0.95  # text columns with at least this share of dates are datetimes
 SAMPLED_ROWS = 10_000  # rows kept to describe a dropped column's values
 DATETIME_UNITS = ("D", "h", "m", "s", "ms", "us", "ns")  # numpy units, coarsest first
+FEW_VALUES = 20  # a number column with at most this many distinct values ...
+ROWS_PER_VALUE = 10  # ... each seen this often on average is categorical
+MAX_DECIMALS = 6  # continuous columns: values rounded to the fewest decimals (up to this many) that hold them
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,9 @@ class ColumnSpec:
     categorical column is learned: ``onehot``; ``hashed`` (``buckets`` holds each
     category's bucket out of ``hash_buckets``); ``sampled`` (``counts`` holds each
     category's count, plus the missing count last when ``has_missing``).
-    ``notice`` is a line for the user when inference did something they should know.
+    ``decimals`` (continuous columns): generated values are rounded to that many
+    decimals; -1: not rounded. ``notice`` is a line for the user when inference did
+    something they should know.
     """
 
     name: str
@@ -79,6 +88,7 @@ class ColumnSpec:
     hash_buckets: int = 0
     buckets: tuple[int, ...] = ()
     counts: tuple[int, ...] = ()
+    decimals: int = -1
     notice: str = ""
 
     @property
@@ -125,6 +135,25 @@ def infer_kinds(
     forced = {name: "categorical" for name in discrete} | overrides
     context = _Context(origin, max_categories, high_cardinality)
     return [_infer_column(frame[name], forced.get(name), context) for name in frame.columns]
+
+
+def kinds_line(specs: Iterable[ColumnSpec]) -> str:
+    """One line naming each column's chosen kind, with why for numbers modelled as categories, for the user."""
+    def described(spec: ColumnSpec) -> str:
+        if spec.kind == "categorical" and _is_number_dtype(spec.dtype):
+            return f"{spec.name}: categorical ({len(spec.categories)} numbers)"
+        if spec.kind == "continuous" and spec.decimals >= 0:
+            return f"{spec.name}: continuous ({spec.decimals} decimal{'' if spec.decimals == 1 else 's'})"
+        return f"{spec.name}: {spec.kind}"
+
+    return "column kinds: " + ", ".join(described(spec) for spec in specs) + " (change with tabular.kinds)"
+
+
+def _is_number_dtype(dtype: str) -> bool:
+    try:
+        return pd.api.types.is_numeric_dtype(pd.api.types.pandas_dtype(dtype))
+    except TypeError:
+        return False
 
 
 def column_notices(specs: Iterable[ColumnSpec]) -> list[str]:
@@ -199,13 +228,32 @@ def _natural_kind(series: pd.Series, context: _Context) -> str:
     return "categorical"
 
 
-def _number_kind(numbers: pd.Series) -> str:
-    """boolean for 0/1 flags, integer for whole numbers, else continuous."""
+def _number_kind(numbers: pd.Series, few_values: bool = True) -> str:
+    """boolean for 0/1 flags; categorical for few distinct values (when ``few_values``); integer for whole
+    numbers; else continuous."""
     values = numbers.dropna().to_numpy(dtype=np.float64)
-    if set(np.unique(values).tolist()) == {0.0, 1.0}:
+    distinct = np.unique(values)
+    if set(distinct.tolist()) == {0.0, 1.0}:
         return "boolean"
+    if few_values and has_few_values(len(distinct), len(values)):
+        return "categorical"
     finite = values[np.isfinite(values)]
     return "integer" if np.array_equal(finite, np.round(finite)) else "continuous"
+
+
+def has_few_values(distinct: int, rows: int) -> bool:
+    """Whether a number column with ``distinct`` values over ``rows`` rows is modelled as categories."""
+    return distinct <= FEW_VALUES and rows >= ROWS_PER_VALUE * distinct
+
+
+def _decimals(numbers: np.ndarray) -> int:
+    """The fewest decimals (0…MAX_DECIMALS) that hold every finite value exactly (to float precision); else -1."""
+    values = numbers[np.isfinite(numbers)]
+    scale = np.maximum(np.abs(values), 1.0)
+    for decimals in range(MAX_DECIMALS + 1):
+        if np.all(np.abs(values - np.round(values, decimals)) <= 1e-9 * scale):
+            return decimals
+    return -1
 
 
 def _is_bool_pair(series: pd.Series) -> bool:
@@ -284,8 +332,9 @@ def _number_spec(series: pd.Series, kind: str, context: _Context, notice: str = 
         dtype = "Int64" if has_missing else "int64"
     else:
         dtype = "float64"
+    decimals = _decimals(numbers.to_numpy()) if kind == "continuous" else -1
     return ColumnSpec(str(series.name), kind, dtype, has_missing, minimum=float(numbers.min()),
-                      maximum=float(numbers.max()), notice=notice)
+                      maximum=float(numbers.max()), decimals=decimals, notice=notice)
 
 
 def _datetime_spec(series: pd.Series, context: _Context) -> ColumnSpec:
@@ -362,7 +411,7 @@ def _categorical_spec(series: pd.Series, context: _Context, forced: bool) -> Col
                              "its values are drawn independently from their observed frequencies")
     if context.high_cardinality == "continuous":
         if _as_numbers(series)[series.notna()].notna().all():
-            return _number_spec(series, _number_kind(_as_numbers(series)), context,
+            return _number_spec(series, _number_kind(_as_numbers(series), few_values=False), context,
                                 f"column '{spec.name}' of {context.origin} has {limit}; modelled as a number")
         raise UserError(f"column '{spec.name}' of {context.origin} has {limit} and its values are not numbers, so "
                         "tabular.high_cardinality=continuous cannot apply; use drop or hash")
@@ -417,10 +466,13 @@ def column_numbers(series: pd.Series, spec: ColumnSpec, origin: str = "data") ->
 
 
 def numbers_to_column(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
-    """The inverse of :func:`column_numbers`: round integers and datetimes, restore the dtype (NaN → missing)."""
+    """The inverse of :func:`column_numbers`: round integers, datetimes and continuous columns with ``decimals``,
+    restore the dtype (NaN → missing)."""
     numbers = np.clip(numbers, spec.minimum, spec.maximum)
     if spec.kind != "continuous":
         numbers = np.round(numbers)
+    elif spec.decimals >= 0:
+        numbers = np.round(numbers, spec.decimals)
     if spec.kind != "datetime":
         return pd.Series(numbers, name=spec.name).astype(spec.dtype)
     missing = np.isnan(numbers)

@@ -12,7 +12,7 @@ import sys
 import pandas as pd
 
 from gankit.config import TabularConfig
-from gankit.data.column_kinds import column_notices, infer_kinds
+from gankit.data.column_kinds import column_notices, infer_kinds, kinds_line
 from gankit.data.condition import Conditions
 from gankit.data.layout import Layout
 from gankit.data.rows import Rows
@@ -20,9 +20,10 @@ from gankit.data.table_transformer import TabularTransformer
 
 
 def fit_transformer(frame: pd.DataFrame, settings: TabularConfig, seed: int, origin: str) -> TabularTransformer:
-    """Infer each column's kind (with the config's overrides), print any notices, fit the transformer."""
+    """Infer each column's kind (with the config's overrides), print them and any notices, fit the transformer."""
     specs = infer_kinds(frame, settings.discrete, settings.kinds, settings.max_categories, settings.high_cardinality,
                         origin)
+    print(kinds_line(specs), file=sys.stderr)
     for notice in column_notices(specs):
         print(f"notice: {notice}", file=sys.stderr)
     return TabularTransformer.fit(frame, specs, settings.continuous, settings.max_modes, seed)

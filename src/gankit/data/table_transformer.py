@@ -139,9 +139,12 @@ class ModeNormalizer:
         return [Block(start, 1, "tanh", column, "value"), Block(start + 1, len(self.means), "softmax", column, "mode")]
 
     def sample_modes(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """A mode per value, drawn from its posterior over the modes."""
+        """A mode per value, drawn from its posterior over the modes that can hold it (|α| ≤ ALPHA_LIMIT, so
+        the value survives the round trip; all modes when none can)."""
         z = (values[:, None] - self.means) / self.stds
         log_p = np.log(self.weights) - np.log(self.stds) - 0.5 * z**2
+        holds = np.abs(z) <= 4 * ALPHA_LIMIT
+        log_p = np.where(holds | ~holds.any(axis=1, keepdims=True), log_p, -np.inf)
         p = np.exp(log_p - log_p.max(axis=1, keepdims=True))
         cumulative = np.cumsum(p, axis=1)
         draws = rng.random(len(values))[:, None] * cumulative[:, -1:]

@@ -120,7 +120,38 @@ def test_bench_toy_prints_our_rows_beside_the_published_ones(cli, tmp_path):
     assert result.code == 0, result.stderr
     table = (tmp_path / "b" / "toy_bench.md").read_text()
     assert "| veegan-ring | gankit (2 seeds) |" in table and "| veegan-ring | published: VEEGAN | 8 | 52.9 |" in table
-    assert (tmp_path / "b" / "toy_bench.csv").read_text().startswith("protocol,method,modes,hq_pct,reverse_kl")
+    assert "| veegan-ring | true mixture (2 draws) | 8 ± 0 |" in table
+    header = "protocol,method,modes,hq_pct,reverse_kl,spread_ratio,c2st_knn_pass,mmd_pass,wall_s"
+    assert (tmp_path / "b" / "toy_bench.csv").read_text().startswith(header)
     assert len(list((tmp_path / "b" / "veegan-ring" / "members").iterdir())) == 2
     bad = cli("bench", "toy", "veegan-ring", "--seeds", "0", "--out", str(tmp_path / "c"))
     assert bad.code == 2 and "--seeds must be at least 1" in bad.stderr
+
+
+def test_truth_floor_judges_fresh_draws_of_the_ring_like_a_generator():
+    from gankit.metrics.truth_floor import has_truth, truth_report
+
+    config = load_config("ring-k8", ["data.n=4000", "eval.n=500", "eval.permutations=19"])
+    report = truth_report(config)
+    assert has_truth(config) and report.n_real == report.n_fake == 500
+    assert report["modes_captured"].statistic == 8 and report["high_quality_pct"].n_fake == 2500
+    # 2,500 true samples: P(d < 3) = 1 − e^−4.5 = 98.89 % (s.d. 0.2 points), spread ratio 1 (s.d. ≈ 0.015)
+    assert report["high_quality_pct"].statistic == pytest.approx(100 * (1 - math.exp(-4.5)), abs=0.8)
+    assert report["spread_ratio"].statistic == pytest.approx(1.0, abs=0.06)
+    assert 0 < report["reverse_kl"].statistic < 0.01
+    assert truth_report(config)["mmd"].p_value == report["mmd"].p_value  # same seed, same draws
+    other = truth_report(load_config("ring-k8", ["data.n=4000", "eval.n=500", "eval.permutations=19", "seed=1"]))
+    assert other["mmd"].statistic != report["mmd"].statistic
+    assert not has_truth(load_config("gaussian", ["data.source=\"file\"", "data.path=\"x.csv\""]))
+
+
+def test_bench_rows_count_passes_over_seeds():
+    from gankit.report.toy_bench import gankit_row
+
+    rows = [dict(modes_captured=8, high_quality_pct=98.0, reverse_kl=0.01, spread_ratio=0.9, c2st_knn_p=0.5, mmd_p=0.01),
+            dict(modes_captured=6, high_quality_pct=96.0, reverse_kl=0.03, spread_ratio=1.1, c2st_knn_p=0.01, mmd_p=0.2),
+            dict(modes_captured=7, high_quality_pct=97.0, reverse_kl=0.02, spread_ratio=1.0, c2st_knn_p=0.06, mmd_p=0.3)]
+    row = gankit_row("ring", "", rows, 12.34, alpha=0.05)
+    assert row["method"] == "gankit (3 seeds)" and row["wall_s"] == "12.3"
+    assert row["modes"] == f"7 ± {1 / math.sqrt(3):.2g}" and row["spread_ratio"] == f"1 ± {0.1 / math.sqrt(3):.2g}"
+    assert row["c2st_knn_pass"] == "67%" and row["mmd_pass"] == "67%"

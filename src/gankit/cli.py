@@ -342,11 +342,14 @@ def bench_toy(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder to create (default: runs/NNNN-bench-toy/)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Run toy presets over many seeds; print mode metrics beside the published rows (CSV and Markdown too)."""
+    """Run toy presets over many seeds; print mode metrics, spread ratio and the k-NN C2ST and MMD pass rates
+    beside a "true mixture" row (fresh draws of the data law, judged the same way) and the published rows
+    (CSV and Markdown too)."""
     import time
 
     from gankit.config import apply_overrides
-    from gankit.report.toy_bench import bench_table, gankit_row, published_rows, write_bench
+    from gankit.metrics.truth_floor import has_truth, truth_report
+    from gankit.report.toy_bench import bench_table, gankit_row, published_rows, truth_row, write_bench
     from gankit.runs.sweep import plan_sweep
 
     plans = {preset: plan_sweep(apply_overrides(load_raw(preset), set_), seeds, {}) for preset in presets}
@@ -356,7 +359,13 @@ def bench_toy(
         started = time.perf_counter()
         result = _sweep_with_progress(groups, lambda: claim_run_dir(folder / preset), quiet, preset, plots=False)
         label = " ".join(s for s in set_ if s.startswith("model.pack=") or s.startswith("train.objective="))
-        rows.append(gankit_row(preset, label, result.rows, time.perf_counter() - started, groups[0][0].config.eval.alpha))
+        config = groups[0][0].config
+        rows.append(gankit_row(preset, label, result.rows, time.perf_counter() - started, config.eval.alpha))
+        if has_truth(config):  # the floor: fresh draws of the data law, judged as each member was
+            started = time.perf_counter()
+            reports = [truth_report(member.config) for group in groups for member in group]
+            mixture = config.data.source in ("ring", "grid", "mixture")
+            rows.append(truth_row(preset, reports, time.perf_counter() - started, config.eval.alpha, mixture))
         rows += published_rows(preset)
     write_bench(folder, rows)
     if set_:

@@ -28,6 +28,7 @@ from gankit.status import phase, silent
 from gankit.metrics import EvalReport
 from gankit.metrics.evaluate import real_rows_index
 from gankit.metrics.evaluation_task import EvaluationTask
+from gankit.metrics.modes import MODE_SAMPLES
 from gankit.nets.dcgan import conv_stages
 from gankit.nets.table_nets import gumbel_max
 from gankit.report.summary import epoch_note
@@ -38,7 +39,6 @@ from gankit.train.loop import EpochRecord, RowSource, StepHook, train
 from gankit.train.state import TrainState
 
 
-MODE_SAMPLES = 2500  # generated samples judged by the mode metrics (PacGAN's protocol)
 GRID_SEED_OFFSET = 7919  # the image grid's noise stream differs from the evaluation's
 
 

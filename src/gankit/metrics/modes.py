@@ -23,6 +23,7 @@ from gankit.data.toy import GaussianMixture
 from gankit.metrics.result import TestResult
 
 HQ_THRESHOLD = 3.0
+MODE_SAMPLES = 2500  # samples judged by the mode metrics (PacGAN's protocol)
 
 
 def nearest_modes(samples: np.ndarray, mixture: GaussianMixture) -> tuple[np.ndarray, np.ndarray]:

@@ -6,8 +6,8 @@ VEEGAN protocol (Srivastava et al. 2017; WGAN-GP and GDPP rows from the GDPP pap
 
 from __future__ import annotations
 
-# gankit's recommended presets train on the data of, and are judged by, the PacGAN protocol.
-PROTOCOL_OF = {"ring": "pacgan-ring", "grid": "pacgan-grid"}
+# gankit's ring and grid presets (recommended and K-informed) use the data and metric of the PacGAN protocol.
+PROTOCOL_OF = {"ring": "pacgan-ring", "grid": "pacgan-grid", "ring-k8": "pacgan-ring", "grid-k25": "pacgan-grid"}
 
 PUBLISHED: dict[str, list[dict[str, str]]] = {
     "pacgan-ring": [

@@ -34,11 +34,13 @@ def member_row(label: str, settings: dict[str, Any], seed: int, history: list, r
     """The flat record of one member: its settings, final losses and evaluation numbers."""
     row: dict[str, Any] = {"member": label, "seed": seed, **settings,
                            "d_loss": history[-1].d_loss, "g_loss": history[-1].g_loss}
-    if report is not None:
-        for result in report.results:
-            key = f"{result.name}_p" if result.p_value is not None else result.name
-            row[key] = result.p_value if result.p_value is not None else result.statistic
-    return row
+    return {**row, **report_values(report)} if report is not None else row
+
+
+def report_values(report) -> dict[str, float]:
+    """An evaluation as flat numbers: ``<test>_p`` for a test's p-value, ``<metric>`` for a plain statistic."""
+    return {f"{r.name}_p" if r.p_value is not None else r.name: r.p_value if r.p_value is not None else r.statistic
+            for r in report.results}
 
 
 def summarize(rows: list[dict[str, Any]], alpha: float, grid_keys: list[str] | tuple[str, ...] = ()) -> list[MetricSummary]:

@@ -338,6 +338,7 @@ app.add_typer(bench_app, name="bench")
 def bench_toy(
     presets: list[str] = typer.Argument(..., help="Toy presets: pacgan-ring, pacgan-grid, veegan-ring, veegan-grid, …"),
     seeds: int = typer.Option(10, "--seeds", help="Seeds per preset."),
+    first_seed: int = typer.Option(0, "--first-seed", min=0, help="Seeds first-seed … first-seed+seeds−1 (fresh seeds for a final table)."),
     set_: list[str] = typer.Option([], "--set", help="Override a config value for every run (repeatable)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder to create (default: runs/NNNN-bench-toy/)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -352,7 +353,7 @@ def bench_toy(
     from gankit.report.toy_bench import bench_table, gankit_row, published_rows, truth_row, write_bench
     from gankit.runs.sweep import plan_sweep
 
-    plans = {preset: plan_sweep(apply_overrides(load_raw(preset), set_), seeds, {}) for preset in presets}
+    plans = {preset: plan_sweep(apply_overrides(load_raw(preset), set_), seeds, {}, first_seed) for preset in presets}
     folder = claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), "bench-toy")
     rows = []
     for preset, groups in plans.items():

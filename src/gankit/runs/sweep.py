@@ -42,10 +42,10 @@ class SweepResult:
     summaries: list[MetricSummary]
 
 
-def plan_sweep(base: dict[str, Any], seeds: int, grid: dict[str, list[Any]]) -> list[list[Member]]:
-    """The members, grouped so that each group trains as one vectorized program."""
+def plan_sweep(base: dict[str, Any], seeds: int, grid: dict[str, list[Any]], first_seed: int = 0) -> list[list[Member]]:
+    """The members (seeds ``first_seed …``), grouped so that each group trains as one vectorized program."""
     groups: dict[str, list[Member]] = defaultdict(list)
-    for member in expand_members(base, seeds, grid):
+    for member in expand_members(base, seeds, grid, first_seed):
         groups[structure_key(member.config)].append(member)
     return list(groups.values())
 

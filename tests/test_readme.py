@@ -47,9 +47,10 @@ def readme_blocks() -> list[Block]:
 
 
 def gankit_commands(block: Block) -> list[list[str]]:
-    """The block's ``gankit …`` command lines as argument lists (continuations joined, comments dropped)."""
+    """The block's ``gankit …`` commands as argument lists (continuations joined, comments dropped; a line
+    ``pip install … && gankit …`` contributes its gankit part)."""
     joined = "\n".join(block.text).replace("\\\n", " ")
-    words = [shlex.split(line, comments=True) for line in joined.splitlines()]
+    words = [shlex.split(part, comments=True) for line in joined.splitlines() for part in line.split("&&")]
     return [command[1:] for command in words if command and command[0] == "gankit"]
 
 

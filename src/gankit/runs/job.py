@@ -116,7 +116,7 @@ def _train_with_care(gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[E
     config = gan.config
     ranks = gan.state.ranks
     metrics_path = run_dir / "metrics.jsonl"
-    frame_epochs_2d = frame_epochs(config.train.epochs) if is_two_dimensional(gan) and ranks.is_main else set()
+    frame_epochs_2d = frame_epochs(config.train.epochs) if _draws_decision_frames(gan) and ranks.is_main else set()
     image_grids = gan.layout is not None and gan.layout.image is not None and ranks.is_main
     retries = 0
     while True:
@@ -171,6 +171,12 @@ def _train_with_care(gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[E
         return RunResult(run_dir, gan, None)  # rank 0 alone evaluates and draws
     report = finish_run(run_dir, gan)
     return RunResult(run_dir, gan, report)
+
+
+def _draws_decision_frames(gan: GAN) -> bool:
+    """D's decision surface is drawn for rows of two plain numbers only: a mixed table's D sees its
+    encoded columns (wider than the table) and an image's D sees pixels, so neither has a 2-D surface."""
+    return gan.transformer is None and (gan.layout is None or gan.layout.image is None) and is_two_dimensional(gan)
 
 
 def _roll_back(gan: GAN, run_dir: Path) -> GAN:
@@ -266,7 +272,7 @@ def draw_figures(run_dir: Path, gan: GAN) -> None:
         return
     fake = gan.sample(gan.config.eval.plot_n, seed=gan.config.seed)
     plot_samples(gan.real_rows().values, fake, run_dir / "plots" / "samples.png", gan.columns)
-    if is_two_dimensional(gan):
+    if _draws_decision_frames(gan):
         epoch = gan.state.epoch
         frames = load_frames(run_dir / FRAMES, up_to_epoch=epoch)
         final = frames[-1] if frames and int(frames[-1]["epoch"]) == epoch else None  # training's last frame

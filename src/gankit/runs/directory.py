@@ -3,18 +3,27 @@
 Layout: ``config.toml`` (resolved), ``metrics.jsonl`` (one object per epoch),
 ``eval.json``, ``plots/losses.png``, ``plots/samples.png`` and
 ``checkpoints/final/`` (safetensors + JSON).
+
+A process writing a run directory (train, ``--resume``, sweep, eval) holds an OS
+lock on its hidden ``.lock`` file (``fcntl.flock``): the kernel drops it when the
+process ends in any way, SIGKILL included, so no stale lock is ever left behind.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from gankit.errors import UserError
 
 CHECKPOINT = Path("checkpoints") / "final"
+LOCK = ".lock"
+_HELD: set[Path] = set()  # run directories this process has locked (a nested ``locked`` of one is a no-op)
 _NUMBERED = re.compile(r"^(\d{4,})-")
 
 
@@ -51,6 +60,45 @@ def claim_run_dir(path: Path, create: bool = True) -> Path:
     except OSError as err:
         raise UserError(f"cannot create the run directory {path}: {err.strerror}") from None
     return path
+
+
+@contextmanager
+def locked(run_dir: Path) -> Iterator[None]:
+    """Hold ``run_dir``'s write lock for the block; a second writer gets a UserError naming the holder's PID.
+
+    The lock file stays (deleting it would let two processes lock two different files);
+    it holds the PID of the last process that took it. Nested use on one directory in one
+    process (training, then its evaluation) just keeps the outer lock.
+    """
+    key = run_dir.resolve()
+    if key in _HELD:
+        yield
+        return
+    try:
+        handle = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise UserError(f"cannot lock the run directory {run_dir}: {err.strerror}") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"{run_dir} is being written by another gankit process (PID {_holder(handle)}); "
+                            f"wait for it to finish or stop it first") from None
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def _holder(handle: int) -> str:
+    """The PID written in a lock file by the process holding it ("unknown" if it has not written it yet)."""
+    text = os.pread(handle, 32, 0).decode(errors="replace").strip()
+    return text if text.isdigit() else "unknown"
 
 
 def checkpoint_of(run: Path) -> Path:

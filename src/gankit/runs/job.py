@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -28,7 +29,7 @@ from gankit.metrics.tabular import checked_tables, tabular_report
 from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference
 from gankit.report.image_grid import epoch_grid, grid_frames, save_gif, save_grid
 from gankit.report.decision_frames import decision_frame, frame_epochs, is_two_dimensional, load_frames, save_frame
-from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, read_jsonl, write_json
+from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, locked, read_jsonl, write_json
 from gankit.train import distributed
 from gankit.runs.checkpoint_schedule import latest_checkpoint, prune, step_folder
 from gankit.train.loop import EpochRecord
@@ -70,28 +71,35 @@ def train_run(
     table = gan.load_data()
     ranks = distributed.current()
     run_dir = Path(distributed.broadcast_text(str(make_run_dir()) if ranks.is_main else None))  # rank 0 makes it
-    if ranks.is_main:
-        start_run_dir(run_dir, config)
-    gan.prepare(table)
-    gan.state.distribute(ranks, config.train.sync_batch_norm)
-    _save(gan, run_dir)  # step 0: there is always a good checkpoint to roll back to
-    return _train_with_care(gan, table, run_dir, on_epoch)
+    with _writer_lock(run_dir):
+        if ranks.is_main:
+            start_run_dir(run_dir, config)
+        gan.prepare(table)
+        gan.state.distribute(ranks, config.train.sync_batch_norm)
+        _save(gan, run_dir)  # step 0: there is always a good checkpoint to roll back to
+        return _train_with_care(gan, table, run_dir, on_epoch)
 
 
 def resume_run(run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = None) -> RunResult:
     """Continue a stopped or killed run from its latest checkpoint; ends as the uninterrupted run would."""
     if not run_dir.is_dir():
         raise UserError(f"run directory not found: {run_dir}")
-    checkpoint = latest_checkpoint(run_dir)
-    if checkpoint is None:
-        raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
-    gan = _load_exact(checkpoint)
-    table = gan.load_data()
-    _check_world_size(gan)
-    gan.state.distribute(distributed.current(), gan.config.train.sync_batch_norm)
-    if gan.state.ranks.is_main:
-        _truncate_metrics(run_dir, gan.state.epoch)
-    return _train_with_care(gan, table, run_dir, on_epoch)
+    with _writer_lock(run_dir):
+        checkpoint = latest_checkpoint(run_dir)
+        if checkpoint is None:
+            raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
+        gan = _load_exact(checkpoint)
+        table = gan.load_data()
+        _check_world_size(gan)
+        gan.state.distribute(distributed.current(), gan.config.train.sync_batch_norm)
+        if gan.state.ranks.is_main:
+            _truncate_metrics(run_dir, gan.state.epoch)
+        return _train_with_care(gan, table, run_dir, on_epoch)
+
+
+def _writer_lock(run_dir: Path):
+    """The run directory's lock, taken by rank 0 (the ranks of one distributed run write it together)."""
+    return locked(run_dir) if distributed.current().is_main else nullcontext()
 
 
 def _check_world_size(gan: GAN) -> None:
@@ -239,10 +247,11 @@ def evaluate_run(
     gan = gan or GAN.load(checkpoint_of(run_dir))
     if inception_weights is not None:
         gan.config = with_changes(gan.config, **{"eval.inception_weights": str(inception_weights)})
-    report = gan.evaluate(n=n, seed=seed)
-    write_json(run_dir / "eval.json", report.as_dict())
-    if figures:
-        draw_figures(run_dir, gan)
+    with locked(run_dir):
+        report = gan.evaluate(n=n, seed=seed)
+        write_json(run_dir / "eval.json", report.as_dict())
+        if figures:
+            draw_figures(run_dir, gan)
     return report
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from gankit.config import validate
 from gankit.gan import GAN
 from gankit.report.sweep_summary import MetricSummary, member_row, summarize, write_summary
-from gankit.runs.directory import append_jsonl
+from gankit.runs.directory import append_jsonl, locked
 from gankit.runs.job import finish_run, start_run_dir
 from gankit.runs.sweep_grid import Member, expand_members, structure_key
 from gankit.train.row_source import RowSource
@@ -57,6 +57,13 @@ def run_sweep(
     """Train every group (vectorized where the nets allow), then write members' runs and the summary."""
     prepared = [prepare_members(group) for group in groups]  # loads and validates all data before writing
     sweep_dir = make_dir()
+    with locked(sweep_dir):
+        return _train_groups(groups, prepared, sweep_dir, on_epoch, notice, vectorize, evaluate, nproc)
+
+
+def _train_groups(groups, prepared, sweep_dir: Path, on_epoch, notice, vectorize: bool, evaluate: bool,
+                  nproc: int) -> SweepResult:
+    """``run_sweep``'s work once its directory exists and is locked."""
     members, gans = [], []
     for group, (group_gans, rows) in zip(groups, prepared):
         workers = min(len(group), os.cpu_count() or 1)

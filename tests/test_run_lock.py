@@ -42,6 +42,7 @@ def test_a_second_writer_is_refused_with_the_holders_pid_and_sigkill_leaves_no_s
     assert (run_dir / LOCK).is_file()  # the file stays; the kernel dropped the lock with the process
     with locked(run_dir):
         assert (run_dir / LOCK).read_text().strip() == str(os.getpid())
+    assert not (run_dir / LOCK).exists()  # a writer that ends normally removes it
 
 
 def test_nested_locks_of_one_directory_in_one_process_are_fine(tmp_path):

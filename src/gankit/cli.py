@@ -29,6 +29,7 @@ app = typer.Typer(
 )
 out = Console(width=None if sys.stdout.isatty() else 120)  # wide enough for the tables in logs and pipes
 err = Console(stderr=True)
+SEP_NAMES = {"tab": "\t", "\\t": "\t", "space": " "}  # --sep spellings a shell passes easily
 
 
 def _build_config(preset: str, overrides: list[str], seed: int | None, data: Path | None) -> GanConfig:
@@ -37,7 +38,7 @@ def _build_config(preset: str, overrides: list[str], seed: int | None, data: Pat
     if data is not None:
         kind = apply_overrides(load_raw(preset), overrides).get("model", {}).get("kind", "mlp")  # before validation
         source = "images" if data.is_dir() or kind == "dcgan" else "table" if kind == "tabular" else "file"
-        extra += [f'data.path="{data}"', f'data.source="{source}"']
+        extra += [f"data.path={_toml_string(str(data))}", f'data.source="{source}"']
     return load_config(preset, [*overrides, *extra], seed=seed)
 
 
@@ -51,6 +52,9 @@ def train(
     ),
     discrete: Optional[str] = typer.Option(
         None, "--discrete", help="Tables: treat these columns as categorical, comma-separated (e.g. --discrete zip,grade)."
+    ),
+    sep: Optional[str] = typer.Option(
+        None, "--sep", help="A .csv's field separator, one character or 'tab' (default: detected among , ; tab |)."
     ),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu, cuda or mps (default: the preset's train.device)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory to create (default: runs/NNNN-<preset>/)."),
@@ -75,10 +79,12 @@ def train(
     if discrete is not None:
         names = [name.strip() for name in discrete.split(",") if name.strip()]
         set_ = [*set_, "tabular.discrete=[" + ", ".join(_toml_string(name) for name in names) + "]"]
+    if sep is not None:
+        set_ = [*set_, f"data.sep={_toml_string(SEP_NAMES.get(sep, sep))}"]
     if device is not None:
         if resume is not None:
             raise UserError("--device applies to new runs; a resumed run keeps its config's train.device")
-        set_ = [*set_, f'train.device="{device}"']
+        set_ = [*set_, f"train.device={_toml_string(device)}"]
     if nproc > 1 and not distributed.launched():
         if dry_run:
             raise UserError("--dry-run prints the config; give it without --nproc")
@@ -108,8 +114,15 @@ def train(
 
 
 def _toml_string(text: str) -> str:
-    """``text`` as a TOML basic string (for --set values built from user input)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """``text`` as a TOML string, every quote, backslash and control character escaped (for --set values
+    built from user input such as paths)."""
+    import tomli_w
+
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(f"{text!r} is not valid UTF-8; rename it (config files are UTF-8 text)") from None
+    return tomli_w.dumps({"v": text}).removeprefix("v = ").rstrip("\n")
 
 
 def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data: Path | None, out_dir: Path | None,
@@ -127,7 +140,7 @@ def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data
             raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume RUN")
         config = _build_config(preset, set_, seed, data)
         if dry_run:
-            out.print(config.to_toml(), end="", markup=False, highlight=False)
+            sys.stdout.write(config.to_toml())  # verbatim: rich would expand tabs inside strings
             return None
         if out_dir is not None:
             claim_run_dir(out_dir, create=False)

@@ -273,7 +273,7 @@ class GAN:
                 raise UserError("this GAN was trained on an in-memory table, which is not saved with it; pass the real rows explicitly")
             if not self.config.data.path:
                 raise UserError("data.source = 'table' needs data.path: give the table with --data FILE (or GAN.fit(dataframe))")
-            self.frame = read_frame(self.config.data.path)
+            self.frame = read_frame(self.config.data.path, self.config.data.sep)
         return self.frame
 
     def real_rows(self) -> Rows:

@@ -41,8 +41,8 @@ CSV = {
     "text_column.csv": ("a,b\n1,x\n" + "1,y\n" * 20, "column 'b' is not numeric"),
     "too_few_rows.csv": ("a,b\n1,2\n3,4\n", "2 rows is fewer than one batch"),
     "header_only.csv": ("a,b\n", "empty"),
-    "zero_bytes.csv": ("", "cannot be read"),
-    "ragged_rows.csv": ("a,b\n1,2\n3,4,5\n6,7\n", "cannot be read"),
+    "zero_bytes.csv": ("", "the file is empty (0 bytes)"),
+    "ragged_rows.csv": ("a,b\n1,2\n3,4,5\n6,7\n", "line 3 has 3 fields, the header has 2"),
 }
 
 
@@ -59,7 +59,7 @@ def write_arrays() -> dict[str, str]:
     return {
         "cube.npy": "expected a 2-D table", "vector.npy": "expected a 2-D table", "objects.npy": "cannot be read",
         "strings.npy": "values must be numbers", "complex.npy": "values must be numbers", "truncated.npy": "cannot be read",
-        "two_arrays.npz": "exactly one array", "not_a_zip.npz": "cannot be read", "binary_garbage.csv": "cannot be read",
+        "two_arrays.npz": "exactly one array", "not_a_zip.npz": "cannot be read", "binary_garbage.csv": "not UTF-8 text",
     }
 
 

@@ -9,7 +9,9 @@ Every problem with a file is one :class:`UserError` line naming the file.
 
 from __future__ import annotations
 
+import csv
 import re
+import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -22,10 +24,15 @@ from gankit.errors import UserError
 READ_SUFFIXES = (".csv", ".parquet", ".npy", ".npz")
 WRITE_SUFFIXES = (".csv", ".parquet")
 MIN_ROWS = 2
+SEPARATORS = (",", ";", "\t", "|")  # what a CSV's fields may be separated by, when not given
+SNIFF_BYTES = 64 * 1024
 
 
-def read_frame(path: str | Path) -> pd.DataFrame:
-    """The table in ``path`` (.csv with a header row, .parquet, .npy or .npz) with at least 2 rows."""
+def read_frame(path: str | Path, sep: str | None = None) -> pd.DataFrame:
+    """The table in ``path`` (.csv with a header row, .parquet, .npy or .npz) with at least 2 rows.
+
+    A CSV's separator is ``sep``, else detected from its first 64 KiB (see :func:`read_csv`).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in READ_SUFFIXES:
@@ -35,7 +42,7 @@ def read_frame(path: str | Path) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise UserError(f"{path}: the file is empty (0 bytes)")
     if suffix == ".csv":
-        frame = _read_csv(path)
+        frame = read_csv(path, sep)
     elif suffix == ".parquet":
         frame = _read_parquet(path)
     else:
@@ -63,14 +70,22 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """A CSV with a header row; ragged rows, bad bytes and header-only files become UserErrors."""
+def read_csv(path: Path, sep: str | None = None) -> pd.DataFrame:
+    """A CSV with a header row, its fields separated by ``sep`` or else by the separator detected
+    (a notice names it when it is not a comma); ragged rows, bad bytes and empty files become UserErrors."""
+    if path.stat().st_size == 0:
+        raise UserError(f"{path}: the file is empty (0 bytes)")
+    if sep is None:
+        sep = detect_separator(path)
+        if sep != ",":
+            print(f"notice: {path}: fields are separated by {sep!r} (detected; give --sep to choose another)",
+                  file=sys.stderr)
     try:
         with warnings.catch_warnings():
             # index_col=False stops pandas from silently turning an extra first field into the index;
             # it warns instead, and we make that warning an error.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(path, index_col=False)
+            return pd.read_csv(path, index_col=False, sep=sep)
     except pd.errors.ParserWarning:
         raise UserError(f"{path}: line 2 has more fields than the header row (line 1)") from None
     except pd.errors.EmptyDataError:
@@ -79,6 +94,18 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise UserError(f"{path}: cannot be parsed ({_parser_problem(str(err))})") from None
     except UnicodeDecodeError:
         raise UserError(f"{path}: {_undecodable(path)}") from None
+
+
+def detect_separator(path: Path) -> str:
+    """The field separator of a CSV among , ; tab | (by :class:`csv.Sniffer` on its first lines); ',' when unsure."""
+    with open(path, "rb") as handle:
+        sample = handle.read(SNIFF_BYTES).decode("utf-8", errors="replace")
+    if len(sample.encode()) >= SNIFF_BYTES and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]  # whole lines only
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(SEPARATORS)).delimiter
+    except csv.Error:
+        return ","
 
 
 def _parser_problem(message: str) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gankit.data.frame_io import read_csv
 from gankit.data.layout import Layout
 from gankit.errors import UserError
 
@@ -98,8 +99,8 @@ def _checked(values: np.ndarray, columns: list[str], origin: str) -> Rows:
     return Rows(np.ascontiguousarray(values), columns, origin)
 
 
-def read_rows(path: str | Path) -> Rows:
-    """Read a .csv (header row), .npy or .npz file into a validated :class:`Table`."""
+def read_rows(path: str | Path, sep: str | None = None) -> Rows:
+    """Read a .csv (header row; fields separated by ``sep``, else detected), .npy or .npz file into validated :class:`Rows`."""
     path = Path(path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise UserError(f"{path}: unsupported file type '{path.suffix}'; use one of {', '.join(SUPPORTED_SUFFIXES)}")
@@ -107,7 +108,7 @@ def read_rows(path: str | Path) -> Rows:
         raise UserError(f"data file not found: {path}")
     try:
         if path.suffix.lower() == ".csv":
-            return as_rows(pd.read_csv(path), str(path))
+            return as_rows(read_csv(path, sep), str(path))
         return as_rows(_read_array(path), str(path))
     except UserError:
         raise

@@ -66,33 +66,50 @@ def claim_run_dir(path: Path, create: bool = True) -> Path:
 def locked(run_dir: Path) -> Iterator[None]:
     """Hold ``run_dir``'s write lock for the block; a second writer gets a UserError naming the holder's PID.
 
-    The lock file stays (deleting it would let two processes lock two different files);
-    it holds the PID of the last process that took it. Nested use on one directory in one
-    process (training, then its evaluation) just keeps the outer lock.
+    The lock file holds the holder's PID and is removed on release. A killed holder leaves
+    the file but not the lock, and the next writer simply takes it over. Nested use on one
+    directory in one process (training, then its evaluation) just keeps the outer lock.
     """
     key = run_dir.resolve()
     if key in _HELD:
         yield
         return
+    handle = _take_lock(run_dir / LOCK, run_dir)
+    _HELD.add(key)
     try:
-        handle = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as err:
-        raise UserError(f"cannot lock the run directory {run_dir}: {err.strerror}") from None
-    try:
+        yield
+    finally:
+        _HELD.discard(key)
+        (run_dir / LOCK).unlink(missing_ok=True)  # while still holding it: nobody can take a file about to vanish
+        os.close(handle)
+
+
+def _take_lock(path: Path, run_dir: Path) -> int:
+    """An open, exclusively locked ``path`` with this PID written in it."""
+    while True:
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise UserError(f"cannot lock the run directory {run_dir}: {err.strerror}") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise UserError(f"{run_dir} is being written by another gankit process (PID {_holder(handle)}); "
+            holder = _holder(handle)
+            os.close(handle)
+            raise UserError(f"{run_dir} is being written by another gankit process (PID {holder}); "
                             f"wait for it to finish or stop it first") from None
-        os.ftruncate(handle, 0)
-        os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
-        _HELD.add(key)
-        try:
-            yield
-        finally:
-            _HELD.discard(key)
-    finally:
-        os.close(handle)  # releases the lock
+        if _same_file(handle, path):
+            os.ftruncate(handle, 0)
+            os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
+            return handle
+        os.close(handle)  # the file was removed by its releasing holder after we opened it: take the new one
+
+
+def _same_file(handle: int, path: Path) -> bool:
+    try:
+        return os.fstat(handle).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _holder(handle: int) -> str:

@@ -5,16 +5,19 @@ shape (1 − KS, 1 − TVD), column-pair trends, the overall quality score, clas
 two-sample tests (logistic regression and gradient boosting, held out, exact
 binomial p-values) and SDMetrics' LogisticDetection score — plus MMD and energy
 tests on the same encoded rows (numbers standardized, categories one-hot), so the
-Holm-corrected verdict weighs four tests as for every other kind of data.
+Holm-corrected verdict weighs four tests as for every other kind of data. The privacy
+check (``metrics/table_privacy.py``) warns when synthetic rows copy real rows beyond chance.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from gankit.data.table_encoding import metric_kinds
 from gankit.metrics.evaluate import EvalReport, real_rows_index
 from gankit.metrics.result import TestResult
+from gankit.metrics.table_privacy import copy_warning, privacy_check
 from gankit.metrics.tabular import checked_tables, detection_features, tabular_report
 from gankit.metrics.twosample import energy_test, mmd_test
 
@@ -43,4 +46,8 @@ def evaluate_table(gan: GAN, n: int | None = None, seed: int | None = None) -> E
         TestResult("column_pair_trends", quality.pair_trends_score, None, *counts, higher_is_better=True),
         TestResult("quality_score", quality.overall_score, None, *counts, higher_is_better=True),
     ]
-    return EvalReport(results, settings.alpha, len(real), len(fake), seed, extra={"tabular": quality.as_dict()})
+    privacy = privacy_check(real, fake, kinds, seed)
+    if (warning := copy_warning(privacy)) is not None:
+        print(f"warning: {warning}", file=sys.stderr)
+    return EvalReport(results, settings.alpha, len(real), len(fake), seed,
+                      extra={"tabular": quality.as_dict(), "privacy": privacy})

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from gankit.config import GanConfig, apply_overrides, load_config, load_raw, preset_names
+from gankit.config import MAX_SEED, GanConfig, apply_overrides, load_config, load_raw, preset_names
 from gankit.data import write_rows
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError
 from gankit.report.summary import print_report, training_summary
@@ -111,6 +111,11 @@ def train(
         out.print(f"torch.compile took {result.gan.compile_seconds:.1f} s (before training, not in examples/sec)")
     print_report(out, result.report)
     out.print(f"run directory: {result.run_dir}")
+
+
+def _check_seed(seed: int | None) -> None:
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise UserError(f"--seed must be between 0 and {MAX_SEED} (2**32 - 1), got {seed}")
 
 
 def _toml_string(text: str) -> str:
@@ -291,6 +296,7 @@ def sample(
     seed: Optional[int] = typer.Option(None, help="Seed of the noise (same seed → same samples)."),
 ) -> None:
     """Draw new samples from a trained generator."""
+    _check_seed(seed)
     from gankit.gan import GAN
 
     folder = run if (run / "state.json").is_file() else checkpoint_of(run)
@@ -320,6 +326,7 @@ def eval_(
     ),
 ) -> None:
     """Re-run the two-sample evaluation of a finished run; rewrites eval.json and the figures."""
+    _check_seed(seed)
     from gankit.runs.job import evaluate_run
 
     if n is not None and not 20 <= n <= 5000:

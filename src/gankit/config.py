@@ -36,6 +36,8 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+MAX_SEED = 2**32 - 1  # NumPy's legacy and scikit-learn's random_state take seeds below 2**32
+
 TOY_SOURCES = ("gaussian", "ring", "grid", "mixture", "moons", "swiss_roll")
 IMAGE_SOURCES = ("images", "digits", "shapes")
 
@@ -85,7 +87,7 @@ class DataConfig(Section):
     transform: Literal["none", "standardize", "whiten"] = Field(
         "none", description="train on transformed rows (z-scored or whitened), sample in the data's units"
     )
-    seed: int | None = Field(None, ge=0, description="seed of the generated data; default: the run seed")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="seed of the generated data; default: the run seed")
     resolution: int | None = Field(None, ge=8, le=512, description="images: side in pixels (default: the data's own)")
     channels: Literal[1, 3] | None = Field(None, description="images: 1 = grayscale, 3 = RGB (default: the data's own)")
     on_bad_image: Literal["error", "skip"] = Field("error", description="images: an unreadable file stops, or is skipped and counted")
@@ -257,7 +259,7 @@ class EvalConfig(Section):
     n: int = Field(1000, ge=20, le=5000, description="generated samples compared with as many real rows")
     permutations: int = Field(500, ge=19, le=100_000)
     alpha: float = Field(0.05, gt=0.0, lt=1.0)
-    seed: int | None = Field(None, ge=0, description="default: the run seed")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="default: the run seed")
     plot_n: int = Field(100, ge=1, description="generated points in the samples figure (the chapter draws 100)")
     grid_n: int = Field(64, ge=1, le=1024, description="images: samples in each epoch's grid (one fixed noise batch)")
     inception_weights: str | None = Field(
@@ -286,7 +288,7 @@ class GanConfig(Section):
 
     name: str = "custom"
     description: str = ""
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()

@@ -10,6 +10,7 @@ Every problem with a file is one :class:`UserError` line naming the file.
 from __future__ import annotations
 
 import csv
+import datetime
 import re
 import sys
 import warnings
@@ -24,6 +25,8 @@ from gankit.errors import UserError
 READ_SUFFIXES = (".csv", ".parquet", ".npy", ".npz")
 WRITE_SUFFIXES = (".csv", ".parquet")
 MIN_ROWS = 2
+MAX_MAGNITUDE = 1e100  # larger numbers overflow the encoders' squares and sums; such a column needs rescaling
+NESTED = (list, tuple, dict, set, np.ndarray)
 SEPARATORS = (",", ";", "\t", "|")  # what a CSV's fields may be separated by, when not given
 SNIFF_BYTES = 64 * 1024
 
@@ -176,7 +179,38 @@ def _checked(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     if frame.shape[0] < MIN_ROWS:
         raise UserError(f"{path}: needs at least {MIN_ROWS} rows, found {frame.shape[0]}")
     frame.columns = [str(name) for name in frame.columns]
+    for name in frame.columns:
+        frame[name] = _scalar_column(frame[name], path)
     return frame
+
+
+def _scalar_column(column: pd.Series, path: Path) -> pd.Series:
+    """One plain value per cell: bytes become text, times of day seconds since midnight; nested values
+    (lists, structs, maps) and numbers too large to model are refused."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        _check_magnitude(column, path)
+        return column
+    if column.dtype != object:
+        return column
+    values = column.dropna()
+    kinds = {type(value) for value in values}
+    if any(issubclass(kind, NESTED) for kind in kinds):
+        raise UserError(f"{path}: column '{column.name}' holds nested values (lists, structs or maps); "
+                        f"gankit needs one number, text or date per cell: flatten or drop it")
+    if any(issubclass(kind, (bytes, bytearray, memoryview)) for kind in kinds):
+        return column.map(lambda v: bytes(v).decode("utf-8", "backslashreplace") if isinstance(v, (bytes, bytearray, memoryview)) else v)
+    if kinds and all(issubclass(kind, datetime.time) for kind in kinds):
+        return column.map(lambda v: v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6 if isinstance(v, datetime.time) else np.nan)
+    return column
+
+
+def _check_magnitude(column: pd.Series, path: Path) -> None:
+    """Refuse a number column whose values reach beyond ±MAX_MAGNITUDE (the models would see inf)."""
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    largest = np.nanmax(np.abs(values), initial=0.0)
+    if largest > MAX_MAGNITUDE:
+        raise UserError(f"{path}: column '{column.name}' holds numbers as large as {largest:.3g}; numbers beyond "
+                        f"±{MAX_MAGNITUDE:.0e} cannot be modelled: rescale the column (e.g. to other units)")
 
 
 def _first_line(err: BaseException) -> str:

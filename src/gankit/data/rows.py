@@ -21,6 +21,8 @@ from gankit.data.layout import Layout
 from gankit.errors import UserError
 
 SUPPORTED_SUFFIXES = (".csv", ".npy", ".npz")
+MIN_ROWS = 2  # the evaluation splits real and generated rows into halves
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def as_rows(data: Any, origin: str = "data") -> Rows:
         raise UserError(f"{origin}: values must be numbers, got dtype {array.dtype}")
     if array.ndim != 2:
         raise UserError(f"{origin}: expected a 2-D table (rows × columns), got shape {array.shape}")
-    return _checked(array.astype(np.float32), default_columns(array.shape[1]), origin)
+    return _checked(_as_float32(array, default_columns(array.shape[1]), origin), default_columns(array.shape[1]), origin)
 
 
 def _from_frame(frame: pd.DataFrame, origin: str) -> Rows:
@@ -83,12 +85,27 @@ def _from_frame(frame: pd.DataFrame, origin: str) -> Rows:
     for column in frame.columns:
         if not (pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column])):
             raise UserError(f"{origin}: column '{column}' is not numeric (dtype {frame[column].dtype})")
-    return _checked(frame.to_numpy(dtype=np.float32), [str(c) for c in frame.columns], origin)
+    columns = [str(c) for c in frame.columns]
+    return _checked(_as_float32(frame.to_numpy(dtype=np.float64, na_value=np.nan), columns, origin), columns, origin)
+
+
+def _as_float32(values: np.ndarray, columns: list[str], origin: str) -> np.ndarray:
+    """``values`` as float32, refusing finite numbers beyond float32's range (they would turn into inf)."""
+    if values.dtype.kind == "f" and values.dtype.itemsize > 4 and values.size:
+        with np.errstate(invalid="ignore"):
+            huge = np.isfinite(values) & (np.abs(values) > FLOAT32_MAX)
+        if huge.any():
+            row, col = np.argwhere(huge)[0]
+            raise UserError(f"{origin}: value {values[row, col]:.3g} at row {row}, column '{columns[col]}' is beyond "
+                            f"±{FLOAT32_MAX:.3g}, the largest number training holds: rescale the column")
+    return values.astype(np.float32)
 
 
 def _checked(values: np.ndarray, columns: list[str], origin: str) -> Rows:
     if values.shape[0] == 0 or values.shape[1] == 0:
         raise UserError(f"{origin}: the table is empty (shape {values.shape})")
+    if values.shape[0] < MIN_ROWS:
+        raise UserError(f"{origin}: needs at least {MIN_ROWS} rows (the evaluation compares held-out halves), found {values.shape[0]}")
     bad = ~np.isfinite(values)
     if bad.any():
         row, col = np.argwhere(bad)[0]

@@ -73,3 +73,88 @@ def test_chance_copies_of_a_few_valued_table_are_not_flagged():
     check = privacy_check(draw(300), draw(300), {"p": "categorical", "q": "categorical"}, seed=0)
     assert check["exact_copy_share"] == 1.0 and check["holdout_copy_share"] == 1.0
     assert not check["copies_beyond_chance"]
+
+
+# --- memory: estimated before anything big is allocated ------------------------------------------
+
+
+def test_an_npy_whose_header_claims_billions_of_rows_is_refused_unread(cli, tmp_path):
+    path = tmp_path / "forged.npy"
+    np.save(path, np.zeros((10, 2)))
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"(10, 2), }", b"(2000000000, 2),}", 1))
+    result = cli("train", "d2l-gaussian", "--data", str(path), "--quiet", "--out", str(tmp_path / "run"))
+    assert result.code == 2 and "truncated or forged" in result.stderr and "(2000000000, 2)" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_nets_too_big_for_memory_are_refused_before_the_run_directory_exists(cli, tmp_path):
+    result = cli("train", "d2l-gaussian", "--set", "model.generator.hidden=[100000, 100000]", "--quiet",
+                 "--out", str(tmp_path / "run"))
+    assert result.code == 2 and "10,000,600,039 weights" in result.stderr and "of memory" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "run").exists()
+
+
+def test_check_fits_names_the_need_and_the_supply():
+    from gankit.data.memory_budget import check_fits
+    from gankit.errors import UserError
+
+    check_fits(10, "ten bytes", available=10)
+    with pytest.raises(UserError, match=r"a thing needs about 1.5 GB of memory but 1 GB is available; smaller"):
+        check_fits(3 * 2**29, "a thing", "smaller", available=2**30)
+
+
+@pytest.fixture(scope="module")
+def table_run(tmp_path_factory):
+    from gankit.cli import run
+
+    folder = tmp_path_factory.mktemp("table")
+    data = _two_columns(folder / "t.csv")
+    assert run(["train", "tabular", "--data", str(data), "--out", str(folder / "run"), *TABLE]) == 0
+    return folder / "run"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_sample_streams_in_chunks_and_one_seed_gives_one_file(cli, tmp_path, table_run, monkeypatch, suffix):
+    import gankit.runs.sample_output as sample_output
+    from gankit import GAN
+
+    monkeypatch.setattr(sample_output, "CHUNK_ROWS", 7)
+    first, second = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+    for path in (first, second):
+        assert cli("sample", str(table_run), "-n", "30", "-o", str(path), "--seed", "5").code == 0
+    read = pd.read_csv if suffix == ".csv" else pd.read_parquet
+    a, b = read(first), read(second)
+    assert len(a) == 30 and a.equals(b)
+    assert len(a.drop_duplicates()) > 20  # chunks draw different noise
+    assert cli("sample", str(table_run), "-n", "6", "-o", str(first), "--seed", "5").code == 0  # one chunk:
+    expected = GAN.load(table_run / "checkpoints" / "final").sample(6, seed=5)  # exactly GAN.sample
+    np.testing.assert_allclose(read(first).to_numpy(float), expected.to_numpy(float), rtol=1e-6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])  # no temp files
+
+
+def test_sample_refuses_a_file_larger_than_the_free_disk_and_leaves_nothing(cli, tmp_path, table_run, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**6, 10**6 - 1000, 1000))
+    result = cli("sample", str(table_run), "-n", "1000000", "-o", str(tmp_path / "s.csv"))
+    assert result.code == 2 and "on disk but" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("preset", ["tabular", "d2l-gaussian", "veegan-ring"])
+def test_the_width_bound_covers_the_nets_actually_built(preset):
+    import torch
+
+    from gankit.config import load_config
+    from gankit.data.layout import Layout
+    from gankit.nets.build import build_discriminator, build_generator
+    from gankit.nets.size import width_bound
+
+    config = load_config(preset)
+    layout = Layout(7, softmax_blocks=((2, 3),)) if preset == "tabular" else Layout(2)
+    nets = (build_generator(config.model, layout, torch.Generator()), build_discriminator(config.model, layout, torch.Generator()))
+    actual = sum(p.numel() for net in nets for p in net.parameters())
+    assert actual <= width_bound(config, layout) <= 4 * actual

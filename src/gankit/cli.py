@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from gankit.config import MAX_SEED, GanConfig, apply_overrides, load_config, load_raw, preset_names
-from gankit.data import write_rows
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError
 from gankit.report.summary import print_report, training_summary
 from gankit.runs.directory import checkpoint_of, claim_run_dir, create_run_dir
@@ -295,24 +294,15 @@ def sample(
     ),
     seed: Optional[int] = typer.Option(None, help="Seed of the noise (same seed → same samples)."),
 ) -> None:
-    """Draw new samples from a trained generator."""
+    """Draw new samples from a trained generator (any -n: rows are generated and written in chunks)."""
     _check_seed(seed)
     from gankit.gan import GAN
+    from gankit.runs.sample_output import write_samples
 
     folder = run if (run / "state.json").is_file() else checkpoint_of(run)
     gan = GAN.load(folder)
-    if gan.layout.image is None:
-        from gankit.data.frame_io import write_frame
-
-        rows = gan.sample(n, seed=seed)
-        path = write_frame(rows, output) if gan.transformer is not None else write_rows(rows, gan.columns, output)
-        out.print(f"wrote {n} rows to {path}")
-        return
-    from gankit.data.image_samples import write_image_samples
-
-    images, labels = gan.sample_images(n, seed=seed)
-    path = write_image_samples(images, labels, list(gan.class_names), output)
-    out.print(f"wrote {n} images to {path}")
+    path = write_samples(gan, n, seed, output)
+    out.print(f"wrote {n} {'images' if gan.layout.image is not None else 'rows'} to {path}")
 
 
 @app.command(name="eval")

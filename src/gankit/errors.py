@@ -36,3 +36,22 @@ class PeerLost(RuntimeError):
     """Another rank of a distributed run died or stopped answering; this rank stops too (exit status 4)."""
 
     exit_code = 4
+
+
+def write_failed(err: OSError, path: object, after: str = "") -> UserError:
+    """A failed write as one line: a full disk names the device, a refused one the permission; ``after`` says
+    what is still safe and what to do (e.g. "the run is intact up to step 40; free space and run …")."""
+    import errno
+    import os
+
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        try:
+            device = f"the device of {os.path.dirname(os.path.abspath(str(path))) or '/'}"
+        except (TypeError, ValueError):
+            device = "the device"
+        text = f"no space left on {device} while writing {path}"
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        text = f"not allowed to write {path} ({err.strerror})"
+    else:
+        text = f"cannot write {path} ({err.strerror or err})"
+    return UserError(f"{text}; {after}" if after else text)

@@ -27,6 +27,7 @@ from gankit.errors import UserError
 from gankit.metrics import EvalReport, evaluate
 from gankit.metrics.evaluate import real_rows_index
 from gankit.nets.dcgan import conv_stages
+from gankit.nets.size import check_training_memory
 from gankit.nets.table_nets import gumbel_max
 from gankit.train.checkpoint_format import load_checkpoint, save_checkpoint
 from gankit.train.compile import compile_nets
@@ -115,6 +116,8 @@ class GAN:
                   f"training with batches of {self.batch_size}", file=sys.stderr)
         elif table.n_rows < batch:
             raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
+        if self.state is None:  # nets too big for the memory: one line now, not an allocation failure later
+            check_training_memory(self.config, self._layout_of(table), resolve_device(self.config.train.device))
         return table
 
     def fit(

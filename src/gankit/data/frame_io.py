@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gankit.data.memory_budget import check_fits, size_text
 from gankit.errors import UserError
 
 READ_SUFFIXES = (".csv", ".parquet", ".npy", ".npz")
@@ -150,17 +151,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 def _read_array(path: Path) -> pd.DataFrame:
     """A .npy or one-array .npz: a numeric 2-D array (columns x0, x1, …) or a structured array."""
-    try:
-        if path.suffix.lower() == ".npy":
-            array = np.load(path, allow_pickle=False)
-        else:
-            with np.load(path, allow_pickle=False) as archive:
-                if len(archive.files) != 1:
-                    raise UserError(f"{path}: expected exactly one array in the .npz, found {len(archive.files)}: "
-                                    f"{', '.join(archive.files)}")
-                array = archive[archive.files[0]]
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-        raise UserError(f"{path}: cannot be read ({_first_line(err)})") from None
+    array = load_array(path)
     if array.dtype.names is not None:
         return pd.DataFrame(array.reshape(-1))
     if array.dtype.kind not in "biuf":
@@ -168,6 +159,47 @@ def _read_array(path: Path) -> pd.DataFrame:
     if array.ndim != 2:
         raise UserError(f"{path}: expected a 2-D array (rows × columns), got shape {array.shape}")
     return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+def load_array(path: Path) -> np.ndarray:
+    """The array in a .npy, or the only array in a .npz, after checking its header: the size it claims must
+    be in the file and fit in memory (a forged header is refused instead of allocating it). No pickles."""
+    try:
+        if path.suffix.lower() == ".npy":
+            with open(path, "rb") as handle:
+                _check_header(handle, path, path.stat().st_size)
+            return np.load(path, allow_pickle=False)
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if len(names) != 1:
+                shown = ", ".join(name.removesuffix(".npy") for name in names)
+                raise UserError(f"{path}: expected exactly one array in the .npz, found {len(names)}: {shown}")
+            with archive.open(names[0]) as handle:
+                _check_header(handle, path, archive.getinfo(names[0]).file_size)
+        with np.load(path, allow_pickle=False) as archive:
+            return archive[archive.files[0]]
+    except UserError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, MemoryError) as err:
+        raise UserError(f"{path}: cannot be read ({_first_line(err)})") from None
+
+
+def _check_header(handle, path: Path, stored: int) -> None:
+    """Refuse an array whose header claims more bytes than are stored, or than memory holds."""
+    version = np.lib.format.read_magic(handle)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+    else:
+        shape, _, dtype = np.lib.format._read_array_header(handle, version)  # 3.0: no public reader
+    if dtype.hasobject:
+        raise UserError(f"{path}: cannot be read (it holds Python objects, which gankit never unpickles)")
+    claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if claimed > stored:
+        raise UserError(f"{path}: cannot be read (its header claims shape {shape} of {dtype}, "
+                        f"{size_text(claimed)}, but the file holds {size_text(stored)}: truncated or forged)")
+    check_fits(3 * claimed, f"{path} (shape {shape})", "use a smaller sample of the rows")  # the array, floats, encodings
 
 
 def _checked(frame: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gankit.data.frame_io import read_csv
+from gankit.data.frame_io import load_array, read_csv
 from gankit.data.layout import Layout
 from gankit.errors import UserError
 
@@ -126,20 +126,11 @@ def read_rows(path: str | Path, sep: str | None = None) -> Rows:
     try:
         if path.suffix.lower() == ".csv":
             return as_rows(read_csv(path, sep), str(path))
-        return as_rows(_read_array(path), str(path))
+        return as_rows(load_array(path), str(path))
     except UserError:
         raise
     except (ValueError, OSError, pd.errors.ParserError, EOFError, zipfile.BadZipFile) as err:
         raise UserError(f"{path}: cannot be read ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
-
-
-def _read_array(path: Path) -> np.ndarray:
-    if path.suffix.lower() == ".npy":
-        return np.load(path, allow_pickle=False)
-    with np.load(path, allow_pickle=False) as archive:
-        if len(archive.files) != 1:
-            raise UserError(f"{path}: expected exactly one array in the .npz, found {archive.files}")
-        return archive[archive.files[0]]
 
 
 def write_rows(values: np.ndarray, columns: list[str], path: str | Path) -> Path:

@@ -71,20 +71,20 @@ def train_run(
     table = gan.load_data()
     ranks = distributed.current()
     run_dir = Path(distributed.broadcast_text(str(make_run_dir()) if ranks.is_main else None))  # rank 0 makes it
-    with _writer_lock(run_dir):
+    with _writer_lock(run_dir), SignalCatcher() as signals:  # a Ctrl-C from here on stops after a checkpoint
         if ranks.is_main:
             start_run_dir(run_dir, config)
         gan.prepare(table)
         gan.state.distribute(ranks, config.train.sync_batch_norm)
         _save(gan, run_dir)  # step 0: there is always a good checkpoint to roll back to
-        return _train_with_care(gan, table, run_dir, on_epoch)
+        return _train_with_care(gan, table, run_dir, on_epoch, signals)
 
 
 def resume_run(run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = None) -> RunResult:
     """Continue a stopped or killed run from its latest checkpoint; ends as the uninterrupted run would."""
     if not run_dir.is_dir():
         raise UserError(f"run directory not found: {run_dir}")
-    with _writer_lock(run_dir):
+    with _writer_lock(run_dir), SignalCatcher() as signals:
         checkpoint = latest_checkpoint(run_dir)
         if checkpoint is None:
             raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
@@ -94,7 +94,7 @@ def resume_run(run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = N
         gan.state.distribute(distributed.current(), gan.config.train.sync_batch_norm)
         if gan.state.ranks.is_main:
             _truncate_metrics(run_dir, gan.state.epoch)
-        return _train_with_care(gan, table, run_dir, on_epoch)
+        return _train_with_care(gan, table, run_dir, on_epoch, signals)
 
 
 def _writer_lock(run_dir: Path):
@@ -120,7 +120,8 @@ def _load_exact(checkpoint: Path) -> GAN:
     return gan
 
 
-def _train_with_care(gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None) -> RunResult:
+def _train_with_care(gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None,
+                     signals: SignalCatcher) -> RunResult:
     config = gan.config
     ranks = gan.state.ranks
     metrics_path = run_dir / "metrics.jsonl"
@@ -128,53 +129,56 @@ def _train_with_care(gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[E
     image_grids = gan.layout is not None and gan.layout.image is not None and ranks.is_main
     retries = 0
     while True:
-        with SignalCatcher() as signals:
-            def after_step(state: TrainState, d_value: torch.Tensor, g_value: torch.Tensor) -> None:
-                diverged = config.guard.enabled and not bool(torch.isfinite(d_value + g_value))
-                stopping = bool(signals.received)
-                if ranks.world > 1:  # all ranks must agree; one small all-reduce every FLAG_SYNC_STEPS steps
-                    agree = state.step % FLAG_SYNC_STEPS == 0
-                    diverged, stopping = distributed.any_rank([diverged, stopping]) if agree else (False, False)
-                if diverged:
-                    raise _Diverged(state.step)
-                every = config.checkpoint.every_steps
-                if (every and state.step % every == 0) or stopping:
-                    _save(gan, run_dir)
-                if stopping:
-                    signum = signals.received or signal.SIGTERM
-                    raise StopRequested(signum, _stop_message(signum, state.step, run_dir))
+        def after_step(state: TrainState, d_value: torch.Tensor, g_value: torch.Tensor) -> None:
+            diverged = config.guard.enabled and not bool(torch.isfinite(d_value + g_value))
+            stopping = bool(signals.received)
+            if ranks.world > 1:  # all ranks must agree; one small all-reduce every FLAG_SYNC_STEPS steps
+                agree = state.step % FLAG_SYNC_STEPS == 0
+                diverged, stopping = distributed.any_rank([diverged, stopping]) if agree else (False, False)
+            if diverged:
+                raise _Diverged(state.step)
+            every = config.checkpoint.every_steps
+            if (every and state.step % every == 0) or stopping:
+                _save(gan, run_dir)
+            if stopping:
+                signum = signals.received or signal.SIGTERM
+                raise StopRequested(signum, _stop_message(signum, state.step, run_dir))
 
-            def log_epoch(record: EpochRecord) -> None:
-                if ranks.is_main:
-                    append_jsonl(metrics_path, record.as_dict())
-                if record.epoch in frame_epochs_2d:
-                    save_frame(run_dir / FRAMES, decision_frame(gan, record.epoch, seed=config.seed))
-                if image_grids:
-                    epoch_grid(gan, run_dir, record.epoch)
-                every = config.checkpoint.every_epochs
-                if every and record.epoch % every == 0:
-                    _save(gan, run_dir)
-                if on_epoch is not None and ranks.is_main:
-                    on_epoch(record)
+        def log_epoch(record: EpochRecord) -> None:
+            if ranks.is_main:
+                append_jsonl(metrics_path, record.as_dict())
+            if record.epoch in frame_epochs_2d:
+                save_frame(run_dir / FRAMES, decision_frame(gan, record.epoch, seed=config.seed))
+            if image_grids:
+                epoch_grid(gan, run_dir, record.epoch)
+            every = config.checkpoint.every_epochs
+            if every and record.epoch % every == 0:
+                _save(gan, run_dir)
+            if on_epoch is not None and ranks.is_main:
+                on_epoch(record)
 
-            try:
-                gan.fit(table, on_epoch=log_epoch, after_step=after_step)
-                break
-            except _Diverged as problem:
-                retries += 1
-                if ranks.world > 1:
-                    raise TrainingDiverged(
-                        f"training diverged (non-finite loss at step {problem.step}); a {ranks.world}-rank run does "
-                        f"not roll back by itself: resume from the last good checkpoint {latest_checkpoint(run_dir)} "
-                        f"with lower learning rates"
-                    ) from None
-                if retries > config.guard.max_retries:
-                    raise TrainingDiverged(
-                        f"training diverged (non-finite loss at step {problem.step}) and {config.guard.max_retries} "
-                        f"rollback(s), each multiplying the learning rates by {config.guard.lr_factor}, did not help; "
-                        f"last good checkpoint: {latest_checkpoint(run_dir)}"
-                    ) from None
-                gan = _roll_back(gan, run_dir)
+        try:
+            gan.fit(table, on_epoch=log_epoch, after_step=after_step)
+            break
+        except _Diverged as problem:
+            retries += 1
+            if ranks.world > 1:
+                raise TrainingDiverged(
+                    f"training diverged (non-finite loss at step {problem.step}); a {ranks.world}-rank run does "
+                    f"not roll back by itself: resume from the last good checkpoint {latest_checkpoint(run_dir)} "
+                    f"with lower learning rates"
+                ) from None
+            if retries > config.guard.max_retries:
+                raise TrainingDiverged(
+                    f"training diverged (non-finite loss at step {problem.step}) and {config.guard.max_retries} "
+                    f"rollback(s), each multiplying the learning rates by {config.guard.lr_factor}, did not help; "
+                    f"last good checkpoint: {latest_checkpoint(run_dir)}"
+                ) from None
+            gan = _roll_back(gan, run_dir)
+    if signals.received:  # it came after the last step's check: stop as after any step
+        _save(gan, run_dir)
+        raise StopRequested(signals.received, _stop_message(signals.received, gan.state.step, run_dir))
+    signals.release()  # training is done: a Ctrl-C during evaluation and figures interrupts them at once
     if not ranks.is_main:
         return RunResult(run_dir, gan, None)  # rank 0 alone evaluates and draws
     report = finish_run(run_dir, gan)

@@ -158,3 +158,40 @@ def test_the_width_bound_covers_the_nets_actually_built(preset):
     nets = (build_generator(config.model, layout, torch.Generator()), build_discriminator(config.model, layout, torch.Generator()))
     actual = sum(p.numel() for net in nets for p in net.parameters())
     assert actual <= width_bound(config, layout) <= 4 * actual
+
+
+# --- wide tables: pairs capped and sampled, and said so --------------------------------------------
+
+
+def test_sampled_pairs_are_distinct_ordered_pairs_and_all_of_them_when_few():
+    from itertools import combinations
+
+    from gankit.metrics.tabular import sampled_pairs
+
+    names = [f"c{i}" for i in range(9)]
+    every = list(combinations(names, 2))
+    assert sampled_pairs(names, 36) == every and sampled_pairs(names, None) == every
+    for count in (1, 10, 35):
+        drawn = sampled_pairs(names, count, seed=count)
+        assert len(set(drawn)) == count and set(drawn) <= set(every)
+        assert drawn == sorted(drawn, key=every.index)
+    assert sampled_pairs(names, 10, seed=1) == sampled_pairs(names, 10, seed=1) != sampled_pairs(names, 10, seed=2)
+
+
+def test_a_wide_table_scores_a_sample_of_its_pairs_and_draws_bounded_figures(tmp_path):
+    from PIL import Image
+
+    from gankit.metrics.tabular import MAX_PAIRS, tabular_report
+    from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference
+
+    rng = np.random.default_rng(0)
+    columns = [f"c{i}" for i in range(60)]  # 1,770 pairs
+    real, fake = (pd.DataFrame(rng.normal(size=(30, 60)), columns=columns) for _ in range(2))
+    report = tabular_report(real, fake, seed=0, detection=False)
+    assert len(report.pair_trends) == MAX_PAIRS and report.pairs_total == 1770
+    record = report.as_dict()
+    assert record["pairs_scored"] == MAX_PAIRS and record["pairs_total"] == 1770
+    for draw, name in ((lambda p: plot_column_shapes(report, p), "columns.png"),
+                       (lambda p: plot_correlation_difference(real, fake, None, p), "pairs.png")):
+        with Image.open(draw(tmp_path / name)) as image:
+            assert max(image.size) < 3000

@@ -34,6 +34,9 @@ def evaluate_table(gan: GAN, n: int | None = None, seed: int | None = None) -> E
     fake = gan.sample(len(real), seed=seed)
     real, fake, kinds = checked_tables(real, fake, metric_kinds(gan.transformer))  # e.g. dates read as text → dates
     quality = tabular_report(real, fake, kinds, seed)
+    if len(quality.pair_trends) < quality.pairs_total:
+        print(f"notice: {len(kinds)} columns make {quality.pairs_total:,} column pairs; the pair-trend score uses "
+              f"{len(quality.pair_trends):,} of them drawn at random, the figures the first/worst columns", file=sys.stderr)
     features, labels = detection_features(real, fake, kinds)
     real_rows, fake_rows = features[labels == 1], features[labels == 0]
     counts = (len(real), len(fake), seed)

@@ -89,6 +89,7 @@ KS_DECIMALS = 14  # SDMetrics' MAX_DECIMALS = sys.float_info.dig - 1
 DISCRETE_BINS = 10  # SDMetrics' num_discrete_bins
 MAX_LEVELS = 30
 MIN_DETECTION_ROWS = 10
+MAX_PAIRS = 1000  # wider tables: this many column pairs, drawn at random, score the pair trends
 DETECTION_FOLDS = 3
 
 
@@ -327,18 +328,21 @@ def pair_trend_scores(
     kinds: dict[str, str],
     correlation_threshold: float = 0.0,
     association_threshold: float = 0.0,
+    max_pairs: int | None = None,
+    seed: int = 0,
 ) -> dict[tuple[str, str], PairScore]:
     """Score every pair (a, b), a before b in column order; see the module notes for the rules.
 
-    A pair is ``counted`` when its threshold is 0 or its real strength exceeds it.
-    Expects tables already passed through :func:`checked_tables`.
+    A pair is ``counted`` when its threshold is 0 or its real strength exceeds it. With
+    more than ``max_pairs`` pairs (a wide table), ``max_pairs`` of them drawn at random
+    (from ``seed``) are scored instead. Expects tables already passed through :func:`checked_tables`.
     """
     real_discrete, fake_discrete = real.copy(), fake.copy()
     for name in (n for n, kind in kinds.items() if kind in CONTINUOUS):
         real_discrete[name] = discretize(_continuous_values(real[name]))
         fake_discrete[name] = discretize(_continuous_values(fake[name]))
     scores = {}
-    for a, b in combinations(kinds, 2):
+    for a, b in sampled_pairs(list(kinds), max_pairs, seed):
         if kinds[a] in CONTINUOUS and kinds[b] in CONTINUOUS:
             score = correlation_similarity(real[[a, b]], fake[[a, b]])
             strength = abs(pearson(_continuous_values(real[a]), _continuous_values(real[b])))
@@ -350,6 +354,17 @@ def pair_trend_scores(
             scores[a, b] = PairScore("ContingencySimilarity", score, strength,
                                      _meets(strength, association_threshold))
     return scores
+
+
+def sampled_pairs(names: list[str], max_pairs: int | None, seed: int = 0) -> list[tuple[str, str]]:
+    """Every pair of ``names`` in order, or ``max_pairs`` of them drawn without replacement (kept in order)."""
+    count = len(names) * (len(names) - 1) // 2
+    if max_pairs is None or count <= max_pairs:
+        return list(combinations(names, 2))
+    chosen = np.sort(np.random.default_rng(seed).choice(count, max_pairs, replace=False))
+    first = np.searchsorted(np.cumsum(np.arange(len(names) - 1, 0, -1)), chosen, side="right")  # row of each index
+    before = first * len(names) - first * (first + 1) // 2  # pairs in the rows above
+    return [(names[i], names[i + 1 + int(k - b)]) for i, k, b in zip(first, chosen, before)]
 
 
 def _meets(strength: float, threshold: float) -> bool:
@@ -467,6 +482,7 @@ class TabularReport:
     correlation_threshold: float = 0.0
     association_threshold: float = 0.0
     detection: list[TestResult] = field(default_factory=list)
+    pairs_total: int = 0  # pairs of columns in the table (pair_trends holds a sample of them when fewer)
 
     def test(self, name: str) -> TestResult:
         """The detection result called ``name``."""
@@ -505,6 +521,8 @@ class TabularReport:
             "correlation_threshold": self.correlation_threshold,
             "association_threshold": self.association_threshold,
             "column_shapes": {name: s._asdict() for name, s in self.column_shapes.items()},
+            "pairs_total": self.pairs_total,
+            "pairs_scored": len(self.pair_trends),
             "pair_trends": [{"columns": [a, b], **s._asdict()} for (a, b), s in self.pair_trends.items()],
             "detection": [result.as_dict() for result in self.detection],
         }
@@ -532,6 +550,7 @@ def tabular_report(
     correlation_threshold: float = 0.0,
     association_threshold: float = 0.0,
     detection: bool = True,
+    max_pairs: int | None = MAX_PAIRS,
 ) -> TabularReport:
     """Score ``fake`` against ``real``: column shapes, pair trends, overall and detection.
 
@@ -543,7 +562,7 @@ def tabular_report(
             raise UserError(f"{name}: must lie in [0, 1], got {threshold}")
     real, fake, kinds = checked_tables(real, fake, kinds)
     shapes = column_shape_scores(real, fake, kinds)
-    pairs = pair_trend_scores(real, fake, kinds, correlation_threshold, association_threshold)
+    pairs = pair_trend_scores(real, fake, kinds, correlation_threshold, association_threshold, max_pairs, seed)
     shapes_score = _mean([s.score for s in shapes.values()])
     trends_score = _mean([p.score for p in pairs.values() if p.counted])
     results: list[TestResult] = []
@@ -563,4 +582,5 @@ def tabular_report(
         correlation_threshold=correlation_threshold,
         association_threshold=association_threshold,
         detection=results,
+        pairs_total=len(kinds) * (len(kinds) - 1) // 2,
     )

@@ -30,6 +30,7 @@ from gankit.nets.dcgan import conv_stages
 from gankit.nets.size import check_training_memory
 from gankit.nets.table_nets import gumbel_max
 from gankit.train.checkpoint_format import load_checkpoint, save_checkpoint
+from gankit.train.checkpoint_schema import check_tensors
 from gankit.train.compile import compile_nets
 from gankit.train.rng import global_rng_state
 from gankit.train.loop import EpochRecord, RowSource, StepHook, train
@@ -321,6 +322,7 @@ class GAN:
         if "tabular" in document:
             gan.transformer = TabularTransformer.from_dict(document["tabular"])
         gan.state = TrainState.create(config, gan.layout, resolve_device(device or config.train.device))
+        check_tensors(tensors, gan.state.state_dict()[0], str(folder))  # names, shapes, dtypes before loading
         gan.state.load_state_dict(tensors, document)
         gan.checkpoint_info = (document, tensors)
         matrix = tensors.get("scaler.matrix")

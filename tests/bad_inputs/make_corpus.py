@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import torch
 
 HERE = Path(__file__).parent
 TOML = {
@@ -168,10 +169,15 @@ def write_checkpoints() -> dict[str, str]:
         change(folder)
         cases[name] = message
 
-    def edit_state(key, value):
+    def edit_state(key, value, delete=False, pop=None):
         def change(folder):
             document = json.loads((folder / "state.json").read_text())
-            document[key] = value
+            if delete:
+                del document[key]
+            elif pop is not None:
+                del document[key][pop]
+            else:
+                document[key] = value
             (folder / "state.json").write_text(json.dumps(document))
         return change
 
@@ -183,6 +189,18 @@ def write_checkpoints() -> dict[str, str]:
     variant("ckpt_newer_version", "newer than this gankit reads", edit_state("format_version", 99))
     variant("ckpt_wrong_format", "not a gankit checkpoint", edit_state("format", "something-else"))
     variant("ckpt_missing_tensors", "not a gankit checkpoint", lambda f: (f / "tensors.safetensors").unlink())
+    variant("ckpt_missing_step", "'step': Field required", edit_state("step", None, delete=True))
+    variant("ckpt_epoch_text", "'epoch': Input should be a valid integer", edit_state("epoch", "abc"))
+    variant("ckpt_negative_step", "'step': Input should be greater than or equal to 0", edit_state("step", -5))
+    variant("ckpt_absurd_step", "'step': Input should be less than or equal to", edit_state("step", 10**30))
+    variant("ckpt_missing_optimizer", "optimizer(s) d missing", edit_state("optimizers", None, pop="d"))
+    variant("ckpt_rng_float", "'global_rng.numpy'", edit_state("global_rng", {"numpy": 0.5, "python": [3, [], None]}))
+    variant("ckpt_deep_json", "nested too deeply", lambda f: (f / "state.json").write_text(
+        '{"format": "gankit-checkpoint", "a": ' + "[" * 100000 + "]" * 100000 + "}"))
+    variant("ckpt_wrong_shape", "the model needs", lambda f: _edit_tensors(f, lambda t: t.update(
+        {next(k for k in t if k.startswith("generator.")): torch.zeros(7, 7)})))
+    variant("ckpt_rng_tensor_float", "'rng.noise' has shape", lambda f: _edit_tensors(
+        f, lambda t: t.update({"rng.noise": t["rng.noise"].float()})))
     variant("ckpt_good", "", lambda f: None)  # a sound checkpoint, for the commands' own bad arguments
     del cases["ckpt_good"]
     shutil.rmtree(base)
@@ -204,6 +222,14 @@ COMMANDS = [  # (pseudo file, command, message): bad arguments given with sound 
     ("nan.csv", ["train", "d2l-gaussian", "--set", "model.generator.hidden=[100000, 100000]", "--quiet"],
      "of memory but"),
 ]
+
+
+def _edit_tensors(folder: Path, change) -> None:
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(folder / "tensors.safetensors"))
+    change(tensors)
+    save_file(tensors, str(folder / "tensors.safetensors"))
 
 
 def main() -> None:

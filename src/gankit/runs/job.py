@@ -33,7 +33,8 @@ from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, locke
 from gankit.train import distributed
 from gankit.runs.checkpoint_schedule import latest_checkpoint, prune, step_folder
 from gankit.train.loop import EpochRecord
-from gankit.train.rng import restore_global_rng
+from gankit.train.checkpoint_schema import check_tensors
+from gankit.train.rng import global_rng_state, restore_global_rng
 from gankit.runs.signals import SignalCatcher
 from gankit.train.state import TrainState
 
@@ -116,6 +117,10 @@ def _load_exact(checkpoint: Path) -> GAN:
     """A GAN from a checkpoint with the process-wide random states put back too."""
     gan = GAN.load(checkpoint, device=None)
     document, tensors = gan.checkpoint_info
+    expected = {key: value for key, value in global_rng_state()[0].items() if not key.startswith("rng.cuda")}
+    check_tensors(tensors, expected, str(checkpoint))  # the process-wide RNG states, before they are set
+    if document.get("global_rng") is None:
+        raise UserError(f"{checkpoint}: corrupted checkpoint state: 'global_rng' is missing")
     restore_global_rng(tensors, document["global_rng"])
     return gan
 

@@ -20,6 +20,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from gankit.errors import UserError
+from gankit.train.checkpoint_schema import check_state
 
 FORMAT = "gankit-checkpoint"
 FORMAT_VERSION = 1
@@ -87,11 +88,14 @@ def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, torch.Tenso
         document = json.loads(state_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise UserError(f"{state_path}: corrupted checkpoint state ({err})") from None
+    except RecursionError:
+        raise UserError(f"{state_path}: corrupted checkpoint state (nested too deeply)") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise UserError(f"{state_path}: not a gankit checkpoint (format is {document.get('format') if isinstance(document, dict) else '?'})")
     version = document.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise UserError(f"{state_path}: checkpoint format version {version} is newer than this gankit reads ({FORMAT_VERSION}); upgrade gankit")
+    check_state(document, str(state_path))
     try:
         tensors = load_file(str(tensor_path))
     except (SafetensorError, OSError, ValueError) as err:

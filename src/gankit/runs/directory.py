@@ -142,5 +142,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 def write_json(path: Path, record: dict[str, Any]) -> None:
     """Write JSON through a temp file and a rename, so a reader never sees half a file."""
     temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(record, indent=1) + "\n")
-    temp.replace(path)
+    try:
+        temp.write_text(json.dumps(record, indent=1) + "\n")
+        temp.replace(path)
+    finally:
+        temp.unlink(missing_ok=True)

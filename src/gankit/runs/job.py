@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import signal
 import sys
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 
 from gankit.config import GanConfig, with_changes
 from gankit.data import Rows
-from gankit.errors import StopRequested, TrainingDiverged, UserError
+from gankit.errors import StopRequested, TrainingDiverged, UserError, write_failed
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
 from gankit.report.plots import plot_decision, plot_losses, plot_samples, plot_training_grid
@@ -78,7 +78,8 @@ def train_run(
         gan.prepare(table)
         gan.state.distribute(ranks, config.train.sync_batch_norm)
         _save(gan, run_dir)  # step 0: there is always a good checkpoint to roll back to
-        return _train_with_care(gan, table, run_dir, on_epoch, signals)
+        with _resumable(run_dir):
+            return _train_with_care(gan, table, run_dir, on_epoch, signals)
 
 
 def resume_run(run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = None) -> RunResult:
@@ -95,7 +96,8 @@ def resume_run(run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = N
         gan.state.distribute(distributed.current(), gan.config.train.sync_batch_norm)
         if gan.state.ranks.is_main:
             _truncate_metrics(run_dir, gan.state.epoch)
-        return _train_with_care(gan, table, run_dir, on_epoch, signals)
+        with _resumable(run_dir):
+            return _train_with_care(gan, table, run_dir, on_epoch, signals)
 
 
 def _writer_lock(run_dir: Path):
@@ -186,8 +188,9 @@ def _train_with_care(gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[E
     signals.release()  # training is done: a Ctrl-C during evaluation and figures interrupts them at once
     if not ranks.is_main:
         return RunResult(run_dir, gan, None)  # rank 0 alone evaluates and draws
-    report = finish_run(run_dir, gan)
-    return RunResult(run_dir, gan, report)
+    with _resumable(run_dir, checkpoint=True):
+        gan.save(run_dir / CHECKPOINT)
+    return RunResult(run_dir, gan, evaluate_run(run_dir, gan))
 
 
 def _draws_decision_frames(gan: GAN) -> bool:
@@ -215,8 +218,27 @@ def _save(gan: GAN, run_dir: Path) -> None:
         raise _Diverged(state.step)  # never write a non-finite state over a good one
     if not state.ranks.is_main:
         return  # the ranks hold the same weights; rank 0 writes them
-    gan.save(step_folder(run_dir, state.step))
+    with _resumable(run_dir, checkpoint=True):
+        gan.save(step_folder(run_dir, state.step))
     prune(run_dir, gan.config.checkpoint.keep)
+
+
+@contextmanager
+def _resumable(run_dir: Path, checkpoint: bool = False) -> Iterator[None]:
+    """A write that fails inside a run (full disk, no permission: an OSError, or for a checkpoint the
+    UserError it was turned into) becomes one line saying how far the run is intact and how to go on;
+    the writers clean up their own temporary files."""
+    try:
+        yield
+    except (OSError, UserError) as problem:
+        if isinstance(problem, UserError) and not checkpoint:
+            raise
+        latest = latest_checkpoint(run_dir)
+        where = f"up to step {int(latest.name.removeprefix('step-'))}" if latest is not None else "up to its start"
+        after = f"the run is intact {where}; free space and run `gankit train --resume {run_dir}`"
+        if isinstance(problem, OSError):
+            raise write_failed(problem, problem.filename or run_dir, after) from None
+        raise UserError(f"{problem}; {after}") from None
 
 
 def _stop_message(signum: int, step: int, run_dir: Path) -> str:

@@ -8,6 +8,7 @@ reads a safetensors file and a JSON document and checks the format version.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -19,7 +20,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from gankit.errors import UserError
+from gankit.errors import UserError, write_failed
 from gankit.train.checkpoint_schema import check_state
 
 FORMAT = "gankit-checkpoint"
@@ -63,7 +64,10 @@ def save_checkpoint(folder: Path, tensors: dict[str, torch.Tensor], info: dict[s
             shutil.rmtree(temp, ignore_errors=True)
         _fsync_dir(parent)
     except OSError as err:
-        raise UserError(f"cannot write checkpoint {folder}: {err.strerror or err}") from None
+        raise write_failed(err, folder) from None
+    except SafetensorError as err:  # safetensors reports a failed write as its own error, with the OS's text
+        code = errno.ENOSPC if "os error 28" in str(err) else errno.EIO
+        raise write_failed(OSError(code, str(err)), folder) from None
     return folder
 
 

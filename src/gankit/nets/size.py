@@ -44,8 +44,14 @@ def _chain_bound(width_in: int, hidden: list[int], width_out: int, pieces: int) 
 
 
 def check_training_memory(config: GanConfig, layout: Layout, device: torch.device) -> None:
-    """Refuse (one line) nets and batches that cannot fit in the memory of ``device``."""
-    weights = parameter_count(config, layout)
+    """Refuse (one line) perceptron nets and batches that cannot fit in the memory of ``device``.
+
+    Counted from the widths (:func:`width_bound`): building even on the meta device initializes
+    weights, which imports torch._dynamo (seconds). Image nets (widths ≤ 2048) are not checked.
+    """
+    if layout.image is not None:
+        return
+    weights = width_bound(config, layout)
     copies = 1 + (config.train.ema_decay > 0)
     widths = config.model.generator.hidden + config.model.discriminator.hidden + [layout.width * config.model.pack]
     activations = config.train.batch_size * sum(widths) * 4 * ACTIVATION_COPIES

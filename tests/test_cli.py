@@ -141,7 +141,7 @@ def test_sample_to_a_bad_place_is_one_line(cli, trained_run, tmp_path):
     result = cli("sample", str(trained_run), "-o", str(tmp_path / "nowhere" / "s.csv"))
     assert result.code == 2 and "does not exist" in result.stderr
     result = cli("sample", str(trained_run), "-o", str(tmp_path / "s.parquet"))
-    assert result.code == 2 and "must end in .csv or .npy" in result.stderr
+    assert result.code == 2 and "use one of .csv, .npy" in result.stderr
 
 
 def test_console_script_and_module_entry_points(tmp_path):

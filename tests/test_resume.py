@@ -149,7 +149,8 @@ def test_full_disk_is_a_clear_error_and_earlier_checkpoints_stay_loadable(tmp_pa
     monkeypatch.setattr(checkpoint, "save_file", save_file)
     out = tmp_path / "run"
     result = cli("train", *RUN, "--out", str(out))
-    assert result.code == 2 and "cannot write checkpoint" in result.stderr and "No space left on device" in result.stderr
+    assert result.code == 2 and "no space left on" in result.stderr and "the run is intact up to step 40" in result.stderr
+    assert f"gankit train --resume {out}" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     for _, folder in step_checkpoints(out):
         assert GAN.load(folder).state.step in (0, 40)

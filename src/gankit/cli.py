@@ -23,7 +23,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from gankit import __version__
-from gankit.config import GanConfig, apply_overrides, load_config, load_raw, preset_names
+from gankit.config import MAX_SEED, GanConfig, apply_overrides, load_config, load_raw, preset_names
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError, closest_name
 from gankit.runs.directory import CHECKPOINT, checkpoint_of, claim_run_dir, create_run_dir, resolve_run, run_name
 from gankit.runs.trackers import make_trackers
@@ -52,6 +52,7 @@ app = typer.Typer(
 )
 out = Console(width=None if sys.stdout.isatty() else 120)  # wide enough for the tables in logs and pipes
 err = Console(stderr=True)
+SEP_NAMES = {"tab": "\t", "\\t": "\t", "space": " "}  # --sep spellings a shell passes easily
 
 QUIET_HELP = "No progress display or status lines (stderr); the results are still printed."
 JSON_HELP = "Print one JSON object (verdict, numbers, paths) on stdout and nothing else."
@@ -76,7 +77,7 @@ def _build_config(preset: str, overrides: list[str], seed: int | None, data: Pat
     if data is not None:
         kind = apply_overrides(load_raw(preset), overrides).get("model", {}).get("kind", "mlp")  # before validation
         source = "images" if data.is_dir() or kind == "dcgan" else "table" if kind == "tabular" else "file"
-        extra += [f'data.path="{data}"', f'data.source="{source}"']
+        extra += [f"data.path={_toml_string(str(data))}", f'data.source="{source}"']
     return load_config(preset, [*overrides, *extra], seed=seed)
 
 
@@ -90,6 +91,9 @@ def train(
     ),
     discrete: Optional[str] = typer.Option(
         None, "--discrete", help="Tables: treat these columns as categorical, comma-separated (e.g. --discrete zip,grade)."
+    ),
+    sep: Optional[str] = typer.Option(
+        None, "--sep", help="A .csv's field separator, one character or 'tab' (default: detected among , ; tab |)."
     ),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu, cuda or mps (default: the preset's train.device)."),
     out_dir: Optional[Path] = typer.Option(
@@ -120,10 +124,12 @@ def train(
     if discrete is not None:
         names = [name.strip() for name in discrete.split(",") if name.strip()]
         set_ = [*set_, "tabular.discrete=[" + ", ".join(_toml_string(name) for name in names) + "]"]
+    if sep is not None:
+        set_ = [*set_, f"data.sep={_toml_string(SEP_NAMES.get(sep, sep))}"]
     if device is not None:
         if resume is not None:
             raise UserError("--device applies to new runs; a resumed run keeps its config's train.device")
-        set_ = [*set_, f'train.device="{device}"']
+        set_ = [*set_, f"train.device={_toml_string(device)}"]
     if resume is None:
         if preset is None:
             raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume RUN")
@@ -131,7 +137,7 @@ def train(
         if dry_run:
             if nproc > 1:
                 raise UserError("--dry-run prints the config; give it without --nproc")
-            out.print(config.to_toml(), end="", markup=False, highlight=False)
+            sys.stdout.write(config.to_toml())  # verbatim: rich would expand tabs inside strings
             return
     else:
         resume = resolve_run(resume)
@@ -183,9 +189,21 @@ def _print_json(run_dir: Path, report: EvalReport, **extra: Any) -> None:
                            "paths": paths, "report": report.as_dict()}))
 
 
+def _check_seed(seed: int | None) -> None:
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise UserError(f"--seed must be between 0 and {MAX_SEED} (2**32 - 1), got {seed}")
+
+
 def _toml_string(text: str) -> str:
-    """``text`` as a TOML basic string (for --set values built from user input)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """``text`` as a TOML string, every quote, backslash and control character escaped (for --set values
+    built from user input such as paths)."""
+    import tomli_w
+
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(f"{text!r} is not valid UTF-8; rename it (config files are UTF-8 text)") from None
+    return tomli_w.dumps({"v": text}).removeprefix("v = ").rstrip("\n")
 
 
 def _train_watched(view: bool, host: str | None, port: int, trackers: list, job):
@@ -386,28 +404,19 @@ def sample(
     seed: Optional[int] = typer.Option(None, help="Seed of the noise (same seed → same samples)."),
     force: bool = typer.Option(False, "--force", help="Overwrite -o if it exists."),
 ) -> None:
-    """Draw new samples from a trained generator."""
+    """Draw new samples from a trained generator (any -n: rows are generated and written in chunks)."""
+    _check_seed(seed)
     if output.exists() and not force and (not output.is_dir() or any(output.iterdir())):
         raise UserError(f"{output} already exists; give --force to overwrite it, or another -o")
     run = resolve_run(run)
     folder = run if (run / "state.json").is_file() else checkpoint_of(run)
 
-    from gankit.data import write_rows
     from gankit.gan import GAN
+    from gankit.runs.sample_output import write_samples
 
     gan = GAN.load(folder)
-    if gan.layout.image is None:
-        from gankit.data.frame_io import write_frame
-
-        rows = gan.sample(n, seed=seed)
-        path = write_frame(rows, output) if gan.transformer is not None else write_rows(rows, gan.columns, output)
-        out.print(f"wrote {n} rows to {path}")
-        return
-    from gankit.data.image_samples import write_image_samples
-
-    images, labels = gan.sample_images(n, seed=seed)
-    path = write_image_samples(images, labels, list(gan.class_names), output)
-    out.print(f"wrote {n} images to {path}")
+    path = write_samples(gan, n, seed, output)
+    out.print(f"wrote {n} {'images' if gan.layout.image is not None else 'rows'} to {path}")
 
 
 @app.command(name="eval")
@@ -425,6 +434,7 @@ def eval_(
     json_: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Re-run the two-sample evaluation of a finished run; rewrites eval.json and the figures."""
+    _check_seed(seed)
     if n is not None and not 20 <= n <= 5000:
         raise UserError(f"-n must be between 20 and 5000, got {n}")
     if inception_weights is not None and not inception_weights.is_file():

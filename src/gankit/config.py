@@ -36,6 +36,8 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+MAX_SEED = 2**32 - 1  # NumPy's legacy and scikit-learn's random_state take seeds below 2**32
+
 TOY_SOURCES = ("gaussian", "ring", "grid", "mixture", "moons", "swiss_roll")
 IMAGE_SOURCES = ("images", "digits", "shapes")
 
@@ -81,10 +83,11 @@ class DataConfig(Section):
     weights: list[float] | None = None
     noise: float = Field(0.05, ge=0)
     path: str | None = None
+    sep: str | None = Field(None, pattern=r'^[^\r\n"]$', description="a .csv's field separator, one character (default: detected)")
     transform: Literal["none", "standardize", "whiten"] = Field(
         "none", description="train on transformed rows (z-scored or whitened), sample in the data's units"
     )
-    seed: int | None = Field(None, ge=0, description="seed of the generated data; default: the run seed")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="seed of the generated data; default: the run seed")
     resolution: int | None = Field(None, ge=8, le=512, description="images: side in pixels (default: the data's own)")
     channels: Literal[1, 3] | None = Field(None, description="images: 1 = grayscale, 3 = RGB (default: the data's own)")
     on_bad_image: Literal["error", "skip"] = Field("error", description="images: an unreadable file stops, or is skipped and counted")
@@ -256,7 +259,7 @@ class EvalConfig(Section):
     n: int = Field(1000, ge=20, le=5000, description="generated samples compared with as many real rows")
     permutations: int = Field(500, ge=19, le=100_000)
     alpha: float = Field(0.05, gt=0.0, lt=1.0)
-    seed: int | None = Field(None, ge=0, description="default: the run seed")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="default: the run seed")
     plot_n: int = Field(100, ge=1, description="generated points in the samples figure (the chapter draws 100)")
     grid_n: int = Field(64, ge=1, le=1024, description="images: samples in each epoch's grid (one fixed noise batch)")
     inception_weights: str | None = Field(
@@ -285,7 +288,7 @@ class GanConfig(Section):
 
     name: str = "custom"
     description: str = ""
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()
@@ -341,11 +344,46 @@ def preset_names() -> list[str]:
     return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
+MAX_DEPTH = 16  # tables and arrays nested deeper than this are refused (the config needs 4)
+
+
 def _read_toml(text: str, origin: str) -> dict[str, Any]:
+    """Parse TOML text; syntax errors and absurd nesting become one-line UserErrors."""
     try:
-        return tomllib.loads(text)
+        tree = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise UserError(f"{origin}: not valid TOML ({err})") from None
+    except RecursionError:
+        raise UserError(f"{origin}: nested too deeply to be a gankit config (at most {MAX_DEPTH} levels)") from None
+    if _depth(tree) > MAX_DEPTH:
+        raise UserError(f"{origin}: nested too deeply to be a gankit config (at most {MAX_DEPTH} levels)")
+    return tree
+
+
+def _depth(tree: Any) -> int:
+    """How deeply tables and arrays nest in ``tree`` (counted without recursion)."""
+    deepest, stack = 0, [(tree, 0)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, level + 1)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _read_text(path: Path) -> str:
+    """A config file's text, which TOML requires to be UTF-8; unreadable files and other bytes are UserErrors."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise UserError(f"cannot read config file {path}: {err.strerror or err}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise UserError(f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} on line {line}); "
+                        f"TOML files must be saved as UTF-8") from None
 
 
 def load_raw(preset_or_file: str) -> dict[str, Any]:
@@ -357,7 +395,7 @@ def load_raw(preset_or_file: str) -> dict[str, Any]:
     if path.suffix == ".toml":
         if not path.is_file():
             raise UserError(f"config file not found: {path}")
-        return _read_toml(path.read_text(), str(path))
+        return _read_toml(_read_text(path), str(path))
     guess = closest_name(preset_or_file, preset_names())
     hint = f" (did you mean '{guess}'?)" if guess else ""
     raise UserError(f"unknown preset '{preset_or_file}'{hint}; choose one of: {', '.join(preset_names())} (or a .toml file)")
@@ -373,6 +411,10 @@ def parse_override(assignment: str) -> tuple[list[str], Any]:
         value = tomllib.loads(f"v = {text.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = text.strip()
+    except RecursionError:
+        raise UserError(f"--set {key}: the value is nested too deeply (at most {MAX_DEPTH} levels)") from None
+    if _depth(value) > MAX_DEPTH:
+        raise UserError(f"--set {key}: the value is nested too deeply (at most {MAX_DEPTH} levels)")
     return key.split("."), value
 
 

@@ -45,3 +45,22 @@ def closest_name(word: str, choices: Iterable[str]) -> str | None:
     """The one of ``choices`` closest to a mistyped ``word`` (difflib, ratio ≥ 0.6), for "did you mean …?"."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def write_failed(err: OSError, path: object, after: str = "") -> UserError:
+    """A failed write as one line: a full disk names the device, a refused one the permission; ``after`` says
+    what is still safe and what to do (e.g. "the run is intact up to step 40; free space and run …")."""
+    import errno
+    import os
+
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        try:
+            device = f"the device of {os.path.dirname(os.path.abspath(str(path))) or '/'}"
+        except (TypeError, ValueError):
+            device = "the device"
+        text = f"no space left on {device} while writing {path}"
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        text = f"not allowed to write {path} ({err.strerror})"
+    else:
+        text = f"cannot write {path} ({err.strerror or err})"
+    return UserError(f"{text}; {after}" if after else text)

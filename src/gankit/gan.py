@@ -30,9 +30,11 @@ from gankit.metrics.evaluate import real_rows_index
 from gankit.metrics.evaluation_task import EvaluationTask
 from gankit.metrics.modes import MODE_SAMPLES
 from gankit.nets.dcgan import conv_stages
+from gankit.nets.size import check_training_memory
 from gankit.nets.table_nets import gumbel_max
 from gankit.report.summary import epoch_note
 from gankit.train.checkpoint_format import load_checkpoint, save_checkpoint
+from gankit.train.checkpoint_schema import check_tensors
 from gankit.train.compile import compile_nets
 from gankit.train.rng import global_rng_state
 from gankit.train.loop import EpochRecord, RowSource, StepHook, train
@@ -119,6 +121,8 @@ class GAN:
                   f"training with batches of {self.batch_size}", file=sys.stderr)
         elif table.n_rows < batch:
             raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
+        if self.state is None:  # nets too big for the memory: one line now, not an allocation failure later
+            check_training_memory(self.config, self._layout_of(table), resolve_device(self.config.train.device))
         return table
 
     def fit(
@@ -323,7 +327,7 @@ class GAN:
                 raise UserError("this GAN was trained on an in-memory table, which is not saved with it; pass the real rows explicitly")
             if not self.config.data.path:
                 raise UserError("data.source = 'table' needs data.path: give the table with --data FILE (or GAN.fit(dataframe))")
-            self.frame = read_frame(self.config.data.path)
+            self.frame = read_frame(self.config.data.path, self.config.data.sep)
         return self.frame
 
     def real_rows(self) -> Rows:
@@ -368,6 +372,7 @@ class GAN:
         if "tabular" in document:
             gan.transformer = TabularTransformer.from_dict(document["tabular"])
         gan.state = TrainState.create(config, gan.layout, resolve_device(device or config.train.device))
+        check_tensors(tensors, gan.state.state_dict()[0], str(folder))  # names, shapes, dtypes before loading
         gan.state.load_state_dict(tensors, document)
         gan.checkpoint_info = (document, tensors)
         matrix = tensors.get("scaler.matrix")

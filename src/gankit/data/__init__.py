@@ -26,7 +26,7 @@ def load_training_rows(data: DataConfig, run_seed: int) -> Rows:
         return load_image_rows(data, data_seed(data, run_seed))
     if data.source == "file":
         assert data.path is not None  # guaranteed by DataConfig validation
-        return read_rows(data.path)
+        return read_rows(data.path, data.sep)
     return toy_rows(data, data_seed(data, run_seed), epoch=0 if data.fresh else None)
 
 

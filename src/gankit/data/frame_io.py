@@ -9,7 +9,10 @@ Every problem with a file is one :class:`UserError` line naming the file.
 
 from __future__ import annotations
 
+import csv
+import datetime
 import re
+import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -17,15 +20,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gankit.data.memory_budget import check_fits, size_text
 from gankit.errors import UserError
 
 READ_SUFFIXES = (".csv", ".parquet", ".npy", ".npz")
 WRITE_SUFFIXES = (".csv", ".parquet")
 MIN_ROWS = 2
+MAX_MAGNITUDE = 1e100  # larger numbers overflow the encoders' squares and sums; such a column needs rescaling
+NESTED = (list, tuple, dict, set, np.ndarray)
+SEPARATORS = (",", ";", "\t", "|")  # what a CSV's fields may be separated by, when not given
+SNIFF_BYTES = 64 * 1024
 
 
-def read_frame(path: str | Path) -> pd.DataFrame:
-    """The table in ``path`` (.csv with a header row, .parquet, .npy or .npz) with at least 2 rows."""
+def read_frame(path: str | Path, sep: str | None = None) -> pd.DataFrame:
+    """The table in ``path`` (.csv with a header row, .parquet, .npy or .npz) with at least 2 rows.
+
+    A CSV's separator is ``sep``, else detected from its first 64 KiB (see :func:`read_csv`).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in READ_SUFFIXES:
@@ -35,7 +46,7 @@ def read_frame(path: str | Path) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise UserError(f"{path}: the file is empty (0 bytes)")
     if suffix == ".csv":
-        frame = _read_csv(path)
+        frame = read_csv(path, sep)
     elif suffix == ".parquet":
         frame = _read_parquet(path)
     else:
@@ -63,14 +74,22 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """A CSV with a header row; ragged rows, bad bytes and header-only files become UserErrors."""
+def read_csv(path: Path, sep: str | None = None) -> pd.DataFrame:
+    """A CSV with a header row, its fields separated by ``sep`` or else by the separator detected
+    (a notice names it when it is not a comma); ragged rows, bad bytes and empty files become UserErrors."""
+    if path.stat().st_size == 0:
+        raise UserError(f"{path}: the file is empty (0 bytes)")
+    if sep is None:
+        sep = detect_separator(path)
+        if sep != ",":
+            print(f"notice: {path}: fields are separated by {sep!r} (detected; give --sep to choose another)",
+                  file=sys.stderr)
     try:
         with warnings.catch_warnings():
             # index_col=False stops pandas from silently turning an extra first field into the index;
             # it warns instead, and we make that warning an error.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(path, index_col=False)
+            return pd.read_csv(path, index_col=False, sep=sep)
     except pd.errors.ParserWarning:
         raise UserError(f"{path}: line 2 has more fields than the header row (line 1)") from None
     except pd.errors.EmptyDataError:
@@ -79,6 +98,18 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise UserError(f"{path}: cannot be parsed ({_parser_problem(str(err))})") from None
     except UnicodeDecodeError:
         raise UserError(f"{path}: {_undecodable(path)}") from None
+
+
+def detect_separator(path: Path) -> str:
+    """The field separator of a CSV among , ; tab | (by :class:`csv.Sniffer` on its first lines); ',' when unsure."""
+    with open(path, "rb") as handle:
+        sample = handle.read(SNIFF_BYTES).decode("utf-8", errors="replace")
+    if len(sample.encode()) >= SNIFF_BYTES and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]  # whole lines only
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(SEPARATORS)).delimiter
+    except csv.Error:
+        return ","
 
 
 def _parser_problem(message: str) -> str:
@@ -120,17 +151,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 def _read_array(path: Path) -> pd.DataFrame:
     """A .npy or one-array .npz: a numeric 2-D array (columns x0, x1, …) or a structured array."""
-    try:
-        if path.suffix.lower() == ".npy":
-            array = np.load(path, allow_pickle=False)
-        else:
-            with np.load(path, allow_pickle=False) as archive:
-                if len(archive.files) != 1:
-                    raise UserError(f"{path}: expected exactly one array in the .npz, found {len(archive.files)}: "
-                                    f"{', '.join(archive.files)}")
-                array = archive[archive.files[0]]
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-        raise UserError(f"{path}: cannot be read ({_first_line(err)})") from None
+    array = load_array(path)
     if array.dtype.names is not None:
         return pd.DataFrame(array.reshape(-1))
     if array.dtype.kind not in "biuf":
@@ -138,6 +159,47 @@ def _read_array(path: Path) -> pd.DataFrame:
     if array.ndim != 2:
         raise UserError(f"{path}: expected a 2-D array (rows × columns), got shape {array.shape}")
     return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+def load_array(path: Path) -> np.ndarray:
+    """The array in a .npy, or the only array in a .npz, after checking its header: the size it claims must
+    be in the file and fit in memory (a forged header is refused instead of allocating it). No pickles."""
+    try:
+        if path.suffix.lower() == ".npy":
+            with open(path, "rb") as handle:
+                _check_header(handle, path, path.stat().st_size)
+            return np.load(path, allow_pickle=False)
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if len(names) != 1:
+                shown = ", ".join(name.removesuffix(".npy") for name in names)
+                raise UserError(f"{path}: expected exactly one array in the .npz, found {len(names)}: {shown}")
+            with archive.open(names[0]) as handle:
+                _check_header(handle, path, archive.getinfo(names[0]).file_size)
+        with np.load(path, allow_pickle=False) as archive:
+            return archive[archive.files[0]]
+    except UserError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, MemoryError) as err:
+        raise UserError(f"{path}: cannot be read ({_first_line(err)})") from None
+
+
+def _check_header(handle, path: Path, stored: int) -> None:
+    """Refuse an array whose header claims more bytes than are stored, or than memory holds."""
+    version = np.lib.format.read_magic(handle)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+    else:
+        shape, _, dtype = np.lib.format._read_array_header(handle, version)  # 3.0: no public reader
+    if dtype.hasobject:
+        raise UserError(f"{path}: cannot be read (it holds Python objects, which gankit never unpickles)")
+    claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if claimed > stored:
+        raise UserError(f"{path}: cannot be read (its header claims shape {shape} of {dtype}, "
+                        f"{size_text(claimed)}, but the file holds {size_text(stored)}: truncated or forged)")
+    check_fits(3 * claimed, f"{path} (shape {shape})", "use a smaller sample of the rows")  # the array, floats, encodings
 
 
 def _checked(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -149,7 +211,38 @@ def _checked(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     if frame.shape[0] < MIN_ROWS:
         raise UserError(f"{path}: needs at least {MIN_ROWS} rows, found {frame.shape[0]}")
     frame.columns = [str(name) for name in frame.columns]
+    for name in frame.columns:
+        frame[name] = _scalar_column(frame[name], path)
     return frame
+
+
+def _scalar_column(column: pd.Series, path: Path) -> pd.Series:
+    """One plain value per cell: bytes become text, times of day seconds since midnight; nested values
+    (lists, structs, maps) and numbers too large to model are refused."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        _check_magnitude(column, path)
+        return column
+    if column.dtype != object:
+        return column
+    values = column.dropna()
+    kinds = {type(value) for value in values}
+    if any(issubclass(kind, NESTED) for kind in kinds):
+        raise UserError(f"{path}: column '{column.name}' holds nested values (lists, structs or maps); "
+                        f"gankit needs one number, text or date per cell: flatten or drop it")
+    if any(issubclass(kind, (bytes, bytearray, memoryview)) for kind in kinds):
+        return column.map(lambda v: bytes(v).decode("utf-8", "backslashreplace") if isinstance(v, (bytes, bytearray, memoryview)) else v)
+    if kinds and all(issubclass(kind, datetime.time) for kind in kinds):
+        return column.map(lambda v: v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6 if isinstance(v, datetime.time) else np.nan)
+    return column
+
+
+def _check_magnitude(column: pd.Series, path: Path) -> None:
+    """Refuse a number column whose values reach beyond ±MAX_MAGNITUDE (the models would see inf)."""
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    largest = np.nanmax(np.abs(values), initial=0.0)
+    if largest > MAX_MAGNITUDE:
+        raise UserError(f"{path}: column '{column.name}' holds numbers as large as {largest:.3g}; numbers beyond "
+                        f"±{MAX_MAGNITUDE:.0e} cannot be modelled: rescale the column (e.g. to other units)")
 
 
 def _first_line(err: BaseException) -> str:

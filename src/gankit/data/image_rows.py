@@ -6,7 +6,8 @@ import sys
 
 from gankit.config import DataConfig
 from gankit.data.images import load_images
-from gankit.data.rows import Rows
+from gankit.data.rows import MIN_ROWS, Rows
+from gankit.errors import UserError
 
 
 def image_source_name(data: DataConfig) -> str:
@@ -22,6 +23,9 @@ def load_image_rows(data: DataConfig, seed: int) -> Rows:
     )
     for notice in images.notices:
         print(f"notice: {notice}", file=sys.stderr)
+    if len(images.images) < MIN_ROWS:
+        raise UserError(f"{images.origin}: needs at least {MIN_ROWS} images (the evaluation compares held-out halves), "
+                        f"found {len(images.images)}")
     shape = tuple(int(size) for size in images.images.shape[1:])
     return Rows(
         values=images.images.reshape(len(images.images), -1),

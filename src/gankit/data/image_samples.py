@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,18 +22,28 @@ def write_image_samples(images: np.ndarray, labels: np.ndarray | None, class_nam
         if labels is not None:
             arrays.update(labels=labels.astype(np.int64), class_names=np.array(class_names))
         temp = output.with_name(f".{output.name}.tmp.npz")
-        np.savez_compressed(temp, **arrays)
-        temp.replace(output)
+        try:
+            np.savez_compressed(temp, **arrays)
+            temp.replace(output)
+        finally:
+            temp.unlink(missing_ok=True)
         return output
     if output.suffix:
         raise UserError(f"{output}: for images give a folder (new or empty) or a .npz file")
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise UserError(f"{output}: exists and is not an empty folder; samples are never written over other files")
-    output.mkdir(parents=True, exist_ok=True)
-    if labels is None:
-        write_pngs(images, output)
-    else:
-        for label in np.unique(labels):
-            chosen = np.flatnonzero(labels == label)
-            write_pngs(images[chosen], output, prefix=f"class-{class_names[label]}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))  # renamed into place when whole
+    try:
+        if labels is None:
+            write_pngs(images, temp)
+        else:
+            for label in np.unique(labels):
+                chosen = np.flatnonzero(labels == label)
+                write_pngs(images[chosen], temp, prefix=f"class-{class_names[label]}")
+        if output.exists():
+            output.rmdir()  # the empty folder checked above
+        temp.rename(output)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
     return output

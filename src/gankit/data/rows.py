@@ -16,10 +16,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gankit.data.frame_io import load_array, read_csv
 from gankit.data.layout import Layout
 from gankit.errors import UserError
 
 SUPPORTED_SUFFIXES = (".csv", ".npy", ".npz")
+MIN_ROWS = 2  # the evaluation splits real and generated rows into halves
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def as_rows(data: Any, origin: str = "data") -> Rows:
         raise UserError(f"{origin}: values must be numbers, got dtype {array.dtype}")
     if array.ndim != 2:
         raise UserError(f"{origin}: expected a 2-D table (rows × columns), got shape {array.shape}")
-    return _checked(array.astype(np.float32), default_columns(array.shape[1]), origin)
+    return _checked(_as_float32(array, default_columns(array.shape[1]), origin), default_columns(array.shape[1]), origin)
 
 
 def _from_frame(frame: pd.DataFrame, origin: str) -> Rows:
@@ -83,12 +86,27 @@ def _from_frame(frame: pd.DataFrame, origin: str) -> Rows:
         if not (pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column])):
             raise UserError(f"{origin}: column '{column}' is not numeric (dtype {frame[column].dtype}); for a table "
                             f"with text, category or date columns use the tabular preset: gankit train tabular --data FILE")
-    return _checked(frame.to_numpy(dtype=np.float32), [str(c) for c in frame.columns], origin)
+    columns = [str(c) for c in frame.columns]
+    return _checked(_as_float32(frame.to_numpy(dtype=np.float64, na_value=np.nan), columns, origin), columns, origin)
+
+
+def _as_float32(values: np.ndarray, columns: list[str], origin: str) -> np.ndarray:
+    """``values`` as float32, refusing finite numbers beyond float32's range (they would turn into inf)."""
+    if values.dtype.kind == "f" and values.dtype.itemsize > 4 and values.size:
+        with np.errstate(invalid="ignore"):
+            huge = np.isfinite(values) & (np.abs(values) > FLOAT32_MAX)
+        if huge.any():
+            row, col = np.argwhere(huge)[0]
+            raise UserError(f"{origin}: value {values[row, col]:.3g} at row {row}, column '{columns[col]}' is beyond "
+                            f"±{FLOAT32_MAX:.3g}, the largest number training holds: rescale the column")
+    return values.astype(np.float32)
 
 
 def _checked(values: np.ndarray, columns: list[str], origin: str) -> Rows:
     if values.shape[0] == 0 or values.shape[1] == 0:
         raise UserError(f"{origin}: the table is empty (shape {values.shape})")
+    if values.shape[0] < MIN_ROWS:
+        raise UserError(f"{origin}: needs at least {MIN_ROWS} rows (the evaluation compares held-out halves), found {values.shape[0]}")
     bad = ~np.isfinite(values)
     if bad.any():
         row, col = np.argwhere(bad)[0]
@@ -99,8 +117,8 @@ def _checked(values: np.ndarray, columns: list[str], origin: str) -> Rows:
     return Rows(np.ascontiguousarray(values), columns, origin)
 
 
-def read_rows(path: str | Path) -> Rows:
-    """Read a .csv (header row), .npy or .npz file into a validated :class:`Table`."""
+def read_rows(path: str | Path, sep: str | None = None) -> Rows:
+    """Read a .csv (header row; fields separated by ``sep``, else detected), .npy or .npz file into validated :class:`Rows`."""
     path = Path(path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise UserError(f"{path}: unsupported file type '{path.suffix}'; use one of {', '.join(SUPPORTED_SUFFIXES)}")
@@ -108,21 +126,12 @@ def read_rows(path: str | Path) -> Rows:
         raise UserError(f"data file not found: {path}")
     try:
         if path.suffix.lower() == ".csv":
-            return as_rows(pd.read_csv(path), str(path))
-        return as_rows(_read_array(path), str(path))
+            return as_rows(read_csv(path, sep), str(path))
+        return as_rows(load_array(path), str(path))
     except UserError:
         raise
     except (ValueError, OSError, pd.errors.ParserError, EOFError, zipfile.BadZipFile) as err:
         raise UserError(f"{path}: cannot be read ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
-
-
-def _read_array(path: Path) -> np.ndarray:
-    if path.suffix.lower() == ".npy":
-        return np.load(path, allow_pickle=False)
-    with np.load(path, allow_pickle=False) as archive:
-        if len(archive.files) != 1:
-            raise UserError(f"{path}: expected exactly one array in the .npz, found {archive.files}")
-        return archive[archive.files[0]]
 
 
 def write_rows(values: np.ndarray, columns: list[str], path: str | Path) -> Path:

@@ -22,6 +22,7 @@ from scipy.stats.contingency import association
 from gankit.metrics.table_checks import CONTINUOUS, continuous_values
 
 DISCRETE_BINS = 10  # SDMetrics' num_discrete_bins
+MAX_PAIRS = 1000  # wider tables: this many column pairs, drawn at random, score the pair trends
 
 
 class PairScore(NamedTuple):
@@ -102,18 +103,21 @@ def pair_trend_scores(
     kinds: dict[str, str],
     correlation_threshold: float = 0.0,
     association_threshold: float = 0.0,
+    max_pairs: int | None = None,
+    seed: int = 0,
 ) -> dict[tuple[str, str], PairScore]:
     """Score every pair (a, b), a before b in column order; see the module notes for the rules.
 
-    A pair is ``counted`` when its threshold is 0 or its real strength exceeds it.
-    Expects tables already passed through :func:`checked_tables`.
+    A pair is ``counted`` when its threshold is 0 or its real strength exceeds it. With
+    more than ``max_pairs`` pairs (a wide table), ``max_pairs`` of them drawn at random
+    (from ``seed``) are scored instead. Expects tables already passed through :func:`checked_tables`.
     """
     real_discrete, fake_discrete = real.copy(), fake.copy()
     for name in (n for n, kind in kinds.items() if kind in CONTINUOUS):
         real_discrete[name] = discretize(continuous_values(real[name]))
         fake_discrete[name] = discretize(continuous_values(fake[name]))
     scores = {}
-    for a, b in combinations(kinds, 2):
+    for a, b in sampled_pairs(list(kinds), max_pairs, seed):
         if kinds[a] in CONTINUOUS and kinds[b] in CONTINUOUS:
             score = correlation_similarity(real[[a, b]], fake[[a, b]])
             strength = abs(pearson(continuous_values(real[a]), continuous_values(real[b])))
@@ -125,6 +129,17 @@ def pair_trend_scores(
             scores[a, b] = PairScore("ContingencySimilarity", score, strength,
                                      _meets(strength, association_threshold))
     return scores
+
+
+def sampled_pairs(names: list[str], max_pairs: int | None, seed: int = 0) -> list[tuple[str, str]]:
+    """Every pair of ``names`` in order, or ``max_pairs`` of them drawn without replacement (kept in order)."""
+    count = len(names) * (len(names) - 1) // 2
+    if max_pairs is None or count <= max_pairs:
+        return list(combinations(names, 2))
+    chosen = np.sort(np.random.default_rng(seed).choice(count, max_pairs, replace=False))
+    first = np.searchsorted(np.cumsum(np.arange(len(names) - 1, 0, -1)), chosen, side="right")  # row of each index
+    before = first * len(names) - first * (first + 1) // 2  # pairs in the rows above
+    return [(names[i], names[i + 1 + int(k - b)]) for i, k, b in zip(first, chosen, before)]
 
 
 def _meets(strength: float, threshold: float) -> bool:

@@ -91,7 +91,7 @@ def _as_float(column: pd.Series, where: str) -> pd.Series:
 
 def _as_datetime(column: pd.Series, where: str) -> pd.Series:
     try:
-        values = column if pd.api.types.is_datetime64_any_dtype(column) else pd.to_datetime(column)
+        values = column if pd.api.types.is_datetime64_any_dtype(column) else pd.to_datetime(column, format="mixed", utc=True)
     except (ValueError, TypeError) as error:
         raise UserError(f"{where}: kind datetime but holds values that are not dates ({_first_line(error)})") from None
     if getattr(values.dt, "tz", None) is not None:

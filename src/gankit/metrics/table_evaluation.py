@@ -5,10 +5,13 @@ shape (1 − KS, 1 − TVD), column-pair trends, the overall quality score, clas
 two-sample tests (logistic regression and gradient boosting, held out, exact
 binomial p-values) and SDMetrics' LogisticDetection score — plus MMD and energy
 tests on the same encoded rows (numbers standardized, categories one-hot), so the
-Holm-corrected verdict weighs four tests as for every other kind of data.
+Holm-corrected verdict weighs four tests as for every other kind of data. The privacy
+check (``metrics/table_privacy.py``) warns when synthetic rows copy real rows beyond chance.
 """
 
 from __future__ import annotations
+
+import sys
 
 import pandas as pd
 
@@ -16,6 +19,7 @@ from gankit.metrics.detection import detection_features
 from gankit.metrics.evaluate import EvalReport
 from gankit.metrics.result import TestResult
 from gankit.metrics.table_checks import checked_tables
+from gankit.metrics.table_privacy import copy_warning, privacy_check
 from gankit.metrics.table_quality import tabular_report
 from gankit.metrics.twosample import permutation_tests
 
@@ -33,6 +37,9 @@ def evaluate_table(
     real, fake, kinds = checked_tables(real_df, fake_df, kinds)  # e.g. dates read as text → dates
     features, labels = detection_features(real, fake, kinds)  # built once: detection and MMD/energy share them
     quality = tabular_report(real, fake, kinds, seed, features=(features, labels))
+    if len(quality.pair_trends) < quality.pairs_total:
+        print(f"notice: {len(kinds)} columns make {quality.pairs_total:,} column pairs; the pair-trend score uses "
+              f"{len(quality.pair_trends):,} of them drawn at random, the figures the first/worst columns", file=sys.stderr)
     real_rows, fake_rows = features[labels == 1], features[labels == 0]
     counts = (len(real), len(fake), seed)
     results = permutation_tests(real_rows, fake_rows, permutations, seed)
@@ -43,4 +50,7 @@ def evaluate_table(
         TestResult("column_pair_trends", quality.pair_trends_score, None, *counts, higher_is_better=True),
         TestResult("quality_score", quality.overall_score, None, *counts, higher_is_better=True),
     ]
-    return EvalReport(results, alpha, len(real), len(fake), seed, extra={"tabular": quality.as_dict()})
+    privacy = privacy_check(real, fake, kinds, seed)
+    if (warning := copy_warning(privacy)) is not None:
+        print(f"warning: {warning}", file=sys.stderr)
+    return EvalReport(results, alpha, len(real), len(fake), seed, extra={"tabular": quality.as_dict(), "privacy": privacy})

@@ -58,7 +58,7 @@ import pandas as pd
 from gankit.errors import UserError
 from gankit.metrics.column_shapes import ColumnScore, column_shape_scores
 from gankit.metrics.detection import detection_features, detection_results
-from gankit.metrics.pair_trends import PairScore, pair_trend_scores
+from gankit.metrics.pair_trends import MAX_PAIRS, PairScore, pair_trend_scores
 from gankit.metrics.result import TestResult
 from gankit.metrics.table_checks import checked_tables
 
@@ -91,6 +91,7 @@ class TabularReport:
     correlation_threshold: float = 0.0
     association_threshold: float = 0.0
     detection: list[TestResult] = field(default_factory=list)
+    pairs_total: int = 0  # pairs of columns in the table (pair_trends holds a sample of them when fewer)
 
     def test(self, name: str) -> TestResult:
         """The detection result called ``name``."""
@@ -129,6 +130,8 @@ class TabularReport:
             "correlation_threshold": self.correlation_threshold,
             "association_threshold": self.association_threshold,
             "column_shapes": {name: s._asdict() for name, s in self.column_shapes.items()},
+            "pairs_total": self.pairs_total,
+            "pairs_scored": len(self.pair_trends),
             "pair_trends": [{"columns": [a, b], **s._asdict()} for (a, b), s in self.pair_trends.items()],
             "detection": [result.as_dict() for result in self.detection],
         }
@@ -156,6 +159,7 @@ def tabular_report(
     correlation_threshold: float = 0.0,
     association_threshold: float = 0.0,
     detection: bool = True,
+    max_pairs: int | None = MAX_PAIRS,
     features: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TabularReport:
     """Score ``fake`` against ``real``: column shapes, pair trends, overall and detection.
@@ -170,7 +174,7 @@ def tabular_report(
             raise UserError(f"{name}: must lie in [0, 1], got {threshold}")
     real, fake, kinds = checked_tables(real, fake, kinds)
     shapes = column_shape_scores(real, fake, kinds)
-    pairs = pair_trend_scores(real, fake, kinds, correlation_threshold, association_threshold)
+    pairs = pair_trend_scores(real, fake, kinds, correlation_threshold, association_threshold, max_pairs, seed)
     shapes_score = _mean([s.score for s in shapes.values()])
     trends_score = _mean([p.score for p in pairs.values() if p.counted])
     results: list[TestResult] = []
@@ -189,4 +193,5 @@ def tabular_report(
         correlation_threshold=correlation_threshold,
         association_threshold=association_threshold,
         detection=results,
+        pairs_total=len(kinds) * (len(kinds) - 1) // 2,
     )

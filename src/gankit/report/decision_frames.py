@@ -52,8 +52,11 @@ def save_frame(folder: Path, frame: dict[str, np.ndarray]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"epoch-{int(frame['epoch']):06d}.npz"
     temp = folder / f".{path.name}.tmp.npz"
-    np.savez_compressed(temp, **frame)
-    temp.replace(path)
+    try:
+        np.savez_compressed(temp, **frame)
+        temp.replace(path)
+    finally:
+        temp.unlink(missing_ok=True)
     return path
 
 

@@ -24,6 +24,7 @@ from gankit.metrics.table_quality import TabularReport
 
 METRIC_COLOURS = {"KSComplement": "#1f77b4", "TVComplement": "#ff7f0e"}
 MAX_ANNOTATED_COLUMNS = 20
+MAX_FIGURE_COLUMNS = 40  # wider tables: the shapes figure shows the worst 40 columns, the pair matrix the first 40
 
 
 def plot_column_shapes(report: TabularReport, path: Path | str) -> Path:
@@ -34,9 +35,10 @@ def plot_column_shapes(report: TabularReport, path: Path | str) -> Path:
     names = list(report.column_shapes)
     scores = np.array([report.column_shapes[n].score for n in names], dtype=float)
     order = np.argsort(np.nan_to_num(scores, nan=-1.0))[::-1]  # best at the bottom row
-    fig = Figure(figsize=(8.5, 1.2 + 0.35 * len(names)))
+    order = order[-MAX_FIGURE_COLUMNS:]  # a wide table: its worst columns
+    fig = Figure(figsize=(8.5, 1.2 + 0.35 * len(order)))
     ax = fig.add_subplot()
-    rows = np.arange(len(names))
+    rows = np.arange(len(order))
     metrics = [report.column_shapes[names[i]].metric for i in order]
     ax.barh(rows, np.nan_to_num(scores[order]), color=[METRIC_COLOURS.get(m, "gray") for m in metrics])
     for row, score in zip(rows, scores[order]):
@@ -49,7 +51,9 @@ def plot_column_shapes(report: TabularReport, path: Path | str) -> Path:
     used = [m for m in METRIC_COLOURS if m in metrics]
     ax.legend(handles=[Patch(color=METRIC_COLOURS[m], label=m) for m in used],
               loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    ax.set_title(f"Column shapes: mean {report.column_shapes_score:.3f}, overall quality {report.overall_score:.3f}")
+    which = "" if len(report.column_shapes) <= MAX_FIGURE_COLUMNS else \
+        f" (the worst {MAX_FIGURE_COLUMNS} of {len(report.column_shapes)} columns)"
+    ax.set_title(f"Column shapes: mean {report.column_shapes_score:.3f}, overall quality {report.overall_score:.3f}{which}")
     fig.tight_layout()
     return save_figure(fig, path)
 
@@ -63,6 +67,8 @@ def plot_correlation_difference(real: pd.DataFrame, fake: pd.DataFrame, kinds: d
     :data:`MAX_ANNOTATED_COLUMNS` columns.
     """
     real, fake, kinds = checked_tables(real, fake, kinds)
+    total = len(kinds)
+    kinds = dict(list(kinds.items())[:MAX_FIGURE_COLUMNS])  # a wide table: its first columns
     names = list(kinds)
     matrix = np.full((len(names), len(names)), np.nan)
     for (a, b), pair in pair_trend_scores(real, fake, kinds).items():
@@ -78,7 +84,8 @@ def plot_correlation_difference(real: pd.DataFrame, fake: pd.DataFrame, kinds: d
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
     ax.set_yticks(range(len(names)), names)
     fig.colorbar(image, ax=ax, label="pair-trend score (1 = same trend)")
-    ax.set_title("Column pair trends (numeric pairs: correlation; others: contingency)", fontsize=10)
+    which = "" if total <= MAX_FIGURE_COLUMNS else f"; the first {MAX_FIGURE_COLUMNS} of {total} columns"
+    ax.set_title(f"Column pair trends (numeric pairs: correlation; others: contingency{which})", fontsize=10)
     fig.tight_layout()
     return save_figure(fig, path)
 

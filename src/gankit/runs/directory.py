@@ -3,20 +3,28 @@
 Layout: ``config.toml`` (resolved), ``metrics.jsonl`` (one object per epoch),
 ``eval.json``, ``plots/losses.png``, ``plots/samples.png`` and
 ``checkpoints/final/`` (safetensors + JSON).
+
+A process writing a run directory (train, ``--resume``, sweep, eval) holds an OS
+lock on its hidden ``.lock`` file (``fcntl.flock``): the kernel drops it when the
+process ends in any way, SIGKILL included, so no stale lock is ever left behind.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from gankit.errors import UserError
 
 CHECKPOINT = Path("checkpoints") / "final"
 LATEST = "latest"  # runs/latest: a symlink to the newest run directory
+LOCK = ".lock"
+_HELD: set[Path] = set()  # run directories this process has locked (a nested ``locked`` of one is a no-op)
 _NUMBERED = re.compile(r"^(\d{4,})-")
 
 
@@ -88,6 +96,62 @@ def claim_run_dir(path: Path, create: bool = True) -> Path:
     return path
 
 
+@contextmanager
+def locked(run_dir: Path) -> Iterator[None]:
+    """Hold ``run_dir``'s write lock for the block; a second writer gets a UserError naming the holder's PID.
+
+    The lock file holds the holder's PID and is removed on release. A killed holder leaves
+    the file but not the lock, and the next writer simply takes it over. Nested use on one
+    directory in one process (training, then its evaluation) just keeps the outer lock.
+    """
+    key = run_dir.resolve()
+    if key in _HELD:
+        yield
+        return
+    handle = _take_lock(run_dir / LOCK, run_dir)
+    _HELD.add(key)
+    try:
+        yield
+    finally:
+        _HELD.discard(key)
+        (run_dir / LOCK).unlink(missing_ok=True)  # while still holding it: nobody can take a file about to vanish
+        os.close(handle)
+
+
+def _take_lock(path: Path, run_dir: Path) -> int:
+    """An open, exclusively locked ``path`` with this PID written in it."""
+    while True:
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise UserError(f"cannot lock the run directory {run_dir}: {err.strerror}") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(handle)
+            os.close(handle)
+            raise UserError(f"{run_dir} is being written by another gankit process (PID {holder}); "
+                            f"wait for it to finish or stop it first") from None
+        if _same_file(handle, path):
+            os.ftruncate(handle, 0)
+            os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
+            return handle
+        os.close(handle)  # the file was removed by its releasing holder after we opened it: take the new one
+
+
+def _same_file(handle: int, path: Path) -> bool:
+    try:
+        return os.fstat(handle).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _holder(handle: int) -> str:
+    """The PID written in a lock file by the process holding it ("unknown" if it has not written it yet)."""
+    text = os.pread(handle, 32, 0).decode(errors="replace").strip()
+    return text if text.isdigit() else "unknown"
+
+
 def checkpoint_of(run: Path) -> Path:
     """The final checkpoint folder of a run directory, with a clear error when there is none."""
     if not run.is_dir():
@@ -112,5 +176,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 def write_json(path: Path, record: dict[str, Any]) -> None:
     """Write JSON through a temp file and a rename, so a reader never sees half a file."""
     temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(record, indent=1) + "\n")
-    temp.replace(path)
+    try:
+        temp.write_text(json.dumps(record, indent=1) + "\n")
+        temp.replace(path)
+    finally:
+        temp.unlink(missing_ok=True)

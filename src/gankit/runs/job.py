@@ -12,15 +12,16 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, Iterator, Protocol
 
 import torch
 
 from gankit.config import GanConfig, with_changes
 from gankit.data import Rows
-from gankit.errors import StopRequested, TrainingDiverged, UserError
+from gankit.errors import StopRequested, TrainingDiverged, UserError, write_failed
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
 from gankit.report.html_report import write_run_report
@@ -31,11 +32,12 @@ from gankit.metrics.table_quality import tabular_report
 from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference
 from gankit.report.image_grid import epoch_grid, grid_frames, save_gif, save_grid
 from gankit.report.decision_frames import FRAME_POINTS, decision_frame, frame_epochs, load_frames, save_frame
-from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, read_jsonl, write_json
+from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, locked, read_jsonl, write_json
 from gankit.train import distributed
 from gankit.runs.checkpoint_schedule import latest_checkpoint, prune, step_folder
 from gankit.train.loop import EpochRecord
-from gankit.train.rng import restore_global_rng
+from gankit.train.checkpoint_schema import check_tensors
+from gankit.train.rng import global_rng_state, restore_global_rng
 from gankit.runs.signals import SignalCatcher
 from gankit.status import phase
 from gankit.train.state import TrainState
@@ -87,12 +89,14 @@ def train_run(
         table = gan.load_data()
     ranks = distributed.current()
     run_dir = Path(distributed.broadcast_text(str(make_run_dir()) if ranks.is_main else None))  # rank 0 makes it
-    if ranks.is_main:
-        start_run_dir(run_dir, config)
-    gan.prepare(table)
-    gan.state.distribute(ranks, config.train.sync_batch_norm)
-    _save(gan, run_dir)  # step 0: there is always a good checkpoint to roll back to
-    return _train_with_care(gan, table, run_dir, on_epoch, watcher)
+    with _writer_lock(run_dir), SignalCatcher() as signals:  # a Ctrl-C from here on stops after a checkpoint
+        if ranks.is_main:
+            start_run_dir(run_dir, config)
+        gan.prepare(table)
+        gan.state.distribute(ranks, config.train.sync_batch_norm)
+        _save(gan, run_dir)  # step 0: there is always a good checkpoint to roll back to
+        with _resumable(run_dir):
+            return _train_with_care(gan, table, run_dir, on_epoch, watcher, signals)
 
 
 def resume_run(
@@ -101,24 +105,32 @@ def resume_run(
     """Continue a stopped or killed run from its latest checkpoint; ends as the uninterrupted run would."""
     if not run_dir.is_dir():
         raise UserError(f"run directory not found: {run_dir}")
-    checkpoint = latest_checkpoint(run_dir)
-    if checkpoint is None:
-        raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
-    with phase(f"loading {checkpoint}"):
-        gan = _load_exact(checkpoint)
-    with phase(_loading_text(gan.config)):
-        table = gan.load_data()
-    _check_world_size(gan)
-    gan.state.distribute(distributed.current(), gan.config.train.sync_batch_norm)
-    if gan.state.ranks.is_main:
-        _truncate_metrics(run_dir, gan.state.epoch)
-    return _train_with_care(gan, table, run_dir, on_epoch, watcher)
+    with _writer_lock(run_dir), SignalCatcher() as signals:
+        checkpoint = latest_checkpoint(run_dir)
+        if checkpoint is None:
+            raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
+        with phase(f"loading {checkpoint}"):
+            gan = _load_exact(checkpoint)
+        with phase(_loading_text(gan.config)):
+            table = gan.load_data()
+        _check_world_size(gan)
+        gan.state.distribute(distributed.current(), gan.config.train.sync_batch_norm)
+        if gan.state.ranks.is_main:
+            _truncate_metrics(run_dir, gan.state.epoch)
+        with _resumable(run_dir):
+            return _train_with_care(gan, table, run_dir, on_epoch, watcher, signals)
+
+
+def _writer_lock(run_dir: Path):
+    """The run directory's lock, taken by rank 0 (the ranks of one distributed run write it together)."""
+    return locked(run_dir) if distributed.current().is_main else nullcontext()
 
 
 def _loading_text(config: GanConfig) -> str:
     """The status line of loading (and checking) the training data."""
     where = config.data.path or config.data.source
     return f"loading {where}" + (" and fitting the table transformer" if config.data.source == "table" else "")
+
 
 
 def _check_world_size(gan: GAN) -> None:
@@ -135,12 +147,17 @@ def _load_exact(checkpoint: Path) -> GAN:
     """A GAN from a checkpoint with the process-wide random states put back too."""
     gan = GAN.load(checkpoint, device=None)
     document, tensors = gan.checkpoint_info
+    expected = {key: value for key, value in global_rng_state()[0].items() if not key.startswith("rng.cuda")}
+    check_tensors(tensors, expected, str(checkpoint))  # the process-wide RNG states, before they are set
+    if document.get("global_rng") is None:
+        raise UserError(f"{checkpoint}: corrupted checkpoint state: 'global_rng' is missing")
     restore_global_rng(tensors, document["global_rng"])
     return gan
 
 
 def _train_with_care(
-    gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None, watcher: Watcher | None
+    gan: GAN, table: Rows, run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None,
+    watcher: Watcher | None, signals: SignalCatcher,
 ) -> RunResult:
     config = gan.config
     ranks = gan.state.ranks
@@ -152,61 +169,65 @@ def _train_with_care(
     image_grids = gan.layout is not None and gan.layout.image is not None and ranks.is_main
     retries = 0
     while True:
-        with SignalCatcher() as signals:
-            def after_step(state: TrainState, d_value: torch.Tensor, g_value: torch.Tensor) -> None:
-                diverged = config.guard.enabled and not bool(torch.isfinite(d_value + g_value))
-                stopping = bool(signals.received)
-                if ranks.world > 1:  # all ranks must agree; one small all-reduce every FLAG_SYNC_STEPS steps
-                    agree = state.step % FLAG_SYNC_STEPS == 0
-                    diverged, stopping = distributed.any_rank([diverged, stopping]) if agree else (False, False)
-                if diverged:
-                    raise _Diverged(state.step)
-                every = config.checkpoint.every_steps
-                if (every and state.step % every == 0) or stopping:
-                    _save(gan, run_dir)
-                if stopping:
-                    signum = signals.received or signal.SIGTERM
-                    raise StopRequested(signum, _stop_message(signum, state.step, run_dir))
-                if watcher is not None:
-                    watcher.step(gan)
+        def after_step(state: TrainState, d_value: torch.Tensor, g_value: torch.Tensor) -> None:
+            diverged = config.guard.enabled and not bool(torch.isfinite(d_value + g_value))
+            stopping = bool(signals.received)
+            if ranks.world > 1:  # all ranks must agree; one small all-reduce every FLAG_SYNC_STEPS steps
+                agree = state.step % FLAG_SYNC_STEPS == 0
+                diverged, stopping = distributed.any_rank([diverged, stopping]) if agree else (False, False)
+            if diverged:
+                raise _Diverged(state.step)
+            every = config.checkpoint.every_steps
+            if (every and state.step % every == 0) or stopping:
+                _save(gan, run_dir)
+            if stopping:
+                signum = signals.received or signal.SIGTERM
+                raise StopRequested(signum, _stop_message(signum, state.step, run_dir))
+            if watcher is not None:
+                watcher.step(gan)
 
-            def log_epoch(record: EpochRecord) -> None:
-                if ranks.is_main:
-                    append_jsonl(metrics_path, record.as_dict())
-                if record.epoch in frame_epochs_2d:
-                    save_frame(run_dir / FRAMES, _decision_frame(gan, record.epoch))
-                if image_grids:
-                    epoch_grid(gan.grid_images(), run_dir, record.epoch, gan.layout.classes)
-                every = config.checkpoint.every_epochs
-                if every and record.epoch % every == 0:
-                    _save(gan, run_dir)
-                if on_epoch is not None and ranks.is_main:
-                    on_epoch(record)
-                if watcher is not None:
-                    watcher.epoch(gan, record)
+        def log_epoch(record: EpochRecord) -> None:
+            if ranks.is_main:
+                append_jsonl(metrics_path, record.as_dict())
+            if record.epoch in frame_epochs_2d:
+                save_frame(run_dir / FRAMES, _decision_frame(gan, record.epoch))
+            if image_grids:
+                epoch_grid(gan.grid_images(), run_dir, record.epoch, gan.layout.classes)
+            every = config.checkpoint.every_epochs
+            if every and record.epoch % every == 0:
+                _save(gan, run_dir)
+            if on_epoch is not None and ranks.is_main:
+                on_epoch(record)
+            if watcher is not None:
+                watcher.epoch(gan, record)
 
-            try:
-                gan.fit(table, on_epoch=log_epoch, after_step=after_step)
-                break
-            except _Diverged as problem:
-                retries += 1
-                if ranks.world > 1:
-                    raise TrainingDiverged(
-                        f"training diverged (non-finite loss at step {problem.step}); a {ranks.world}-rank run does "
-                        f"not roll back by itself: resume from the last good checkpoint {latest_checkpoint(run_dir)} "
-                        f"with lower learning rates"
-                    ) from None
-                if retries > config.guard.max_retries:
-                    raise TrainingDiverged(
-                        f"training diverged (non-finite loss at step {problem.step}) and {config.guard.max_retries} "
-                        f"rollback(s), each multiplying the learning rates by {config.guard.lr_factor}, did not help; "
-                        f"last good checkpoint: {latest_checkpoint(run_dir)}"
-                    ) from None
-                gan = _roll_back(gan, run_dir)
+        try:
+            gan.fit(table, on_epoch=log_epoch, after_step=after_step)
+            break
+        except _Diverged as problem:
+            retries += 1
+            if ranks.world > 1:
+                raise TrainingDiverged(
+                    f"training diverged (non-finite loss at step {problem.step}); a {ranks.world}-rank run does "
+                    f"not roll back by itself: resume from the last good checkpoint {latest_checkpoint(run_dir)} "
+                    f"with lower learning rates"
+                ) from None
+            if retries > config.guard.max_retries:
+                raise TrainingDiverged(
+                    f"training diverged (non-finite loss at step {problem.step}) and {config.guard.max_retries} "
+                    f"rollback(s), each multiplying the learning rates by {config.guard.lr_factor}, did not help; "
+                    f"last good checkpoint: {latest_checkpoint(run_dir)}"
+                ) from None
+            gan = _roll_back(gan, run_dir)
+    if signals.received:  # it came after the last step's check: stop as after any step
+        _save(gan, run_dir)
+        raise StopRequested(signals.received, _stop_message(signals.received, gan.state.step, run_dir))
+    signals.release()  # training is done: a Ctrl-C during evaluation and figures interrupts them at once
     if not ranks.is_main:
         return RunResult(run_dir, gan, None)  # rank 0 alone evaluates and draws
-    report = finish_run(run_dir, gan)
-    return RunResult(run_dir, gan, report)
+    with phase("writing the final checkpoint"), _resumable(run_dir, checkpoint=True):
+        gan.save(run_dir / CHECKPOINT)
+    return RunResult(run_dir, gan, evaluate_run(run_dir, gan))
 
 
 def _roll_back(gan: GAN, run_dir: Path) -> GAN:
@@ -228,8 +249,27 @@ def _save(gan: GAN, run_dir: Path) -> None:
         raise _Diverged(state.step)  # never write a non-finite state over a good one
     if not state.ranks.is_main:
         return  # the ranks hold the same weights; rank 0 writes them
-    gan.save(step_folder(run_dir, state.step))
+    with _resumable(run_dir, checkpoint=True):
+        gan.save(step_folder(run_dir, state.step))
     prune(run_dir, gan.config.checkpoint.keep)
+
+
+@contextmanager
+def _resumable(run_dir: Path, checkpoint: bool = False) -> Iterator[None]:
+    """A write that fails inside a run (full disk, no permission: an OSError, or for a checkpoint the
+    UserError it was turned into) becomes one line saying how far the run is intact and how to go on;
+    the writers clean up their own temporary files."""
+    try:
+        yield
+    except (OSError, UserError) as problem:
+        if isinstance(problem, UserError) and not checkpoint:
+            raise
+        latest = latest_checkpoint(run_dir)
+        where = f"up to step {int(latest.name.removeprefix('step-'))}" if latest is not None else "up to its start"
+        after = f"the run is intact {where}; free space and run `gankit train --resume {run_dir}`"
+        if isinstance(problem, OSError):
+            raise write_failed(problem, problem.filename or run_dir, after) from None
+        raise UserError(f"{problem}; {after}") from None
 
 
 def _stop_message(signum: int, step: int, run_dir: Path) -> str:
@@ -272,13 +312,14 @@ def evaluate_run(
             gan = GAN.load(checkpoint_of(run_dir))
     if inception_weights is not None:
         gan.config = with_changes(gan.config, **{"eval.inception_weights": str(inception_weights)})
-    with phase(f"evaluating: two-sample tests on {gan.eval_plan(n, seed)[0]} generated vs real rows"):
-        report = gan.evaluate(n=n, seed=seed)
-    write_eval(run_dir, report)
-    if figures:
-        with phase(f"drawing figures into {run_dir / 'plots'}"):
-            draw_figures(run_dir, gan)
-        write_run_report(run_dir)
+    with locked(run_dir):
+        with phase(f"evaluating: two-sample tests on {gan.eval_plan(n, seed)[0]} generated vs real rows"):
+            report = gan.evaluate(n=n, seed=seed)
+        write_eval(run_dir, report)
+        if figures:
+            with phase(f"drawing figures into {run_dir / 'plots'}"):
+                draw_figures(run_dir, gan)
+            write_run_report(run_dir)
     return report
 
 

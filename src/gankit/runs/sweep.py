@@ -17,7 +17,7 @@ from gankit.metrics import EvalReport
 from gankit.metrics.evaluation_task import run_tasks
 from gankit.report.html_report import write_sweep_report
 from gankit.report.sweep_summary import MetricSummary, member_row, summarize, write_summary
-from gankit.runs.directory import append_jsonl
+from gankit.runs.directory import append_jsonl, locked
 from gankit.runs.job import draw_figures, finish_run, start_run_dir, write_eval
 from gankit.status import phase, show_phases, silent
 from gankit.runs.sweep_grid import Member, expand_members, structure_key
@@ -64,6 +64,13 @@ def run_sweep(
     plots/ unless ``plots`` is off) and the summary."""
     prepared = [prepare_members(group) for group in groups]  # loads and validates all data before writing
     sweep_dir = make_dir()
+    with locked(sweep_dir):
+        return _train_groups(groups, prepared, sweep_dir, on_epoch, notice, vectorize, evaluate, nproc)
+
+
+def _train_groups(groups, prepared, sweep_dir: Path, on_epoch, notice, vectorize: bool, evaluate: bool,
+                  nproc: int) -> SweepResult:
+    """``run_sweep``'s work once its directory exists and is locked."""
     members, gans = [], []
     for group, (group_gans, rows) in zip(groups, prepared):
         workers = min(len(group), os.cpu_count() or 1)

@@ -8,6 +8,7 @@ reads a safetensors file and a JSON document and checks the format version.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -19,7 +20,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from gankit.errors import UserError
+from gankit.errors import UserError, write_failed
+from gankit.train.checkpoint_schema import check_state
 
 FORMAT = "gankit-checkpoint"
 FORMAT_VERSION = 1
@@ -62,7 +64,10 @@ def save_checkpoint(folder: Path, tensors: dict[str, torch.Tensor], info: dict[s
             shutil.rmtree(temp, ignore_errors=True)
         _fsync_dir(parent)
     except OSError as err:
-        raise UserError(f"cannot write checkpoint {folder}: {err.strerror or err}") from None
+        raise write_failed(err, folder) from None
+    except SafetensorError as err:  # safetensors reports a failed write as its own error, with the OS's text
+        code = errno.ENOSPC if "os error 28" in str(err) else errno.EIO
+        raise write_failed(OSError(code, str(err)), folder) from None
     return folder
 
 
@@ -87,11 +92,14 @@ def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, torch.Tenso
         document = json.loads(state_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise UserError(f"{state_path}: corrupted checkpoint state ({err})") from None
+    except RecursionError:
+        raise UserError(f"{state_path}: corrupted checkpoint state (nested too deeply)") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise UserError(f"{state_path}: not a gankit checkpoint (format is {document.get('format') if isinstance(document, dict) else '?'})")
     version = document.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise UserError(f"{state_path}: checkpoint format version {version} is newer than this gankit reads ({FORMAT_VERSION}); upgrade gankit")
+    check_state(document, str(state_path))
     try:
         tensors = load_file(str(tensor_path))
     except (SafetensorError, OSError, ValueError) as err:

@@ -1,0 +1,111 @@
+"""Fuzzing (issue 17): random CSV/Parquet/NPY/TOML files either work or give one line, and touch nothing else.
+
+The loaders are driven in-process (fast, so a few hundred examples fit in CI); a
+smaller number of examples go through the whole ``gankit train`` command, checking
+that it exits 0 with a complete run or 2 with a single ``error:`` line (``notice:``
+lines may precede it), that nothing is written outside the run directory, and that an
+earlier run is left untouched. ``bench/fuzz.py`` runs many more examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fuzz_inputs import array_files, csv_files, numeric_csv_files, parquet_files, toml_files
+from gankit.cli import run
+from gankit.config import load_config
+from gankit.data import read_rows
+from gankit.data.frame_io import read_frame
+from gankit.errors import UserError
+
+LOADER_EXAMPLES = int(os.environ.get("GANKIT_FUZZ_EXAMPLES", 150))  # bench/fuzz.py sets these higher
+TRAIN_EXAMPLES = int(os.environ.get("GANKIT_FUZZ_TRAIN_EXAMPLES", 14))
+RANDOM = "GANKIT_FUZZ_EXAMPLES" in os.environ  # CI: the same fixed examples every run; bench: new ones
+
+
+def fast(examples: int) -> settings:
+    """No deadline, no health checks; derandomized in CI so every run checks the same examples."""
+    return settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck),
+                    derandomize=not RANDOM, database=None)
+TINY = ["--set", "train.epochs=1", "--set", "eval.permutations=19", "--set", "eval.n=20", "--set", "train.batch_size=4",
+        "--quiet"]
+
+
+def _one_line(problem: UserError) -> None:
+    text = str(problem)
+    assert text.strip() and "\n" not in text and "Traceback" not in text, repr(text)
+
+
+def _loads_or_one_line(load, path: Path) -> None:
+    try:
+        load(path)
+    except UserError as problem:
+        _one_line(problem)
+
+
+@fast(LOADER_EXAMPLES)
+@given(file=st.one_of(csv_files(), parquet_files(), array_files()))
+def test_any_table_file_is_read_or_refused_in_one_line(tmp_path_factory, file):
+    suffix, data = file
+    path = tmp_path_factory.mktemp("t") / f"data{suffix}"
+    path.write_bytes(data)
+    _loads_or_one_line(read_frame, path)
+    if suffix != ".parquet":
+        _loads_or_one_line(read_rows, path)
+
+
+@fast(LOADER_EXAMPLES)
+@given(file=toml_files())
+def test_any_toml_file_is_a_config_or_one_line(tmp_path_factory, file):
+    path = tmp_path_factory.mktemp("c") / "config.toml"
+    path.write_bytes(file[1])
+    _loads_or_one_line(load_config, path)
+
+
+def _fingerprint(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() + str(p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def earlier_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("earlier") / "run"
+    assert run(["train", "d2l-gaussian", "--set", "data.n=32", *TINY, "--out", str(out)]) == 0
+    return out, _fingerprint(out)
+
+
+def _check_contract(code: int, stderr: str, work: Path, run_dir: Path, data: Path) -> None:
+    """Exit 0 and a complete run, or exit 2 and one error line; nothing but the run directory written."""
+    assert code in (0, 2), stderr
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.strip().splitlines() if not line.startswith("notice: ")]
+    if code == 0:
+        assert (run_dir / "checkpoints" / "final" / "state.json").is_file() and (run_dir / "eval.json").is_file()
+        assert not list(run_dir.rglob(".*tmp*")), "temporary files left behind"
+    else:
+        assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+    assert {p.name for p in work.iterdir()} <= {data.name, run_dir.name}
+
+
+@fast(TRAIN_EXAMPLES)
+@given(file=st.one_of(numeric_csv_files(), numeric_csv_files(), csv_files(), array_files()),
+       preset=st.sampled_from(["d2l-gaussian", "tabular"]))
+def test_train_on_any_file_completes_or_refuses_in_one_line(tmp_path_factory, capsys, monkeypatch, earlier_run,
+                                                            file, preset):
+    work = tmp_path_factory.mktemp("w")
+    monkeypatch.chdir(work)
+    suffix, data = file
+    path = work / f"data{suffix}"
+    path.write_bytes(data)
+    run_dir = work / "run"
+    capsys.readouterr()
+    code = run(["train", preset, "--data", str(path), *TINY, "--out", str(run_dir)])
+    _check_contract(code, capsys.readouterr().err, work, run_dir, path)
+    folder, before = earlier_run
+    assert _fingerprint(folder) == before

@@ -1,0 +1,198 @@
+"""Hostile but legal inputs (issue 17): each works, or is refused in one line before training starts."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gankit.data.frame_io import detect_separator, read_frame
+from gankit.metrics.table_privacy import copy_warning, privacy_check
+
+TABLE = ["--set", "train.epochs=1", "--set", "eval.permutations=19", "--set", "eval.n=40", "--quiet"]
+
+
+def _two_columns(path: Path, sep: str = ",") -> Path:
+    lines = [f"a{sep}b"] + [f"{i * .3:.2f}{sep}{i * 7 % 13}.5" for i in range(40)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_two_column_table_trains_evaluates_and_resumes(cli, tmp_path):
+    data = _two_columns(tmp_path / "t.csv")
+    result = cli("train", "tabular", "--data", str(data), "--out", str(tmp_path / "run"), *TABLE)
+    assert result.code == 0, result.stderr
+    assert (tmp_path / "run" / "eval.json").is_file() and not (tmp_path / "run" / "plots" / "frames").exists()
+    assert cli("train", "--resume", str(tmp_path / "run"), "--quiet").code == 0
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|", ","])
+def test_the_separator_is_detected(tmp_path, sep, capsys):
+    path = _two_columns(tmp_path / "t.csv", sep)
+    assert detect_separator(path) == sep
+    frame = read_frame(path)
+    assert list(frame.columns) == ["a", "b"] and len(frame) == 40
+    notice = capsys.readouterr().err
+    assert (repr(sep) in notice) == (sep != ",")
+
+
+def test_sep_overrides_detection_and_is_kept_in_the_config(cli, tmp_path):
+    data = tmp_path / "t.csv"
+    data.write_text("a;b,c\n" + "".join(f"{i};{i % 3},{i % 5}\n" for i in range(40)))
+    result = cli("train", "tabular", "--data", str(data), "--sep", ",", "--dry-run")
+    assert result.code == 0 and 'sep = ","' in result.stdout
+    assert cli("train", "tabular", "--data", str(data), "--sep", "::", "--dry-run").code == 2
+
+
+def test_a_path_with_quotes_tabs_and_backslashes_survives_into_the_config(cli, tmp_path):
+    folder = tmp_path / 'we"ird\tna\\me'
+    folder.mkdir()
+    data = _two_columns(folder / "t.csv")
+    result = cli("train", "tabular", "--data", str(data), "--dry-run")
+    import tomllib
+    assert tomllib.loads(result.stdout)["data"]["path"] == str(data)
+
+
+def test_the_privacy_check_flags_copies_beyond_chance_only():
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(size=400), "c": rng.choice(list("abc"), 400)})
+    kinds = {"x": "numerical", "c": "categorical"}
+    copied = real.sample(200, random_state=1).reset_index(drop=True)
+    fresh = pd.DataFrame({"x": rng.normal(size=200), "c": rng.choice(list("abc"), 200)})
+    flagged, clean = privacy_check(real, copied, kinds, seed=0), privacy_check(real, fresh, kinds, seed=0)
+    assert flagged["copies_beyond_chance"] and 0.3 < flagged["exact_copy_share"] < 0.7  # about half are copies of A
+    assert flagged["median_dcr_fake"] < flagged["median_dcr_holdout"]
+    assert not clean["copies_beyond_chance"] and clean["exact_copy_share"] == 0 and copy_warning(clean) is None
+    assert "exact copies" in copy_warning(flagged)
+
+
+def test_chance_copies_of_a_few_valued_table_are_not_flagged():
+    """Two categories of two values: real rows coincide all the time, so a fresh sample must not be flagged."""
+    rng = np.random.default_rng(1)
+    draw = lambda n: pd.DataFrame({"p": rng.choice(["u", "v"], n), "q": rng.choice(["s", "t"], n)})  # noqa: E731
+    check = privacy_check(draw(300), draw(300), {"p": "categorical", "q": "categorical"}, seed=0)
+    assert check["exact_copy_share"] == 1.0 and check["holdout_copy_share"] == 1.0
+    assert not check["copies_beyond_chance"]
+
+
+# --- memory: estimated before anything big is allocated ------------------------------------------
+
+
+def test_an_npy_whose_header_claims_billions_of_rows_is_refused_unread(cli, tmp_path):
+    path = tmp_path / "forged.npy"
+    np.save(path, np.zeros((10, 2)))
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"(10, 2), }", b"(2000000000, 2),}", 1))
+    result = cli("train", "d2l-gaussian", "--data", str(path), "--quiet", "--out", str(tmp_path / "run"))
+    assert result.code == 2 and "truncated or forged" in result.stderr and "(2000000000, 2)" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_nets_too_big_for_memory_are_refused_before_the_run_directory_exists(cli, tmp_path):
+    result = cli("train", "d2l-gaussian", "--set", "model.generator.hidden=[100000, 100000]", "--quiet",
+                 "--out", str(tmp_path / "run"))
+    assert result.code == 2 and "weights" in result.stderr and "of memory" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "run").exists()
+
+
+def test_check_fits_names_the_need_and_the_supply():
+    from gankit.data.memory_budget import check_fits
+    from gankit.errors import UserError
+
+    check_fits(10, "ten bytes", available=10)
+    with pytest.raises(UserError, match=r"a thing needs about 1.5 GB of memory but 1 GB is available; smaller"):
+        check_fits(3 * 2**29, "a thing", "smaller", available=2**30)
+
+
+@pytest.fixture(scope="module")
+def table_run(tmp_path_factory):
+    from gankit.cli import run
+
+    folder = tmp_path_factory.mktemp("table")
+    data = _two_columns(folder / "t.csv")
+    assert run(["train", "tabular", "--data", str(data), "--out", str(folder / "run"), *TABLE]) == 0
+    return folder / "run"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_sample_streams_in_chunks_and_one_seed_gives_one_file(cli, tmp_path, table_run, monkeypatch, suffix):
+    import gankit.runs.sample_output as sample_output
+    from gankit import GAN
+
+    monkeypatch.setattr(sample_output, "CHUNK_ROWS", 7)
+    first, second = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+    for path in (first, second):
+        assert cli("sample", str(table_run), "-n", "30", "-o", str(path), "--seed", "5").code == 0
+    read = pd.read_csv if suffix == ".csv" else pd.read_parquet
+    a, b = read(first), read(second)
+    assert len(a) == 30 and a.equals(b)
+    assert len(a.drop_duplicates()) > 20  # chunks draw different noise
+    assert cli("sample", str(table_run), "-n", "6", "-o", str(first), "--seed", "5").code == 0  # one chunk:
+    expected = GAN.load(table_run / "checkpoints" / "final").sample(6, seed=5)  # exactly GAN.sample
+    np.testing.assert_allclose(read(first).to_numpy(float), expected.to_numpy(float), rtol=1e-6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])  # no temp files
+
+
+def test_sample_refuses_a_file_larger_than_the_free_disk_and_leaves_nothing(cli, tmp_path, table_run, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**6, 10**6 - 1000, 1000))
+    result = cli("sample", str(table_run), "-n", "1000000", "-o", str(tmp_path / "s.csv"))
+    assert result.code == 2 and "on disk but" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("preset", ["tabular", "d2l-gaussian", "veegan-ring"])
+def test_the_width_bound_covers_the_nets_actually_built(preset):
+    import torch
+
+    from gankit.config import load_config
+    from gankit.data.layout import Layout
+    from gankit.nets.build import build_discriminator, build_generator
+    from gankit.nets.size import width_bound
+
+    config = load_config(preset)
+    layout = Layout(7, softmax_blocks=((2, 3),)) if preset == "tabular" else Layout(2)
+    nets = (build_generator(config.model, layout, torch.Generator()), build_discriminator(config.model, layout, torch.Generator()))
+    actual = sum(p.numel() for net in nets for p in net.parameters())
+    assert actual <= width_bound(config, layout) <= 4 * actual
+
+
+# --- wide tables: pairs capped and sampled, and said so --------------------------------------------
+
+
+def test_sampled_pairs_are_distinct_ordered_pairs_and_all_of_them_when_few():
+    from itertools import combinations
+
+    from gankit.metrics.pair_trends import sampled_pairs
+
+    names = [f"c{i}" for i in range(9)]
+    every = list(combinations(names, 2))
+    assert sampled_pairs(names, 36) == every and sampled_pairs(names, None) == every
+    for count in (1, 10, 35):
+        drawn = sampled_pairs(names, count, seed=count)
+        assert len(set(drawn)) == count and set(drawn) <= set(every)
+        assert drawn == sorted(drawn, key=every.index)
+    assert sampled_pairs(names, 10, seed=1) == sampled_pairs(names, 10, seed=1) != sampled_pairs(names, 10, seed=2)
+
+
+def test_a_wide_table_scores_a_sample_of_its_pairs_and_draws_bounded_figures(tmp_path):
+    from PIL import Image
+
+    from gankit.metrics.pair_trends import MAX_PAIRS
+    from gankit.metrics.table_quality import tabular_report
+    from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference
+
+    rng = np.random.default_rng(0)
+    columns = [f"c{i}" for i in range(60)]  # 1,770 pairs
+    real, fake = (pd.DataFrame(rng.normal(size=(30, 60)), columns=columns) for _ in range(2))
+    report = tabular_report(real, fake, seed=0, detection=False)
+    assert len(report.pair_trends) == MAX_PAIRS and report.pairs_total == 1770
+    record = report.as_dict()
+    assert record["pairs_scored"] == MAX_PAIRS and record["pairs_total"] == 1770
+    for draw, name in ((lambda p: plot_column_shapes(report, p), "columns.png"),
+                       (lambda p: plot_correlation_difference(real, fake, None, p), "pairs.png")):
+        with Image.open(draw(tmp_path / name)) as image:
+            assert max(image.size) < 3000

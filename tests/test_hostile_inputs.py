@@ -127,7 +127,7 @@ def test_sample_streams_in_chunks_and_one_seed_gives_one_file(cli, tmp_path, tab
     a, b = read(first), read(second)
     assert len(a) == 30 and a.equals(b)
     assert len(a.drop_duplicates()) > 20  # chunks draw different noise
-    assert cli("sample", str(table_run), "-n", "6", "-o", str(first), "--seed", "5").code == 0  # one chunk:
+    assert cli("sample", str(table_run), "-n", "6", "-o", str(first), "--seed", "5", "--force").code == 0  # one chunk:
     expected = GAN.load(table_run / "checkpoints" / "final").sample(6, seed=5)  # exactly GAN.sample
     np.testing.assert_allclose(read(first).to_numpy(float), expected.to_numpy(float), rtol=1e-6)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])  # no temp files

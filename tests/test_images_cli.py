@@ -87,12 +87,12 @@ def test_train_digits_writes_epoch_grids_a_gif_plots_and_image_results(digits_ru
     plots = digits_run / "plots"
     assert {p.relative_to(plots).as_posix() for p in plots.rglob("*") if p.is_file()} == {
         "grids/epoch-000001.png", "grids/epoch-000002.png", "training.gif", "samples.png", "losses.png"}
-    # 16 tiles of 8×8 with 2-pixel padding: 4·10 + 2 = 42 pixels a side, enlarged ×⌈256/42⌉ = ×7 → 294
+    # 16 tiles of 8×8 with 2-pixel padding: 4·10 + 2 = 42 pixels a side, enlarged ×⌈512/42⌉ = ×13 → 546 (GIF frames: a 22-pixel band above naming the epoch)
     for name in ("grids/epoch-000001.png", "grids/epoch-000002.png", "samples.png"):
         with Image.open(plots / name) as grid:
-            assert grid.format == "PNG" and grid.mode == "L" and grid.size == (294, 294)
+            assert grid.format == "PNG" and grid.mode == "L" and grid.size == (546, 546)
     with Image.open(plots / "training.gif") as gif:
-        assert gif.format == "GIF" and gif.is_animated and gif.n_frames == 2 and gif.size == (294, 294)
+        assert gif.format == "GIF" and gif.is_animated and gif.n_frames == 2 and gif.size == (546, 568)
     report = json.loads((digits_run / "eval.json").read_text())
     results = report["results"]
     assert IMAGE_RESULTS <= set(results)
@@ -162,9 +162,9 @@ def conditional_run(tmp_path_factory) -> Path:
 def test_conditional_training_on_class_folders(conditional_run):
     gan = GAN.load(conditional_run / "checkpoints/final")
     assert list(gan.class_names) == ["cat", "dog", "fox"] and gan.layout.classes == 3
-    # one column per class: 16 tiles in 3 columns → 6 rows; 32×62 pixels enlarged ×⌈256/62⌉ = ×5
+    # one column per class: 16 tiles in 3 columns → 6 rows; 32×62 pixels enlarged ×⌈512/62⌉ = ×9
     with Image.open(conditional_run / "plots/grids/epoch-000001.png") as grid:
-        assert grid.size == (160, 310)
+        assert grid.size == (288, 558)
     results = json.loads((conditional_run / "eval.json").read_text())["results"]
     assert IMAGE_RESULTS <= set(results) and results["mmd"]["n_real"] == 42  # all of the 42 images (< eval.n)
 

@@ -64,3 +64,25 @@ def test_titles_name_run_objective_and_verdict():
     verdict = "DISTINGUISHABLE: the generator's samples can be told from the data (…)"
     assert plots.figure_title("losses", "0001-ring", "wgan", verdict) == "losses — 0001-ring · wgan · DISTINGUISHABLE"
     assert plots.figure_title("losses") == "losses"
+
+
+def test_image_grids_are_enlarged_and_gif_frames_name_their_epoch(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from gankit.report.image_grid import LABEL_HEIGHT, MIN_SIDE, epoch_grid, grid_frames, save_gif
+
+    images = np.random.default_rng(0).uniform(-1, 1, (4, 1, 16, 16)).astype(np.float32)
+    for epoch in (1, 2):
+        epoch_grid(images * epoch / 2, tmp_path, epoch)
+    frames = grid_frames(tmp_path, 2)
+    grid = Image.open(frames[0])
+    assert max(grid.size) >= MIN_SIDE  # 16×16 digits would otherwise be a 36-pixel thumbnail
+    gif = Image.open(save_gif(frames, tmp_path / "training.gif"))
+    bands = []
+    for index in range(2):
+        gif.seek(index)
+        band = np.asarray(gif.convert("L"))[:LABEL_HEIGHT]
+        assert gif.size[1] == grid.size[1] + LABEL_HEIGHT and (band < 128).any()  # dark text in the band
+        bands.append(band)
+    assert not np.array_equal(bands[0], bands[1])  # "epoch 1" and "epoch 2" differ

@@ -26,7 +26,6 @@ from gankit import __version__
 from gankit.config import MAX_SEED, GanConfig, apply_overrides, load_config, load_raw, preset_names
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError, closest_name
 from gankit.runs.directory import CHECKPOINT, checkpoint_of, claim_run_dir, create_run_dir, resolve_run, run_name
-from gankit.runs.trackers import make_trackers
 from gankit.status import ProgressLines, phase, progress_display, show_phases, silent
 
 if TYPE_CHECKING:
@@ -155,6 +154,8 @@ def train(
     if distributed.restart_count() > 0 and out_dir is not None and latest_checkpoint(out_dir) is not None:
         resume, preset, set_, seed, data, out_dir = out_dir, None, [], None, None, None  # torchrun restarted us
     try:
+        from gankit.runs.trackers import make_trackers
+
         result = _train_watched(view and ranks.is_main, host, port, make_trackers(log) if ranks.is_main else [],
                                 lambda watcher: _train_or_resume(preset, set_, seed, data, out_dir, resume, quiet, watcher))
     except RuntimeError as problem:  # a collective failed: another rank died or stopped answering
@@ -615,4 +616,10 @@ def run(argv: list[str] | None = None) -> int:
 
 def main() -> None:
     """Console entry point."""
-    sys.exit(run())
+    code = run()
+    if code in (130, 143):  # stopped after writing its checkpoint: a late Ctrl-C must not break the exit
+        import signal
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
+    sys.exit(code)

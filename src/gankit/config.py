@@ -355,13 +355,13 @@ def _read_toml(text: str, origin: str) -> dict[str, Any]:
         raise UserError(f"{origin}: not valid TOML ({err})") from None
     except RecursionError:
         raise UserError(f"{origin}: nested too deeply to be a gankit config (at most {MAX_DEPTH} levels)") from None
-    if _depth(tree) > MAX_DEPTH:
+    if nesting_depth(tree) > MAX_DEPTH:
         raise UserError(f"{origin}: nested too deeply to be a gankit config (at most {MAX_DEPTH} levels)")
     return tree
 
 
-def _depth(tree: Any) -> int:
-    """How deeply tables and arrays nest in ``tree`` (counted without recursion)."""
+def nesting_depth(tree: Any) -> int:
+    """How deeply tables and arrays (dicts and lists) nest in ``tree`` (counted without recursion)."""
     deepest, stack = 0, [(tree, 0)]
     while stack:
         node, level = stack.pop()
@@ -413,7 +413,7 @@ def parse_override(assignment: str) -> tuple[list[str], Any]:
         value = text.strip()
     except RecursionError:
         raise UserError(f"--set {key}: the value is nested too deeply (at most {MAX_DEPTH} levels)") from None
-    if _depth(value) > MAX_DEPTH:
+    if nesting_depth(value) > MAX_DEPTH:
         raise UserError(f"--set {key}: the value is nested too deeply (at most {MAX_DEPTH} levels)")
     return key.split("."), value
 

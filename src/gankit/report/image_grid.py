@@ -16,6 +16,8 @@ from PIL import Image
 from gankit.data.images import to_uint8
 
 GRIDS = Path("plots") / "grids"
+MIN_SIDE = 512  # pixels: small images (16×16 digits) are enlarged by a whole factor to at least this
+LABEL_HEIGHT = 22  # pixels: the band above each GIF frame that names its epoch
 MAX_CLASS_COLUMNS = 16  # a conditional GAN's grid has one column per class up to this many classes
 
 
@@ -32,7 +34,7 @@ def grid_of(images: np.ndarray, columns: int | None = None, pad: int = 2) -> np.
     return canvas
 
 
-def _picture(canvas: np.ndarray, min_side: int = 256) -> Image.Image:
+def _picture(canvas: np.ndarray, min_side: int = MIN_SIDE) -> Image.Image:
     """A PIL image of the canvas, enlarged by a whole factor (nearest neighbour) so small images stay visible."""
     picture = Image.fromarray(canvas[..., 0] if canvas.shape[2] == 1 else canvas)
     factor = max(1, math.ceil(min_side / max(canvas.shape[:2])))
@@ -59,7 +61,7 @@ def save_gif(frames: list[Path], path: Path, frame_ms: int = 300) -> Path | None
     """An animated GIF of the grid PNGs in order (the last frame held longer); None without frames."""
     if not frames:
         return None
-    pictures = [Image.open(frame).convert("RGB") for frame in frames]
+    pictures = [_labelled(Image.open(frame).convert("RGB"), f"epoch {_epoch_of(frame)}") for frame in frames]
     durations = [frame_ms] * (len(pictures) - 1) + [frame_ms * 5]
     temp = path.with_name(f".{path.name}.tmp")
     pictures[0].save(temp, format="GIF", save_all=True, append_images=pictures[1:], duration=durations, loop=0)
@@ -67,7 +69,21 @@ def save_gif(frames: list[Path], path: Path, frame_ms: int = 300) -> Path | None
     return path
 
 
+def _labelled(picture: Image.Image, text: str) -> Image.Image:
+    """``picture`` under a white band holding ``text`` (PIL's built-in font: nothing to install)."""
+    from PIL import ImageDraw
+
+    framed = Image.new("RGB", (picture.width, picture.height + LABEL_HEIGHT), "white")
+    framed.paste(picture, (0, LABEL_HEIGHT))
+    ImageDraw.Draw(framed).text((6, 4), text, fill="black")
+    return framed
+
+
+def _epoch_of(frame: Path) -> int:
+    return int(frame.stem.split("-")[1])
+
+
 def grid_frames(run_dir: Path, up_to_epoch: int) -> list[Path]:
     """The epoch grids written so far, in epoch order, none past ``up_to_epoch``."""
     frames = sorted((run_dir / GRIDS).glob("epoch-*.png"))
-    return [frame for frame in frames if int(frame.stem.split("-")[1]) <= up_to_epoch]
+    return [frame for frame in frames if _epoch_of(frame) <= up_to_epoch]

@@ -65,11 +65,11 @@ def run_sweep(
     prepared = [prepare_members(group) for group in groups]  # loads and validates all data before writing
     sweep_dir = make_dir()
     with locked(sweep_dir):
-        return _train_groups(groups, prepared, sweep_dir, on_epoch, notice, vectorize, evaluate, nproc)
+        return _train_groups(groups, prepared, sweep_dir, on_epoch, notice, vectorize, evaluate, nproc, plots)
 
 
 def _train_groups(groups, prepared, sweep_dir: Path, on_epoch, notice, vectorize: bool, evaluate: bool,
-                  nproc: int) -> SweepResult:
+                  nproc: int, plots: bool) -> SweepResult:
     """``run_sweep``'s work once its directory exists and is locked."""
     members, gans = [], []
     for group, (group_gans, rows) in zip(groups, prepared):

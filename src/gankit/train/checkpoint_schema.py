@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gankit.config import nesting_depth
 from gankit.errors import UserError
 
 MAX_STEP = 10**12  # far beyond any run; larger numbers are damage, and would not fit step-NNNNNNNNN folders
@@ -60,7 +61,7 @@ class CheckpointState(_Loose):
 
 def check_state(document: Any, origin: str) -> None:
     """Refuse a ``state.json`` document that lacks a key loading needs or holds the wrong type or range there."""
-    if _depth(document) > MAX_DEPTH:
+    if nesting_depth(document) > MAX_DEPTH:
         raise UserError(f"{origin}: corrupted checkpoint state (nested more than {MAX_DEPTH} levels deep)")
     try:
         state = CheckpointState.model_validate(document)
@@ -84,16 +85,3 @@ def check_tensors(stored: dict[str, torch.Tensor], expected: dict[str, torch.Ten
         if tuple(found.shape) != tuple(tensor.shape) or found.dtype != tensor.dtype:
             raise UserError(f"{origin}: corrupted checkpoint tensors: '{name}' has shape {tuple(found.shape)} "
                             f"{found.dtype}, the model needs {tuple(tensor.shape)} {tensor.dtype}")
-
-
-def _depth(tree: Any) -> int:
-    deepest, stack = 0, [(tree, 0)]
-    while stack:
-        node, level = stack.pop()
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
-        if children is not None:
-            deepest = max(deepest, level + 1)
-            if deepest > MAX_DEPTH:
-                return deepest
-            stack.extend((child, level + 1) for child in children)
-    return deepest

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlparse
 
 import pytest
@@ -29,56 +32,51 @@ def frame_label(page) -> str:
     return page.inner_text("#frame-label")
 
 
-def test_replay_page_loads_without_console_errors_and_only_asks_this_server(watched):
-    run_dir, _ = watched
-    server = ViewServer(run_dir, replay(run_dir)).start()
+@contextmanager
+def replayed_page(folder: Path) -> Iterator[tuple]:
+    """A browser page on the replay of ``folder`` (a run or a sweep), drawn: (page, errors, requests, server URL)."""
+    server = ViewServer(folder, replay(folder)).start()
     try:
         with browser_page() as (page, errors, requests):
             page.goto(server.url)
             page.wait_for_function(DRAWN)
-            assert errors == []
-            assert page.inner_text("#title").endswith("non-saturating")
-            assert "DISTINGUISHABLE" in page.inner_text("#verdict")
-            assert page.evaluate("window.__view.tests.length") >= 4
-            assert {urlparse(url).netloc for url in requests} == {urlparse(server.url).netloc}
+            yield page, errors, requests, server.url
     finally:
         server.close()
+
+
+def test_replay_page_loads_without_console_errors_and_only_asks_this_server(watched):
+    run_dir, _ = watched
+    with replayed_page(run_dir) as (page, errors, requests, server_url):
+        assert errors == []
+        assert page.inner_text("#title").endswith("non-saturating")
+        assert "DISTINGUISHABLE" in page.inner_text("#verdict")
+        assert page.evaluate("window.__view.tests.length") >= 4
+        assert {urlparse(url).netloc for url in requests} == {urlparse(server_url).netloc}
 
 
 def test_timeline_changes_the_frame(watched):
     run_dir, _ = watched
-    server = ViewServer(run_dir, replay(run_dir)).start()
-    try:
-        with browser_page() as (page, errors, _):
-            page.goto(server.url)
-            page.wait_for_function(DRAWN)
-            last = frame_label(page)
-            pixels_last = page.evaluate("document.getElementById('plane').toDataURL()")
-            page.eval_on_selector("#timeline", "bar => { bar.value = 0; bar.dispatchEvent(new Event('input')); }")
-            page.wait_for_function("document.getElementById('plane').dataset.frame === '0'")
-            assert frame_label(page).startswith("frame 1/") and frame_label(page) != last
-            assert page.evaluate("document.getElementById('plane').toDataURL()") != pixels_last
-            page.click("#play")  # plays forward from the first frame
-            page.wait_for_function("Number(document.getElementById('plane').dataset.frame) > 1")
-            assert errors == []
-    finally:
-        server.close()
+    with replayed_page(run_dir) as (page, errors, _, _server):
+        last = frame_label(page)
+        pixels_last = page.evaluate("document.getElementById('plane').toDataURL()")
+        page.eval_on_selector("#timeline", "bar => { bar.value = 0; bar.dispatchEvent(new Event('input')); }")
+        page.wait_for_function("document.getElementById('plane').dataset.frame === '0'")
+        assert frame_label(page).startswith("frame 1/") and frame_label(page) != last
+        assert page.evaluate("document.getElementById('plane').toDataURL()") != pixels_last
+        page.click("#play")  # plays forward from the first frame
+        page.wait_for_function("Number(document.getElementById('plane').dataset.frame) > 1")
+        assert errors == []
 
 
 def test_layers_can_be_switched_off(watched):
     run_dir, _ = watched
-    server = ViewServer(run_dir, replay(run_dir)).start()
-    try:
-        with browser_page() as (page, errors, _):
-            page.goto(server.url)
-            page.wait_for_function(DRAWN)
-            before = page.evaluate("document.getElementById('plane').toDataURL()")
-            page.uncheck("input[data-layer=heat]")
-            page.wait_for_function("!window.__view.layers.heat")
-            page.wait_for_timeout(100)
-            assert page.evaluate("document.getElementById('plane').toDataURL()") != before
-    finally:
-        server.close()
+    with replayed_page(run_dir) as (page, errors, _, _server):
+        before = page.evaluate("document.getElementById('plane').toDataURL()")
+        page.uncheck("input[data-layer=heat]")
+        page.wait_for_function("!window.__view.layers.heat")
+        page.wait_for_timeout(100)
+        assert page.evaluate("document.getElementById('plane').toDataURL()") != before
 
 
 def test_live_view_advances_while_the_run_trains(tmp_path):
@@ -122,19 +120,13 @@ def test_sweep_page_overlays_members_and_a_click_opens_one(cli, tmp_path):
     result = cli("sweep", "d2l-gaussian", "--seeds", "2", "--grid", "train.d_optimizer.lr=0.01,0.05",
                  "--set", "train.epochs=2", "--no-eval", "-q", "--out", str(sweep_dir))
     assert result.code == 0, result.stderr
-    server = ViewServer(sweep_dir, replay(sweep_dir)).start()
-    try:
-        with browser_page() as (page, errors, _):
-            page.goto(server.url)
-            page.wait_for_function(DRAWN)
-            links = page.locator("#members a")
-            assert links.count() == 4
-            colours = {links.nth(i).evaluate("a => a.style.color") for i in range(4)}
-            assert len(colours) == 2  # one colour per grid point
-            links.nth(3).click()
-            page.wait_for_function(DRAWN)
-            assert "member 003-seed1" in page.inner_text("#title")
-            assert page.evaluate("window.__view.metrics.length") == 2  # the member's own losses
-            assert errors == []
-    finally:
-        server.close()
+    with replayed_page(sweep_dir) as (page, errors, _, _server):
+        links = page.locator("#members a")
+        assert links.count() == 4
+        colours = {links.nth(i).evaluate("a => a.style.color") for i in range(4)}
+        assert len(colours) == 2  # one colour per grid point
+        links.nth(3).click()
+        page.wait_for_function(DRAWN)
+        assert "member 003-seed1" in page.inner_text("#title")
+        assert page.evaluate("window.__view.metrics.length") == 2  # the member's own losses
+        assert errors == []

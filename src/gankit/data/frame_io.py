@@ -54,14 +54,20 @@ def read_frame(path: str | Path, sep: str | None = None) -> pd.DataFrame:
     return _checked(frame, path)
 
 
+def checked_output(path: Path, suffixes: tuple[str, ...]) -> str:
+    """The lower-case suffix of an output file, after checking it is one of ``suffixes`` and its folder exists."""
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        raise UserError(f"{path}: unsupported output type '{path.suffix}'; use one of {', '.join(suffixes)}")
+    if not path.parent.is_dir():
+        raise UserError(f"{path}: folder {path.parent} does not exist")
+    return suffix
+
+
 def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` to .csv (with header, no index) or .parquet, atomically via a temp file beside it."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in WRITE_SUFFIXES:
-        raise UserError(f"{path}: unsupported output type '{path.suffix}'; use one of {', '.join(WRITE_SUFFIXES)}")
-    if not path.parent.is_dir():
-        raise UserError(f"{path}: folder {path.parent} does not exist")
+    suffix = checked_output(path, WRITE_SUFFIXES)
     temp = path.with_name(f".{path.name}.tmp")
     try:
         if suffix == ".csv":

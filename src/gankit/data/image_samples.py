@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gankit.data.atomic_npz import write_npz
 from gankit.data.images import to_uint8, write_pngs
 from gankit.errors import UserError
 
@@ -21,13 +22,7 @@ def write_image_samples(images: np.ndarray, labels: np.ndarray | None, class_nam
         arrays = {"images": to_uint8(images)}
         if labels is not None:
             arrays.update(labels=labels.astype(np.int64), class_names=np.array(class_names))
-        temp = output.with_name(f".{output.name}.tmp.npz")
-        try:
-            np.savez_compressed(temp, **arrays)
-            temp.replace(output)
-        finally:
-            temp.unlink(missing_ok=True)
-        return output
+        return write_npz(output, arrays)
     if output.suffix:
         raise UserError(f"{output}: for images give a folder (new or empty) or a .npz file")
     if output.exists() and (not output.is_dir() or any(output.iterdir())):

@@ -13,6 +13,8 @@ from typing import Callable
 
 import numpy as np
 
+from gankit.data.atomic_npz import write_npz
+
 GRID_NODES = 120  # per axis
 FRAME_POINTS = 1000  # generated and real points kept per frame
 FRAMES_PER_RUN = 8  # snapshots over training for the grid figure
@@ -50,14 +52,7 @@ def _extent(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def save_frame(folder: Path, frame: dict[str, np.ndarray]) -> Path:
     """``folder/epoch-NNNNNN.npz``, written whole (temp file, then rename)."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"epoch-{int(frame['epoch']):06d}.npz"
-    temp = folder / f".{path.name}.tmp.npz"
-    try:
-        np.savez_compressed(temp, **frame)
-        temp.replace(path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
+    return write_npz(folder / f"epoch-{int(frame['epoch']):06d}.npz", frame)
 
 
 def load_frames(folder: Path, up_to_epoch: int | None = None) -> list[dict[str, np.ndarray]]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gankit.data.frame_io import WRITE_SUFFIXES
+from gankit.data.frame_io import WRITE_SUFFIXES, checked_output
 from gankit.data.memory_budget import check_fits, size_text
 from gankit.errors import UserError, write_failed
 from gankit.gan import GAN
@@ -33,12 +33,7 @@ def write_samples(gan: GAN, n: int, seed: int | None, output: Path) -> Path:
     seed = seed if seed is not None else int(torch.seed() % 2**32)
     if gan.layout.image is not None:
         return _write_images(gan, n, seed, output)
-    suffixes = WRITE_SUFFIXES if gan.transformer is not None else ROW_SUFFIXES
-    suffix = output.suffix.lower()
-    if suffix not in suffixes:
-        raise UserError(f"{output}: unsupported output type '{output.suffix}'; use one of {', '.join(suffixes)}")
-    if not output.parent.is_dir():
-        raise UserError(f"{output}: folder {output.parent} does not exist")
+    suffix = checked_output(output, WRITE_SUFFIXES if gan.transformer is not None else ROW_SUFFIXES)
     temp = output.with_name(f".{output.name}.tmp")
     writer = {".csv": _CsvWriter, ".parquet": _ParquetWriter, ".npy": _NpyWriter}[suffix](temp, n)
     try:

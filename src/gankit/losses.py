@@ -11,7 +11,8 @@ a scalar, a stack of M networks' logits ``(M, batch, 1)`` gives M losses.
 
 from __future__ import annotations
 
-from typing import Callable
+import functools
+from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -25,35 +26,72 @@ def _mean(values: torch.Tensor) -> torch.Tensor:
     return values.mean() if values.dim() == 2 else values.mean(dim=(-2, -1))
 
 
-PAD_ROWS = 64  # two AVX-512 vectors of float32, the block PyTorch's elementwise CPU loops step by
+PAD_ROWS = 64  # a multiple of two AVX-512 vectors of float32, the block PyTorch's elementwise CPU loops step by
+
+Weight = float | torch.Tensor
 
 
-def _blockwise(function: Callable[[torch.Tensor], torch.Tensor], logits: torch.Tensor) -> torch.Tensor:
-    """``function(logits)`` computed on the batch padded to a multiple of :data:`PAD_ROWS` rows, then unpadded.
+def softplus_means(terms: Sequence[tuple[torch.Tensor, Weight]]) -> torch.Tensor:
+    """``Σ wᵢ · mean(softplus(xᵢ))`` (means over the last two dimensions) in one padded softplus call.
 
     Elementwise CPU kernels walk a contiguous tensor in blocks of vectors from its
     start, and their vector and scalar code can round transcendental functions
-    (softplus) differently. Padding makes every network's batch start and end on a
-    block boundary, alone (``(batch, 1)``) and in a stack (``(M, batch, 1)``) alike,
-    so a stacked sweep member's losses are bit-identical to its single run's.
+    (softplus) differently. So every term is concatenated into one column padded
+    with zeros to a multiple of :data:`PAD_ROWS` rows, which puts every element in
+    the vector code, alone (``(batch, 1)``) and in a stack (``(M, batch, 1)``)
+    alike: a stacked sweep member's losses are bit-identical to its single run's.
+    The means are one weighted sum (weights ``wᵢ / rowsᵢ``, 0 on the padding), which
+    costs far less than slicing the padding off again. A weight may be a float or a
+    tensor of one value per stacked network (shape ``(M,)``).
     """
-    rows = logits.shape[-2]
-    return function(F.pad(logits, (0, 0, 0, (-rows) % PAD_ROWS)))[..., :rows, :]
+    columns = [logits for logits, _ in terms]
+    rows = sum(column.shape[-2] for column in columns)
+    first = columns[0]
+    padding = _zeros((*first.shape[:-2], (-rows) % PAD_ROWS, 1), first.dtype, first.device)
+    values = F.softplus(torch.cat((*columns, padding), dim=-2))
+    return (values * _mean_weights(terms, padding.shape[-2], values)).sum(dim=(-2, -1))
+
+
+@functools.lru_cache(maxsize=64)
+def _zeros(shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """A cached tensor of zeros (read only: it is only ever concatenated)."""
+    return torch.zeros(shape, dtype=dtype, device=device)
+
+
+def _mean_weights(terms: Sequence[tuple[torch.Tensor, Weight]], padding: int, like: torch.Tensor) -> torch.Tensor:
+    """The column of weights ``wᵢ / rowsᵢ`` beside each term's rows and 0 beside the padding."""
+    sizes = tuple(logits.shape[-2] for logits, _ in terms)
+    weights = [weight for _, weight in terms]
+    if all(isinstance(weight, float) for weight in weights):
+        return _constant_weights(tuple(zip(sizes, weights)), padding, like.dtype, like.device)
+    per_term = [torch.as_tensor(w, dtype=like.dtype, device=like.device).reshape(-1, 1, 1) for w in weights]
+    members = max(w.shape[0] for w in per_term)
+    blocks = [(w / size).expand(members, size, 1) for w, size in zip(per_term, sizes)]
+    column = torch.cat((*blocks, like.new_zeros(members, padding, 1)), dim=-2)
+    return column if like.dim() == 3 else column[0]
+
+
+@functools.lru_cache(maxsize=64)
+def _constant_weights(terms: tuple[tuple[int, float], ...], padding: int, dtype: torch.dtype,
+                      device: torch.device) -> torch.Tensor:
+    # divided in ``dtype``, as the per-member weights are, so both give the same bits
+    blocks = [torch.full((size, 1), weight, dtype=dtype, device=device) / size for size, weight in terms]
+    return torch.cat((*blocks, torch.zeros(padding, 1, dtype=dtype, device=device)))
 
 
 def bce_real(logits: torch.Tensor) -> torch.Tensor:
     """Mean binary cross-entropy of logits labelled 1 (real): mean softplus(−l)."""
-    return _mean(_blockwise(lambda x: F.softplus(-x), logits))
+    return softplus_means([(-logits, 1.0)])
 
 
 def bce_fake(logits: torch.Tensor) -> torch.Tensor:
     """Mean binary cross-entropy of logits labelled 0 (fake): mean softplus(l)."""
-    return _mean(_blockwise(F.softplus, logits))
+    return softplus_means([(logits, 1.0)])
 
 
 def d_loss_bce(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """The chapter's discriminator loss: the mean of the real and the fake BCE terms."""
-    return 0.5 * (bce_real(real_logits) + bce_fake(fake_logits))
+    return softplus_means([(-real_logits, 0.5), (fake_logits, 0.5)])
 
 
 def g_loss_non_saturating(fake_logits: torch.Tensor) -> torch.Tensor:
@@ -102,8 +140,10 @@ def d_loss_bce_smoothed(smoothing: float | torch.Tensor) -> DLoss:
 
     def d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
         weight = smoothing.to(real_logits.device)
-        real = (1.0 - weight) * bce_real(real_logits) + weight * bce_fake(real_logits)
-        return 0.5 * (real + bce_fake(fake_logits))
+        # the smoothing term apart: with ``smoothing`` 0 it adds exactly 0, so a stacked member without
+        # smoothing computes its loss exactly as its single run's d_loss_bce does
+        plain = softplus_means([(-real_logits, 0.5 * (1.0 - weight)), (fake_logits, 0.5)])
+        return plain + softplus_means([(real_logits, 0.5 * weight)])
 
     return d_loss
 

@@ -7,7 +7,7 @@ lives inside the loss, where it is numerically stable.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -15,12 +15,13 @@ from torch import nn
 
 from gankit.config import ModelConfig, NetConfig
 
-ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-    "leaky_relu": nn.LeakyReLU,
-    "elu": nn.ELU,
-    "sigmoid": nn.Sigmoid,
+# each activation as a module (shown when the net is printed) and as the function its forward calls
+ACTIVATIONS: dict[str, tuple[type[nn.Module], Callable[[torch.Tensor], torch.Tensor]]] = {
+    "tanh": (nn.Tanh, torch.tanh),
+    "relu": (nn.ReLU, F.relu),
+    "leaky_relu": (nn.LeakyReLU, F.leaky_relu),
+    "elu": (nn.ELU, F.elu),
+    "sigmoid": (nn.Sigmoid, torch.sigmoid),
 }
 
 
@@ -43,7 +44,8 @@ class MLP(nn.Module):
             nn.Linear(a, b if i == last else b * maxout) for i, (a, b) in enumerate(zip(widths[:-1], widths[1:]))
         )
         self.norms = nn.ModuleList(nn.BatchNorm1d(b) for b in widths[1:-1]) if batch_norm else None
-        self.activation = ACTIVATIONS[activation]()
+        module, self.activate = ACTIVATIONS[activation]
+        self.activation = module()
         self.maxout = maxout
         self.dropout = dropout
         self.in_features, self.out_features = widths[0], widths[-1]
@@ -54,16 +56,17 @@ class MLP(nn.Module):
         else:
             if self.norms is not None:
                 x = self.norms[i](x)
-            x = self.activation(x)
+            x = self.activate(x)
         return F.dropout(x, self.dropout, self.training) if self.dropout else x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         last = len(self.layers) - 1
         plain = self.maxout == 1 and self.norms is None and not self.dropout
         for i, layer in enumerate(self.layers):
-            x = _to_one(x, layer.weight, layer.bias) if layer.out_features == 1 else F.linear(x, layer.weight, layer.bias)
+            weight, bias = layer.weight, layer.bias
+            x = _to_one(x, weight, bias) if layer.out_features == 1 else F.linear(x, weight, bias)
             if i < last:
-                x = self.activation(x) if plain else self._hidden(i, x)
+                x = self.activate(x) if plain else self._hidden(i, x)
         return x
 
     def forward_stacked(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
@@ -100,9 +103,10 @@ class StackedLinear(torch.autograd.Function):
         return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
 
     @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
         x, weight = ctx.saved_tensors
-        return torch.bmm(grad, weight), torch.bmm(grad.transpose(1, 2), x), grad.sum(1)
+        x_grad = torch.bmm(grad, weight) if ctx.needs_input_grad[0] else None  # none for the net's input rows
+        return x_grad, torch.bmm(grad.transpose(1, 2), x), grad.sum(1)
 
 
 def _to_one(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:

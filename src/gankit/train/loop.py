@@ -6,8 +6,8 @@ state draws the epoch's rows and noise (``draw_epoch``) and instance noise
 
 Speed habits (the nets are tiny, so Python overhead is the cost): the data lives
 on the device as one tensor, one epoch's noise is drawn in one call, losses are
-summed on the device and read once per epoch, the D step's G forward runs
-without a graph, and only the stepped network's gradients are computed.
+summed on the device and read once per epoch, G runs once per step when both
+steps share z, and only the stepped network's gradients are computed.
 """
 
 from __future__ import annotations
@@ -89,15 +89,20 @@ def run_epoch(
         blur = state.draw_blur(train, real.shape, state.epoch * n_batches + index, n_batches)
         real, z, g_z = shard(real, ranks), shard(z, ranks), shard(g_z, ranks)
         blur = None if blur is None else tuple(shard(part, ranks) for part in blur)
-        with torch.no_grad(), autocast(state.precision, z.device):
-            fake = state.generator(z)  # G's rows for D to judge: no gradient for G here
-        if blur is not None:
-            real, fake = real + blur[0], fake + blur[1]
-        d_values.append(d_step(state, real, fake, d_loss, penalty))
+        g_turn = (index + 1) % train.n_critic == 0 or index + 1 == n_batches  # n_critic D steps per G step
+        # With the same z for both steps G runs once: its rows and their graph serve the D step (detached)
+        # and then the G step (the chapter's update_G recomputes G(z), to the same values).
+        shared = g_turn and train.same_z
+        G = state.ddp_generator if shared and state.ddp_generator is not None else state.generator
+        with torch.set_grad_enabled(shared), autocast(state.precision, z.device):
+            fake = G(z)
+        judged_real, judged_fake = (real, fake) if blur is None else (real + blur[0], fake + blur[1])
+        d_values.append(d_step(state, judged_real, judged_fake, d_loss, penalty))
         state.batch_in_epoch = index + 1
-        if (index + 1) % train.n_critic and index + 1 < n_batches:  # n_critic D steps per G step
+        if not g_turn:
             continue
-        g_value = g_step(state, z if train.same_z else g_z, g_loss, None if blur is None else blur[1])
+        g_value = g_step(state, z if train.same_z else g_z, g_loss, None if blur is None else blur[1],
+                         fake if shared else None)
         state.update_ema()
         d_value = d_values[0] if len(d_values) == 1 else torch.stack(d_values, dim=-1).mean(-1)
         d_values = []

@@ -81,6 +81,9 @@ class LeanAdam:
         self._groups = _groups_by_setting(per_member)
         self._hyper = [dict(beta1=s.betas[0], beta2=s.betas[1], lr=s.lr, weight_decay=0.0, eps=EPS, amsgrad=False,
                             maximize=False) for s, _ in self._groups]
+        # per group, the tensors the kernel updates in place (built once: a step is only a kernel call)
+        self._steps = [self._step] * members  # the fused kernel's step list: one shared counter
+        self._state_lists = list(zip(*(self._rows_by_group(t) for t in (flat, self.exp_avg, self.exp_avg_sq))))
 
     @property
     def lr(self) -> float:
@@ -88,17 +91,22 @@ class LeanAdam:
 
     def step(self, grads: tuple[torch.Tensor, ...] | list[torch.Tensor]) -> None:
         """One Adam update of every member with the given gradients (one per entry of ``params``)."""
-        grad = self.buffer.flat_gradient(list(grads))
+        grad = self.buffer.flat_gradient(grads)
+        grads_by_group = [[grad]] if len(self._groups) == 1 else self._rows_by_group(grad)
         with torch.no_grad():
             self._step.add_(1)
-            for (_, rows), hyper in zip(self._groups, self._hyper):
-                tensors = [self.buffer.flat, grad, self.exp_avg, self.exp_avg_sq]
-                lists = [[t] for t in tensors] if len(self._groups) == 1 else [[t[i] for i in rows] for t in tensors]
-                self._update(*lists, hyper)
+            for (params, exp_avgs, exp_avg_sqs), grads_of_group, hyper in zip(self._state_lists, grads_by_group, self._hyper):
+                self._update(params, grads_of_group, exp_avgs, exp_avg_sqs, hyper)
+
+    def _rows_by_group(self, tensor: torch.Tensor) -> list[list[torch.Tensor]]:
+        """``tensor`` (``(M, P)``) as one list per settings group: the whole tensor, or the group's rows."""
+        if len(self._groups) == 1:
+            return [[tensor]]
+        return [[tensor[i] for i in rows] for _, rows in self._groups]
 
     def _update(self, params: list, grads: list, exp_avgs: list, exp_avg_sqs: list, hyper: dict[str, Any]) -> None:
         if self.fused:
-            FUSED_ADAM_KERNEL(params, grads, exp_avgs, exp_avg_sqs, [], [self._step] * len(params), **hyper)
+            FUSED_ADAM_KERNEL(params, grads, exp_avgs, exp_avg_sqs, [], self._steps[: len(params)], **hyper)
             return
         # The functional path increments every entry of the step list, so give it one tensor per parameter.
         steps = [self._step - 1 for _ in params]

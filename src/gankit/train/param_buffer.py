@@ -87,7 +87,7 @@ class ParameterBuffer:
 
     def flat_gradient(self, grads: list[torch.Tensor]) -> torch.Tensor:
         """The per-parameter ``grads`` written into one ``(1, P)`` tensor of the buffer's layout."""
-        torch._foreach_copy_(self._grad_views, list(grads))
+        torch._foreach_copy_(self._grad_views, grads)
         return self._grad
 
     def named_rows(self, flat: torch.Tensor, index: int) -> dict[str, torch.Tensor]:

@@ -60,18 +60,24 @@ def d_step(state: Adversaries, real: torch.Tensor, fake: torch.Tensor, d_loss: D
         if state.d_batch_statistics:  # BatchNorm: real and generated batches normalized apart, as d2l does
             real_logits, fake_logits = D(real), D(fake)
         else:  # D(real) and D(fake) in one call: D has no batch statistics, so each row's logit is the same
-            real_logits, fake_logits = D(torch.cat((real, fake), dim=-2)).split(real.shape[-2], dim=-2)
+            logits, rows = D(torch.cat((real, fake), dim=-2)), real.shape[-2]
+            real_logits, fake_logits = logits[..., :rows, :], logits[..., rows:, :]
         loss = d_loss(real_logits.float(), fake_logits.float())
         total = loss if penalty is None else loss + penalty(state, real, fake)
     apply_gradients(state.opt_d, total, state.ddp_discriminator is not None, state.loss_scales[0])
     return loss.detach()
 
 
-def g_step(state: Adversaries, z: torch.Tensor, g_loss: GLoss, blur: torch.Tensor | None = None) -> torch.Tensor:
-    """update_G: G's rows (plus instance noise ``blur``) judged by the just-updated D, labelled 1."""
+def g_step(state: Adversaries, z: torch.Tensor, g_loss: GLoss, blur: torch.Tensor | None = None,
+           fake: torch.Tensor | None = None) -> torch.Tensor:
+    """update_G: G's rows (plus instance noise ``blur``) judged by the just-updated D, labelled 1.
+
+    ``fake`` is ``G(z)`` when the D step already computed it, with its graph; G then runs only once.
+    """
     G = state.ddp_generator if state.ddp_generator is not None else state.generator
     with autocast(state.precision, z.device):
-        fake = G(z)
+        if fake is None:
+            fake = G(z)
         if blur is not None:
             fake = fake + blur
         loss = g_loss(state.discriminator(pack(fake, state.pack)).float())  # D's own module: no gradient sync for D

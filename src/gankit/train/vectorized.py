@@ -74,8 +74,11 @@ class VectorizedGroup:
 
     def draw_blur(self, train: TrainConfig, shape: torch.Size, batch_number: int,
                   n_batches: int) -> tuple[torch.Tensor, torch.Tensor] | None:
-        draws = [state.draw_blur(train, shape[1:], batch_number, n_batches) for state in self.states]
-        return None if draws[0] is None else (torch.stack([d[0] for d in draws]), torch.stack([d[1] for d in draws]))
+        first = self.states[0].draw_blur(train, shape[1:], batch_number, n_batches)
+        if first is None:  # no instance noise for anyone (members share the noise schedule)
+            return None
+        draws = [first, *(state.draw_blur(train, shape[1:], batch_number, n_batches) for state in self.states[1:])]
+        return torch.stack([d[0] for d in draws]), torch.stack([d[1] for d in draws])
 
     def gp_mix(self, rows: tuple[int, ...], device: torch.device) -> torch.Tensor:
         for state in self.states:

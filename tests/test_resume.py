@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file
 
 import gankit.train.loop as loop
 from gankit import GAN
@@ -37,6 +38,16 @@ def uninterrupted(tmp_path_factory):
     out = tmp_path_factory.mktemp("whole") / "run"
     assert run(["train", *RUN, "--out", str(out)]) == 0
     return out
+
+
+def _assert_same_checkpoint(ours: Path, theirs: Path) -> None:
+    """Every tensor of two checkpoints equal (RNG states included) and the same process-wide RNG states."""
+    mine, other = load_file(ours / "tensors.safetensors"), load_file(theirs / "tensors.safetensors")
+    assert mine.keys() == other.keys()
+    unequal = [key for key in mine if not torch.equal(mine[key], other[key])]
+    assert not unequal, f"tensors differ after resuming: {unequal}"
+    rng = [json.loads((folder / "state.json").read_text())["global_rng"] for folder in (ours, theirs)]
+    assert rng[0] == rng[1]
 
 
 def _start(args: list[str]) -> subprocess.Popen:
@@ -76,6 +87,7 @@ def test_sigkill_at_random_moments_then_resume_is_bit_identical(tmp_path, uninte
         for ours, theirs in zip(_weights(out / "checkpoints/final"), _weights(uninterrupted / "checkpoints/final")):
             assert torch.equal(ours, theirs)
         assert _losses(out) == _losses(uninterrupted)
+        _assert_same_checkpoint(out / "checkpoints/final", uninterrupted / "checkpoints/final")
     print(f"\nkill/resume: 3 trials, {kills} SIGKILLs, all bit-identical")
     assert kills >= 3
 

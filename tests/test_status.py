@@ -63,3 +63,25 @@ def test_brief_uncounted_phases_leave_no_line(capsys):
             bar.advance(2)
         kept = [task.description for task in progress.tasks]
     assert kept == ["counted"]
+
+
+def test_notices_wait_for_the_inputs_checks_and_vanish_when_they_fail(capsys):
+    from gankit.errors import UserError
+    from gankit.status import holding_notices, notice, release_notices
+
+    try:
+        with holding_notices():
+            notice("fields are separated by ';'")
+            raise UserError("column 'a' is not numeric")
+    except UserError:
+        pass
+    assert capsys.readouterr().err == ""  # the error line stands alone
+    with holding_notices():
+        notice("first")
+        assert capsys.readouterr().err == ""  # held while the inputs are checked
+        release_notices()
+        assert capsys.readouterr().err == "notice: first\n"
+        notice("second")  # the run is under way: printed at once
+        assert capsys.readouterr().err == "notice: second\n"
+    notice("outside any command")
+    assert capsys.readouterr().err == "notice: outside any command\n"

@@ -26,7 +26,7 @@ from gankit import __version__
 from gankit.config import MAX_SEED, GanConfig, apply_overrides, load_config, load_raw, preset_names
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError, closest_name
 from gankit.runs.directory import CHECKPOINT, checkpoint_of, claim_run_dir, create_run_dir, resolve_run, run_name
-from gankit.status import ProgressLines, phase, progress_display, show_phases, silent
+from gankit.status import ProgressLines, holding_notices, phase, progress_display, show_phases, silent
 
 if TYPE_CHECKING:
     from gankit.metrics import EvalReport
@@ -599,7 +599,8 @@ def run(argv: list[str] | None = None) -> int:
     """Run the app on ``argv``; return the exit status (user errors: one line on stderr and 2)."""
     try:
         _check_set_syntax(sys.argv[1:] if argv is None else argv)
-        app(args=argv, prog_name="gankit")
+        with holding_notices():  # a bad input gets its one error line, with no notice about it before
+            app(args=argv, prog_name="gankit")
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except UserError as problem:

@@ -7,7 +7,6 @@ keeps the state needed to sample, save and evaluate.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,7 +23,7 @@ from gankit.data.table_transformer import TabularTransformer
 from gankit.data import Scaler, Rows, as_rows, data_seed, known_modes, known_truth, load_training_rows
 from gankit.data.toy import toy_rows
 from gankit.errors import UserError
-from gankit.status import phase, silent
+from gankit.status import notice, phase, silent
 from gankit.metrics import EvalReport
 from gankit.metrics.evaluate import real_rows_index
 from gankit.metrics.evaluation_task import EvaluationTask
@@ -117,8 +116,8 @@ class GAN:
         self.batch_size = batch
         if table.n_rows < batch and self.transformer is not None and table.n_rows >= 2 * pack:
             self.batch_size = max(table.n_rows // 2 // pack, 1) * pack
-            print(f"notice: {table.origin} has {table.n_rows} rows, fewer than train.batch_size = {batch}; "
-                  f"training with batches of {self.batch_size}", file=sys.stderr)
+            notice(f"{table.origin} has {table.n_rows} rows, fewer than train.batch_size = {batch}; "
+                   f"training with batches of {self.batch_size}")
         elif table.n_rows < batch:
             raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
         if self.state is None:  # nets too big for the memory: one line now, not an allocation failure later

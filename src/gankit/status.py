@@ -122,3 +122,51 @@ def _own_bar(text: str, total: int | None, unit: str) -> Iterator[PhaseHandle]:
 
     with progress_display(Console(stderr=True)) as progress, ProgressLines(progress)(text, total, unit) as handle:
         yield handle
+
+
+# ----------------------------------------------------------------------------- notices
+
+_held: list[str] | None = None  # lines waiting until the inputs have passed their checks
+
+
+def tell(line: str) -> None:
+    """Print one informative line on stderr (a notice, the column kinds found), or hold it (:func:`holding_notices`)."""
+    import sys  # noqa: PLC0415
+
+    if _held is not None:
+        _held.append(line)
+    else:
+        print(line, file=sys.stderr)
+
+
+def notice(text: str) -> None:
+    """Something the user should know that is not an error, as one ``notice: …`` line."""
+    tell(f"notice: {text}")
+
+
+@contextmanager
+def holding_notices() -> Iterator[None]:
+    """Hold the block's notices until :func:`release_notices` (the inputs passed their checks) or its end.
+
+    A bad input must get exactly one line, its error: when the block fails, the
+    notices still held are dropped, so no notice about a file precedes the error
+    that rejects it. The command line runs every command inside this block.
+    """
+    global _held
+    previous, _held = _held, []
+    try:
+        yield
+    except BaseException:
+        _held = previous
+        raise
+    else:
+        release_notices()
+        _held = previous
+
+
+def release_notices() -> None:
+    """Print the held notices now and stop holding (the run is under way: later ones print at once)."""
+    global _held
+    held, _held = _held or [], None
+    for line in held:
+        tell(line)

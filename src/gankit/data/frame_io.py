@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime
 import re
-import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -22,6 +21,7 @@ import pandas as pd
 
 from gankit.data.memory_budget import check_fits, size_text
 from gankit.errors import UserError
+from gankit.status import notice
 
 READ_SUFFIXES = (".csv", ".parquet", ".npy", ".npz")
 WRITE_SUFFIXES = (".csv", ".parquet")
@@ -88,8 +88,7 @@ def read_csv(path: Path, sep: str | None = None) -> pd.DataFrame:
     if sep is None:
         sep = detect_separator(path)
         if sep != ",":
-            print(f"notice: {path}: fields are separated by {sep!r} (detected; give --sep to choose another)",
-                  file=sys.stderr)
+            notice(f"{path}: fields are separated by {sep!r} (detected; give --sep to choose another)")
     try:
         with warnings.catch_warnings():
             # index_col=False stops pandas from silently turning an extra first field into the index;

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 
 from gankit.config import DataConfig
 from gankit.data.images import load_images
 from gankit.data.rows import MIN_ROWS, Rows
 from gankit.errors import UserError
+from gankit.status import notice
 
 
 def image_source_name(data: DataConfig) -> str:
@@ -21,8 +21,8 @@ def load_image_rows(data: DataConfig, seed: int) -> Rows:
         image_source_name(data), resolution=data.resolution, channels=data.channels, on_bad=data.on_bad_image,
         seed=seed, n=data.n if data.source == "shapes" else None,
     )
-    for notice in images.notices:
-        print(f"notice: {notice}", file=sys.stderr)
+    for text in images.notices:
+        notice(text)
     if len(images.images) < MIN_ROWS:
         raise UserError(f"{images.origin}: needs at least {MIN_ROWS} images (the evaluation compares held-out halves), "
                         f"found {len(images.images)}")

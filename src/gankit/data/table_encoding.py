@@ -7,7 +7,6 @@ The glue between the ``[tabular]`` config, ``data/column_kinds.py`` (kinds) and
 
 from __future__ import annotations
 
-import sys
 
 import pandas as pd
 
@@ -17,15 +16,16 @@ from gankit.data.condition import Conditions
 from gankit.data.layout import Layout
 from gankit.data.rows import Rows
 from gankit.data.table_transformer import TabularTransformer
+from gankit.status import notice, tell
 
 
 def fit_transformer(frame: pd.DataFrame, settings: TabularConfig, seed: int, origin: str) -> TabularTransformer:
     """Infer each column's kind (with the config's overrides), print them and any notices, fit the transformer."""
     specs = infer_kinds(frame, settings.discrete, settings.kinds, settings.max_categories, settings.high_cardinality,
                         origin)
-    print(kinds_line(specs), file=sys.stderr)
-    for notice in column_notices(specs):
-        print(f"notice: {notice}", file=sys.stderr)
+    tell(kinds_line(specs))
+    for text in column_notices(specs):
+        notice(text)
     return TabularTransformer.fit(frame, specs, settings.continuous, settings.max_modes, seed)
 
 

@@ -11,7 +11,6 @@ check (``metrics/table_privacy.py``) warns when synthetic rows copy real rows be
 
 from __future__ import annotations
 
-import sys
 
 import pandas as pd
 
@@ -22,6 +21,7 @@ from gankit.metrics.table_checks import checked_tables
 from gankit.metrics.table_privacy import copy_warning, privacy_check
 from gankit.metrics.table_quality import tabular_report
 from gankit.metrics.twosample import permutation_tests
+from gankit.status import notice, tell
 
 
 def evaluate_table(
@@ -38,8 +38,8 @@ def evaluate_table(
     features, labels = detection_features(real, fake, kinds)  # built once: detection and MMD/energy share them
     quality = tabular_report(real, fake, kinds, seed, features=(features, labels))
     if len(quality.pair_trends) < quality.pairs_total:
-        print(f"notice: {len(kinds)} columns make {quality.pairs_total:,} column pairs; the pair-trend score uses "
-              f"{len(quality.pair_trends):,} of them drawn at random, the figures the first/worst columns", file=sys.stderr)
+        notice(f"{len(kinds)} columns make {quality.pairs_total:,} column pairs; the pair-trend score uses "
+               f"{len(quality.pair_trends):,} of them drawn at random, the figures the first/worst columns")
     real_rows, fake_rows = features[labels == 1], features[labels == 0]
     counts = (len(real), len(fake), seed)
     results = permutation_tests(real_rows, fake_rows, permutations, seed)
@@ -52,5 +52,5 @@ def evaluate_table(
     ]
     privacy = privacy_check(real, fake, kinds, seed)
     if (warning := copy_warning(privacy)) is not None:
-        print(f"warning: {warning}", file=sys.stderr)
+        tell(f"warning: {warning}")
     return EvalReport(results, alpha, len(real), len(fake), seed, extra={"tabular": quality.as_dict(), "privacy": privacy})

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,7 @@ from gankit.train.loop import EpochRecord
 from gankit.train.checkpoint_schema import check_tensors
 from gankit.train.rng import global_rng_state, restore_global_rng
 from gankit.runs.signals import SignalCatcher
-from gankit.status import phase
+from gankit.status import notice, phase, release_notices
 from gankit.train.state import TrainState
 
 
@@ -93,6 +92,7 @@ def train_run(
         if ranks.is_main:
             start_run_dir(run_dir, config)
         gan.prepare(table)
+        release_notices()  # the inputs passed their checks: what was noticed about them can be shown
         gan.state.distribute(ranks, config.train.sync_batch_norm)
         _save(gan, run_dir)  # step 0: there is always a good checkpoint to roll back to
         with _resumable(run_dir):
@@ -114,6 +114,7 @@ def resume_run(
         with phase(_loading_text(gan.config)):
             table = gan.load_data()
         _check_world_size(gan)
+        release_notices()
         gan.state.distribute(distributed.current(), gan.config.train.sync_batch_norm)
         if gan.state.ranks.is_main:
             _truncate_metrics(run_dir, gan.state.epoch)
@@ -138,9 +139,8 @@ def _check_world_size(gan: GAN) -> None:
     saved = int((gan.checkpoint_info or ({}, {}))[0].get("world_size", 1))
     ranks = distributed.current()
     if saved != ranks.world and ranks.is_main:
-        print(f"notice: this run was trained with {saved} rank(s) and resumes with {ranks.world}: the global batch "
-              f"and the order of the data change from here on, so it will not equal the uninterrupted run",
-              file=sys.stderr)
+        notice(f"this run was trained with {saved} rank(s) and resumes with {ranks.world}: the global batch "
+               f"and the order of the data change from here on, so it will not equal the uninterrupted run")
 
 
 def _load_exact(checkpoint: Path) -> GAN:

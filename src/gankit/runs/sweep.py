@@ -19,8 +19,8 @@ from gankit.report.html_report import write_sweep_report
 from gankit.report.sweep_summary import MetricSummary, member_row, summarize, write_summary
 from gankit.runs.directory import append_jsonl, locked
 from gankit.runs.job import draw_figures, finish_run, start_run_dir, write_eval
-from gankit.status import phase, show_phases, silent
 from gankit.runs.sweep_grid import Member, expand_members, structure_key
+from gankit.status import phase, release_notices, show_phases, silent
 from gankit.train.row_source import RowSource
 from gankit.train.vectorized import can_vectorize, train_vectorized
 
@@ -63,6 +63,7 @@ def run_sweep(
     """Train every group (vectorized where the nets allow), then write members' runs (each with its
     plots/ unless ``plots`` is off) and the summary."""
     prepared = [prepare_members(group) for group in groups]  # loads and validates all data before writing
+    release_notices()
     sweep_dir = make_dir()
     with locked(sweep_dir):
         return _train_groups(groups, prepared, sweep_dir, on_epoch, notice, vectorize, evaluate, nproc, plots)

@@ -14,6 +14,18 @@ import numpy as np
 import torch
 
 
+def seed_global_rng(seed: int) -> None:
+    """Seed torch's, NumPy's and Python's process-wide generators from one run seed.
+
+    A fresh run then starts every global stream from its seed, so a resumed run
+    (which restores them from its checkpoint) ends with the same states as an
+    uninterrupted one.
+    """
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
+
+
 def global_rng_state() -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """(tensors, JSON) holding torch's CPU (and CUDA) generators, NumPy's and Python's."""
     kind, keys, position, has_gauss, cached = np.random.get_state()

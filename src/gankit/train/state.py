@@ -18,6 +18,7 @@ from gankit.train.instance_noise import batch_noise
 from gankit.train.optim import LeanAdam, TorchOptimizer, make_optimizer, optimizer_from_tree, optimizer_tree
 from gankit.train.param_buffer import ParameterBuffer
 from gankit.train.precision import LossScale
+from gankit.train.rng import seed_global_rng
 from gankit.train.row_source import RowSource, rows_for_epoch
 from gankit.train.steps import penalty_mix, update_ema
 
@@ -77,7 +78,7 @@ class TrainState:
         """Fresh nets and optimizers for rows of ``layout`` (or a width), every random stream from ``config.seed``."""
         layout = Layout(layout) if isinstance(layout, int) else layout
         init_seed, noise_seed, order_seed, penalty_seed, layer_seed = seeds_for(config.seed, 5)
-        torch.manual_seed(layer_seed)  # dropout and Gumbel-softmax draw from the global stream (saved in checkpoints)
+        seed_global_rng(layer_seed)  # dropout and Gumbel-softmax draw from the global streams (saved in checkpoints)
         init_rng = torch.Generator().manual_seed(init_seed)
         generator = build_generator(config.model, layout, init_rng).to(device)
         discriminator = build_discriminator(config.model, layout, init_rng).to(device)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import sys
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from gankit import status
 from gankit.config import TOY_SOURCES
 from gankit.data.toy import toy_source
 from gankit.gan import GAN
@@ -166,7 +166,7 @@ class LiveView:
 
     def _stop_drawing(self, notice: str | None = None) -> None:
         if notice:
-            print(f"notice: {notice}", file=sys.stderr)
+            status.notice(notice)
         pipe, self._pipe = self._pipe, None
         self._idle.set()
         if pipe is not None:

@@ -4,7 +4,8 @@ The baseline is the training loop of d2l's DCGAN chapter written out in plain Py
 a DataLoader over the images, per batch `update_D` (D on real, D on G(z) detached, BCE, backward, Adam step)
 then `update_G` (a fresh G forward, D on it, BCE against "real", backward, Adam step), `torch.optim.Adam`.
 Both train the very same nets (gankit's DCGAN G and D, built from the preset with the same seed), batch,
-learning rates and epochs, one after the other in this process with the same thread count. Reported:
+learning rates and epochs, one after the other in this process with the same thread count, after one untimed
+warm-up epoch of the plain loop (so neither pays the device's start-up). Reported:
 images per second (training only), and the Fréchet digit distance (FD in the shipped digit classifier's
 feature space, metrics/digit_features.py) of 1,000 samples of each against 1,000 real digits afterwards.
 
@@ -84,11 +85,16 @@ def main() -> None:
         overrides.append(f"data.resolution={options.resolution}")
     gankit = GAN(options.preset, overrides=overrides)
     table = gankit.load_data()
+    device = torch.device(options.device)
+    # Warm-up, untimed: the first process to run these shapes pays the device's start (CUDA context, cuDNN's
+    # algorithm search, kernel loading); without it whichever loop runs first looks slower.
+    warm_up = GAN(options.preset, overrides=[*overrides[:2], *overrides[4:]])
+    warm_up.prepare(table)
+    plain_loop(warm_up, torch.from_numpy(table.values), 1, device)
     gankit.fit(table)
     seconds_gankit = gankit.history[-1].elapsed
     baseline = GAN(options.preset, overrides=[*overrides[:2], *overrides[4:]])
     baseline.prepare(table)
-    device = torch.device(options.device)
     images = torch.from_numpy(table.values)
     seconds_plain = plain_loop(baseline, images, options.epochs, device)
     real = torch.from_numpy(table.images()[:1000])

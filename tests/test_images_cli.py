@@ -86,7 +86,8 @@ def digits_run(tmp_path_factory) -> Path:
 def test_train_digits_writes_epoch_grids_a_gif_plots_and_image_results(digits_run):
     plots = digits_run / "plots"
     assert {p.relative_to(plots).as_posix() for p in plots.rglob("*") if p.is_file()} == {
-        "grids/epoch-000001.png", "grids/epoch-000002.png", "training.gif", "samples.png", "losses.png"}
+        "grids/epoch-000001.png", "grids/epoch-000002.png", "training.gif", "samples.png", "losses.png",
+        "grids/epoch-000001.npz", "grids/epoch-000002.npz", "grids/real.npz"}  # pixels for the neighbour search
     # 16 tiles of 8×8 with 2-pixel padding: 4·10 + 2 = 42 pixels a side, enlarged ×⌈512/42⌉ = ×13 → 546 (GIF frames: a 22-pixel band above naming the epoch)
     for name in ("grids/epoch-000001.png", "grids/epoch-000002.png", "samples.png"):
         with Image.open(plots / name) as grid:

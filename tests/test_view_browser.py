@@ -130,3 +130,18 @@ def test_sweep_page_overlays_members_and_a_click_opens_one(cli, tmp_path):
         assert "member 003-seed1" in page.inner_text("#title")
         assert page.evaluate("window.__view.metrics.length") == 2  # the member's own losses
         assert errors == []
+
+
+def test_clicking_an_image_sample_shows_its_nearest_training_images(cli, tmp_path):
+    run_dir = tmp_path / "digits"
+    assert cli("train", "digits-tiny", "--set", "train.epochs=2", "--set", "eval.permutations=19", "--out", str(run_dir),
+               "--quiet").code == 0
+    with replayed_page(run_dir) as (page, errors, _, _server):
+        assert page.evaluate("window.__view.grids.length") == 2
+        box = page.locator("#grid").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.06, box["y"] + box["height"] * 0.06)  # inside the first sample
+        page.wait_for_function("document.getElementById('neighbours').complete"
+                               " && document.getElementById('neighbours').naturalWidth > 0")
+        assert "epoch=2" in page.get_attribute("#neighbours", "src")  # the timeline shows the last epoch
+        assert page.is_visible("#neighbours-figure")
+        assert errors == []

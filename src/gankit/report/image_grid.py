@@ -13,15 +13,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from gankit.data.atomic_npz import write_npz
 from gankit.data.images import to_uint8
 
 GRIDS = Path("plots") / "grids"
 MIN_SIDE = 512  # pixels: small images (16×16 digits) are enlarged by a whole factor to at least this
 LABEL_HEIGHT = 22  # pixels: the band above each GIF frame that names its epoch
 MAX_CLASS_COLUMNS = 16  # a conditional GAN's grid has one column per class up to this many classes
+PAD = 2  # pixels of white between the tiles of a grid
 
 
-def grid_of(images: np.ndarray, columns: int | None = None, pad: int = 2) -> np.ndarray:
+def grid_of(images: np.ndarray, columns: int | None = None, pad: int = PAD) -> np.ndarray:
     """N×C×H×W images in [−1, 1] tiled into one H'×W'×C uint8 picture, rows of ``columns`` images."""
     n, channels, height, width = images.shape
     columns = columns or math.ceil(math.sqrt(n))
@@ -34,7 +36,7 @@ def grid_of(images: np.ndarray, columns: int | None = None, pad: int = 2) -> np.
     return canvas
 
 
-def _picture(canvas: np.ndarray, min_side: int = MIN_SIDE) -> Image.Image:
+def picture_of(canvas: np.ndarray, min_side: int = MIN_SIDE) -> Image.Image:
     """A PIL image of the canvas, enlarged by a whole factor (nearest neighbour) so small images stay visible."""
     picture = Image.fromarray(canvas[..., 0] if canvas.shape[2] == 1 else canvas)
     factor = max(1, math.ceil(min_side / max(canvas.shape[:2])))
@@ -45,15 +47,18 @@ def save_grid(images: np.ndarray, path: Path, columns: int | None = None) -> Pat
     """Write the grid of ``images`` as a PNG (temp file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.tmp")
-    _picture(grid_of(images, columns)).save(temp, format="PNG")
+    picture_of(grid_of(images, columns)).save(temp, format="PNG")
     temp.replace(path)
     return path
 
 
 def epoch_grid(images: np.ndarray, run_dir: Path, epoch: int, classes: int = 0) -> Path:
     """``plots/grids/epoch-NNNNNN.png``: the epoch's grid images; with ``classes`` (a conditional GAN's
-    classes in order), one column per class."""
-    columns = classes if classes and classes <= MAX_CLASS_COLUMNS else None
+    classes in order), one column per class. Its pixels and column count go beside it (``.npz``)."""
+    columns = classes if classes and classes <= MAX_CLASS_COLUMNS else math.ceil(math.sqrt(len(images)))
+    # the pixels too, for the view's nearest-real-neighbour search (report/image_neighbours.py)
+    (run_dir / GRIDS).mkdir(parents=True, exist_ok=True)
+    write_npz(run_dir / GRIDS / f"epoch-{epoch:06d}.npz", {"samples": to_uint8(images), "columns": np.array(columns)})
     return save_grid(images, run_dir / GRIDS / f"epoch-{epoch:06d}.png", columns)
 
 

@@ -20,6 +20,7 @@ import torch
 
 from gankit.config import GanConfig, with_changes
 from gankit.data import Rows
+from gankit.data.images import to_uint8
 from gankit.errors import StopRequested, TrainingDiverged, UserError, write_failed
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
@@ -30,6 +31,7 @@ from gankit.metrics.table_checks import checked_tables
 from gankit.metrics.table_quality import tabular_report
 from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference
 from gankit.report.image_grid import epoch_grid, grid_frames, save_gif, save_grid
+from gankit.report.image_neighbours import REAL, save_real_images
 from gankit.report.decision_frames import FRAME_POINTS, decision_frame, frame_epochs, load_frames, save_frame
 from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, locked, read_jsonl, write_json
 from gankit.train import distributed
@@ -167,6 +169,8 @@ def _train_with_care(
     metrics_path = run_dir / "metrics.jsonl"
     frame_epochs_2d = frame_epochs(config.train.epochs) if _is_two_dimensional(gan) and ranks.is_main else set()
     image_grids = gan.layout is not None and gan.layout.image is not None and ranks.is_main
+    if image_grids and not (run_dir / REAL).is_file():  # for the view's nearest-real-neighbour search
+        save_real_images(to_uint8(table.images()), run_dir, config.seed)
     retries = 0
     while True:
         def after_step(state: TrainState, d_value: torch.Tensor, g_value: torch.Tensor) -> None:

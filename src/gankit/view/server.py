@@ -3,7 +3,8 @@
 Routes (GET only): ``/`` the page; ``/static/NAME`` its script and style sheet
 (package data, so nothing is fetched from elsewhere); ``/events?run=REL`` the
 event stream of the root run (``REL`` empty) or of a sweep member under it;
-``/files/REL`` a PNG or GIF inside the root directory; with a playground, POST
+``/files/REL`` a PNG or GIF inside the root directory; ``/neighbours?run=REL&epoch=E&x=FX&y=FY``
+the image grid's sample at fractions (FX, FY) of the grid beside its nearest training images; with a playground, POST
 ``/api/play`` takes its commands (JSON only, so another web site cannot send them
 from a form). It binds 127.0.0.1 unless told otherwise.
 """
@@ -21,6 +22,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlparse
 
 from gankit.errors import UserError
+from gankit.report.image_neighbours import neighbour_strip
 from gankit.view.hub import Hub
 from gankit.view.replay import replay
 
@@ -129,6 +131,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._events(parse_qs(url.query).get("run", [""])[0])
             elif url.path.startswith("/files/"):
                 self._file(url.path.removeprefix("/files/"))
+            elif url.path == "/neighbours":
+                self._neighbours(parse_qs(url.query))
             else:
                 self.send_error(HTTPStatus.NOT_FOUND)
         except UserError as problem:
@@ -166,6 +170,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.NOT_FOUND)
             return
         self._send(HTTPStatus.OK, FILE_TYPES[path.suffix], path.read_bytes())
+
+    def _neighbours(self, query: dict[str, list[str]]) -> None:
+        """A PNG of the grid sample under a click and its nearest training images (report/image_neighbours.py)."""
+        run_dir = self.view.file(query.get("run", [""])[0])
+        try:
+            epoch, fx, fy = int(query["epoch"][0]), float(query["x"][0]), float(query["y"][0])
+        except (KeyError, ValueError):
+            self.send_error(HTTPStatus.BAD_REQUEST, "give epoch, x and y (fractions of the grid's size)")
+            return
+        strip = neighbour_strip(run_dir, epoch, fx, fy) if run_dir is not None else None
+        if strip is None:
+            self.send_error(HTTPStatus.NOT_FOUND, "no sample there")
+            return
+        self._send(HTTPStatus.OK, "image/png", strip)
 
     def _events(self, relative: str) -> None:
         hub = self.view.hub_for(relative)

@@ -255,6 +255,17 @@ function drawAxes(ctx, a) {
   ctx.save(); ctx.translate(11, 10 + a.h / 2); ctx.rotate(-Math.PI / 2); ctx.fillText(a.ylabel, 0, 0); ctx.restore();
 }
 
+// A click on the grid asks the server for that sample's nearest training images.
+$("grid").addEventListener("click", (event) => {
+  const grid = view.grids[view.index];
+  if (!grid) return;
+  const box = event.target.getBoundingClientRect();
+  const query = new URLSearchParams({ run: runPath || "", epoch: String(grid.epoch),
+    x: ((event.clientX - box.left) / box.width).toFixed(4), y: ((event.clientY - box.top) / box.height).toFixed(4) });
+  $("neighbours").src = "/neighbours?" + query.toString();
+  $("neighbours-figure").hidden = false;
+});
+
 function drawGrid() {
   const grid = view.grids[view.index];
   $("frame-label").textContent = currentLabel(grid);

@@ -30,10 +30,10 @@ from conftest import SHORT
 QUICK = ["train.epochs=4", "eval.permutations=49", "data.n=400"]
 
 
-def watched_run(folder: Path, overrides: list[str] = QUICK) -> tuple[Path, LiveView]:
-    """A short d2l-gaussian run trained with a LiveView attached (no server)."""
+def watched_run(folder: Path, overrides: list[str] = QUICK, preset: str = "d2l-gaussian") -> tuple[Path, LiveView]:
+    """A short run (d2l-gaussian unless told) trained with a LiveView attached (no server)."""
     live = LiveView(Hub(), frame_seconds=0.0, frame_share=None, test_share=None)  # no time budget: tests every epoch
-    config = load_config("d2l-gaussian", overrides)
+    config = load_config(preset, overrides)
     result = train_run(config, lambda: claim_run_dir(folder), watcher=live)
     live.finish(result.gan, result.report.as_dict())
     return result.run_dir, live

@@ -145,3 +145,19 @@ def test_clicking_an_image_sample_shows_its_nearest_training_images(cli, tmp_pat
         assert "epoch=2" in page.get_attribute("#neighbours", "src")  # the timeline shows the last epoch
         assert page.is_visible("#neighbours-figure")
         assert errors == []
+
+
+def test_a_table_run_shows_its_columns_and_pairs_per_snapshot_on_the_timeline(tmp_path):
+    csv = tmp_path / "t.csv"
+    csv.write_text("a,b\n" + "".join(f"{(i * 37 % 101) / 10:.1f},{'xyz'[i % 3]}\n" for i in range(120)))
+    run_dir, _ = watched_run(tmp_path / "run", [f'data.path="{csv}"', "train.epochs=4", "eval.permutations=19"],
+                             preset="tabular")
+    with replayed_page(run_dir) as (page, errors, _, _server):
+        assert page.is_visible("#panel-table") and not page.is_visible("#panel-2d")
+        assert frame_label(page) == "snapshot 4/4 · epoch 4"
+        last = page.evaluate("document.getElementById('columns-chart').toDataURL()")
+        page.evaluate("document.getElementById('timeline').value = '0';"
+                      "document.getElementById('timeline').dispatchEvent(new Event('input'))")
+        page.wait_for_function("document.getElementById('frame-label').textContent.startsWith('snapshot 1/4')")
+        assert page.evaluate("document.getElementById('columns-chart').toDataURL()") != last
+        assert errors == []

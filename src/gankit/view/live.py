@@ -5,7 +5,10 @@ when a frame is due and the drawing process is idle; everything else — the
 generated points, D's heatmap, G's manifold and arrows, the two-sample p-values —
 is computed by that process (:mod:`gankit.view.drawing`) on its own copy of the nets. Frames are also appended to ``view/frames.jsonl``
 (at most :data:`STORED_FRAMES` spread over training) and p-values to
-``view/tests.jsonl``, so ``gankit view RUN`` replays them after the run.
+``view/tests.jsonl``, so ``gankit view RUN`` replays them after the run. A table run
+instead gets a snapshot of its columns and pair trends (``report/table_snapshot.py``)
+every k epochs, taken in the training thread within the tests' time share and kept
+in ``view/tables.jsonl``.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ import torch
 
 from gankit import status
 from gankit.config import TOY_SOURCES
+from gankit.data.table_encoding import metric_kinds
 from gankit.data.toy import toy_source
 from gankit.gan import GAN
 from gankit.report.image_grid import GRIDS
+from gankit.report.table_snapshot import table_snapshot
 from gankit.train.loop import EpochRecord
 from gankit.view.hub import Hub
 from gankit.view.run_info import kind_of, run_info
@@ -42,6 +47,7 @@ REAL_POINTS = 1000  # real points shown
 TEST_ROWS = 200  # held-out real rows and generated rows per two-sample test
 TESTS_PER_RUN = 20  # two-sample tests spread over training (every k = epochs / 20 epochs, time allowing)
 HELD_OUT_SEED = 104_729  # held-out toy rows come from their own stream, never the training draw
+TABLE_ROWS = 500  # real and generated rows per table snapshot (columns' shapes and pair trends)
 
 
 class LiveView:
@@ -69,6 +75,9 @@ class LiveView:
         self.run_dir: Path | None = None
         self.last_gan: GAN | None = None  # the GAN training ended with (for the last frame)
         self.evaluation: dict[str, Any] | None = None  # the final eval.json, once the run is evaluated
+        self._table_real: Any = None  # a table run's real rows and column kinds, for its snapshots
+        self._table_kinds: dict[str, str] | None = None
+        self._last_table_epoch = -1
         self._process: multiprocessing.Process | None = None
         self._pipe: Connection | None = None
         self._reader: threading.Thread | None = None
@@ -95,6 +104,10 @@ class LiveView:
             self._process, self._pipe = drawing.start(setup)
             self._reader = threading.Thread(target=self._read_replies, name="gankit-view-reader", daemon=True)
             self._reader.start()
+        if self.kind == "table":
+            frame = gan.real_frame()
+            self._table_real = frame.sample(n=min(len(frame), TABLE_ROWS), random_state=config.seed % 2**32)
+            self._table_kinds = metric_kinds(gan.transformer)
         info = run_info(config, run_dir, self.kind, live=True, **extra)
         (run_dir / VIEW).mkdir(parents=True, exist_ok=True)
         (run_dir / VIEW / "info.json").write_text(json.dumps(info))
@@ -126,6 +139,8 @@ class LiveView:
                 self._submit(gan, test=True)
             else:
                 self._test_pending = True  # sent after the next step that finds the process idle
+        if self.kind == "table" and record.epoch % self.test_every == 0 and self._test_due():
+            self._table_snapshot(gan, record.epoch)
         if self.kind == "images" and self.run_dir is not None:
             grid = GRIDS / f"epoch-{record.epoch:06d}.png"
             if (self.run_dir / grid).is_file():
@@ -139,6 +154,8 @@ class LiveView:
                 self._submit(gan, test=True, store=True)
                 self._idle.wait()
             self._stop_drawing()
+        if self.kind == "table" and gan is not None and self._last_table_epoch != gan.state.epoch:
+            self._table_snapshot(gan, gan.state.epoch)
         if evaluation is not None:
             self.hub.publish("evaluation", evaluation)
         self.hub.publish("end", {"reason": "training finished"})
@@ -147,6 +164,15 @@ class LiveView:
     def _test_due(self) -> bool:
         """Every k epochs, unless the tests would then take more than ``test_share`` of the time."""
         return not self.test_share or time.perf_counter() - self._last_test >= self._test_cost / self.test_share
+
+    def _table_snapshot(self, gan: GAN, epoch: int) -> None:
+        """A table run's columns and pair trends now (real vs generated rows), published and kept for replay."""
+        started = time.perf_counter()
+        fake = gan.sample(len(self._table_real), seed=gan.config.seed + HELD_OUT_SEED)
+        text = json.dumps(table_snapshot(self._table_real, fake, self._table_kinds, epoch))
+        self._append("tables.jsonl", self.hub.publish_text("table", text))
+        self._last_table_epoch = epoch
+        self._last_test, self._test_cost = started, time.perf_counter() - started
 
     def _submit(self, gan: GAN, test: bool, store: bool = False) -> None:
         started = time.perf_counter()

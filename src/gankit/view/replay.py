@@ -71,6 +71,8 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
         hub.publish("frame", frame)
     for test in _jsonl(run_dir / VIEW / "tests.jsonl"):
         hub.publish("test", test)
+    for snapshot in _jsonl(run_dir / VIEW / "tables.jsonl"):
+        hub.publish("table", snapshot)
     for grid in sorted((run_dir / GRIDS).glob("epoch-*.png")):
         hub.publish("grid", {"epoch": int(grid.stem.split("-")[1]), "path": (GRIDS / grid.name).as_posix()})
     if (run_dir / "eval.json").is_file():

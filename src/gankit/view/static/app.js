@@ -3,7 +3,7 @@
 "use strict";
 
 const view = {
-  info: null, metrics: [], frames: [], tests: [], grids: [], evaluation: null,
+  info: null, metrics: [], frames: [], tests: [], grids: [], tables: [], evaluation: null,
   index: 0, follow: true, playing: false, speed: 1, draws: 0, ended: false, dirty: true,
   layers: { heat: true, real: true, fake: true, manifold: true, arrows: true },
 };
@@ -26,6 +26,7 @@ on("info", (info) => {
 on("metric", (record) => view.metrics.push(record));
 on("frame", (frame) => { view.frames.push(frame); followNewest(view.frames.length); });
 on("grid", (grid) => { view.grids.push(grid); followNewest(view.grids.length); });
+on("table", (snapshot) => { view.tables.push(snapshot); followNewest(view.tables.length); });
 on("test", (test) => { view.tests.push(test); if (test.verdict) showLiveVerdict(test); });
 on("evaluation", (evaluation) => { view.evaluation = evaluation; showVerdict(evaluation); });
 on("figure", (figure) => showFigure(figure.path));
@@ -49,8 +50,9 @@ function showInfo(info) {
   $("config").textContent = info.config;
   $("panel-2d").hidden = info.kind !== "2d";
   $("panel-images").hidden = info.kind !== "images";
+  $("panel-table").hidden = info.kind !== "table";
   $("panel-sweep").hidden = info.kind !== "sweep";
-  $("timeline-bar").hidden = !(info.kind === "2d" || info.kind === "images");
+  $("timeline-bar").hidden = !["2d", "images", "table"].includes(info.kind);
   $("p-chart").hidden = info.kind !== "2d";
   $("loss-chart").hidden = info.kind === "sweep";
   if (info.held_out) $("held-out").textContent = `Two-sample tests every ${info.test_every} epoch(s) on ${info.held_out}.`;
@@ -99,7 +101,12 @@ for (const box of document.querySelectorAll("#layers input")) {
   box.addEventListener("change", () => { view.layers[box.dataset.layer] = box.checked; view.dirty = true; });
 }
 
-const timelineLength = () => (view.info && view.info.kind === "images" ? view.grids.length : view.frames.length);
+// what the timeline walks through: D's frames (2-D), the epoch grids (images) or the table snapshots
+const timelineItems = () => {
+  const kind = view.info && view.info.kind;
+  return kind === "images" ? view.grids : kind === "table" ? view.tables : view.frames;
+};
+const timelineLength = () => timelineItems().length;
 
 let lastTick = 0;
 function tick(now) {
@@ -130,6 +137,7 @@ function draw() {
   const info = view.info;
   if (info.kind === "2d") drawPlane();
   if (info.kind === "images") drawGrid();
+  if (info.kind === "table") drawTable();
   if (info.kind === "sweep") drawSweep();
   else drawLosses();
   if (info.kind === "2d") drawTests();
@@ -266,6 +274,80 @@ $("grid").addEventListener("click", (event) => {
   $("neighbours-figure").hidden = false;
 });
 
+// A table snapshot: small multiples of each column (real vs generated shares) and the pair-trend heatmap.
+function drawTable() {
+  const snapshot = view.tables[view.index];
+  $("frame-label").textContent = snapshot ? `snapshot ${view.index + 1}/${view.tables.length} · epoch ${snapshot.epoch}` : "no snapshot yet";
+  if (!snapshot) return;
+  drawColumns($("columns-chart"), snapshot.columns);
+  drawPairs($("pairs-chart"), snapshot.pairs);
+}
+
+function drawColumns(canvas, columns) {
+  const perRow = 4, cellW = canvas.width / perRow, cellH = 140;
+  const rows = Math.max(1, Math.ceil(columns.length / perRow));
+  if (canvas.height !== rows * cellH) canvas.height = rows * cellH;
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.font = "11px system-ui, sans-serif";
+  columns.forEach((column, i) => {
+    const x0 = (i % perRow) * cellW + 8, y0 = Math.floor(i / perRow) * cellH + 4, w = cellW - 16, h = cellH - 40;
+    ctx.fillStyle = "#222";
+    ctx.fillText(`${column.name} (${column.kind})`.slice(0, 34), x0, y0 + 11);
+    const top = Math.max(1e-9, ...column.real, ...column.fake), n = column.labels.length, slot = w / Math.max(n, 1);
+    column.labels.forEach((label, j) => {
+      for (const [side, values, dx] of [["real", column.real, 0.1], ["generated", column.fake, 0.5]]) {
+        const bar = (values[j] / top) * h;
+        ctx.fillStyle = colour(side);
+        ctx.globalAlpha = 0.8;
+        ctx.fillRect(x0 + j * slot + dx * slot, y0 + 18 + h - bar, slot * 0.4, bar);
+        ctx.globalAlpha = 1;
+      }
+    });
+    ctx.strokeStyle = "#999";
+    ctx.strokeRect(x0, y0 + 18, w, h);
+    ctx.fillStyle = "#555";
+    const first = column.labels[0] || "", last = column.labels[n - 1] || "";
+    ctx.fillText(first.slice(0, 12), x0, y0 + 18 + h + 13);
+    const lastWidth = ctx.measureText(last.slice(0, 12)).width;
+    if (n > 1) ctx.fillText(last.slice(0, 12), x0 + w - lastWidth, y0 + 18 + h + 13);
+  });
+}
+
+function drawPairs(canvas, pairs) {
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const names = pairs.names, n = names.length;
+  if (!n) return;
+  const margin = 90, cell = (canvas.width - margin - 10) / n;
+  ctx.font = "10px system-ui, sans-serif";
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const score = pairs.scores[i][j];
+      ctx.fillStyle = score === null ? "#eee" : trendColour(score);
+      ctx.fillRect(margin + j * cell, margin + i * cell, cell - 1, cell - 1);
+      if (score !== null && cell >= 26) {
+        ctx.fillStyle = "#222";
+        ctx.fillText(score.toFixed(2), margin + j * cell + 3, margin + i * cell + cell / 2 + 3);
+      }
+    }
+    ctx.fillStyle = "#222";
+    ctx.fillText(names[i].slice(0, 14), 4, margin + i * cell + cell / 2 + 3);
+    ctx.save();
+    ctx.translate(margin + i * cell + cell / 2 + 3, margin - 4);
+    ctx.rotate(-Math.PI / 3);
+    ctx.fillText(names[i].slice(0, 14), 0, 0);
+    ctx.restore();
+  }
+}
+
+// 0 → red, 0.5 → yellow, 1 → green (the pairs figure's RdYlGn)
+function trendColour(score) {
+  const t = Math.max(0, Math.min(1, score));
+  const [r, g, b] = t < 0.5 ? [215, 48 + 330 * t, 39 + 100 * t] : [215 - 330 * (t - 0.5), 215 - 30 * (t - 0.5), 89];
+  return `rgb(${Math.round(r)},${Math.round(g)},${Math.round(b)})`;
+}
+
 function drawGrid() {
   const grid = view.grids[view.index];
   $("frame-label").textContent = currentLabel(grid);
@@ -326,7 +408,7 @@ function lineChart(canvas, series, options) {
 const xLabel = () => view.info.x_label || "epoch";
 
 function currentEpoch() {
-  const item = view.info.kind === "images" ? view.grids[view.index] : view.frames[view.index];
+  const item = timelineItems()[view.index];
   return item ? item.epoch : undefined;
 }
 

@@ -185,3 +185,14 @@ def test_sweep_members_keep_their_plots(cli, tmp_path):
     assert len(members) == 2
     assert all((member / "plots" / "samples.png").is_file() and (member / "plots" / "losses.png").is_file()
                for member in members)
+
+
+def test_the_command_ends_without_teardown_yet_with_all_its_output_and_status():
+    """`gankit` leaves through os._exit (no interpreter teardown); its buffered output must still arrive whole."""
+    import subprocess
+    import sys
+
+    code = "from gankit.cli import _leave; print('x' * 100_000); print('last line'); _leave(3)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 3
+    assert done.stdout.endswith("last line\n") and len(done.stdout) == 100_001 + len("last line\n")

@@ -190,7 +190,7 @@ class TrainState:
         self.batch_size = int(info.get("batch_size", self.batch_size))
         self.epoch_rng = (tensors["epoch_rng.noise"], tensors["epoch_rng.order"]) if "epoch_rng.noise" in tensors else None
         losses = tensors.get("partial_losses")
-        self.partial_losses = [] if losses is None else [(pair[0], pair[1]) for pair in losses]
+        self.partial_losses = [] if losses is None else list(zip(*losses.unbind(1)))  # (steps, 2) → (d, g) pairs
 
     def modules(self) -> dict[str, nn.Module]:
         """The nets by their checkpoint names."""

@@ -12,6 +12,7 @@ scikit-learn, SciPy, pandas or matplotlib (tests/test_startup.py checks it; benc
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -637,8 +638,6 @@ def _leave(code: int) -> None:
     torchrun job exits the usual way: ranks that outlive a dead peer would otherwise
     end first and torchrun would name them, not the dead rank, as the root cause.
     """
-    import os
-
     if "TORCHELASTIC_RUN_ID" in os.environ or "LOCAL_RANK" in os.environ:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):

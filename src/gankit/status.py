@@ -13,6 +13,7 @@ and the errors, so that every layer may announce its phases; it imports Rich onl
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, ContextManager, Iterator, Protocol
 
@@ -131,8 +132,6 @@ _held: list[str] | None = None  # lines waiting until the inputs have passed the
 
 def tell(line: str) -> None:
     """Print one informative line on stderr (a notice, the column kinds found), or hold it (:func:`holding_notices`)."""
-    import sys  # noqa: PLC0415
-
     if _held is not None:
         _held.append(line)
     else:

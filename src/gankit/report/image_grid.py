@@ -23,10 +23,15 @@ MAX_CLASS_COLUMNS = 16  # a conditional GAN's grid has one column per class up t
 PAD = 2  # pixels of white between the tiles of a grid
 
 
+def square_columns(n: int) -> int:
+    """The column count of an about-square grid of ``n`` tiles (a grid's default)."""
+    return math.ceil(math.sqrt(n))
+
+
 def grid_of(images: np.ndarray, columns: int | None = None, pad: int = PAD) -> np.ndarray:
     """N×C×H×W images in [−1, 1] tiled into one H'×W'×C uint8 picture, rows of ``columns`` images."""
     n, channels, height, width = images.shape
-    columns = columns or math.ceil(math.sqrt(n))
+    columns = columns or square_columns(n)
     rows = math.ceil(n / columns)
     tiles = to_uint8(images)  # N×H×W×C
     canvas = np.full((rows * (height + pad) + pad, columns * (width + pad) + pad, channels), 255, np.uint8)
@@ -55,7 +60,7 @@ def save_grid(images: np.ndarray, path: Path, columns: int | None = None) -> Pat
 def epoch_grid(images: np.ndarray, run_dir: Path, epoch: int, classes: int = 0) -> Path:
     """``plots/grids/epoch-NNNNNN.png``: the epoch's grid images; with ``classes`` (a conditional GAN's
     classes in order), one column per class. Its pixels and column count go beside it (``.npz``)."""
-    columns = classes if classes and classes <= MAX_CLASS_COLUMNS else math.ceil(math.sqrt(len(images)))
+    columns = classes if classes and classes <= MAX_CLASS_COLUMNS else square_columns(len(images))
     # the pixels too, for the view's nearest-real-neighbour search (report/image_neighbours.py)
     (run_dir / GRIDS).mkdir(parents=True, exist_ok=True)
     write_npz(run_dir / GRIDS / f"epoch-{epoch:06d}.npz", {"samples": to_uint8(images), "columns": np.array(columns)})

@@ -81,8 +81,8 @@ class LeanAdam:
         self._groups = _groups_by_setting(per_member)
         self._hyper = [dict(beta1=s.betas[0], beta2=s.betas[1], lr=s.lr, weight_decay=0.0, eps=EPS, amsgrad=False,
                             maximize=False) for s, _ in self._groups]
-        # per group, the tensors the kernel updates in place (built once: a step is only a kernel call)
         self._steps = [self._step] * members  # the fused kernel's step list: one shared counter
+        # per group, the tensors the kernel updates in place (built once: a step is only a kernel call)
         self._state_lists = list(zip(*(self._rows_by_group(t) for t in (flat, self.exp_avg, self.exp_avg_sq))))
 
     @property

@@ -60,7 +60,6 @@ class VectorizedGroup:
         self.d_batch_statistics, self.g_penalty, self.ranks = False, None, SINGLE
         self.step, self.epoch, self.batch_in_epoch = first.step, first.epoch, first.batch_in_epoch
         self.partial_losses: list[tuple[torch.Tensor, torch.Tensor]] = []
-        self._losses_cache: tuple[list, int, torch.Tensor] | None = None
 
     def begin_epoch(self) -> None:
         for state in self.states:
@@ -89,14 +88,15 @@ class VectorizedGroup:
     def update_ema(self) -> None:
         update_ema(self.ema, self.generator.flat, self.ema_decays, self.step)
 
-    def member_state_dict(self, index: int) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-        """Member ``index``'s training state in :meth:`TrainState.state_dict`'s form (its rows of the stacks)."""
+    def member_state_dict(self, index: int, losses: torch.Tensor | None = None) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Member ``index``'s training state in :meth:`TrainState.state_dict`'s form (its rows of the stacks);
+        ``losses``: :meth:`stacked_losses`, when the caller already has it."""
         state = self.states[index]
         state.step, state.epoch, state.batch_in_epoch = self.step, self.epoch, self.batch_in_epoch
         state.partial_losses = []  # set below from the stack, as TrainState.state_dict lays them out
         tensors, info = state.state_dict()  # the member's own random streams and counters, and the names
         if self.partial_losses:
-            tensors["partial_losses"] = self._stacked_losses()[:, index].clone()
+            tensors["partial_losses"] = (self.stacked_losses() if losses is None else losses)[:, index].clone()
         stacks = {"generator": (self.generator, self.generator.flat), "discriminator": (self.discriminator, self.discriminator.flat),
                   "generator_ema": (self.generator, self.ema)}
         for name in info["modules"]:
@@ -106,18 +106,15 @@ class VectorizedGroup:
                               for name, optimizer in (("g", self.opt_g), ("d", self.opt_d))}
         return tensors, info
 
-    def _stacked_losses(self) -> torch.Tensor:
-        """This epoch's (d, g) losses so far as one ``(steps, M, 2)`` tensor (stacked once, however many members)."""
-        losses, steps = self.partial_losses, len(self.partial_losses)
-        cached = self._losses_cache
-        if cached is None or cached[0] is not losses or cached[1] != steps:  # a new epoch, or more steps since
-            cached = self._losses_cache = (losses, steps, torch.stack([torch.stack(pair, dim=-1) for pair in losses]))
-        return cached[2]
+    def stacked_losses(self) -> torch.Tensor:
+        """This epoch's (d, g) losses so far as one ``(steps, M, 2)`` tensor."""
+        return torch.stack([torch.stack(pair, dim=-1) for pair in self.partial_losses])
 
     def write_back(self) -> None:
-        """Each member's weights, EMA, optimizer moments and counters into its own state."""
+        """Each member's weights, EMA, optimizer moments and counters into its own state (losses stacked once)."""
+        losses = self.stacked_losses() if self.partial_losses else None
         for index, state in enumerate(self.states):
-            state.load_state_dict(*self.member_state_dict(index))
+            state.load_state_dict(*self.member_state_dict(index, losses))
 
 
 def train_vectorized(states: list[TrainState], sources: list[RowSource], settings: list[TrainConfig],

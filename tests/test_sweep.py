@@ -76,7 +76,7 @@ def test_stacked_adam_matches_torch_adam_per_member():
     torch_opts = [torch.optim.Adam(n.parameters(), lr=lr, betas=b) for n, (lr, b) in zip(nets, settings)]
     x = torch.randn(2, 6, 2)
     for _ in range(3):
-        optimizer.step(torch.autograd.grad(stacked(x).pow(2).sum(), stacked.flat))
+        optimizer.step(torch.autograd.grad(stacked(x).pow(2).sum(), stacked.params))
         for net, opt, xi in zip(nets, torch_opts, x):
             opt.zero_grad()
             net(xi).pow(2).sum().backward()

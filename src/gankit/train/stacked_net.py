@@ -2,7 +2,11 @@
 
 All M members' parameters live in one flat ``(M, P)`` leaf tensor whose rows are
 laid out exactly like a single run's parameter buffer (``train/param_buffer.py``).
-A forward pass slices it into per-parameter views, and ``vmap(functional_call(...))``
+Each parameter is a leaf tensor ``(M, *shape)`` that views its segment of every row,
+so autograd returns one gradient per parameter, gathered into the same ``(M, P)``
+layout with one copy (as a single run's buffer does; differentiating the flat
+tensor itself would cost a zero-filled ``(M, P)`` tensor and an add per
+parameter in every backward pass). ``vmap(functional_call(...))``
 runs the M networks on their own inputs in one batched program (a net may offer
 ``forward_stacked(params, x)``, a hand-batched equivalent, which is then used
 instead: the MLPs do, with batched matrix products, whose rows are bit-identical
@@ -40,9 +44,12 @@ class StackedNet:
         template = members[0]
         self.segments: list[Segment] = buffers[0].segments
         self.base = copy.deepcopy(template).to("meta")
-        self.flat = torch.cat([buffer.flat.detach() for buffer in buffers]).requires_grad_(True)
-        self.params = [self.flat]
-        self._own_views = self.views(self.flat)  # views stay valid: the optimizer updates flat in place
+        self.flat = torch.cat([buffer.flat.detach() for buffer in buffers])
+        # leaves that view flat: they stay valid as the optimizer updates flat in place
+        self._own_views = {name: view.requires_grad_(True) for name, view in self.views(self.flat).items()}
+        self.params = list(self._own_views.values())
+        self._grad = torch.zeros_like(self.flat)
+        self._grad_views = list(self.views(self._grad).values())
         stacked = getattr(template, "forward_stacked", None)
         self._forward = stacked if stacked is not None else vmap(self._call_one)
 
@@ -62,8 +69,9 @@ class StackedNet:
         return self._forward(self._own_views if flat is None else self.views(flat), x)
 
     def flat_gradient(self, grads: list[torch.Tensor]) -> torch.Tensor:
-        """The gradient of ``flat`` (autograd differentiates the buffer itself)."""
-        return grads[0]
+        """The per-parameter ``grads`` written into one ``(M, P)`` tensor of ``flat``'s layout (padding stays 0)."""
+        torch._foreach_copy_(self._grad_views, grads)
+        return self._grad
 
     def named_rows(self, flat: torch.Tensor, index: int) -> dict[str, torch.Tensor]:
         """Member ``index``'s row of a ``(M, P)`` tensor of this layout, split into named parameters."""

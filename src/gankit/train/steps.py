@@ -95,7 +95,8 @@ def apply_gradients(optimizer: LeanAdam | TorchOptimizer, loss: torch.Tensor, di
     them across ranks as they accumulate) and are cleared after the step. With an fp16
     ``loss_scale`` a step whose gradients overflow is skipped.
     """
-    loss = loss.sum()  # one value per member of a stack; members share no parameters
+    if loss.dim():
+        loss = loss.sum()  # one value per member of a stack; members share no parameters
     if not distributed:
         grads = (loss_scale or LossScale()).gradients(loss, optimizer.params)
         if grads is not None:

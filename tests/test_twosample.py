@@ -218,3 +218,42 @@ def test_tasks_run_several_at_a_time_give_the_reports_of_one_at_a_time():
     together = [report.as_dict() for report in run_tasks(tasks, workers=3)]
     assert torch.get_num_threads() == threads  # put back after the pool
     assert together == [task.run().as_dict() for task in tasks]
+
+
+def test_binomial_tail_hand_computed():
+    from gankit.metrics.c2st import binomial_tail
+
+    assert binomial_tail(3, 4) == (4 + 1) / 16  # C(4,3) + C(4,4) of 2⁴ labellings
+    assert binomial_tail(0, 10) == 1.0 and binomial_tail(11, 10) == 0.0
+    assert binomial_tail(2, 2) == 0.25
+
+
+def test_torch_classifiers_fit_what_scikit_learn_fits():
+    """The C2ST's torch classifiers against scikit-learn's on standardized data: the logistic optimum
+    (C = 1, intercept free) to 1e-6 and the k-NN vote row by row."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from gankit.metrics.c2st_classifiers import Logistic, NearestNeighbours
+
+    rng = np.random.default_rng(21)
+    x = np.concatenate([rng.normal(size=(120, 3)), rng.normal(size=(120, 3)) * 1.3 + 0.4])
+    y = np.concatenate([np.ones(120), np.zeros(120)])
+    queries = rng.normal(size=(200, 3))
+    ours = Logistic().fit(x, y)
+    theirs = LogisticRegression(tol=1e-12, max_iter=10_000).fit(x, y)
+    np.testing.assert_allclose(ours.theta.numpy(), [*theirs.coef_[0], theirs.intercept_[0]], atol=1e-6)
+    np.testing.assert_array_equal(ours.predict(queries), theirs.predict(queries))
+    for k in (1, 4, 15):  # 4: an even k, where a 2-2 tie votes 0 in both
+        np.testing.assert_array_equal(NearestNeighbours(k).fit(x, y).predict(queries),
+                                      KNeighborsClassifier(k).fit(x, y).predict(queries))
+
+
+def test_logistic_stays_finite_on_separable_rows():
+    """Separable classes: the L2 term keeps the optimum finite, and it classifies every row."""
+    from gankit.metrics.c2st_classifiers import Logistic
+
+    x = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    model = Logistic().fit(x, np.array([0.0, 0.0, 1.0, 1.0]))
+    assert np.isfinite(model.theta.numpy()).all()
+    np.testing.assert_array_equal(model.predict(x), [0.0, 0.0, 1.0, 1.0])

@@ -7,8 +7,11 @@ under "same distribution" the number of correct held-out guesses is Binomial(n_t
 exact one-sided p-value is ``P(Binomial(n_test, ½) ≥ correct)``. Each classifier is fitted once;
 the p-value needs no permutations, so nothing is ever refitted.
 
-Used by the row and image evaluations (k-NN and logistic regression, :func:`c2st`) and by the
-table evaluation (logistic regression and gradient boosting, ``metrics/detection.py``).
+Used by the row and image evaluations (k-NN and logistic regression in torch, :func:`c2st` and
+``metrics/c2st_classifiers.py``) and by the table evaluation (scikit-learn's logistic regression and
+gradient boosting, ``metrics/detection.py``). The halves are a seeded stratified split (each class's
+rows shuffled, half of them held out), and the p-value is the binomial tail summed exactly in
+integers, so judging vectors loads neither scikit-learn nor SciPy.
 """
 
 from __future__ import annotations
@@ -17,15 +20,9 @@ import math
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.stats import binom
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from gankit.metrics.c2st_classifiers import Logistic, NearestNeighbours
 from gankit.metrics.result import TestResult
 
 ONE_THREAD = threadpool_limits.wrap(limits=1)
@@ -51,9 +48,32 @@ def balanced(features: np.ndarray, labels: np.ndarray, seed: int) -> tuple[np.nd
 
 
 def held_out_halves(features: np.ndarray, labels: np.ndarray, seed: int) -> Halves:
-    """Balance the classes, then split the rows in two stratified halves (``seed`` fixes both)."""
+    """Balance the classes, then split the rows in two stratified halves (``seed`` fixes both):
+    each class's rows in a seeded random order, the first half of them held out."""
     x, y = balanced(features, labels, seed)
-    return Halves(*train_test_split(x, y, test_size=0.5, random_state=seed, stratify=y))
+    rng = np.random.default_rng([seed, 1])  # its own stream: not the one that chose the balanced rows
+    test, train = [], []
+    for label in (1, 0):
+        rows = rng.permutation(np.flatnonzero(y == label))
+        test.append(rows[: len(rows) // 2])
+        train.append(rows[len(rows) // 2 :])
+    train_rows, test_rows = np.concatenate(train), np.concatenate(test)
+    return Halves(x[train_rows], x[test_rows], y[train_rows], y[test_rows])
+
+
+def binomial_tail(correct: int, n: int) -> float:
+    """``P(Binomial(n, ½) ≥ correct)``, summed exactly in integers: ``Σ_{k ≥ correct} C(n, k) / 2ⁿ``."""
+    if correct <= 0:
+        return 1.0
+    ways = sum(math.comb(n, k) for k in range(correct, n + 1))
+    return ways / 2**n
+
+
+def standardized(halves: Halves) -> Halves:
+    """Both halves scaled by the training half's mean and deviation (``StandardScaler``: ddof 0, 1 where 0)."""
+    mean, scale = halves.x_train.mean(axis=0), halves.x_train.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    return halves._replace(x_train=(halves.x_train - mean) / scale, x_test=(halves.x_test - mean) / scale)
 
 
 @ONE_THREAD
@@ -67,9 +87,11 @@ def classifier_test(name: str, model: Any, halves: Halves, labels: np.ndarray, s
     model.fit(halves.x_train, halves.y_train)
     correct = int((model.predict(halves.x_test) == halves.y_test).sum())
     n_test = len(halves.y_test)
-    p_value = float(binom.sf(correct - 1, n_test, 0.5))
+    p_value = binomial_tail(correct, n_test)
     record: dict[str, Any] = dict(details or {})
     if auc:
+        from sklearn.metrics import roc_auc_score  # noqa: PLC0415 (scikit-learn loads only for the table models)
+
         record["auc"] = float(roc_auc_score(halves.y_test, model.predict_proba(halves.x_test)[:, 1]))
     record.update(n_test=n_test, correct=correct)
     n_real = int(labels.sum())
@@ -83,13 +105,14 @@ def c2st(real: np.ndarray, fake: np.ndarray, classifier: str = "knn", seed: int 
     """
     features = np.concatenate([real, fake])
     labels = np.concatenate([np.ones(len(real)), np.zeros(len(fake))])
-    halves = held_out_halves(features, labels, seed)
+    halves = standardized(held_out_halves(features, labels, seed))
     details: dict[str, Any] = {"classifier": classifier}
+    model: NearestNeighbours | Logistic
     if classifier == "knn":
         details["k"] = max(1, math.isqrt(len(halves.x_train)))
-        model = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=details["k"]))
+        model = NearestNeighbours(details["k"])
     elif classifier == "logistic":
-        model = make_pipeline(StandardScaler(), LogisticRegression())
+        model = Logistic()
     else:
         raise ValueError(f"unknown classifier '{classifier}'; allowed: knn, logistic")
     return classifier_test(f"c2st_{classifier}", model, halves, labels, seed, details=details)

@@ -17,7 +17,6 @@ samples to their mode divided by the same for the true mixture's HQ samples
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from gankit.data.toy import GaussianMixture
 from gankit.metrics.result import TestResult
@@ -46,6 +45,8 @@ def reverse_kl(counts: np.ndarray, weights: np.ndarray) -> float:
 
 def true_hq_mean_square(dims: int, threshold: float = HQ_THRESHOLD) -> float:
     """``E[d² | d < threshold]`` for a true mode's samples: d² ~ χ²(dims), and E[X·1{X<t}] = dims·F_{dims+2}(t)."""
+    from scipy import stats  # noqa: PLC0415 (SciPy, ~0.5 s to import, only where mixtures are judged)
+
     t = threshold**2
     return dims * stats.chi2.cdf(t, dims + 2) / stats.chi2.cdf(t, dims)
 

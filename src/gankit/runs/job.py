@@ -28,8 +28,6 @@ from gankit.report.html_report import write_run_report
 from gankit.report.plots import figure_title, plot_decision, plot_losses, plot_samples, plot_training_grid
 from gankit.data.table_encoding import metric_kinds
 from gankit.metrics.table_checks import checked_tables
-from gankit.metrics.table_quality import tabular_report
-from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference
 from gankit.report.image_grid import epoch_grid, grid_frames, save_gif, save_grid
 from gankit.report.image_neighbours import REAL, save_real_images
 from gankit.report.decision_frames import FRAME_POINTS, decision_frame, frame_epochs, load_frames, save_frame
@@ -334,6 +332,10 @@ def write_eval(run_dir: Path, report: EvalReport) -> None:
 
 def draw_table_figures(run_dir: Path, gan: GAN) -> None:
     """plots/columns.png (each column's shape score) and plots/pairs.png (pair-trend scores of every column pair)."""
+    # the table metrics load SciPy and scikit-learn (about 1 s): only table runs pay for them
+    from gankit.metrics.table_quality import tabular_report  # noqa: PLC0415
+    from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference  # noqa: PLC0415
+
     real = gan.real_frame()
     fake = gan.sample(min(len(real), gan.config.eval.n), seed=gan.config.seed)
     real, fake, kinds = checked_tables(real.iloc[: len(fake)], fake, metric_kinds(gan.transformer))

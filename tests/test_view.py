@@ -240,3 +240,44 @@ def test_tests_keep_to_their_share_of_the_time():
     assert not live._test_due()  # the next one waits 1 / TEST_SHARE ≈ 33 s
     live.test_share = None
     assert live._test_due()
+
+
+def test_the_drawing_process_yields_the_cpu_to_training(tmp_path):
+    """The process that draws frames runs DRAWING_NICENESS below the training process's priority."""
+    import os
+    import time
+
+    from gankit.view.drawing import DRAWING_NICENESS
+
+    from gankit import GAN
+
+    gan = GAN("d2l-gaussian", overrides=QUICK)
+    gan.prepare(gan.load_data())
+    live = LiveView(Hub())
+    live.attach(gan, tmp_path)
+    try:
+        expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + DRAWING_NICENESS)
+        deadline = time.monotonic() + 10
+        while os.getpriority(os.PRIO_PROCESS, live._process.pid) != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert os.getpriority(os.PRIO_PROCESS, live._process.pid) == expected
+    finally:
+        live._pipe.send(None)
+        live._process.join(10)
+
+
+def test_replay_of_an_evaluation_with_undefined_figures(watched):
+    """NaN or infinite figures in eval.json (a spread ratio without HQ samples) reach the page as null."""
+    import shutil
+
+    run_dir, _ = watched
+    copy = run_dir.parent / "with-nan"
+    shutil.copytree(run_dir, copy)
+    record = json.loads((copy / "eval.json").read_text())
+    record["results"]["mmd"]["statistic"] = float("nan")
+    record["spread_ratio"] = float("inf")
+    (copy / "eval.json").write_text(json.dumps(record))  # json writes NaN and Infinity, as eval.json may hold them
+    events = dict(event for event in replay(copy).stream() if event is not None)
+    evaluation = json.loads(events["evaluation"])
+    assert evaluation["results"]["mmd"]["statistic"] is None and evaluation["spread_ratio"] is None
+    assert evaluation["verdict"] == record["verdict"]

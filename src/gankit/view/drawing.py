@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -48,7 +49,8 @@ def start(setup: Setup) -> tuple[multiprocessing.Process, Connection]:
 
     Forked where the platform forks (Linux), as PyTorch's DataLoader workers are: a
     spawned process would first import PyTorch again, seconds of CPU that a short
-    run pays in full. The child touches only CPU tensors and runs one thread.
+    run pays in full. The child touches only CPU tensors, runs one thread, and
+    runs at a lower priority than training, which it must not slow down.
     """
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     here, there = context.Pipe()
@@ -58,8 +60,12 @@ def start(setup: Setup) -> tuple[multiprocessing.Process, Connection]:
     return process, here
 
 
+DRAWING_NICENESS = 10  # the drawing process yields the CPU to training (frames may then come later)
+
+
 def _main(connection: Connection, setup: Setup) -> None:
     torch.set_num_threads(1)
+    os.nice(DRAWING_NICENESS)
     mirror = Mirror(setup.nets)
     while True:
         try:

@@ -10,6 +10,7 @@ on a slow page.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from typing import Any, Iterator
 
@@ -27,6 +28,11 @@ class Hub:
     def publish(self, kind: str, payload: Any) -> str:
         """Add one event; return its JSON text (for a caller that also writes it to a file)."""
         return self.publish_text(kind, json.dumps(payload, separators=(",", ":"), allow_nan=False))
+
+    def publish_evaluation(self, evaluation: dict[str, Any]) -> str:
+        """The final evaluation, whose undefined figures (NaN or infinite: a spread ratio without
+        high-quality samples, a reverse KL with an empty mode) become ``null`` in the page."""
+        return self.publish("evaluation", finite_or_none(evaluation))
 
     def publish_text(self, kind: str, text: str) -> str:
         """Add one event already serialized as JSON."""
@@ -65,3 +71,14 @@ class Hub:
             sent += len(pending)
             if finished:
                 return
+
+
+def finite_or_none(value: Any) -> Any:
+    """``value`` with every NaN or infinite float, however deeply nested, replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_none(item) for item in value]
+    return value

@@ -157,7 +157,7 @@ class LiveView:
         if self.kind == "table" and gan is not None and self._last_table_epoch != gan.state.epoch:
             self._table_snapshot(gan, gan.state.epoch)
         if evaluation is not None:
-            self.hub.publish("evaluation", evaluation)
+            self.hub.publish_evaluation(evaluation)
         self.hub.publish("end", {"reason": "training finished"})
         self.hub.close()
 

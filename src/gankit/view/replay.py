@@ -76,7 +76,7 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
     for grid in sorted((run_dir / GRIDS).glob("epoch-*.png")):
         hub.publish("grid", {"epoch": int(grid.stem.split("-")[1]), "path": (GRIDS / grid.name).as_posix()})
     if (run_dir / "eval.json").is_file():
-        hub.publish("evaluation", json.loads((run_dir / "eval.json").read_text()))
+        hub.publish_evaluation(json.loads((run_dir / "eval.json").read_text()))
     for figure in FIGURES:
         if (run_dir / figure).is_file() and info["kind"] in ("table", "rows"):
             hub.publish("figure", {"path": figure})

@@ -165,7 +165,7 @@ function drawPlane() {
   ctx.save();
   ctx.beginPath(); ctx.rect(pad, 10, w, h); ctx.clip();
   if (frame && view.layers.heat) drawHeat(ctx, frame, frame.heat_extent || info.extent, sx, sy);
-  if (view.layers.real) drawPoints(ctx, info.real, sx, sy, colour("real"), 0.45, 2);
+  if (view.layers.real) ctx.drawImage(realPointsLayer(canvas, info, sx, sy), 0, 0);
   if (frame && view.layers.manifold) drawManifold(ctx, frame.manifold, sx, sy);
   if (frame && view.layers.fake) drawPoints(ctx, frame.fake, sx, sy, colour("generated"), 0.75, 2.5);
   if (frame && view.layers.arrows) drawArrows(ctx, frame.arrows, sx, sy);
@@ -201,6 +201,19 @@ function drawHeat(ctx, frame, extent, sx, sy) {
   ctx.imageSmoothingEnabled = true;
   const [x0, x1, y0, y1] = extent;
   ctx.drawImage(tile, sx(x0), sy(y1), sx(x1) - sx(x0), sy(y0) - sy(y1));
+}
+
+// The real points do not change during a run: drawn once on a canvas of their own, then copied in each frame.
+let realLayer = null;
+function realPointsLayer(canvas, info, sx, sy) {
+  const key = `${canvas.width}x${canvas.height}:${info.extent}:${info.real.length}`;
+  if (!realLayer || realLayer.key !== key) {
+    const layer = document.createElement("canvas");
+    layer.width = canvas.width; layer.height = canvas.height;
+    drawPoints(layer.getContext("2d"), info.real, sx, sy, colour("real"), 0.45, 2);
+    realLayer = { key, canvas: layer };
+  }
+  return realLayer.canvas;
 }
 
 // All points as one path filled once: one rasterisation instead of one per point (a live frame has ~1,300).

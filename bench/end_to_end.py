@@ -9,6 +9,9 @@ lines of gankit.status), so the table shows where it goes.
 
     python bench/end_to_end.py [--repeats 3] [--threads 1]
 
+Also printed: the floor, ``python -c "import torch"`` plus gankit's training phase, which the whole
+job cannot go below whatever the rest costs.
+
 Medians over --repeats fresh processes per command. Runs in a plain clone.
 """
 
@@ -89,6 +92,8 @@ def main() -> None:
     for name, seconds in base_s.items():
         print(f"baseline: python {name} (end to end), median of {args.repeats}: {seconds:.2f} s")
     reference = base_s["chapter_loop.py"]
+    import_torch = statistics.median(timed([sys.executable, "-c", "import torch"])[0] for _ in range(args.repeats))
+    print(f"python -c 'import torch', median of {args.repeats}: {import_torch:.2f} s")
     for preset in ("d2l-gaussian", "gaussian"):
         runs = [gankit_run(preset, args.threads) for _ in range(args.repeats)]
         phases = {name: statistics.median(run.get(name, 0.0) for run in runs) for name in runs[0]}
@@ -97,6 +102,9 @@ def main() -> None:
               f"ratio to chapter_loop.py {wall / reference:.2f}× (goal ≤ {GOAL}×: {'met' if wall / reference <= GOAL else 'not met'})")
         for name, seconds in phases.items():
             print(f"  {name:46s} {seconds:6.2f} s  {seconds / wall:5.0%}")
+        floor = import_torch + phases["training"]
+        print(f"  floor: importing torch and the training phase alone take {floor:.2f} s, "
+              f"{floor / reference:.2f}× the baseline (what no evaluation, figures or other imports could go below)")
 
 
 if __name__ == "__main__":

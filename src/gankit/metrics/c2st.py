@@ -65,7 +65,10 @@ def binomial_tail(correct: int, n: int) -> float:
     """``P(Binomial(n, ½) ≥ correct)``, summed exactly in integers: ``Σ_{k ≥ correct} C(n, k) / 2ⁿ``."""
     if correct <= 0:
         return 1.0
-    ways = sum(math.comb(n, k) for k in range(correct, n + 1))
+    ways, term = 0, math.comb(n, correct) if correct <= n else 0
+    for k in range(correct, n + 1):  # C(n, k+1) = C(n, k)·(n−k)/(k+1), exact in integers
+        ways += term
+        term = term * (n - k) // (k + 1)
     return ways / 2**n
 
 

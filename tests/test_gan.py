@@ -151,3 +151,25 @@ def test_compile_gives_the_same_training_and_reports_its_time():
     assert compiled.compile_seconds is not None and compiled.compile_seconds > 0 and eager.compile_seconds is None
     assert compiled.history[0].d_loss == pytest.approx(eager.history[0].d_loss, rel=1e-5)
     np.testing.assert_allclose(compiled.sample(10, seed=0), eager.sample(10, seed=0), rtol=1e-4, atol=1e-6)
+
+
+def test_objects_existing_before_training_are_frozen_only_while_it_runs():
+    """The cyclic collector skips the pre-training objects during training and gets them back after."""
+    import gc
+
+    seen = []
+    gan = GAN("d2l-gaussian", overrides=ONE_EPOCH)
+    gan.fit(after_step=lambda state, d, g: seen.append(gc.get_freeze_count()), verbose=False)
+    assert seen and min(seen) > 10_000  # torch's and gankit's objects, at least
+    assert gc.get_freeze_count() == 0
+
+
+def test_training_leaves_a_callers_frozen_objects_frozen():
+    import gc
+
+    gc.freeze()
+    try:
+        GAN("d2l-gaussian", overrides=ONE_EPOCH).fit(verbose=False)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

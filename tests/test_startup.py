@@ -55,3 +55,21 @@ def test_light_commands_load_no_heavy_library(argv):
 def test_gan_loads_torch_on_first_use():
     loaded = heavy_modules_after("import gankit\nassert 'torch' not in sys.modules\ngankit.GAN")
     assert "torch" in loaded  # the lazy attribute really imports the library behind it
+
+
+def test_the_collector_is_paused_only_while_heavy_modules_load():
+    import gc
+
+    from gankit.cli import _collector_paused
+
+    assert gc.isenabled()
+    with _collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _collector_paused():
+            pass
+        assert not gc.isenabled()  # a caller's choice to keep it off stays
+    finally:
+        gc.enable()

@@ -22,7 +22,7 @@ import torch
 from gankit.config import TrainConfig
 from gankit.losses import objective
 from gankit.train.distributed import SINGLE
-from gankit.train.loop import EpochRecord, run_epoch, rows_seen, torch_threads
+from gankit.train.loop import EpochRecord, objects_frozen, run_epoch, rows_seen, torch_threads
 from gankit.train.optim import LeanAdam, optimizer_tree
 from gankit.train.precision import LossScale
 from gankit.train.row_source import RowSource, rows_for_epoch
@@ -120,10 +120,15 @@ class VectorizedGroup:
 def train_vectorized(states: list[TrainState], sources: list[RowSource], settings: list[TrainConfig],
                      on_epoch: EpochCallback) -> list[list[EpochRecord]]:
     """Train all members of one group together; returns each member's epoch records."""
-    group = VectorizedGroup(states, settings)
+    with objects_frozen():
+        return _train_group(VectorizedGroup(states, settings), sources, settings, on_epoch)
+
+
+def _train_group(group: VectorizedGroup, sources: list[RowSource], settings: list[TrainConfig],
+                 on_epoch: EpochCallback) -> list[list[EpochRecord]]:
     train = settings[0]
     losses = objective(train.objective, torch.tensor([t.label_smoothing for t in settings]))
-    histories: list[list[EpochRecord]] = [[] for _ in states]
+    histories: list[list[EpochRecord]] = [[] for _ in group.states]
     elapsed = 0.0
     with torch_threads(train.threads):
         while group.epoch < train.epochs:
@@ -134,6 +139,6 @@ def train_vectorized(states: list[TrainState], sources: list[RowSource], setting
             speed = rows_seen(len(rows_for_epoch(sources[0], 0)), group.batch_size, train.drop_last) / seconds
             for history, d_mean, g_mean in zip(histories, d_means.tolist(), g_means.tolist()):
                 history.append(EpochRecord(group.epoch, d_mean, g_mean, speed, elapsed))
-            on_epoch(len(states))
+            on_epoch(len(group.states))
     group.write_back()
     return histories

@@ -238,6 +238,12 @@ class TrainConfig(Section):
         1.0, gt=0, le=1, description="fraction of training over which the instance noise falls linearly to 0"
     )
     label_smoothing: float = Field(0.0, ge=0, lt=0.5, description="one-sided: real label 1 − this (BCE objectives)")
+    lr_decay: Literal["none", "linear", "cosine"] = Field(
+        "none", description="both learning rates fall to 0 over the end of training (train/lr_schedule.py); none = constant"
+    )
+    lr_decay_start: float = Field(
+        0.5, ge=0, lt=1, description="fraction of training after which lr_decay starts (0 = from the first step)"
+    )
     n_critic: int = Field(1, ge=1, le=100, description="D steps per G step")
     same_z: bool = Field(True, description="the G step reuses the D step's noise batch, as the chapter does")
     d_optimizer: OptimizerConfig = OptimizerConfig(lr=0.05)

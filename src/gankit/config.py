@@ -273,6 +273,17 @@ class EvalConfig(Section):
     )
 
 
+class SampleConfig(Section):
+    """How ``sample`` draws rows from the trained GAN (``gankit/rejection.py``)."""
+
+    method: Literal["generator", "rejection"] = Field(
+        "generator", description="generator: G's rows as they come; rejection: discriminator rejection sampling "
+        "(keep a candidate with probability exp(D's logit − the largest logit seen), rows of numbers only)"
+    )
+    candidates: float = Field(2.0, ge=1, le=1000, description="rejection: candidates per wanted row in each round")
+    max_rounds: int = Field(20, ge=1, le=1000, description="rejection: rounds of candidates before giving up")
+
+
 class CheckpointConfig(Section):
     """When to write checkpoints during training (the final one is always written)."""
 
@@ -299,6 +310,7 @@ class GanConfig(Section):
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()
     eval: EvalConfig = EvalConfig()
+    sample: SampleConfig = SampleConfig()
     checkpoint: CheckpointConfig = CheckpointConfig()
     guard: GuardConfig = GuardConfig()
     tabular: TabularConfig = TabularConfig()
@@ -323,6 +335,12 @@ class GanConfig(Section):
             raise ValueError("model.conditional sets G's code to the class; leave model.latent_categories at 0")
         if self.model.kind == "tabular":
             self._check_table_rules()
+        if self.sample.method == "rejection":
+            if self.train.objective not in ("non-saturating", "minimax"):
+                raise ValueError(f"sample.method = 'rejection' reads D's logit as log(p_data / p_G), which needs a "
+                                 f"cross-entropy D (train.objective non-saturating or minimax), not '{self.train.objective}'")
+            if self.data.is_images or self.model.kind == "tabular":
+                raise ValueError("sample.method = 'rejection' is for rows of numbers, not images or mixed tables")
         return self
 
     def _check_table_rules(self) -> None:

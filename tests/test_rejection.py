@@ -28,6 +28,15 @@ def test_rejection_gives_up_with_a_clear_error():
         rejection_sample(1000, lambda c: torch.rand(c, 1, generator=rng), never, rng, SampleConfig(max_rounds=2))
 
 
+def test_later_rounds_grow_with_a_low_acceptance():
+    # about 1 % kept: the first round of 2n candidates keeps ~0.02 n, the later ones are sized to finish
+    rng = torch.Generator().manual_seed(0)
+    rare = lambda x: torch.where(x[:, 0] < 0.01, 0.0, -60.0)
+    rows, cost = rejection_sample(1000, lambda c: torch.rand(c, 1, generator=rng), rare, rng, SampleConfig(max_rounds=5))
+    assert rows.shape == (1000, 1) and (rows < 0.01).all()
+    assert cost.candidates > 50_000 and cost.acceptance == pytest.approx(0.01, rel=0.2)
+
+
 def test_gan_sample_with_rejection_is_reproducible_and_reports_its_cost():
     gan = GAN("ring", overrides=["train.epochs=1", "data.n=512", "train.ema_decay=0", "train.threads=1",
                                  "sample.method=rejection"]).fit(verbose=False)

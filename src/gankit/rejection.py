@@ -5,8 +5,8 @@ A cross-entropy discriminator that is optimal for the final generator has the lo
 ``exp(D(x) − M)``, ``M ≥ max D``, then yields rows from ``p_data`` exactly (rejection
 sampling); with the trained D it removes most of the mass G puts between modes.
 ``M`` is the largest logit among the first round of candidates (a later candidate
-above it is simply kept). Candidates come in rounds of ``sample.candidates × n``
-until ``n`` are kept; the cost (candidates drawn, the share kept, seconds) is
+above it is simply kept). Candidates come in rounds, the first of ``sample.candidates × n``, each later
+one sized by the share kept so far, until ``n`` are kept; the cost (candidates drawn, the share kept, seconds) is
 returned with the rows and reported by ``gankit sample``.
 
 The D is only a good density ratio where it is close to optimal for the G that
@@ -25,6 +25,9 @@ import torch
 
 from gankit.config import SampleConfig
 from gankit.errors import UserError
+
+
+ROUND_GROWTH = 100  # a later round draws at most this many times the first round's candidates
 
 
 @dataclass(frozen=True)
@@ -49,20 +52,24 @@ def rejection_sample(n: int, draw: Callable[[int], torch.Tensor], logits: Callab
                      rng: torch.Generator, settings: SampleConfig) -> tuple[torch.Tensor, SamplingCost]:
     """``n`` rows kept from candidates ``draw(count)`` (training units) by D's ``logits``; uses ``rng`` only."""
     started = time.perf_counter()
-    per_round = max(int(np.ceil(settings.candidates * n)), 1)
+    first = max(int(np.ceil(settings.candidates * n)), 1)
+    size = first
     kept: list[torch.Tensor] = []
     total, count, ceiling = 0, 0, None
     for _ in range(settings.max_rounds):
-        rows = draw(per_round)
+        rows = draw(size)
         scores = logits(rows).reshape(-1).double()
         if ceiling is None:
             ceiling = float(scores.max())
-        keep = torch.rand(per_round, generator=rng, dtype=torch.float64) < torch.exp((scores - ceiling).clamp(max=0.0))
+        keep = torch.rand(size, generator=rng, dtype=torch.float64) < torch.exp((scores - ceiling).clamp(max=0.0))
         kept.append(rows[keep])
-        total += per_round
+        total += size
         count += int(keep.sum())
         if count >= n:
             break
+        # the next round is sized by the share kept so far (+20 %), at most ROUND_GROWTH times the first
+        rate = max(count, 1) / total
+        size = min(max(int(np.ceil((n - count) / rate * 1.2)), first), ROUND_GROWTH * first)
     if count < n:
         raise UserError(f"rejection sampling kept {count} of {total:,} candidates, fewer than the {n} rows asked for; "
                         f"raise sample.max_rounds or sample.candidates, or use sample.method = 'generator'")

@@ -424,6 +424,8 @@ def sample(
     gan = GAN.load(folder)
     path = write_samples(gan, n, seed, output)
     out.print(f"wrote {n} {'images' if gan.layout.image is not None else 'rows'} to {path}")
+    if gan.sampling_cost is not None:  # sample.method = "rejection": what the rows cost (the last chunk's)
+        out.print(gan.sampling_cost.describe())
 
 
 @app.command(name="eval")

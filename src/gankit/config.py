@@ -238,6 +238,12 @@ class TrainConfig(Section):
         1.0, gt=0, le=1, description="fraction of training over which the instance noise falls linearly to 0"
     )
     label_smoothing: float = Field(0.0, ge=0, lt=0.5, description="one-sided: real label 1 − this (BCE objectives)")
+    lr_decay: Literal["none", "linear", "cosine"] = Field(
+        "none", description="both learning rates fall to 0 over the end of training (train/lr_schedule.py); none = constant"
+    )
+    lr_decay_start: float = Field(
+        0.5, ge=0, lt=1, description="fraction of training after which lr_decay starts (0 = from the first step)"
+    )
     n_critic: int = Field(1, ge=1, le=100, description="D steps per G step")
     same_z: bool = Field(True, description="the G step reuses the D step's noise batch, as the chapter does")
     d_optimizer: OptimizerConfig = OptimizerConfig(lr=0.05)
@@ -267,6 +273,17 @@ class EvalConfig(Section):
     )
 
 
+class SampleConfig(Section):
+    """How ``sample`` draws rows from the trained GAN (``gankit/rejection.py``)."""
+
+    method: Literal["generator", "rejection"] = Field(
+        "generator", description="generator: G's rows as they come; rejection: discriminator rejection sampling "
+        "(keep a candidate with probability exp(D's logit − the largest logit seen), rows of numbers only)"
+    )
+    candidates: float = Field(2.0, ge=1, le=1000, description="rejection: candidates per wanted row in each round")
+    max_rounds: int = Field(20, ge=1, le=1000, description="rejection: rounds of candidates before giving up")
+
+
 class CheckpointConfig(Section):
     """When to write checkpoints during training (the final one is always written)."""
 
@@ -293,6 +310,7 @@ class GanConfig(Section):
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()
     eval: EvalConfig = EvalConfig()
+    sample: SampleConfig = SampleConfig()
     checkpoint: CheckpointConfig = CheckpointConfig()
     guard: GuardConfig = GuardConfig()
     tabular: TabularConfig = TabularConfig()
@@ -317,6 +335,12 @@ class GanConfig(Section):
             raise ValueError("model.conditional sets G's code to the class; leave model.latent_categories at 0")
         if self.model.kind == "tabular":
             self._check_table_rules()
+        if self.sample.method == "rejection":
+            if self.train.objective not in ("non-saturating", "minimax"):
+                raise ValueError(f"sample.method = 'rejection' reads D's logit as log(p_data / p_G), which needs a "
+                                 f"cross-entropy D (train.objective non-saturating or minimax), not '{self.train.objective}'")
+            if self.data.is_images or self.model.kind == "tabular":
+                raise ValueError("sample.method = 'rejection' is for rows of numbers, not images or mixed tables")
         return self
 
     def _check_table_rules(self) -> None:

@@ -31,6 +31,7 @@ from gankit.metrics.modes import MODE_SAMPLES
 from gankit.nets.dcgan import conv_stages
 from gankit.nets.size import check_training_memory
 from gankit.nets.table_nets import gumbel_max
+from gankit.rejection import SamplingCost, rejection_sample
 from gankit.report.summary import epoch_note
 from gankit.train.checkpoint_format import load_checkpoint, save_checkpoint
 from gankit.train.checkpoint_schema import check_tensors
@@ -84,6 +85,7 @@ class GAN:
         self.compile_seconds: float | None = None  # set by fit when train.compile is on
         self.checkpoint_info: tuple[dict, dict] | None = None  # what load() read, for an exact resume
         self.batch_size: int | None = None  # the batch size in effect, set by check_trainable
+        self.sampling_cost: SamplingCost | None = None  # the last sample()'s cost with sample.method = "rejection"
 
     # ------------------------------------------------------------------ training
 
@@ -223,12 +225,31 @@ class GAN:
         latent, conditions = state.latent, self.conditions
         if conditions is not None:  # conditions drawn by their real frequencies, then dropped from the rows
             latent = dataclasses.replace(latent, code_probs=conditions.sample_probs)
-        rows = self.generate(latent.sample(n, rng))
+        if self.config.sample.method == "rejection" and conditions is None and self.transformer is None:
+            rows = self._rejection_rows(n, latent, rng)
+        else:
+            rows = self.generate(latent.sample(n, rng))
         rows = self.scaler.inverse(conditions.strip(rows) if conditions is not None else rows)
         if self.transformer is None:
             return rows
         rows = gumbel_max(torch.from_numpy(rows), self.layout.softmax_blocks, rng).numpy()
         return self.transformer.inverse_transform(rows, rng=np.random.default_rng(seed))
+
+    def _rejection_rows(self, n: int, latent: Any, rng: torch.Generator) -> np.ndarray:
+        """``n`` rows (training units) by discriminator rejection sampling (``rejection.py``); the cost is kept
+        in ``self.sampling_cost``."""
+        state = self._require_trained()
+        device = next(state.discriminator.parameters()).device
+        pack = self.config.model.pack
+
+        def logits(rows: torch.Tensor) -> torch.Tensor:
+            with torch.no_grad():
+                parts = [state.discriminator(chunk.repeat(1, pack).to(device)).float().cpu() for chunk in rows.split(65536)]
+            return torch.cat(parts)
+
+        rows, self.sampling_cost = rejection_sample(
+            n, lambda count: torch.from_numpy(self.generate(latent.sample(count, rng))), logits, rng, self.config.sample)
+        return rows.numpy()
 
     def generate(self, z: torch.Tensor) -> np.ndarray:
         """The sampling generator (EMA copy if any, BatchNorm in eval mode) applied to latent rows ``z``."""

@@ -24,6 +24,7 @@ import torch
 from gankit.config import TrainConfig
 from gankit.losses import DLoss, GLoss, objective
 from gankit.train.distributed import mean_over_ranks, shard
+from gankit.train.lr_schedule import lr_factor
 from gankit.train.precision import autocast
 from gankit.train.row_source import RowSource, rows_for_epoch
 from gankit.train.state import TrainState
@@ -88,6 +89,10 @@ def run_epoch(
     for index, (real, z, g_z) in enumerate(itertools.islice(batches, state.batch_in_epoch, n_batches), state.batch_in_epoch):
         # instance noise for (real, fake), drawn for the global batch so every world size draws the same
         blur = state.draw_blur(train, real.shape, state.epoch * n_batches + index, n_batches)
+        if train.lr_decay != "none":  # both nets step at the scheduled rate of this batch
+            factor = lr_factor(train, state.epoch * n_batches + index, n_batches)
+            state.opt_d.set_lr_factor(factor)
+            state.opt_g.set_lr_factor(factor)
         real, z, g_z = shard(real, ranks), shard(z, ranks), shard(g_z, ranks)
         blur = None if blur is None else tuple(shard(part, ranks) for part in blur)
         g_turn = (index + 1) % train.n_critic == 0 or index + 1 == n_batches  # n_critic D steps per G step

@@ -81,13 +81,20 @@ class LeanAdam:
         self._groups = _groups_by_setting(per_member)
         self._hyper = [dict(beta1=s.betas[0], beta2=s.betas[1], lr=s.lr, weight_decay=0.0, eps=EPS, amsgrad=False,
                             maximize=False) for s, _ in self._groups]
+        self._base_lr = [s.lr for s, _ in self._groups]  # the configured rates; a schedule's factor multiplies them
         self._steps = [self._step] * members  # the fused kernel's step list: one shared counter
         # per group, the tensors the kernel updates in place (built once: a step is only a kernel call)
         self._state_lists = list(zip(*(self._rows_by_group(t) for t in (flat, self.exp_avg, self.exp_avg_sq))))
 
     @property
     def lr(self) -> float:
-        return float(self._hyper[0]["lr"])
+        """The (first group's) configured learning rate, before any schedule factor."""
+        return float(self._base_lr[0])
+
+    def set_lr_factor(self, factor: float) -> None:
+        """Step with every group's configured learning rate times ``factor`` (``train/lr_schedule.py``)."""
+        for hyper, base in zip(self._hyper, self._base_lr):
+            hyper["lr"] = base * factor
 
     def step(self, grads: tuple[torch.Tensor, ...] | list[torch.Tensor]) -> None:
         """One Adam update of every member with the given gradients (one per entry of ``params``)."""
@@ -116,15 +123,17 @@ class LeanAdam:
         """Multiply the learning rate by ``factor`` (used when rolling back a diverged run)."""
         for hyper in self._hyper:
             hyper["lr"] *= factor
+        self._base_lr = [lr * factor for lr in self._base_lr]
 
     def state_dict(self, member: int = 0) -> dict[str, Any]:
         """Member ``member``'s Adam state in ``torch.optim.Adam.state_dict()``'s layout."""
-        hyper = self._hyper[next(g for g, (_, rows) in enumerate(self._groups) if member in rows)]
+        index = next(g for g, (_, rows) in enumerate(self._groups) if member in rows)
+        hyper = self._hyper[index]
         avgs = self.buffer.named_rows(self.exp_avg, member).values()
         sqs = self.buffer.named_rows(self.exp_avg_sq, member).values()
         state = {index: {"step": self._step.clone(), "exp_avg": avg.clone(), "exp_avg_sq": sq.clone()}
                  for index, (avg, sq) in enumerate(zip(avgs, sqs))}
-        group = {"lr": hyper["lr"], "betas": (hyper["beta1"], hyper["beta2"]), "eps": EPS,
+        group = {"lr": self._base_lr[index], "betas": (hyper["beta1"], hyper["beta2"]), "eps": EPS,
                  "weight_decay": 0, "amsgrad": False, "maximize": False, "foreach": None if self.fused else True,
                  "capturable": False, "differentiable": False, "fused": self.fused or None,
                  "decoupled_weight_decay": False, "params": list(range(len(state)))}
@@ -137,6 +146,7 @@ class LeanAdam:
             raise ValueError(f"optimizer state for {len(group['params'])} parameters, this net has {len(self.params)}")
         for hyper in self._hyper:
             hyper.update(lr=group["lr"], beta1=group["betas"][0], beta2=group["betas"][1])
+        self._base_lr = [group["lr"]] * len(self._hyper)
         entries = [state["state"].get(key, state["state"].get(str(key), {})) for key in group["params"]]
         with torch.no_grad():
             if not all(entries):  # never stepped: PyTorch keeps no state yet
@@ -166,10 +176,19 @@ class TorchOptimizer:
         self.params = [p for p in net.parameters() if p.requires_grad]
         kind = {"rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}[settings.name]
         self.optimizer = kind(self.params, lr=settings.lr, momentum=settings.momentum)
+        self.base_lr = settings.lr
+        self.factor = 1.0
 
     @property
     def lr(self) -> float:
-        return float(self.optimizer.param_groups[0]["lr"])
+        """The configured learning rate, before any schedule factor."""
+        return float(self.base_lr)
+
+    def set_lr_factor(self, factor: float) -> None:
+        """Step with the configured learning rate times ``factor`` (``train/lr_schedule.py``)."""
+        self.factor = factor
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.base_lr * factor
 
     def step(self, grads: tuple[torch.Tensor, ...] | list[torch.Tensor]) -> None:
         for param, grad in zip(self.params, grads):
@@ -177,14 +196,19 @@ class TorchOptimizer:
         self.optimizer.step()
 
     def scale_lr(self, factor: float) -> None:
+        self.base_lr *= factor
         for group in self.optimizer.param_groups:
-            group["lr"] *= factor
+            group["lr"] = self.base_lr * self.factor
 
     def state_dict(self) -> dict[str, Any]:
-        return self.optimizer.state_dict()
+        state = self.optimizer.state_dict()
+        state["param_groups"] = [{**group, "lr": self.base_lr} for group in state["param_groups"]]
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.optimizer.load_state_dict(state)
+        self.base_lr = float(state["param_groups"][0]["lr"])
+        self.set_lr_factor(self.factor)
 
 
 def make_optimizer(buffer: ParameterBuffer, net: nn.Module, settings: OptimizerConfig) -> LeanAdam | TorchOptimizer:

@@ -7,7 +7,7 @@ import torch
 from gankit import GAN
 from gankit.config import SampleConfig, load_config
 from gankit.errors import UserError
-from gankit.rejection import rejection_sample
+from gankit.train.rejection_sampling import rejection_sample
 
 
 def test_rejection_turns_candidates_into_the_density_ratio_target():

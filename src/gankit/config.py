@@ -274,7 +274,7 @@ class EvalConfig(Section):
 
 
 class SampleConfig(Section):
-    """How ``sample`` draws rows from the trained GAN (``gankit/rejection.py``)."""
+    """How ``sample`` draws rows from the trained GAN (``gankit/train/rejection_sampling.py``)."""
 
     method: Literal["generator", "rejection"] = Field(
         "generator", description="generator: G's rows as they come; rejection: discriminator rejection sampling "

@@ -31,7 +31,7 @@ from gankit.metrics.modes import MODE_SAMPLES
 from gankit.nets.dcgan import conv_stages
 from gankit.nets.size import check_training_memory
 from gankit.nets.table_nets import gumbel_max
-from gankit.rejection import SamplingCost, rejection_sample
+from gankit.train.rejection_sampling import SamplingCost, rejection_sample
 from gankit.report.summary import epoch_note
 from gankit.train.checkpoint_format import load_checkpoint, save_checkpoint
 from gankit.train.checkpoint_schema import check_tensors
@@ -236,7 +236,7 @@ class GAN:
         return self.transformer.inverse_transform(rows, rng=np.random.default_rng(seed))
 
     def _rejection_rows(self, n: int, latent: Any, rng: torch.Generator) -> np.ndarray:
-        """``n`` rows (training units) by discriminator rejection sampling (``rejection.py``); the cost is kept
+        """``n`` rows (training units) by discriminator rejection sampling (``train/rejection_sampling.py``); the cost is kept
         in ``self.sampling_cost``."""
         state = self._require_trained()
         device = next(state.discriminator.parameters()).device

@@ -315,9 +315,11 @@ def sweep(
 ) -> None:
     """Train many GANs at once (seeds × grid points), vectorized, and summarize them."""
     from gankit.config import apply_overrides
-    from gankit.report.sweep_summary import summary_table
-    from gankit.runs.sweep_grid import parse_grid
-    from gankit.runs.sweep import plan_sweep
+
+    with _collector_paused():
+        from gankit.report.sweep_summary import summary_table
+        from gankit.runs.sweep_grid import parse_grid
+        from gankit.runs.sweep import plan_sweep
 
     if nproc < 1:
         raise UserError(f"--nproc must be at least 1, got {nproc}")

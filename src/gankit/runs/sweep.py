@@ -21,6 +21,7 @@ from gankit.runs.directory import append_jsonl, locked
 from gankit.runs.job import draw_figures, finish_run, start_run_dir, write_eval
 from gankit.runs.sweep_grid import Member, expand_members, structure_key
 from gankit.status import phase, release_notices, show_phases, silent
+from gankit.train.loop import objects_frozen
 from gankit.train.row_source import RowSource
 from gankit.train.vectorized import can_vectorize, train_vectorized
 
@@ -91,7 +92,8 @@ def _train_groups(groups, prepared, sweep_dir: Path, on_epoch, notice, vectorize
         gans += group_gans
     reports = _evaluate_members(gans, notice) if evaluate else iter([None] * len(gans))
     work = ("evaluating and drawing" if plots else "evaluating") if evaluate else "writing"
-    with phase(f"{work} {len(members)} members", len(members), "members") as bar, show_phases(silent):  # one line, not 3 per member
+    # one line, not 3 per member; the members' objects stay out of the collector's full scans meanwhile
+    with phase(f"{work} {len(members)} members", len(members), "members") as bar, show_phases(silent), objects_frozen():
         rows_out = []
         for member, gan in zip(members, gans):
             rows_out.append(_write_member(sweep_dir, member, gan, reports, plots))

@@ -142,8 +142,18 @@ function draw() {
   if (info.kind === "images") drawGrid();
   if (info.kind === "table") drawTable();
   if (info.kind === "sweep") drawSweep();
-  else drawLosses();
-  if (info.kind === "2d") drawTests();
+  else drawIfChanged("losses", [view.metrics.length, currentEpoch()], drawLosses);
+  if (info.kind === "2d") drawIfChanged("tests", [view.tests.length, currentEpoch()], drawTests);
+}
+
+// The charts change only when a metric or test arrives or the timeline moves to another epoch, not with
+// every frame (frames come several times an epoch): redrawing them only then spares the browser's CPU.
+const chartKeys = {};
+function drawIfChanged(name, key, drawChart) {
+  const text = JSON.stringify(key);
+  if (chartKeys[name] === text) return;
+  chartKeys[name] = text;
+  drawChart();
 }
 
 function currentLabel(item) {

@@ -60,15 +60,15 @@ def test_gan_loads_torch_on_first_use():
 def test_the_collector_is_paused_only_while_heavy_modules_load():
     import gc
 
-    from gankit.cli import _collector_paused
+    from gankit.collector import collector_paused
 
     assert gc.isenabled()
-    with _collector_paused():
+    with collector_paused():
         assert not gc.isenabled()
     assert gc.isenabled()
     gc.disable()
     try:
-        with _collector_paused():
+        with collector_paused():
             pass
         assert not gc.isenabled()  # a caller's choice to keep it off stays
     finally:

@@ -11,7 +11,6 @@ scikit-learn, SciPy, pandas or matplotlib (tests/test_startup.py checks it; benc
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
@@ -25,6 +24,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from gankit import __version__
+from gankit.collector import collector_paused
 from gankit.config import MAX_SEED, GanConfig, apply_overrides, load_config, load_raw, preset_names
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError, closest_name
 from gankit.runs.directory import CHECKPOINT, checkpoint_of, claim_run_dir, create_run_dir, resolve_run, run_name
@@ -143,7 +143,7 @@ def train(
     else:
         resume = resolve_run(resume)
 
-    with _collector_paused():
+    with collector_paused():
         from gankit.runs.checkpoint_schedule import latest_checkpoint
         from gankit.runs.job import train_run  # noqa: F401  (loaded here, with the collector paused)
         from gankit.train import distributed
@@ -316,7 +316,7 @@ def sweep(
     """Train many GANs at once (seeds × grid points), vectorized, and summarize them."""
     from gankit.config import apply_overrides
 
-    with _collector_paused():
+    with collector_paused():
         from gankit.report.sweep_summary import summary_table
         from gankit.runs.sweep_grid import parse_grid
         from gankit.runs.sweep import plan_sweep
@@ -346,7 +346,7 @@ def sweep(
 def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bool = True, evaluate: bool = True,
                          nproc: int = 1, plots: bool = True):
     """Run planned sweep groups under one progress bar counting member-epochs; notices go to stderr."""
-    with _collector_paused():
+    with collector_paused():
         from gankit.runs.sweep import run_sweep
 
     total = sum(len(group) * group[0].config.train.epochs for group in groups)
@@ -419,7 +419,7 @@ def sample(
     run = resolve_run(run)
     folder = run if (run / "state.json").is_file() else checkpoint_of(run)
 
-    with _collector_paused():
+    with collector_paused():
         from gankit.gan import GAN
         from gankit.runs.sample_output import write_samples
 
@@ -453,7 +453,7 @@ def eval_(
     run = resolve_run(run)
     checkpoint_of(run)  # a missing run or checkpoint is reported before torch is imported
 
-    with _collector_paused():
+    with collector_paused():
         from gankit.runs.job import evaluate_run
 
     with _showing_phases(quiet or json_):
@@ -604,23 +604,6 @@ def _check_set_syntax(argv: list[str]) -> None:
         if arg == "--set" and "=" not in argv[i + 1]:
             value = argv[i + 2] if i + 2 < len(argv) and not argv[i + 2].startswith("-") else "VALUE"
             raise UserError(f"--set takes key=value joined by '=': write --set {argv[i + 1]}={value}")
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the heavy modules load.
-
-    Importing PyTorch and the job's modules creates about half a million objects, and the
-    collector walks all of them again at each full collection that the growth triggers: four
-    walks, about 0.25 s of a `gankit train` start, that find no garbage (modules are not freed).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from gankit.collector import objects_frozen
 from gankit.config import validate
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
@@ -21,7 +22,6 @@ from gankit.runs.directory import append_jsonl, locked
 from gankit.runs.job import draw_figures, finish_run, start_run_dir, write_eval
 from gankit.runs.sweep_grid import Member, expand_members, structure_key
 from gankit.status import phase, release_notices, show_phases, silent
-from gankit.train.loop import objects_frozen
 from gankit.train.row_source import RowSource
 from gankit.train.vectorized import can_vectorize, train_vectorized
 

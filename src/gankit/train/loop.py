@@ -12,7 +12,6 @@ steps share z, and only the stepped network's gradients are computed.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import time
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 import torch
 
+from gankit.collector import objects_frozen
 from gankit.config import TrainConfig
 from gankit.losses import DLoss, GLoss, objective
 from gankit.train.distributed import mean_over_ranks, shard
@@ -122,26 +122,6 @@ def run_epoch(
     d_mean, g_mean = (torch.stack(values, dim=-1).mean(-1) for values in zip(*state.partial_losses))
     means = mean_over_ranks(torch.stack((d_mean, g_mean)))  # every rank logs the losses of the whole global batch
     return means[0], means[1]
-
-
-@contextmanager
-def objects_frozen() -> Iterator[None]:
-    """Keep the objects that exist before training out of the cyclic garbage collector's scans while it runs.
-
-    With PyTorch loaded a process holds hundreds of thousands of objects, and each full collection
-    walks them all (about 0.1 s here); training makes short-lived objects fast enough to trigger
-    full collections. ``gc.freeze`` moves the existing objects to a permanent generation for the
-    duration (what Python's documentation recommends for long-lived objects), ``gc.unfreeze``
-    hands them back to the collector afterwards, unless objects were frozen already (by the
-    caller, whose choice that stays).
-    """
-    frozen_before = gc.get_freeze_count() > 0
-    gc.freeze()
-    try:
-        yield
-    finally:
-        if not frozen_before:
-            gc.unfreeze()
 
 
 @contextmanager

@@ -19,10 +19,11 @@ from typing import Any, Callable
 
 import torch
 
+from gankit.collector import objects_frozen
 from gankit.config import TrainConfig
 from gankit.losses import objective
 from gankit.train.distributed import SINGLE
-from gankit.train.loop import EpochRecord, objects_frozen, run_epoch, rows_seen, torch_threads
+from gankit.train.loop import EpochRecord, run_epoch, rows_seen, torch_threads
 from gankit.train.optim import LeanAdam, optimizer_tree
 from gankit.train.precision import LossScale
 from gankit.train.row_source import RowSource, rows_for_epoch

@@ -266,6 +266,27 @@ def test_the_drawing_process_yields_the_cpu_to_training(tmp_path):
         live._process.join(10)
 
 
+def test_weights_go_to_the_drawing_process_as_plain_arrays_and_load_exactly():
+    """Weights hold NumPy arrays (no tensor goes down the pipe: PyTorch would move each one to shared memory
+    through a helper thread, milliseconds per frame), and a mirror loaded from them computes what G and D do."""
+    import pickle
+
+    from gankit import GAN
+    from gankit.view.snapshot import Mirror, Weights
+
+    gan = GAN("ring", overrides=["data.n=512", "train.epochs=1"])
+    gan.prepare(gan.load_data())
+    mirror = Mirror(FrozenNets.of(gan))
+    for parameter in gan.state.discriminator.parameters():  # the live nets move on after the mirror was made
+        parameter.data.add_(0.5)
+    weights = pickle.loads(pickle.dumps(Weights.take(gan)))
+    assert all(type(array) is np.ndarray for array in weights.generator + weights.discriminator)
+    nets = mirror.load(weights)
+    rows = torch.randn(64, 2)
+    with torch.no_grad():
+        assert torch.equal(nets.discriminator(rows), gan.state.discriminator.eval()(rows))
+
+
 def test_replay_of_an_evaluation_with_undefined_figures(watched):
     """NaN or infinite figures in eval.json (a spread ratio without HQ samples) reach the page as null."""
     import shutil

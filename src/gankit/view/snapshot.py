@@ -56,10 +56,16 @@ class FrozenNets:
 
 @dataclass
 class Weights:
-    """G's and D's tensors at one step, taken in the training thread (cheap: a clone per tensor, no modules)."""
+    """G's and D's tensors at one step as NumPy arrays, taken in the training thread (a copy per tensor, no modules).
 
-    generator: list[torch.Tensor]
-    discriminator: list[torch.Tensor]
+    NumPy rather than tensors because they go down a pipe to the drawing process:
+    PyTorch pickles a tensor for another process by moving it to shared memory and
+    passing its file descriptor through a helper thread, about 6 ms of the training
+    process's CPU per frame against 0.2 ms for plain arrays (measured on the ring's nets).
+    """
+
+    generator: list[np.ndarray]
+    discriminator: list[np.ndarray]
     epoch: int
     step: int
 
@@ -79,14 +85,20 @@ class Mirror:
         with torch.no_grad():
             for clone, tensors in ((self.nets.generator, weights.generator), (self.nets.discriminator, weights.discriminator)):
                 for target, source in zip(clone.state_dict().values(), tensors):
-                    target.copy_(source)
+                    target.copy_(torch.from_numpy(source))
         self.nets.epoch, self.nets.step = weights.epoch, weights.step
         return self.nets
 
 
-def _tensors(net: nn.Module) -> list[torch.Tensor]:
-    """CPU copies of a net's parameters and buffers (the drawing process never touches an accelerator)."""
-    return [tensor.detach().to("cpu", copy=True) for tensor in net.state_dict().values()]
+def _tensors(net: nn.Module) -> list[np.ndarray]:
+    """Copies of a net's parameters and buffers as arrays (half precisions widened: NumPy has no bfloat16)."""
+    return [_array(tensor.detach()) for tensor in net.state_dict().values()]
+
+
+def _array(tensor: torch.Tensor) -> np.ndarray:
+    if tensor.dtype in (torch.float16, torch.bfloat16):
+        tensor = tensor.float()
+    return tensor.to("cpu", copy=True).numpy()
 
 
 def _cpu_copy(net: nn.Module) -> nn.Module:

@@ -26,6 +26,40 @@ def test_latent_code_is_one_hot_uniform_and_scaled_noise():
     assert rows[:, :2].std().item() == pytest.approx(0.1, rel=0.02)
 
 
+def test_output_noise_columns_sit_between_the_noise_and_the_code_unscaled():
+    latent = Latent(dim=2, categories=3, std=0.1, noise=2)
+    rows = latent.sample(40000, torch.Generator().manual_seed(0))
+    assert latent.width == 7 and rows.shape == (40000, 7)
+    assert rows[:, :2].std().item() == pytest.approx(0.1, rel=0.02)  # z scaled by latent_std
+    assert rows[:, 2:4].std().item() == pytest.approx(1.0, rel=0.02)  # ε stays N(0, 1)
+    assert torch.equal(rows[:, 4:].sum(1), torch.ones(40000))  # then the one-hot code
+    plain = Latent(dim=2, std=0.1).sample(5, torch.Generator().manual_seed(3))
+    assert torch.equal(plain, torch.randn(5, 2, generator=torch.Generator().manual_seed(3)) * 0.1)
+
+
+def test_output_noise_adds_its_learned_scale_times_epsilon():
+    """x = G(z) + softplus(raw)·ε, by hand: a G whose layers output 0 plus s = 0.5 gives 0.5·ε exactly."""
+    from gankit.nets.mlp import MLP
+
+    net = MLP([4, 2], "relu")
+    torch.nn.init.zeros_(net.layers[0].weight)
+    torch.nn.init.zeros_(net.layers[0].bias)
+    net.add_output_noise(start=1, initial_scale=0.5)
+    z = torch.tensor([[9.0, 2.0, -4.0, 7.0]])  # ε = columns 1 and 2
+    torch.testing.assert_close(net(z), torch.tensor([[1.0, -2.0]]))
+    torch.testing.assert_close(torch.nn.functional.softplus(net.output_noise), torch.tensor([0.5, 0.5]))
+    assert "output_noise" in dict(net.named_parameters())  # learned with G's other parameters
+
+
+def test_output_noise_is_learned_and_refused_for_images():
+    gan = GAN("ring-drs", overrides=["train.epochs=1", "data.n=2048", "model.output_noise=0.3"]).fit()
+    scale = torch.nn.functional.softplus(gan.state.generator.output_noise)
+    assert scale.shape == (2,) and not torch.allclose(scale, torch.tensor([0.3, 0.3]))  # it moved from its start
+    assert gan.state.latent.width == 8 + 2
+    with pytest.raises(Exception, match="model.output_noise is for perceptron generators"):
+        load_config("digits-tiny", ["model.output_noise=0.1"])
+
+
 def test_generator_takes_the_code_as_input_and_samples_have_data_shape():
     gan = GAN("d2l-gaussian", overrides=["train.epochs=1", "data.n=64", "model.latent_categories=5"]).fit()
     first = next(gan.state.generator.parameters())

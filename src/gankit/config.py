@@ -177,6 +177,11 @@ class ModelConfig(Section):
     latent_categories: int = Field(
         0, ge=0, le=4096, description="0 = none; else a uniform categorical code, one-hot, appended to G's noise"
     )
+    output_noise: float = Field(
+        0.0, ge=0, le=10,
+        description="mlp: G adds Gaussian noise of a learned scale to each output (this is its starting σ, in "
+        "training-row units; 0 = none): x = G(z, ε) + s·ε, ε ~ N(0, I) drawn with the latent (nets/mlp.py)",
+    )
     generator: NetConfig = NetConfig()
     discriminator: NetConfig = NetConfig(hidden=[5, 3])
     init: Literal["normal", "orthogonal", "default"] = Field(
@@ -333,6 +338,9 @@ class GanConfig(Section):
             )
         if self.model.conditional and self.model.latent_categories:
             raise ValueError("model.conditional sets G's code to the class; leave model.latent_categories at 0")
+        if self.model.output_noise and self.model.kind != "mlp":
+            raise ValueError(f"model.output_noise is for perceptron generators of rows (model.kind = 'mlp'), "
+                             f"not model.kind = '{self.model.kind}'; leave it at 0")
         if self.model.kind == "tabular":
             self._check_table_rules()
         if self.sample.method == "rejection":

@@ -17,14 +17,16 @@ from gankit.nets.table_nets import TabularGenerator
 def latent_of(model: ModelConfig, layout: Layout) -> Latent:
     """G's input law; a conditional GAN's code is the one-hot class (uniform, or by ``layout.code_probs``)."""
     latent = Latent.of(model)
+    noise = layout.width if model.output_noise > 0 else 0
     if layout.classes:
-        return Latent(latent.dim, layout.classes, latent.std, layout.code_probs)
-    return latent
+        return Latent(latent.dim, layout.classes, latent.std, layout.code_probs, noise)
+    return Latent(latent.dim, latent.categories, latent.std, noise=noise)
 
 
 def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generator) -> nn.Module:
     """G: a latent row (noise and optional one-hot code, see ``latent.py``) → a data row."""
-    width = latent_of(model, layout).width
+    latent = latent_of(model, layout)
+    width = latent.width
     if layout.image is not None:
         net = DCGANGenerator(width, layout.image, model.g_width, layout.classes)
         initialize_dcgan(net, model.init_std, generator)
@@ -36,6 +38,8 @@ def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generat
         return net
     net = mlp(width, layout.width, model.generator)
     initialize(net, model, generator)
+    if model.output_noise > 0:
+        net.add_output_noise(latent.dim, model.output_noise)
     return apply_spectral_norm(net) if model.generator.spectral_norm else net
 
 

@@ -34,6 +34,13 @@ class MLP(nn.Module):
     (PacGAN's generator). ``forward`` calls ``F.linear`` on each layer's weights
     directly: for nets this small, one module call instead of one per layer is a
     measurable saving.
+
+    A generator may add *output noise* (:meth:`add_output_noise`): ``x = net(z) + s·ε``,
+    ε the latent's N(0, I) columns meant for it and ``s = softplus(output_noise)`` one
+    learned scale per output. A deterministic G can shape each mode only by how it
+    warps the latent; learned noise lets it give every point the data's own
+    small-scale spread (each of the PacGAN mixtures' modes is an isotropic Gaussian),
+    which a D that cannot resolve that scale does not teach G's warp.
     """
 
     def __init__(self, widths: list[int], activation: str, batch_norm: bool = False, maxout: int = 1,
@@ -49,6 +56,17 @@ class MLP(nn.Module):
         self.maxout = maxout
         self.dropout = dropout
         self.in_features, self.out_features = widths[0], widths[-1]
+        self.noise_start: int | None = None  # first latent column of ε, when the net adds output noise
+
+    def add_output_noise(self, start: int, initial_scale: float) -> None:
+        """Add ``s·ε`` to every output, ε = input columns ``start … start + out − 1``, s learned from ``initial_scale``."""
+        raw = torch.log(torch.expm1(torch.tensor(float(initial_scale))))  # softplus(raw) = initial_scale
+        self.output_noise = nn.Parameter(raw.repeat(self.out_features))
+        self.noise_start = start
+
+    def _add_noise(self, z: torch.Tensor, x: torch.Tensor, raw: torch.Tensor) -> torch.Tensor:
+        start = self.noise_start
+        return x + F.softplus(raw) * z[..., start : start + self.out_features]
 
     def _hidden(self, i: int, x: torch.Tensor) -> torch.Tensor:
         if self.maxout > 1:
@@ -60,6 +78,7 @@ class MLP(nn.Module):
         return F.dropout(x, self.dropout, self.training) if self.dropout else x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = x
         last = len(self.layers) - 1
         plain = self.maxout == 1 and self.norms is None and not self.dropout
         for i, layer in enumerate(self.layers):
@@ -67,7 +86,7 @@ class MLP(nn.Module):
             x = _to_one(x, weight, bias) if layer.out_features == 1 else F.linear(x, weight, bias)
             if i < last:
                 x = self.activate(x) if plain else self._hidden(i, x)
-        return x
+        return x if self.noise_start is None else self._add_noise(z, x, self.output_noise)
 
     def forward_stacked(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         """M copies at once: ``params`` holds ``(M, *shape)`` stacks, ``x`` is ``(M, batch, in)``.
@@ -75,6 +94,7 @@ class MLP(nn.Module):
         Batched matrix products do what ``vmap(functional_call(self, …))`` does, with far less
         overhead. (Nets with BatchNorm or spectral norm keep buffers and are never stacked.)
         """
+        z = x
         last = len(self.layers) - 1
         for i in range(len(self.layers)):
             weight, bias = params[f"layers.{i}.weight"], params[f"layers.{i}.bias"]
@@ -84,7 +104,7 @@ class MLP(nn.Module):
                 x = StackedLinear.apply(x, weight, bias)
             if i < last:
                 x = self._hidden(i, x)
-        return x
+        return x if self.noise_start is None else self._add_noise(z, x, params["output_noise"].unsqueeze(1))
 
 
 class StackedLinear(torch.autograd.Function):

@@ -73,9 +73,9 @@ def test_layers_can_be_switched_off(watched):
     run_dir, _ = watched
     with replayed_page(run_dir) as (page, errors, _, _server):
         before = page.evaluate("document.getElementById('plane').toDataURL()")
+        draws = page.evaluate("window.__view.draws")
         page.uncheck("input[data-layer=heat]")
-        page.wait_for_function("!window.__view.layers.heat")
-        page.wait_for_timeout(100)
+        page.wait_for_function(f"!window.__view.layers.heat && window.__view.draws > {draws}")  # redrawn since
         assert page.evaluate("document.getElementById('plane').toDataURL()") != before
 
 

@@ -1,14 +1,13 @@
 """Benchmark: what attaching the live view costs training, and how often the browser redraws.
 
-For each 2-D preset the same run (same seed) trains alternately without and with
-the live view (the server running and, when Playwright and the system Chromium
-are there, a headless page drawing every event), ``--repeats`` times each, in one
-process, plain first in even repeats and watched first in odd ones. The figures are the training loop's own wall time (the last epoch's
-``elapsed``, no evaluation) and the CPU seconds spent meanwhile (this process
-plus, with the view, its drawing process), medians over repeats, and the ratios
-with/without (the issue's goal: at most 1.10). On a machine shared with other
-work the wall time is noisy; the CPU ratio is the cost itself. The browser's
-rate is the page's redraws per second of training (goal: at least 5).
+For each 2-D preset the same run (same seed) trains alternately without and with the live view (the
+server running and, when Playwright and the system Chromium are there, a headless page drawing every
+event), ``--repeats`` times each, in one process, plain first in even repeats and watched first in
+odd ones. The figures are the training loop's own wall time (the last epoch's ``elapsed``, no
+evaluation) and the CPU seconds spent meanwhile (this process plus, with the view, its drawing
+process), medians over repeats, and the ratios with/without (the issue's goal: at most 1.10). On a
+machine shared with other work the wall time is noisy; the CPU ratio is the cost itself. The
+browser's rate is the page's redraws per second of training (goal: at least 5).
 
     nice -n 19 python bench/view_speed.py
     nice -n 19 python bench/view_speed.py --presets d2l-gaussian ring --set train.epochs=4 --repeats 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 from torch import nn
 
@@ -15,12 +17,12 @@ from gankit.nets.table_nets import TabularGenerator
 
 
 def latent_of(model: ModelConfig, layout: Layout) -> Latent:
-    """G's input law; a conditional GAN's code is the one-hot class (uniform, or by ``layout.code_probs``)."""
-    latent = Latent.of(model)
-    noise = layout.width if model.output_noise > 0 else 0
+    """G's input law; a conditional GAN's code is the one-hot class (uniform, or by ``layout.code_probs``);
+    with ``model.output_noise`` it also carries one ε column per output (``latent.py``)."""
+    latent = dataclasses.replace(Latent.of(model), noise=layout.width if model.output_noise > 0 else 0)
     if layout.classes:
-        return Latent(latent.dim, layout.classes, latent.std, layout.code_probs, noise)
-    return Latent(latent.dim, latent.categories, latent.std, noise=noise)
+        return dataclasses.replace(latent, categories=layout.classes, code_probs=layout.code_probs)
+    return latent
 
 
 def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generator) -> nn.Module:

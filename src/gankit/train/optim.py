@@ -127,13 +127,13 @@ class LeanAdam:
 
     def state_dict(self, member: int = 0) -> dict[str, Any]:
         """Member ``member``'s Adam state in ``torch.optim.Adam.state_dict()``'s layout."""
-        index = next(g for g, (_, rows) in enumerate(self._groups) if member in rows)
-        hyper = self._hyper[index]
+        group_index = next(g for g, (_, rows) in enumerate(self._groups) if member in rows)
+        hyper = self._hyper[group_index]
         avgs = self.buffer.named_rows(self.exp_avg, member).values()
         sqs = self.buffer.named_rows(self.exp_avg_sq, member).values()
         state = {index: {"step": self._step.clone(), "exp_avg": avg.clone(), "exp_avg_sq": sq.clone()}
                  for index, (avg, sq) in enumerate(zip(avgs, sqs))}
-        group = {"lr": self._base_lr[index], "betas": (hyper["beta1"], hyper["beta2"]), "eps": EPS,
+        group = {"lr": self._base_lr[group_index], "betas": (hyper["beta1"], hyper["beta2"]), "eps": EPS,
                  "weight_decay": 0, "amsgrad": False, "maximize": False, "foreach": None if self.fused else True,
                  "capturable": False, "differentiable": False, "fused": self.fused or None,
                  "decoupled_weight_decay": False, "params": list(range(len(state)))}

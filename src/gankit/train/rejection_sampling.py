@@ -32,7 +32,7 @@ ROUND_GROWTH = 100  # a later round draws at most this many times the first roun
 
 @dataclass(frozen=True)
 class SamplingCost:
-    """What rejection sampling spent for ``kept`` rows."""
+    """What rejection sampling spent for ``rows`` rows."""
 
     candidates: int  # drawn from G and judged by D
     accepted: int  # of those, kept by the rejection step (the first ``rows`` are returned)

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import random
@@ -55,6 +56,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from panel_tables import PANEL, PanelTable, sdtypes  # noqa: E402
 
 RESULTS = Path(__file__).with_name("tabular_panel_RESULTS.md")
+BASELINE_CACHE = Path(__file__).with_name("tabular_panel_baselines.jsonl")
 TOOLS = ("gankit", "ctgan", "gaussiancopula", "tvae")
 HOLDOUT_SHARE = 0.2
 DCR_ROWS = 1000
@@ -196,6 +198,38 @@ def measure(tool: str, table: PanelTable, train: pd.DataFrame, holdout: pd.DataF
     return figures
 
 
+def baseline_key(tool: str, table: str, seed: int, epochs: int | None, threads: int) -> str:
+    """What a baseline's figures depend on: the tool and its version, the table, seed, epochs and threads."""
+    from importlib.metadata import version
+
+    package = {"ctgan": "ctgan", "gaussiancopula": "sdv", "tvae": "sdv"}[tool]
+    return f"{tool} {package}={version(package)} {table} seed={seed} epochs={epochs or 'default'} threads={threads}"
+
+
+def cached_baselines(path: Path) -> dict[str, dict]:
+    """Earlier runs of the other tools (their code does not change with gankit's), by :func:`baseline_key`."""
+    if not path.exists():
+        return {}
+    return {entry["key"]: entry["figures"] for entry in map(json.loads, path.read_text().splitlines()) if entry}
+
+
+def measure_or_reuse(tool: str, table: PanelTable, train: pd.DataFrame, holdout: pd.DataFrame, options: argparse.Namespace,
+                     seed: int, cache: dict[str, dict]) -> dict:
+    """gankit is always fitted; another tool's figures come from ``--baseline-cache`` when it has them."""
+    if tool == "gankit" or options.baseline_cache is None:
+        return measure(tool, table, train, holdout, options.epochs, seed, options.gankit_set)
+    key = baseline_key(tool, table.name, seed, options.epochs, options.threads)
+    if key in cache:
+        figures = cache[key]
+        print(f"  {table.name:12s} {tool:14s} seed {seed}: reused from {options.baseline_cache.name} (fit CPU "
+              f"{figures['fit_cpu_s']:.1f} s, quality {figures['quality']:.4f})", flush=True)
+        return figures
+    figures = measure(tool, table, train, holdout, options.epochs, seed, options.gankit_set)
+    with options.baseline_cache.open("a") as handle:
+        handle.write(json.dumps({"key": key, "figures": figures}) + "\n")
+    return figures
+
+
 # -------------------------------------------------------------------------------------------- reports
 
 
@@ -270,6 +304,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="torch threads for every fit")
     parser.add_argument("--gankit-set", nargs="*", default=[], metavar="KEY=VALUE", help="extra gankit overrides")
     parser.add_argument("--no-save", action="store_true", help=f"do not append to {RESULTS.name}")
+    parser.add_argument("--baseline-cache", type=Path, nargs="?", const=BASELINE_CACHE, default=None, metavar="FILE",
+                        help=f"reuse the other tools' figures from FILE (default {BASELINE_CACHE.name}) and add new ones to "
+                             "it; gankit is always fitted anew")
     options = parser.parse_args(argv)
     if options.quick:
         options.epochs = options.epochs or QUICK_EPOCHS
@@ -285,6 +322,7 @@ def main() -> None:
     command = "python bench/tabular_panel.py " + shlex.join(sys.argv[1:])
     print(command, flush=True)
     results: dict[str, dict[str, list[dict]]] = {}
+    cache = cached_baselines(options.baseline_cache) if options.baseline_cache else {}
     lines = [f"## {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC", "", f"`{command}`", "",
              f"Machine: {machine()}; {versions()}; {options.threads} torch thread(s); load before: "
              f"{os.getloadavg()[0]:.1f}. Means over seeds (QualityReport min-max); ratio = fit time / CTGAN's (wall; CPU: process CPU seconds, steadier on a shared machine).", "",
@@ -294,7 +332,7 @@ def main() -> None:
     for name in options.tables:
         table = PANEL[name]
         train, holdout = split(table.frame())
-        results[name] = {tool: [measure(tool, table, train, holdout, options.epochs, seed, options.gankit_set)
+        results[name] = {tool: [measure_or_reuse(tool, table, train, holdout, options, seed, cache)
                                 for seed in range(options.seeds)] for tool in options.tools}
         lines += table_rows(name, results[name])
     lines += ["", *summary(results), f"load after: {os.getloadavg()[0]:.1f}", ""]

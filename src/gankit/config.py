@@ -250,6 +250,10 @@ class TrainConfig(Section):
         0.5, ge=0, lt=1, description="fraction of training after which lr_decay starts (0 = from the first step)"
     )
     n_critic: int = Field(1, ge=1, le=100, description="D steps per G step")
+    max_steps: int = Field(
+        0, ge=0, description="0 = off; else at most about this many G steps: a large data set trains fewer epochs "
+        "(whole epochs, at least one)"
+    )
     same_z: bool = Field(True, description="the G step reuses the D step's noise batch, as the chapter does")
     d_optimizer: OptimizerConfig = OptimizerConfig(lr=0.05)
     g_optimizer: OptimizerConfig = OptimizerConfig(lr=0.005)

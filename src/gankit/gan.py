@@ -37,7 +37,8 @@ from gankit.train.checkpoint_format import load_checkpoint, save_checkpoint
 from gankit.train.checkpoint_schema import check_tensors
 from gankit.train.compile import compile_nets
 from gankit.train.rng import global_rng_state
-from gankit.train.loop import EpochRecord, RowSource, StepHook, train
+from gankit.train import distributed
+from gankit.train.loop import EpochRecord, RowSource, StepHook, capped_epochs, train
 from gankit.train.state import TrainState
 
 
@@ -124,7 +125,18 @@ class GAN:
             raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
         if self.state is None:  # nets too big for the memory: one line now, not an allocation failure later
             check_training_memory(self.config, self._layout_of(table), resolve_device(self.config.train.device))
+        self._cap_epochs(table.n_rows)
         return table
+
+    def _cap_epochs(self, n_rows: int) -> None:
+        """Fewer epochs when ``train.max_steps`` caps the G steps of a large data set (the config says so, for the
+        run directory and a resume)."""
+        world = distributed.current().world
+        epochs = capped_epochs(self.config.train, n_rows, self.batch_size * world, self.config.model.pack)
+        if epochs < self.config.train.epochs:
+            notice(f"training {epochs} epoch{'s' if epochs > 1 else ''} instead of train.epochs = {self.config.train.epochs}: "
+                   f"train.max_steps = {self.config.train.max_steps:,} generator steps")
+            self.config = with_changes(self.config, **{"train.epochs": epochs})
 
     def fit(
         self, data: Any = None, on_epoch: Callable[[EpochRecord], None] | None = None, after_step: StepHook | None = None,

@@ -90,7 +90,7 @@ def train_run(
     run_dir = Path(distributed.broadcast_text(str(make_run_dir()) if ranks.is_main else None))  # rank 0 makes it
     with _writer_lock(run_dir), SignalCatcher() as signals:  # a Ctrl-C from here on stops after a checkpoint
         if ranks.is_main:
-            start_run_dir(run_dir, config)
+            start_run_dir(run_dir, gan.config)  # with any epochs capped by train.max_steps
         gan.prepare(table)
         release_notices()  # the inputs passed their checks: what was noticed about them can be shown
         gan.state.distribute(ranks, config.train.sync_batch_norm)

@@ -60,6 +60,25 @@ def batch_starts(n_rows: int, batch_size: int, drop_last: bool) -> range:
     return range(0, max(last, 0), batch_size)
 
 
+def batches_per_epoch(n_rows: int, batch_size: int, pack: int, drop_last: bool) -> int:
+    """How many batches (D steps) one epoch of ``n_rows`` takes; a last batch smaller than one pack is dropped,
+    since it would judge nothing."""
+    too_short = 0 < n_rows % batch_size < pack
+    return len(batch_starts(n_rows, batch_size, drop_last or too_short))
+
+
+def capped_epochs(train: TrainConfig, n_rows: int, batch_size: int, pack: int) -> int:
+    """``train.epochs``, or fewer when ``train.max_steps`` caps the G steps: the fewest whole epochs that reach
+    ``max_steps`` (at least one).
+
+    A G step comes every ``n_critic`` batches and after an epoch's last batch.
+    """
+    g_steps = -(-batches_per_epoch(n_rows, batch_size, pack, train.drop_last) // train.n_critic)
+    if not train.max_steps or not g_steps:
+        return train.epochs
+    return max(1, min(train.epochs, -(-train.max_steps // g_steps)))
+
+
 StepHook = Callable[[TrainState, torch.Tensor, torch.Tensor], None]
 
 
@@ -79,8 +98,7 @@ def run_epoch(
     ranks = state.ranks  # with several ranks: global batches of batch_size × world, each rank takes its shard
     size = state.batch_size * ranks.world
     n_rows = rows.shape[-2]
-    too_short = 0 < n_rows % size < state.pack  # a last batch of fewer rows than one pack would judge nothing
-    n_batches = len(batch_starts(n_rows, size, train.drop_last or ranks.world > 1 or too_short))
+    n_batches = batches_per_epoch(n_rows, size, state.pack, train.drop_last or ranks.world > 1)
     # each batch contiguous, so a stacked member's batch is laid out as its single run's (same kernels, same bits)
     batches = ((r.contiguous(), z.contiguous(), g.contiguous())
                for r, z, g in zip(rows.split(size, -2), noise.split(size, -2), g_noise.split(size, -2)))

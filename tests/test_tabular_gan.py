@@ -110,6 +110,24 @@ def test_cli_trains_on_a_csv_and_samples_csv(cli, tmp_path):
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
 
+def test_the_inferred_kinds_are_written_to_the_run_config_and_reproduce_the_run(cli, tmp_path):
+    data = tmp_path / "people.csv"
+    mixed_frame().to_csv(data, index=False)
+    assert cli("train", "tabular", "--data", str(data), *CLI_TINY, "--out", str(tmp_path / "run")).code == 0
+    config = (tmp_path / "run/config.toml").read_text()
+    kinds = config.split("[tabular.kinds]\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert kinds == ['height = "continuous"', 'age = "integer"', 'city = "categorical"', 'member = "boolean"',
+                     'joined = "datetime"']
+    again = cli("train", str(tmp_path / "run/config.toml"), *CLI_TINY, "--out", str(tmp_path / "again"))
+    assert again.code == 0, again.stderr
+
+    def losses(run: str) -> list[tuple]:
+        lines = (tmp_path / run / "metrics.jsonl").read_text().splitlines()
+        return [(entry["epoch"], entry["d_loss"], entry["g_loss"]) for entry in map(json.loads, lines)]
+
+    assert losses("again") == losses("run")
+
+
 def test_parquet_in_and_out(cli, tmp_path):
     pytest.importorskip("pyarrow")
     data = tmp_path / "people.parquet"

@@ -103,6 +103,9 @@ class GAN:
         """A mixed table as training rows (the transformer is fitted on first use)."""
         if self.transformer is None:
             self.transformer = fit_transformer(frame, self.config.tabular, self.config.seed, origin)
+            # the kinds chosen, as overrides: the run directory's config.toml says how each column was modelled
+            kinds = {spec.name: spec.kind for spec in self.transformer.specs}
+            self.config = with_changes(self.config, **{"tabular.kinds": kinds})
         self.frame = frame
         return encode_frame(frame, self.transformer, origin)
 

@@ -214,11 +214,15 @@ def cached_baselines(path: Path) -> dict[str, dict]:
 
 
 def measure_or_reuse(tool: str, table: PanelTable, train: pd.DataFrame, holdout: pd.DataFrame, options: argparse.Namespace,
-                     seed: int, cache: dict[str, dict]) -> dict:
-    """gankit is always fitted; another tool's figures come from ``--baseline-cache`` when it has them."""
+                     seed: int, cache: dict[str, dict]) -> dict | None:
+    """gankit is always fitted; another tool's figures come from ``--baseline-cache`` when it has them (with
+    ``--cached-only``, None when it does not: that tool is left out of the table's rows)."""
     if tool == "gankit" or options.baseline_cache is None:
         return measure(tool, table, train, holdout, options.epochs, seed, options.gankit_set)
     key = baseline_key(tool, table.name, seed, options.epochs, options.threads)
+    if key not in cache and options.cached_only:
+        print(f"  {table.name:12s} {tool:14s} seed {seed}: not in {options.baseline_cache.name}, left out (--cached-only)")
+        return None
     if key in cache:
         figures = cache[key]
         print(f"  {table.name:12s} {tool:14s} seed {seed}: reused from {options.baseline_cache.name} (fit CPU "
@@ -307,6 +311,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--baseline-cache", type=Path, nargs="?", const=BASELINE_CACHE, default=None, metavar="FILE",
                         help=f"reuse the other tools' figures from FILE (default {BASELINE_CACHE.name}) and add new ones to "
                              "it; gankit is always fitted anew")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="with --baseline-cache: fit no other tool; one without cached figures is left out (means over "
+                             "the seeds it has)")
     options = parser.parse_args(argv)
     if options.quick:
         options.epochs = options.epochs or QUICK_EPOCHS
@@ -332,8 +339,10 @@ def main() -> None:
     for name in options.tables:
         table = PANEL[name]
         train, holdout = split(table.frame())
-        results[name] = {tool: [measure_or_reuse(tool, table, train, holdout, options, seed, cache)
-                                for seed in range(options.seeds)] for tool in options.tools}
+        runs = {tool: [measure_or_reuse(tool, table, train, holdout, options, seed, cache)
+                       for seed in range(options.seeds)] for tool in options.tools}
+        results[name] = {tool: [run for run in found if run is not None] for tool, found in runs.items()}
+        results[name] = {tool: found for tool, found in results[name].items() if found}
         lines += table_rows(name, results[name])
     lines += ["", *summary(results), f"load after: {os.getloadavg()[0]:.1f}", ""]
     print("\n".join(lines))

@@ -54,7 +54,13 @@ sys.argv = [target, *rest]
 profile = cProfile.Profile(time.process_time)
 profile.enable()
 try:
-    runpy.run_module(target, run_name="__main__", alter_sys=True) if target == "gankit" else runpy.run_path(target, run_name="__main__")
+    if target == "gankit":  # the CLI's own run(), not its entry point, which ends with os._exit (no profile dump)
+        from gankit.cli import run
+        code = run(rest)
+        if code:
+            raise SystemExit(code)
+    else:
+        runpy.run_path(target, run_name="__main__")
 except SystemExit as stop:
     if stop.code not in (None, 0):
         raise

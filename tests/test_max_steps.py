@@ -54,3 +54,22 @@ def test_cli_run_directory_records_the_capped_epochs(cli, tmp_path):
     assert "epochs = 2\n" in (tmp_path / "run/config.toml").read_text()
     epochs = [json.loads(line)["epoch"] for line in (tmp_path / "run/metrics.jsonl").read_text().splitlines()]
     assert epochs == [1, 2]
+
+
+def test_a_sweep_counts_the_epochs_max_steps_took_away_as_done(tmp_path):
+    from gankit.config import apply_overrides, load_raw
+    from gankit.runs.sweep import plan_sweep, run_sweep
+
+    base = apply_overrides(load_raw("d2l-gaussian"), ["train.epochs=5", "train.max_steps=200", "eval.permutations=19"])
+    groups = plan_sweep(base, 2, {})
+    advanced: list[int] = []
+
+    def make_dir():
+        (tmp_path / "sweep").mkdir()
+        return tmp_path / "sweep"
+
+    result = run_sweep(groups, make_dir, advanced.append, lambda text: None, evaluate=False,
+                       plots=False)
+    # 125 G steps an epoch: 200 steps take 2 of the 5 planned epochs, for each of the 2 members
+    assert [gan.config.train.epochs for gan in result.gans] == [2, 2]
+    assert advanced[0] == 6 and sum(advanced) == 10  # the bar of 2 × 5 planned member-epochs ends full

@@ -65,9 +65,17 @@ def run_sweep(
     plots/ unless ``plots`` is off) and the summary."""
     prepared = [prepare_members(group) for group in groups]  # loads and validates all data before writing
     release_notices()
+    on_epoch(_epochs_cut(groups, prepared))  # epochs that train.max_steps took away count as done
     sweep_dir = make_dir()
     with locked(sweep_dir):
         return _train_groups(groups, prepared, sweep_dir, on_epoch, notice, vectorize, evaluate, nproc, plots)
+
+
+def _epochs_cut(groups: list[list[Member]], prepared: list[tuple[list[GAN], list[RowSource]]]) -> int:
+    """Member-epochs planned but not to be trained: a member's data set was large enough for
+    ``train.max_steps`` to cut its epochs when its data was loaded."""
+    return sum(member.config.train.epochs - gan.config.train.epochs
+               for group, (gans, _) in zip(groups, prepared) for member, gan in zip(group, gans))
 
 
 def _train_groups(groups, prepared, sweep_dir: Path, on_epoch, notice, vectorize: bool, evaluate: bool,

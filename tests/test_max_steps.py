@@ -37,6 +37,8 @@ def test_epochs_are_cut_to_the_fewest_whole_epochs_that_reach_max_steps():
     assert capped_epochs(train_config(epochs=7, max_steps=10_000), 1000, 100, 1) == 7
     assert capped_epochs(train_config(epochs=7, max_steps=1), 1000, 100, 1) == 1
     assert capped_epochs(train_config(epochs=7, max_steps=0), 1000, 100, 1) == 7  # 0 = off
+    # 4 ranks: global batches of 400 rows, the last partial one dropped: 2 G steps an epoch
+    assert capped_epochs(train_config(epochs=300, max_steps=100), 1000, 100, 1, world=4) == 50
 
 
 def test_a_fit_takes_the_capped_epochs_and_their_steps():

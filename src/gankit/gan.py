@@ -134,8 +134,8 @@ class GAN:
     def _cap_epochs(self, n_rows: int) -> None:
         """Fewer epochs when ``train.max_steps`` caps the G steps of a large data set (the config says so, for the
         run directory and a resume)."""
-        world = distributed.current().world
-        epochs = capped_epochs(self.config.train, n_rows, self.batch_size * world, self.config.model.pack)
+        epochs = capped_epochs(self.config.train, n_rows, self.batch_size, self.config.model.pack,
+                               distributed.current().world)
         if epochs < self.config.train.epochs:
             notice(f"training {epochs} epoch{'s' if epochs > 1 else ''} instead of train.epochs = {self.config.train.epochs}: "
                    f"train.max_steps = {self.config.train.max_steps:,} generator steps")

@@ -67,13 +67,15 @@ def batches_per_epoch(n_rows: int, batch_size: int, pack: int, drop_last: bool) 
     return len(batch_starts(n_rows, batch_size, drop_last or too_short))
 
 
-def capped_epochs(train: TrainConfig, n_rows: int, batch_size: int, pack: int) -> int:
+def capped_epochs(train: TrainConfig, n_rows: int, batch_size: int, pack: int, world: int = 1) -> int:
     """``train.epochs``, or fewer when ``train.max_steps`` caps the G steps: the fewest whole epochs that reach
     ``max_steps`` (at least one).
 
-    A G step comes every ``n_critic`` batches and after an epoch's last batch.
+    A G step comes every ``n_critic`` batches and after an epoch's last batch; with ``world`` ranks a batch is
+    ``batch_size × world`` rows and a last partial one is dropped, as :func:`run_epoch` does.
     """
-    g_steps = -(-batches_per_epoch(n_rows, batch_size, pack, train.drop_last) // train.n_critic)
+    batches = batches_per_epoch(n_rows, batch_size * world, pack, train.drop_last or world > 1)
+    g_steps = -(-batches // train.n_critic)
     if not train.max_steps or not g_steps:
         return train.epochs
     return max(1, min(train.epochs, -(-train.max_steps // g_steps)))

@@ -128,6 +128,26 @@ def test_the_inferred_kinds_are_written_to_the_run_config_and_reproduce_the_run(
     assert losses("again") == losses("run")
 
 
+def test_table_figures_judge_the_rows_the_evaluation_judged(cli, tmp_path, monkeypatch):
+    """A table stored sorted: the column-shape figure must not score its first rows against generated ones."""
+    from gankit.report import table_plots
+
+    drawn = []
+    real_plot = table_plots.plot_column_shapes
+    monkeypatch.setattr(table_plots, "plot_column_shapes", lambda report, path: drawn.append(report) or real_plot(report, path))
+    data = tmp_path / "sorted.csv"
+    mixed_frame().sort_values("height").to_csv(data, index=False)
+    assert cli("train", "tabular", "--data", str(data), *CLI_TINY, "--out", str(tmp_path / "run")).code == 0
+    results = json.loads((tmp_path / "run/eval.json").read_text())["results"]
+    assert len(drawn) == 1
+    assert drawn[0].overall_score == pytest.approx(results["quality_score"]["statistic"])
+    assert drawn[0].column_shapes_score == pytest.approx(results["column_shapes"]["statistic"])
+    # `gankit eval` with another sample size and seed redraws the figures on its own rows
+    assert cli("eval", str(tmp_path / "run"), "-n", "150", "--seed", "3").code == 0
+    results = json.loads((tmp_path / "run/eval.json").read_text())["results"]
+    assert len(drawn) == 2 and drawn[1].overall_score == pytest.approx(results["quality_score"]["statistic"])
+
+
 def test_parquet_in_and_out(cli, tmp_path):
     pytest.importorskip("pyarrow")
     data = tmp_path / "people.parquet"

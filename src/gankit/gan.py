@@ -307,9 +307,7 @@ class GAN:
             options = {"shapes": self.config.data.source == "shapes", "inception_weights": settings.inception_weights}
             return EvaluationTask("images", images, fake, **plan, options=options)
         if self.transformer is not None:
-            frame = self.real_frame()
-            frame = frame.iloc[real_rows_index(len(frame), n, seed)].reset_index(drop=True)
-            fake = self.sample(len(frame), seed=seed)
+            frame, fake = self.table_evaluation_frames(n, seed)
             return EvaluationTask("table", frame, fake, **plan, options={"kinds": metric_kinds(self.transformer)})
         rows = as_rows(real, "real data").values if real is not None else self.real_rows().values
         rows = rows[real_rows_index(len(rows), n, seed)]
@@ -349,6 +347,14 @@ class GAN:
             raise UserError("this GAN generates rows, not images")
         rows = self.scaler.inverse(self.generate(self.grid_noise() if z is None else z))
         return rows[:, : layout.pixels].reshape(-1, *layout.image)
+
+    def table_evaluation_frames(self, n: int | None = None, seed: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """A mixed table's evaluation sample: ``n`` real rows drawn at random (a table stored sorted must not
+        be judged on its first rows) and as many generated rows, both from the evaluation's seed."""
+        n, seed = self.eval_plan(n, seed)
+        frame = self.real_frame()
+        frame = frame.iloc[real_rows_index(len(frame), n, seed)].reset_index(drop=True)
+        return frame, self.sample(len(frame), seed=seed)
 
     def eval_plan(self, n: int | None, seed: int | None) -> tuple[int, int]:
         """The evaluation's sample size and seed: the arguments, else ``eval.n`` / ``eval.seed``, else the run seed."""

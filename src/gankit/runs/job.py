@@ -320,7 +320,7 @@ def evaluate_run(
         write_eval(run_dir, report)
         if figures:
             with phase(f"drawing figures into {run_dir / 'plots'}"):
-                draw_figures(run_dir, gan)
+                draw_figures(run_dir, gan, n, seed)
             write_run_report(run_dir)
     return report
 
@@ -330,23 +330,25 @@ def write_eval(run_dir: Path, report: EvalReport) -> None:
     write_json(run_dir / "eval.json", report.as_dict())
 
 
-def draw_table_figures(run_dir: Path, gan: GAN) -> None:
-    """plots/columns.png (each column's shape score) and plots/pairs.png (pair-trend scores of every column pair)."""
+def draw_table_figures(run_dir: Path, gan: GAN, n: int | None = None, seed: int | None = None) -> None:
+    """plots/columns.png (each column's shape score) and plots/pairs.png (pair-trend scores of every column pair),
+    on the rows an evaluation with the same ``n`` and ``seed`` judges."""
     # the table metrics load SciPy and scikit-learn (about 1 s): only table runs pay for them
     from gankit.metrics.table_quality import tabular_report  # noqa: PLC0415
     from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference  # noqa: PLC0415
 
-    real = gan.real_frame()
-    fake = gan.sample(min(len(real), gan.config.eval.n), seed=gan.config.seed)
-    real, fake, kinds = checked_tables(real.iloc[: len(fake)], fake, metric_kinds(gan.transformer))
-    plot_column_shapes(tabular_report(real, fake, kinds, gan.config.seed, detection=False), run_dir / "plots" / "columns.png")
+    real, fake = gan.table_evaluation_frames(n, seed)  # the rows eval.json judged, so the figures agree with it
+    real, fake, kinds = checked_tables(real, fake, metric_kinds(gan.transformer))
+    seed = gan.eval_plan(n, seed)[1]
+    plot_column_shapes(tabular_report(real, fake, kinds, seed, detection=False), run_dir / "plots" / "columns.png")
     plot_correlation_difference(real, fake, kinds, run_dir / "plots" / "pairs.png")
 
 
-def draw_figures(run_dir: Path, gan: GAN) -> None:
+def draw_figures(run_dir: Path, gan: GAN, n: int | None = None, seed: int | None = None) -> None:
     """plots/losses.png from metrics.jsonl; plots/samples.png from the training data and the generator;
     for 2-D data also plots/decision.png (D's surface behind the points) and plots/training.png (its frames);
-    for images plots/samples.png is a grid of samples and plots/training.gif animates the epoch grids."""
+    for images plots/samples.png is a grid of samples and plots/training.gif animates the epoch grids; for a
+    table the column and pair figures of the evaluation's rows (``n``, ``seed``: those of the evaluation)."""
     metrics_path = run_dir / "metrics.jsonl"
     objective = gan.config.train.objective
     verdict = _verdict_of(run_dir)
@@ -362,7 +364,7 @@ def draw_figures(run_dir: Path, gan: GAN) -> None:
         save_gif(grid_frames(run_dir, gan.state.epoch), run_dir / "plots" / "training.gif")
         return
     if gan.transformer is not None:
-        draw_table_figures(run_dir, gan)
+        draw_table_figures(run_dir, gan, n, seed)
         return
     fake = gan.sample(gan.config.eval.plot_n, seed=gan.config.seed)
     plot_samples(gan.real_rows().values, fake, run_dir / "plots" / "samples.png", gan.columns, title("samples"))

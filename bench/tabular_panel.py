@@ -210,7 +210,8 @@ def cached_baselines(path: Path) -> dict[str, dict]:
     """Earlier runs of the other tools (their code does not change with gankit's), by :func:`baseline_key`."""
     if not path.exists():
         return {}
-    return {entry["key"]: entry["figures"] for entry in map(json.loads, path.read_text().splitlines()) if entry}
+    entries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return {entry["key"]: entry["figures"] for entry in entries}
 
 
 def measure_or_reuse(tool: str, table: PanelTable, train: pd.DataFrame, holdout: pd.DataFrame, options: argparse.Namespace,
@@ -220,14 +221,14 @@ def measure_or_reuse(tool: str, table: PanelTable, train: pd.DataFrame, holdout:
     if tool == "gankit" or options.baseline_cache is None:
         return measure(tool, table, train, holdout, options.epochs, seed, options.gankit_set)
     key = baseline_key(tool, table.name, seed, options.epochs, options.threads)
-    if key not in cache and options.cached_only:
-        print(f"  {table.name:12s} {tool:14s} seed {seed}: not in {options.baseline_cache.name}, left out (--cached-only)")
-        return None
     if key in cache:
         figures = cache[key]
         print(f"  {table.name:12s} {tool:14s} seed {seed}: reused from {options.baseline_cache.name} (fit CPU "
               f"{figures['fit_cpu_s']:.1f} s, quality {figures['quality']:.4f})", flush=True)
         return figures
+    if options.cached_only:
+        print(f"  {table.name:12s} {tool:14s} seed {seed}: not in {options.baseline_cache.name}, left out (--cached-only)")
+        return None
     figures = measure(tool, table, train, holdout, options.epochs, seed, options.gankit_set)
     with options.baseline_cache.open("a") as handle:
         handle.write(json.dumps({"key": key, "figures": figures}) + "\n")
@@ -315,6 +316,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="with --baseline-cache: fit no other tool; one without cached figures is left out (means over "
                              "the seeds it has)")
     options = parser.parse_args(argv)
+    if options.cached_only and options.baseline_cache is None:
+        parser.error("--cached-only needs --baseline-cache")
     if options.quick:
         options.epochs = options.epochs or QUICK_EPOCHS
         options.seeds = 1
@@ -341,8 +344,7 @@ def main() -> None:
         train, holdout = split(table.frame())
         runs = {tool: [measure_or_reuse(tool, table, train, holdout, options, seed, cache)
                        for seed in range(options.seeds)] for tool in options.tools}
-        results[name] = {tool: [run for run in found if run is not None] for tool, found in runs.items()}
-        results[name] = {tool: found for tool, found in results[name].items() if found}
+        results[name] = {tool: [run for run in found if run] for tool, found in runs.items() if any(found)}
         lines += table_rows(name, results[name])
     lines += ["", *summary(results), f"load after: {os.getloadavg()[0]:.1f}", ""]
     print("\n".join(lines))

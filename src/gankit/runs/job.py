@@ -337,9 +337,9 @@ def draw_table_figures(run_dir: Path, gan: GAN, n: int | None = None, seed: int 
     from gankit.metrics.table_quality import tabular_report  # noqa: PLC0415
     from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference  # noqa: PLC0415
 
+    n, seed = gan.eval_plan(n, seed)
     real, fake = gan.table_evaluation_frames(n, seed)  # the rows eval.json judged, so the figures agree with it
     real, fake, kinds = checked_tables(real, fake, metric_kinds(gan.transformer))
-    seed = gan.eval_plan(n, seed)[1]
     plot_column_shapes(tabular_report(real, fake, kinds, seed, detection=False), run_dir / "plots" / "columns.png")
     plot_correlation_difference(real, fake, kinds, run_dir / "plots" / "pairs.png")
 

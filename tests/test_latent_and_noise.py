@@ -38,10 +38,10 @@ def test_output_noise_columns_sit_between_the_noise_and_the_code_unscaled():
 
 
 def test_output_noise_adds_its_learned_scale_times_epsilon():
-    """x = G(z) + softplus(raw)·ε, by hand: a G whose layers output 0 plus s = 0.5 gives 0.5·ε exactly."""
+    """x = net(z') + softplus(raw)·ε, by hand: a net whose layer outputs 0 plus s = 0.5 gives 0.5·ε exactly."""
     from gankit.nets.mlp import MLP
 
-    net = MLP([4, 2], "relu")
+    net = MLP([2, 2], "relu")  # the latent's 4 columns less the 2 of ε
     torch.nn.init.zeros_(net.layers[0].weight)
     torch.nn.init.zeros_(net.layers[0].bias)
     net.add_output_noise(start=1, initial_scale=0.5)
@@ -51,11 +51,29 @@ def test_output_noise_adds_its_learned_scale_times_epsilon():
     assert "output_noise" in dict(net.named_parameters())  # learned with G's other parameters
 
 
+def test_the_net_never_sees_the_output_noise():
+    """The net's input is the latent without ε (so it cannot cancel the noise): its first layer is 2 narrower, and
+    changing ε moves the output by exactly s·Δε, whatever the net's weights."""
+    from gankit.nets.mlp import MLP
+
+    net = MLP([2, 8, 2], "relu")
+    net.add_output_noise(start=1, initial_scale=0.3)
+    z = torch.tensor([[0.4, 2.0, -4.0, 0.7]])
+    moved = z.clone()
+    moved[0, 1:3] = torch.tensor([-1.0, 1.0])  # Δε = (−3, 5)
+    torch.testing.assert_close(net(moved) - net(z), torch.tensor([[-0.9, 1.5]]))
+    torch.testing.assert_close(net._net_input(z), torch.tensor([[0.4, 0.7]]))
+    gan = GAN("ring", overrides=["data.n=512", "train.epochs=1"])
+    gan.prepare(gan.load_data())
+    assert gan.state.latent.width == 2 + 2 + 100  # z, ε, the code
+    assert gan.state.generator.layers[0].in_features == 2 + 100  # ε is not among G's net's inputs
+
+
 def test_output_noise_is_learned_and_refused_for_images():
-    gan = GAN("ring-drs", overrides=["train.epochs=1", "data.n=2048", "model.output_noise=0.3"]).fit()
+    gan = GAN("ring", overrides=["train.epochs=1", "data.n=2048", "model.output_noise=0.3"]).fit()
     scale = torch.nn.functional.softplus(gan.state.generator.output_noise)
     assert scale.shape == (2,) and not torch.allclose(scale, torch.tensor([0.3, 0.3]))  # it moved from its start
-    assert gan.state.latent.width == 8 + 2
+    assert gan.state.latent.width == 2 + 2 + 100
     with pytest.raises(Exception, match="model.output_noise is for perceptron generators"):
         load_config("digits-tiny", ["model.output_noise=0.1"])
 

@@ -34,7 +34,7 @@ def _members(preset, seeds, grid, extra):
     ("d2l-gaussian", ["train.label_smoothing=0.0,0.2"]),
     ("d2l-gaussian", ["train.gp_weight=0.0,1.0", "train.r1_gamma=0.0,0.5"]),  # penalties stack too
     ("d2l-gaussian", ["train.instance_noise=0.0,0.5", "model.latent_categories=0,3", "model.latent_std=1.0,0.1"]),
-    ("ring-drs", ["model.output_noise=0.05,0.2", "train.batch_size=32"]),  # G's learned output noise stacks too
+    ("ring", ["model.output_noise=0.05,0.2", "train.batch_size=32"]),  # G's learned output noise stacks too
 ])
 def test_each_member_equals_its_single_run(preset, grid):
     members = _members(preset, 2, grid, SMALL)

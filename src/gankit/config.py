@@ -180,7 +180,8 @@ class ModelConfig(Section):
     output_noise: float = Field(
         0.0, ge=0, le=10,
         description="mlp: G adds Gaussian noise of a learned scale to each output (this is its starting σ, in "
-        "training-row units; 0 = none): x = G(z, ε) + s·ε, ε ~ N(0, I) drawn with the latent (nets/mlp.py)",
+        "training-row units; 0 = none): x = G(z) + s·ε, ε ~ N(0, I) drawn with the latent but never fed to G's net, "
+        "so s is a floor on each point's spread (nets/mlp.py)",
     )
     generator: NetConfig = NetConfig()
     discriminator: NetConfig = NetConfig(hidden=[5, 3])

@@ -38,7 +38,7 @@ def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generat
                                model.gumbel_tau, layout.classes)
         initialize(net, model, generator)
         return net
-    net = mlp(width, layout.width, model.generator)
+    net = mlp(width - latent.noise, layout.width, model.generator)  # the net never sees output noise's ε columns
     initialize(net, model, generator)
     if model.output_noise > 0:
         net.add_output_noise(latent.dim, model.output_noise)

@@ -35,12 +35,13 @@ class MLP(nn.Module):
     directly: for nets this small, one module call instead of one per layer is a
     measurable saving.
 
-    A generator may add *output noise* (:meth:`add_output_noise`): ``x = net(z) + s·ε``,
-    ε the latent's N(0, I) columns meant for it and ``s = softplus(output_noise)`` one
-    learned scale per output. A deterministic G can shape each mode only by how it
-    warps the latent; learned noise lets it give every point the data's own
-    small-scale spread (each of the PacGAN mixtures' modes is an isotropic Gaussian),
-    which a D that cannot resolve that scale does not teach G's warp.
+    A generator may add *output noise* (:meth:`add_output_noise`): ``x = net(z') + s·ε``,
+    ε the latent's N(0, I) columns meant for it, ``z'`` the latent without them and
+    ``s = softplus(output_noise)`` one learned scale per output. A deterministic G can
+    shape each mode only by how it warps the latent; learned noise gives every point
+    the data's own small-scale spread (each of the PacGAN mixtures' modes is an
+    isotropic Gaussian). The net never sees ε, so it cannot cancel the noise: ``s`` is a
+    true floor on every point's spread, and D's gradient on ``s`` is what sets it.
     """
 
     def __init__(self, widths: list[int], activation: str, batch_norm: bool = False, maxout: int = 1,
@@ -59,10 +60,20 @@ class MLP(nn.Module):
         self.noise_start: int | None = None  # first latent column of ε, when the net adds output noise
 
     def add_output_noise(self, start: int, initial_scale: float) -> None:
-        """Add ``s·ε`` to every output, ε = input columns ``start … start + out − 1``, s learned from ``initial_scale``."""
+        """Add ``s·ε`` to every output, ε = input columns ``start … start + out − 1``, s learned from ``initial_scale``.
+
+        The net's first layer must take the latent's width less those ``out`` columns (``build.py``): they are
+        cut from its input (:meth:`_net_input`)."""
         raw = torch.log(torch.expm1(torch.tensor(float(initial_scale))))  # softplus(raw) = initial_scale
         self.output_noise = nn.Parameter(raw.repeat(self.out_features))
         self.noise_start = start
+
+    def _net_input(self, z: torch.Tensor) -> torch.Tensor:
+        """The latent without the ε columns of the output noise (all of it when there is none)."""
+        start = self.noise_start
+        if start is None:
+            return z
+        return torch.cat((z[..., :start], z[..., start + self.out_features :]), dim=-1)
 
     def _add_noise(self, z: torch.Tensor, x: torch.Tensor, raw: torch.Tensor) -> torch.Tensor:
         start = self.noise_start
@@ -78,7 +89,7 @@ class MLP(nn.Module):
         return F.dropout(x, self.dropout, self.training) if self.dropout else x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = x
+        z, x = x, self._net_input(x)
         last = len(self.layers) - 1
         plain = self.maxout == 1 and self.norms is None and not self.dropout
         for i, layer in enumerate(self.layers):
@@ -94,7 +105,7 @@ class MLP(nn.Module):
         Batched matrix products do what ``vmap(functional_call(self, …))`` does, with far less
         overhead. (Nets with BatchNorm or spectral norm keep buffers and are never stacked.)
         """
-        z = x
+        z, x = x, self._net_input(x)
         last = len(self.layers) - 1
         for i in range(len(self.layers)):
             weight, bias = params[f"layers.{i}.weight"], params[f"layers.{i}.bias"]

@@ -51,6 +51,35 @@ def test_output_noise_adds_its_learned_scale_times_epsilon():
     assert "output_noise" in dict(net.named_parameters())  # learned with G's other parameters
 
 
+def test_output_noise_learning_rate_multiplier_by_hand():
+    """s = softplus(m·raw): it starts at the same scale for any m, and one SGD step moves it m² times as far
+    (raw's gradient is m·ds/d(m·raw), and the step on raw is multiplied by m again in the forward pass);
+    one Adam step, whose size is about lr whatever the gradient, moves it m times as far."""
+    from gankit.nets.mlp import MLP
+
+    moves = {}
+    for optimizer in ("sgd", "adam"):
+        for m in (1.0, 30.0):
+            torch.manual_seed(0)
+            net = MLP([2, 4, 2], "relu")
+            net.add_output_noise(start=2, initial_scale=0.02, lr_mul=m)
+            net.double()  # steps of 1e-6 are lost to float32's rounding at 0.02
+            torch.testing.assert_close(net.output_noise_scale(), torch.tensor([0.02, 0.02], dtype=torch.float64))
+            torch.testing.assert_close(net.output_noise_scale(), torch.nn.functional.softplus(m * net.output_noise.detach()))
+            assert net.output_noise.detach()[0].item() == pytest.approx(np.log(np.expm1(0.02)) / m, rel=1e-5)
+            step = torch.optim.SGD([net.output_noise], lr=1e-4) if optimizer == "sgd" else torch.optim.Adam([net.output_noise], lr=1e-4)
+            z = torch.zeros(64, 4, dtype=torch.float64)  # the net sees columns 0-1, ε is columns 2-3
+            z[:, 2:4] = torch.randn(64, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+            before = net.output_noise_scale()
+            (-(net(z) * z[:, 2:4]).mean()).backward()  # dloss/ds = −mean(ε²) < 0: the noise should widen
+            step.step()
+            moves[optimizer, m] = (net.output_noise_scale() - before)[0].item()
+    assert moves["adam", 1.0] > 0 and moves["adam", 30.0] / moves["adam", 1.0] == pytest.approx(30, rel=0.01)
+    assert moves["sgd", 1.0] > 0 and moves["sgd", 30.0] / moves["sgd", 1.0] == pytest.approx(900, rel=0.01)
+    with pytest.raises(Exception, match="output_noise_lr_mul"):
+        load_config("ring", ["model.output_noise_lr_mul=0"])
+
+
 def test_the_net_never_sees_the_output_noise():
     """The net's input is the latent without ε (so it cannot cancel the noise): its first layer is 2 narrower, and
     changing ε moves the output by exactly s·Δε, whatever the net's weights."""
@@ -71,7 +100,7 @@ def test_the_net_never_sees_the_output_noise():
 
 def test_output_noise_is_learned_and_refused_for_images():
     gan = GAN("ring", overrides=["train.epochs=1", "data.n=2048", "model.output_noise=0.3"]).fit()
-    scale = torch.nn.functional.softplus(gan.state.generator.output_noise)
+    scale = gan.state.generator.output_noise_scale()
     assert scale.shape == (2,) and not torch.allclose(scale, torch.tensor([0.3, 0.3]))  # it moved from its start
     assert gan.state.latent.width == 2 + 2 + 100
     with pytest.raises(Exception, match="model.output_noise is for perceptron generators"):

@@ -183,6 +183,11 @@ class ModelConfig(Section):
         "training-row units; 0 = none): x = G(z) + s·ε, ε ~ N(0, I) drawn with the latent but never fed to G's net, "
         "so s is a floor on each point's spread (nets/mlp.py)",
     )
+    output_noise_lr_mul: float = Field(
+        1.0, gt=0, le=1000,
+        description="how many times faster than G's weights the output noise's scale learns (StyleGAN2's "
+        "lr_multiplier: the parameter is stored divided by it), so s can settle at the data's width in the budget",
+    )
     generator: NetConfig = NetConfig()
     discriminator: NetConfig = NetConfig(hidden=[5, 3])
     init: Literal["normal", "orthogonal", "default"] = Field(

@@ -41,7 +41,7 @@ def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generat
     net = mlp(width - latent.noise, layout.width, model.generator)  # the net never sees output noise's ε columns
     initialize(net, model, generator)
     if model.output_noise > 0:
-        net.add_output_noise(latent.dim, model.output_noise)
+        net.add_output_noise(latent.dim, model.output_noise, model.output_noise_lr_mul)
     return apply_spectral_norm(net) if model.generator.spectral_norm else net
 
 

@@ -37,7 +37,8 @@ class MLP(nn.Module):
 
     A generator may add *output noise* (:meth:`add_output_noise`): ``x = net(z') + s·ε``,
     ε the latent's N(0, I) columns meant for it, ``z'`` the latent without them and
-    ``s = softplus(output_noise)`` one learned scale per output. A deterministic G can
+    ``s = softplus(m · output_noise)`` one learned scale per output (``m`` its learning-rate
+    multiplier, below). A deterministic G can
     shape each mode only by how it warps the latent; learned noise gives every point
     the data's own small-scale spread (each of the PacGAN mixtures' modes is an
     isotropic Gaussian). The net never sees ε, so it cannot cancel the noise: ``s`` is a
@@ -58,15 +59,27 @@ class MLP(nn.Module):
         self.dropout = dropout
         self.in_features, self.out_features = widths[0], widths[-1]
         self.noise_start: int | None = None  # first latent column of ε, when the net adds output noise
+        self.noise_lr_mul = 1.0
 
-    def add_output_noise(self, start: int, initial_scale: float) -> None:
+    def add_output_noise(self, start: int, initial_scale: float, lr_mul: float = 1.0) -> None:
         """Add ``s·ε`` to every output, ε = input columns ``start … start + out − 1``, s learned from ``initial_scale``.
 
         The net's first layer must take the latent's width less those ``out`` columns (``build.py``): they are
-        cut from its input (:meth:`_net_input`)."""
+        cut from its input (:meth:`_net_input`).
+
+        ``lr_mul`` makes ``s`` learn ``lr_mul`` times faster than the net's weights under the same optimizer,
+        as StyleGAN2's ``lr_multiplier`` does for its mapping net: the parameter is stored divided by
+        ``lr_mul`` and multiplied back in the forward pass. Adam moves a parameter by about its learning rate
+        per step whatever the gradient's size, so the effective parameter ``lr_mul · raw`` moves ``lr_mul``
+        times as far. One flat buffer and one optimizer keep serving every parameter (``train/optim.py``)."""
         raw = torch.log(torch.expm1(torch.tensor(float(initial_scale))))  # softplus(raw) = initial_scale
-        self.output_noise = nn.Parameter(raw.repeat(self.out_features))
+        self.output_noise = nn.Parameter(raw.repeat(self.out_features) / lr_mul)
         self.noise_start = start
+        self.noise_lr_mul = float(lr_mul)
+
+    def output_noise_scale(self) -> torch.Tensor:
+        """The learned scale ``s`` of each output's noise (detached; for reports and tests)."""
+        return F.softplus(self.noise_lr_mul * self.output_noise.detach())
 
     def _net_input(self, z: torch.Tensor) -> torch.Tensor:
         """The latent without the ε columns of the output noise (all of it when there is none)."""
@@ -77,7 +90,7 @@ class MLP(nn.Module):
 
     def _add_noise(self, z: torch.Tensor, x: torch.Tensor, raw: torch.Tensor) -> torch.Tensor:
         start = self.noise_start
-        return x + F.softplus(raw) * z[..., start : start + self.out_features]
+        return x + F.softplus(self.noise_lr_mul * raw) * z[..., start : start + self.out_features]
 
     def _hidden(self, i: int, x: torch.Tensor) -> torch.Tensor:
         if self.maxout > 1:

@@ -69,6 +69,34 @@ def test_stacked_forward_equals_vmap_functional_call():
     torch.testing.assert_close(stacked(x)[2], nets[2](x[2]))
 
 
+@pytest.mark.parametrize("widths, batch", [([2, 5, 3, 1], 8), ([2, 2], 8), ([2, 16, 4, 1], 100), ([3, 8, 8, 1], 1)])
+def test_tiny_layers_give_a_member_the_bits_of_its_single_net(widths, batch):
+    """Tiny layers (the chapter's) skip BLAS, whose order of summation depends on the CPU and on batching:
+    a stacked member's outputs and gradients equal its own net's exactly, on any machine."""
+    nets = [MLP(widths, "tanh") for _ in range(3)]
+    stacked = StackedNet(nets)
+    x = torch.randn(3, batch, widths[0])
+    weights = torch.randn(3, batch, widths[-1])
+    stacked_grads = torch.autograd.grad((stacked(x) * weights).sum(), stacked.params)
+    for i, net in enumerate(nets):
+        alone = (net(x[i]) * weights[i]).sum()
+        assert torch.equal(stacked(x)[i], net(x[i]))
+        for stacked_grad, grad in zip(stacked_grads, torch.autograd.grad(alone, list(net.parameters()))):
+            assert torch.equal(stacked_grad[i], grad)
+
+
+def test_broadcast_linear_by_hand():
+    from gankit.nets.mlp import _broadcast_linear
+
+    x = torch.tensor([[1.0, 2.0], [3.0, -1.0]])
+    weight = torch.tensor([[0.5, 1.0], [2.0, 0.0], [-1.0, 3.0]])
+    bias = torch.tensor([0.0, 1.0, -2.0])
+    expected = torch.tensor([[2.5, 3.0, 3.0], [0.5, 7.0, -8.0]])  # x @ weightᵀ + bias, worked out by hand
+    assert torch.equal(_broadcast_linear(x, weight, bias), expected)
+    stacked = _broadcast_linear(torch.stack([x, 2 * x]), torch.stack([weight, weight]), torch.stack([bias, bias]).unsqueeze(1))
+    assert torch.equal(stacked[0], expected) and torch.equal(stacked[1], 2 * (expected - bias) + bias)
+
+
 def test_stacked_adam_matches_torch_adam_per_member():
     nets = [MLP([2, 3, 1], "tanh") for _ in range(2)]
     stacked = StackedNet(nets)

@@ -107,7 +107,7 @@ class MLP(nn.Module):
         plain = self.maxout == 1 and self.norms is None and not self.dropout
         for i, layer in enumerate(self.layers):
             weight, bias = layer.weight, layer.bias
-            x = _to_one(x, weight, bias) if layer.out_features == 1 else F.linear(x, weight, bias)
+            x = _broadcast_linear(x, weight, bias) if _tiny(weight) else F.linear(x, weight, bias)
             if i < last:
                 x = self.activate(x) if plain else self._hidden(i, x)
         return x if self.noise_start is None else self._add_noise(z, x, self.output_noise)
@@ -116,14 +116,15 @@ class MLP(nn.Module):
         """M copies at once: ``params`` holds ``(M, *shape)`` stacks, ``x`` is ``(M, batch, in)``.
 
         Batched matrix products do what ``vmap(functional_call(self, …))`` does, with far less
-        overhead. (Nets with BatchNorm or spectral norm keep buffers and are never stacked.)
+        overhead; tiny layers take :func:`_broadcast_linear`, as :meth:`forward` does. (Nets with
+        BatchNorm or spectral norm keep buffers and are never stacked.)
         """
         z, x = x, self._net_input(x)
         last = len(self.layers) - 1
         for i in range(len(self.layers)):
             weight, bias = params[f"layers.{i}.weight"], params[f"layers.{i}.bias"]
-            if weight.shape[1] == 1:
-                x = _to_one(x, weight, bias.unsqueeze(1))
+            if _tiny(weight[0]):
+                x = _broadcast_linear(x, weight, bias.unsqueeze(1))
             else:
                 x = StackedLinear.apply(x, weight, bias)
             if i < last:
@@ -153,14 +154,26 @@ class StackedLinear(torch.autograd.Function):
         return x_grad, torch.bmm(grad.transpose(1, 2), x), grad.sum(1)
 
 
-def _to_one(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    """A linear layer with one output (D's logit) as a product and a row sum.
+# Layers with at most this many weights (and every one-output layer) skip BLAS: see _broadcast_linear.
+TINY_LAYER_WEIGHTS = 64
 
-    BLAS computes a one-column product in another order inside a batched call
-    than alone, so a stacked member's logits would differ from its single run's
-    in the last bits; a row sum is computed the same way in both.
+
+def _tiny(weight: torch.Tensor) -> bool:
+    """True for a layer computed by :func:`_broadcast_linear`: one output (D's logit) or at most
+    ``TINY_LAYER_WEIGHTS`` weights (the chapter's 2→2, 2→5 and 5→3 layers)."""
+    return weight.shape[0] == 1 or weight.numel() <= TINY_LAYER_WEIGHTS
+
+
+def _broadcast_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """``x @ weightᵀ + bias`` as a broadcast product and a row sum, for one net or a stack of M.
+
+    ``x`` is ``(…, B, in)`` and ``weight`` ``(…, out, in)``. For tiny products BLAS picks its
+    kernel by CPU (AVX2, AVX-512) and by call (one matrix or a batch of them), and the kernels
+    sum in different orders: a stacked sweep member drifted from its single run in the last
+    bits on one machine and not on another. A broadcast sum is computed per row in one order
+    wherever it runs, forward and backward, so single runs and stacks use this same code.
     """
-    return (x * weight).sum(-1, keepdim=True) + bias
+    return (x.unsqueeze(-2) * weight.unsqueeze(-3)).sum(-1) + bias
 
 
 def mlp(in_dim: int, out_dim: int, net: NetConfig) -> MLP:

@@ -37,6 +37,48 @@ def test_output_noise_columns_sit_between_the_noise_and_the_code_unscaled():
     assert torch.equal(plain, torch.randn(5, 2, generator=torch.Generator().manual_seed(3)) * 0.1)
 
 
+def test_a_code_index_latent_draws_the_same_codes_as_the_one_hot_one():
+    one_hot = Latent(dim=2, categories=5, std=0.1, noise=2).sample(300, torch.Generator().manual_seed(4))
+    index = Latent(dim=2, categories=5, std=0.1, noise=2, code_index=True).sample(300, torch.Generator().manual_seed(4))
+    assert index.shape == (300, 5)  # z, ε, c
+    assert torch.equal(index[:, :4], one_hot[:, :4])
+    assert torch.equal(index[:, 4], one_hot[:, 4:].argmax(1).float())
+
+
+def test_code_lookup_by_hand():
+    """G's first layer adds weight column c for code c: W·[z, one_hot(c)] + b, worked out by hand."""
+    from gankit.nets.mlp import MLP
+
+    net = MLP([1 + 3, 2], "relu")  # z of 1 column, 3 categories, 2 outputs, one layer
+    net.read_code_by_lookup(3)
+    with torch.no_grad():
+        net.layers[0].weight.copy_(torch.tensor([[2.0, 10.0, 20.0, 30.0], [-1.0, 1.0, 2.0, 3.0]]))
+        net.layers[0].bias.copy_(torch.tensor([0.5, -0.5]))
+    rows = torch.tensor([[1.0, 0.0], [3.0, 2.0], [-1.0, 1.0]])  # (z, c)
+    expected = torch.tensor([[2 + 10 + 0.5, -1 + 1 - 0.5], [6 + 30 + 0.5, -3 + 3 - 0.5], [-2 + 20 + 0.5, 1 + 2 - 0.5]])
+    assert torch.equal(net(rows), expected)
+    (net(rows) * torch.tensor([1.0, 0.0])).sum().backward()  # d/dW of the first output: z to W[0,0], 1 to W[0,1+c]
+    assert torch.equal(net.layers[0].weight.grad, torch.tensor([[1 + 3 - 1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]]))
+
+
+def test_code_lookup_equals_the_product_with_the_one_hot_code():
+    from gankit.nets.mlp import MLP
+
+    torch.manual_seed(0)
+    dense = MLP([2 + 50, 16, 2], "relu")
+    lookup = MLP([2 + 50, 16, 2], "relu")
+    lookup.load_state_dict(dense.state_dict())
+    lookup.read_code_by_lookup(50)
+    latent = Latent(dim=2, categories=50)
+    one_hot = latent.sample(200, torch.Generator().manual_seed(1))
+    index = Latent(dim=2, categories=50, code_index=True).sample(200, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(lookup(index), dense(one_hot))
+    dense(one_hot).square().sum().backward()
+    lookup(index).square().sum().backward()
+    for ours, theirs in zip(lookup.parameters(), dense.parameters()):
+        torch.testing.assert_close(ours.grad, theirs.grad)
+
+
 def test_output_noise_adds_its_learned_scale_times_epsilon():
     """x = net(z') + softplus(raw)·ε, by hand: a net whose layer outputs 0 plus s = 0.5 gives 0.5·ε exactly."""
     from gankit.nets.mlp import MLP
@@ -94,7 +136,7 @@ def test_the_net_never_sees_the_output_noise():
     torch.testing.assert_close(net._net_input(z), torch.tensor([[0.4, 0.7]]))
     gan = GAN("ring", overrides=["data.n=512", "train.epochs=1"])
     gan.prepare(gan.load_data())
-    assert gan.state.latent.width == 2 + 2 + 100  # z, ε, the code
+    assert gan.state.latent.width == 2 + 2 + 1  # z, ε, the code's index (G reads it by lookup)
     assert gan.state.generator.layers[0].in_features == 2 + 100  # ε is not among G's net's inputs
 
 
@@ -102,7 +144,7 @@ def test_output_noise_is_learned_and_refused_for_images():
     gan = GAN("ring", overrides=["train.epochs=1", "data.n=2048", "model.output_noise=0.3"]).fit()
     scale = gan.state.generator.output_noise_scale()
     assert scale.shape == (2,) and not torch.allclose(scale, torch.tensor([0.3, 0.3]))  # it moved from its start
-    assert gan.state.latent.width == 2 + 2 + 100
+    assert gan.state.latent.width == 2 + 2 + 1
     with pytest.raises(Exception, match="model.output_noise is for perceptron generators"):
         load_config("digits-tiny", ["model.output_noise=0.1"])
 

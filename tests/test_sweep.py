@@ -85,6 +85,24 @@ def test_tiny_layers_give_a_member_the_bits_of_its_single_net(widths, batch):
             assert torch.equal(stacked_grad[i], grad)
 
 
+def test_a_stacked_member_reads_its_code_with_its_single_nets_bits():
+    """The code lookup (one net: (out, C) weights; a stack: (M, out, C)) gathers and adds gradients in the same
+    order for both, so outputs and gradients are equal, not close."""
+    nets = [MLP([2 + 30, 64, 2], "relu") for _ in range(3)]
+    for net in nets:
+        net.read_code_by_lookup(30)
+    stacked = StackedNet(nets)
+    codes = torch.randint(30, (3, 40, 1)).float()
+    x = torch.cat((torch.randn(3, 40, 2), codes), dim=-1)
+    weights = torch.randn(3, 40, 2)
+    stacked_grads = torch.autograd.grad((stacked(x) * weights).sum(), stacked.params)
+    for i, net in enumerate(nets):
+        assert torch.equal(stacked(x)[i], net(x[i]))
+        alone = torch.autograd.grad((net(x[i]) * weights[i]).sum(), list(net.parameters()))
+        for stacked_grad, grad in zip(stacked_grads, alone):
+            assert torch.equal(stacked_grad[i], grad)
+
+
 def test_broadcast_linear_by_hand():
     from gankit.nets.mlp import _broadcast_linear
 

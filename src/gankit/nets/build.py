@@ -22,7 +22,13 @@ def latent_of(model: ModelConfig, layout: Layout) -> Latent:
     latent = dataclasses.replace(Latent.of(model), noise=layout.width if model.output_noise > 0 else 0)
     if layout.classes:
         return dataclasses.replace(latent, categories=layout.classes, code_probs=layout.code_probs)
-    return latent
+    return dataclasses.replace(latent, code_index=_perceptron_generator(model, layout))
+
+
+def _perceptron_generator(model: ModelConfig, layout: Layout) -> bool:
+    """True when G is an :class:`~gankit.nets.mlp.MLP` (rows, not images or tables), which reads a latent code by
+    lookup, so the latent can carry the code's index instead of its one-hot columns."""
+    return layout.image is None and model.kind != "tabular"
 
 
 def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generator) -> nn.Module:
@@ -38,8 +44,10 @@ def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generat
                                model.gumbel_tau, layout.classes)
         initialize(net, model, generator)
         return net
-    net = mlp(width - latent.noise, layout.width, model.generator)  # the net never sees output noise's ε columns
+    net = mlp(latent.dim + latent.categories, layout.width, model.generator)  # it never sees output noise's ε
     initialize(net, model, generator)
+    if latent.categories:
+        net.read_code_by_lookup(latent.categories)  # the latent's last column is the code's index
     if model.output_noise > 0:
         net.add_output_noise(latent.dim, model.output_noise, model.output_noise_lr_mul)
     return apply_spectral_norm(net) if model.generator.spectral_norm else net

@@ -12,6 +12,11 @@ the Gaussian part and the code (``[z, ε, one_hot(c)]``): the ε that G adds, at
 scale, to its outputs (``nets/mlp.py``). Drawing ε with the latent keeps it in the seeded
 noise stream that single runs and sweep members share.
 
+With ``code_index`` the code is one column holding c itself instead of C one-hot columns: a
+perceptron G reads it by lookup (``nets/mlp.py``), the same as a product with the one-hot
+code, while an epoch's latent rows stay ``dim + noise + 1`` wide however many categories
+there are (100,000 rows of a 1,000-category one-hot code were 400 MB per member).
+
 A class-conditional GAN's code is the class asked for; ``code_probs`` then gives
 its law when it is not uniform (a table's conditions, ``data/condition.py``).
 """
@@ -21,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
 from gankit.config import ModelConfig
 
@@ -35,6 +39,7 @@ class Latent:
     std: float = 1.0
     code_probs: tuple[float, ...] = ()  # the code's law; empty = uniform
     noise: int = 0  # columns of N(0, 1) for G's output noise, after the Gaussian part
+    code_index: bool = False  # the code as one column holding c, not C one-hot columns
 
     @classmethod
     def of(cls, model: ModelConfig) -> Latent:
@@ -42,8 +47,9 @@ class Latent:
 
     @property
     def width(self) -> int:
-        """Columns of one latent row: the Gaussian part, the output noise and the one-hot code."""
-        return self.dim + self.noise + self.categories
+        """Columns of one latent row: the Gaussian part, the output noise and the code (one-hot or its index)."""
+        code = min(self.categories, 1) if self.code_index else self.categories
+        return self.dim + self.noise + code
 
     def sample(self, n: int, generator: torch.Generator | None, device: torch.device | str = "cpu") -> torch.Tensor:
         """``n`` rows from ``generator`` (Gaussian first, then the code, so C = 0, σ = 1 draws as plain randn)."""
@@ -57,4 +63,14 @@ class Latent:
             codes = torch.multinomial(probs, n, replacement=True, generator=generator)
         else:
             codes = torch.randint(self.categories, (n,), generator=generator, device=device)
-        return torch.cat((noise, F.one_hot(codes, self.categories).to(noise.dtype)), dim=1)
+        if self.code_index:
+            return torch.cat((noise, codes.unsqueeze(1).to(noise.dtype)), dim=1)
+        return _with_one_hot(noise, codes, self.categories)
+
+
+def _with_one_hot(noise: torch.Tensor, codes: torch.Tensor, categories: int) -> torch.Tensor:
+    """``[noise, one_hot(codes)]`` written into one zeroed block: ``F.one_hot`` builds an int64 block
+    and ``cat`` copies it again, which with 1,000 categories cost more than G's own layers."""
+    rows = noise.new_zeros(len(noise), noise.shape[1] + categories)
+    rows[:, : noise.shape[1]] = noise
+    return rows.scatter_(1, codes.unsqueeze(1) + noise.shape[1], 1.0)

@@ -43,6 +43,10 @@ class MLP(nn.Module):
     the data's own small-scale spread (each of the PacGAN mixtures' modes is an
     isotropic Gaussian). The net never sees ε, so it cannot cancel the noise: ``s`` is a
     true floor on every point's spread, and D's gradient on ``s`` is what sets it.
+
+    A generator whose latent ends in a categorical code (:meth:`read_code_by_lookup`) gets the
+    code as one column holding its index c and adds the first layer's weight column c, which is
+    the product with the one-hot code without the 1,000-wide rows and products.
     """
 
     def __init__(self, widths: list[int], activation: str, batch_norm: bool = False, maxout: int = 1,
@@ -60,6 +64,7 @@ class MLP(nn.Module):
         self.in_features, self.out_features = widths[0], widths[-1]
         self.noise_start: int | None = None  # first latent column of ε, when the net adds output noise
         self.noise_lr_mul = 1.0
+        self.code_columns = 0  # categories of a code in the last input column, read by lookup (read_code_by_lookup)
 
     def add_output_noise(self, start: int, initial_scale: float, lr_mul: float = 1.0) -> None:
         """Add ``s·ε`` to every output, ε = input columns ``start … start + out − 1``, s learned from ``initial_scale``.
@@ -77,14 +82,24 @@ class MLP(nn.Module):
         self.noise_start = start
         self.noise_lr_mul = float(lr_mul)
 
+    def read_code_by_lookup(self, categories: int) -> None:
+        """Read the input's last column as a code c in {0, …, ``categories`` − 1}, the first layer's
+        last ``categories`` weight columns as the code's weights.
+
+        ``W·[z, one_hot(c)] = W_z·z + W[:, c]``: the first layer gathers the weight column of each
+        row's code (:class:`CodeLookup`) instead of multiplying by C one-hot columns
+        (``Latent.code_index`` draws such rows). No gradient flows to the code (it is a category)."""
+        self.code_columns = categories
+
     def output_noise_scale(self) -> torch.Tensor:
         """The learned scale ``s`` of each output's noise (detached; for reports and tests)."""
         return F.softplus(self.noise_lr_mul * self.output_noise.detach())
 
     def _net_input(self, z: torch.Tensor) -> torch.Tensor:
-        """The latent without the ε columns of the output noise (all of it when there is none)."""
+        """The latent without the ε columns of the output noise (all of it when there is none, or when the
+        first layer reads the code by lookup and picks its own columns: no copy of a wide code block)."""
         start = self.noise_start
-        if start is None:
+        if start is None or self.code_columns:
             return z
         return torch.cat((z[..., :start], z[..., start + self.out_features :]), dim=-1)
 
@@ -107,7 +122,10 @@ class MLP(nn.Module):
         plain = self.maxout == 1 and self.norms is None and not self.dropout
         for i, layer in enumerate(self.layers):
             weight, bias = layer.weight, layer.bias
-            x = _broadcast_linear(x, weight, bias) if _tiny(weight) else F.linear(x, weight, bias)
+            if i == 0 and self.code_columns:
+                x = self._dense_part(x, weight, bias) + self._code_part(x, weight)
+            else:
+                x = _broadcast_linear(x, weight, bias) if _tiny(weight) else F.linear(x, weight, bias)
             if i < last:
                 x = self.activate(x) if plain else self._hidden(i, x)
         return x if self.noise_start is None else self._add_noise(z, x, self.output_noise)
@@ -123,13 +141,65 @@ class MLP(nn.Module):
         last = len(self.layers) - 1
         for i in range(len(self.layers)):
             weight, bias = params[f"layers.{i}.weight"], params[f"layers.{i}.bias"]
-            if _tiny(weight[0]):
+            if i == 0 and self.code_columns:
+                x = self._dense_part(x, weight, bias.unsqueeze(1)) + self._code_part(x, weight)
+            elif _tiny(weight[0]):
                 x = _broadcast_linear(x, weight, bias.unsqueeze(1))
             else:
                 x = StackedLinear.apply(x, weight, bias)
             if i < last:
                 x = self._hidden(i, x)
         return x if self.noise_start is None else self._add_noise(z, x, params["output_noise"].unsqueeze(1))
+
+
+    def _dense_part(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """The first layer's product with the input's columns before the code: a few noise columns,
+        so a broadcast product, one summation order for a single net and a stack alike."""
+        dense = weight.shape[-1] - self.code_columns  # z: the columns before ε (and before the code)
+        return _broadcast_linear(x[..., :dense], weight[..., :dense], bias)
+
+    def _code_part(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        """The first layer's product with the one-hot code of the input's last column, as a lookup."""
+        codes = x[..., -1].long()
+        return CodeLookup.apply(codes, weight[..., -self.code_columns :])
+
+
+class CodeLookup(torch.autograd.Function):
+    """``one_hot(codes) @ weightᵀ`` as a gather: ``codes`` ``(…, B)``, ``weight`` ``(…, out, C)`` → ``(…, B, out)``.
+
+    One net (no leading dims) and a stack of M (leading ``M``) run the same gather and the same
+    ``index_add_``, which adds each member's rows in batch order, so a stacked member's gradient
+    has its single net's bits.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, codes: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        outputs, categories = weight.shape[-2:]
+        table = weight.transpose(-1, -2).reshape(-1, outputs)  # (M·C, out): member m's column c at row m·C + c
+        rows = _flat_rows(codes, categories)
+        ctx.save_for_backward(rows)
+        ctx.weight_shape = weight.shape
+        return table.index_select(0, rows).reshape(*codes.shape, outputs)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[None, torch.Tensor]:
+        (rows,) = ctx.saved_tensors
+        *lead, outputs, categories = ctx.weight_shape
+        table_grad = grad.new_zeros(_members(lead) * categories, outputs).index_add_(0, rows, grad.reshape(-1, outputs))
+        return None, table_grad.reshape(*lead, categories, outputs).transpose(-1, -2)
+
+
+def _members(lead: list[int]) -> int:
+    """How many nets a weight's leading dims hold: 1 for one net's ``(out, in)``, M for a stack."""
+    return lead[0] if lead else 1
+
+
+def _flat_rows(codes: torch.Tensor, categories: int) -> torch.Tensor:
+    """Each row's code as a row of the flattened ``(M·C, out)`` table: ``m·C + code`` for member m."""
+    if codes.dim() == 1:
+        return codes
+    offsets = torch.arange(codes.shape[0], device=codes.device).unsqueeze(1) * categories
+    return (codes + offsets).reshape(-1)
 
 
 class StackedLinear(torch.autograd.Function):

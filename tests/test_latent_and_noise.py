@@ -79,6 +79,31 @@ def test_code_lookup_equals_the_product_with_the_one_hot_code():
         torch.testing.assert_close(ours.grad, theirs.grad)
 
 
+def test_code_fan_in_draws_the_first_layer_as_if_the_code_were_that_many_columns():
+    """model.code_fan_in = n: G's first layer ~ U(±1/sqrt(d + n)), whatever C is; 0 keeps PyTorch's 1/sqrt(d + C)."""
+    def first_layer(categories: int, fan_in: int) -> torch.Tensor:
+        from gankit.data.layout import Layout
+        from gankit.nets import build_generator
+
+        model = load_config("gaussian-mlp", [f"model.latent_categories={categories}", f"model.code_fan_in={fan_in}"]).model
+        layer = build_generator(model, Layout(width=2), torch.Generator().manual_seed(0)).layers[0]
+        return torch.cat((layer.weight.detach().flatten(), layer.bias.detach()))
+
+    bound_1000 = 1 / np.sqrt(2 + 1000)  # PyTorch: latent_dim 2 + 1000 one-hot columns
+    assert first_layer(1000, 0).abs().max() <= bound_1000 < first_layer(1000, 0).abs().max() * 1.1
+    bound_one = 1 / np.sqrt(2 + 1)  # the code counted as one column
+    for categories in (10, 1000):
+        values = first_layer(categories, 1)
+        assert values.abs().max() <= bound_one < values.abs().max() * 1.1
+        assert abs(values.abs().mean().item() - bound_one / 2) < 0.05 * bound_one  # uniform: mean |x| = bound / 2
+
+
+def test_code_fan_in_needs_a_code_and_the_default_init(cli):
+    result = cli("train", "gaussian", "--set", "model.code_fan_in=1")
+    assert result.code == 2
+    assert "model.code_fan_in" in result.stderr and "latent_categories" in result.stderr
+
+
 def test_output_noise_adds_its_learned_scale_times_epsilon():
     """x = net(z') + softplus(raw)·ε, by hand: a net whose layer outputs 0 plus s = 0.5 gives 0.5·ε exactly."""
     from gankit.nets.mlp import MLP

@@ -177,6 +177,12 @@ class ModelConfig(Section):
     latent_categories: int = Field(
         0, ge=0, le=4096, description="0 = none; else a uniform categorical code, one-hot, appended to G's noise"
     )
+    code_fan_in: int = Field(
+        0, ge=0, le=4096,
+        description="init = 'default' with a latent code: 0 = PyTorch's bound 1/sqrt(latent_dim + categories) for G's "
+        "first layer; n > 0 = the bound it would have if the code were n columns, 1/sqrt(latent_dim + n), so the "
+        "pieces' starting spread does not shrink as the number of categories grows (nets/mlp.py)",
+    )
     output_noise: float = Field(
         0.0, ge=0, le=10,
         description="mlp: G adds Gaussian noise of a learned scale to each output (this is its starting σ, in "
@@ -348,6 +354,11 @@ class GanConfig(Section):
             )
         if self.model.conditional and self.model.latent_categories:
             raise ValueError("model.conditional sets G's code to the class; leave model.latent_categories at 0")
+        if self.model.code_fan_in and not (self.model.latent_categories and self.model.init == "default"
+                                           and self.model.kind == "mlp"):
+            raise ValueError("model.code_fan_in sets PyTorch's default init of a perceptron G's first layer under a "
+                             "latent code: it needs model.latent_categories > 0, model.init = 'default' and "
+                             "model.kind = 'mlp'; leave it at 0")
         if self.model.output_noise and self.model.kind != "mlp":
             raise ValueError(f"model.output_noise is for perceptron generators of rows (model.kind = 'mlp'), "
                              f"not model.kind = '{self.model.kind}'; leave it at 0")

@@ -162,7 +162,8 @@ def test_the_net_never_sees_the_output_noise():
     gan = GAN("ring", overrides=["data.n=512", "train.epochs=1"])
     gan.prepare(gan.load_data())
     assert gan.state.latent.width == 2 + 2 + 1  # z, ε, the code's index (G reads it by lookup)
-    assert gan.state.generator.layers[0].in_features == 2 + 100  # ε is not among G's net's inputs
+    categories = gan.config.model.latent_categories
+    assert gan.state.generator.layers[0].in_features == 2 + categories  # ε is not among G's net's inputs
 
 
 def test_output_noise_is_learned_and_refused_for_images():

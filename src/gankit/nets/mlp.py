@@ -165,7 +165,6 @@ class MLP(nn.Module):
                 x = self._hidden(i, x)
         return x if self.noise_start is None else self._add_noise(z, x, params["output_noise"].unsqueeze(1))
 
-
     def _dense_part(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         """The first layer's product with the input's columns before the code: a few noise columns,
         so a broadcast product, one summation order for a single net and a stack alike."""

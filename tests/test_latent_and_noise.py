@@ -147,6 +147,43 @@ def test_output_noise_learning_rate_multiplier_by_hand():
         load_config("ring", ["model.output_noise_lr_mul=0"])
 
 
+def test_entropy_bonus_adds_minus_lambda_over_s_to_the_scale_gradient():
+    """G's loss gains −λ·Σ log s: with a zero net, loss = Σ x = Σ s·ε, so d loss/d raw_j = (Σ ε_j − λ/s_j)·σ(raw_j)
+    (softplus' = σ), by hand for s = 0.5: σ(raw) = 1 − e^(−0.5). Alone and stacked (each member its own s), and
+    the values are untouched."""
+    from gankit.nets.mlp import MLP
+
+    grads = {}
+    for lam in (0.0, 0.2):
+        net = MLP([1, 2], "relu")
+        torch.nn.init.zeros_(net.layers[0].weight)
+        torch.nn.init.zeros_(net.layers[0].bias)
+        net.add_output_noise(start=1, initial_scale=0.5, entropy=lam)
+        z = torch.tensor([[9.0, 2.0, -4.0], [1.0, 1.0, 0.5]])  # ε = columns 1 and 2: Σ ε = (3, −3.5)
+        out = net(z)
+        torch.testing.assert_close(out, 0.5 * z[:, 1:])
+        out.sum().backward()
+        grads[lam] = net.output_noise.grad
+    slope = 1 - np.exp(-0.5)
+    torch.testing.assert_close(grads[0.0], torch.tensor([3.0, -3.5]) * slope)
+    torch.testing.assert_close(grads[0.2], (torch.tensor([3.0, -3.5]) - 0.2 / 0.5) * slope)
+    raw = torch.log(torch.expm1(torch.tensor([[0.5, 0.5], [0.25, 2.0]]))).requires_grad_()  # two members' s
+    params = {"layers.0.weight": torch.zeros(2, 2, 1), "layers.0.bias": torch.zeros(2, 2), "output_noise": raw}
+    net.forward_stacked(params, z.expand(2, 2, 3)).sum().backward()
+    s = torch.tensor([[0.5, 0.5], [0.25, 2.0]])
+    torch.testing.assert_close(raw.grad, (torch.tensor([3.0, -3.5]) - 0.2 / s) * torch.sigmoid(raw.detach()))
+    with torch.no_grad():  # sampling: no bonus, the same values
+        torch.testing.assert_close(net(z), 0.5 * z[:, 1:])
+
+
+def test_entropy_bonus_needs_output_noise(cli):
+    result = cli("train", "gaussian", "--set", "model.output_noise_entropy=0.1")
+    assert result.code == 2
+    assert "model.output_noise_entropy" in result.stderr and "model.output_noise > 0" in result.stderr
+    result = cli("train", "ring", "--set", "model.output_noise_entropy=-1")
+    assert result.code == 2 and "output_noise_entropy" in result.stderr
+
+
 def test_the_net_never_sees_the_output_noise():
     """The net's input is the latent without ε (so it cannot cancel the noise): its first layer is 2 narrower, and
     changing ε moves the output by exactly s·Δε, whatever the net's weights."""

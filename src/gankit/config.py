@@ -194,6 +194,12 @@ class ModelConfig(Section):
         description="how many times faster than G's weights the output noise's scale learns (StyleGAN2's "
         "lr_multiplier: the parameter is stored divided by it), so s can settle at the data's width in the budget",
     )
+    output_noise_entropy: float = Field(
+        0.0, ge=0, le=10,
+        description="λ of PresGAN's entropy bonus: G's loss gains −λ·Σ log s, so the output noise's scale s grows where "
+        "the game cannot tell it from a wider warp of the latent (0 = none; needs model.output_noise > 0; "
+        "nets/entropy_bonus.py)",
+    )
     generator: NetConfig = NetConfig()
     discriminator: NetConfig = NetConfig(hidden=[5, 3])
     init: Literal["normal", "orthogonal", "default"] = Field(
@@ -362,6 +368,9 @@ class GanConfig(Section):
         if self.model.output_noise and self.model.kind != "mlp":
             raise ValueError(f"model.output_noise is for perceptron generators of rows (model.kind = 'mlp'), "
                              f"not model.kind = '{self.model.kind}'; leave it at 0")
+        if self.model.output_noise_entropy and not self.model.output_noise:
+            raise ValueError("model.output_noise_entropy is a bonus on the output noise's scale: it needs "
+                             "model.output_noise > 0; leave it at 0")
         if self.model.kind == "tabular":
             self._check_table_rules()
         if self.sample.method == "rejection":

@@ -51,7 +51,7 @@ def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generat
         if model.code_fan_in:
             net.initialize_first_layer_as_if_code_were(model.code_fan_in, generator)
     if model.output_noise > 0:
-        net.add_output_noise(latent.dim, model.output_noise, model.output_noise_lr_mul)
+        net.add_output_noise(latent.dim, model.output_noise, model.output_noise_lr_mul, model.output_noise_entropy)
     return apply_spectral_norm(net) if model.generator.spectral_norm else net
 
 

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gankit.config import ModelConfig, NetConfig
+from gankit.nets.entropy_bonus import with_entropy_bonus
 
 # each activation as a module (shown when the net is printed) and as the function its forward calls
 ACTIVATIONS: dict[str, tuple[type[nn.Module], Callable[[torch.Tensor], torch.Tensor]]] = {
@@ -43,7 +44,9 @@ class MLP(nn.Module):
     shape each mode only by how it warps the latent; learned noise gives every point
     the data's own small-scale spread (each of the PacGAN mixtures' modes is an
     isotropic Gaussian). The net never sees ε, so it cannot cancel the noise: ``s`` is a
-    true floor on every point's spread, and D's gradient on ``s`` is what sets it.
+    true floor on every point's spread, and D's gradient on ``s`` is what sets it, with an optional
+    entropy bonus ``−λ · Σ log s`` in G's loss (``nets/entropy_bonus.py``) that keeps ``s`` from staying
+    small where the game cannot tell it from a wider warp.
 
     A generator whose latent ends in a categorical code (:meth:`read_code_by_lookup`) gets the
     code as one column holding its index c and adds the first layer's weight column c, which is
@@ -65,9 +68,10 @@ class MLP(nn.Module):
         self.in_features, self.out_features = widths[0], widths[-1]
         self.noise_start: int | None = None  # first latent column of ε, when the net adds output noise
         self.noise_lr_mul = 1.0
+        self.noise_entropy = 0.0  # λ of the entropy bonus on the output noise's scale
         self.code_columns = 0  # categories of a code in the last input column, read by lookup (read_code_by_lookup)
 
-    def add_output_noise(self, start: int, initial_scale: float, lr_mul: float = 1.0) -> None:
+    def add_output_noise(self, start: int, initial_scale: float, lr_mul: float = 1.0, entropy: float = 0.0) -> None:
         """Add ``s·ε`` to every output, ε = input columns ``start … start + out − 1``, s learned from ``initial_scale``.
 
         The net's first layer must take the latent's width less those ``out`` columns (``build.py``): they are
@@ -77,11 +81,14 @@ class MLP(nn.Module):
         as StyleGAN2's ``lr_multiplier`` does for its mapping net: the parameter is stored divided by
         ``lr_mul`` and multiplied back in the forward pass. Adam moves a parameter by about its learning rate
         per step whatever the gradient's size, so the effective parameter ``lr_mul · raw`` moves ``lr_mul``
-        times as far. One flat buffer and one optimizer keep serving every parameter (``train/optim.py``)."""
+        times as far. One flat buffer and one optimizer keep serving every parameter (``train/optim.py``).
+
+        ``entropy`` (λ ≥ 0) adds ``−λ · Σ_j log s_j`` to G's loss through ``s``'s gradient (``nets/entropy_bonus.py``)."""
         raw = torch.log(torch.expm1(torch.tensor(float(initial_scale))))  # softplus(raw) = initial_scale
         self.output_noise = nn.Parameter(raw.repeat(self.out_features) / lr_mul)
         self.noise_start = start
         self.noise_lr_mul = float(lr_mul)
+        self.noise_entropy = float(entropy)
 
     def read_code_by_lookup(self, categories: int) -> None:
         """Read the input's last column as a code c in {0, …, ``categories`` − 1}, the first layer's
@@ -119,7 +126,8 @@ class MLP(nn.Module):
 
     def _add_noise(self, z: torch.Tensor, x: torch.Tensor, raw: torch.Tensor) -> torch.Tensor:
         start = self.noise_start
-        return x + F.softplus(self.noise_lr_mul * raw) * z[..., start : start + self.out_features]
+        scale = with_entropy_bonus(F.softplus(self.noise_lr_mul * raw), self.noise_entropy)
+        return x + scale * z[..., start : start + self.out_features]
 
     def _hidden(self, i: int, x: torch.Tensor) -> torch.Tensor:
         if self.maxout > 1:

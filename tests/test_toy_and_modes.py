@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from gankit.config import DataConfig, load_config
@@ -121,7 +122,7 @@ def test_bench_toy_prints_our_rows_beside_the_published_ones(cli, tmp_path):
     table = (tmp_path / "b" / "toy_bench.md").read_text()
     assert "| veegan-ring | gankit (2 seeds) |" in table and "| veegan-ring | published: VEEGAN | 8 | 52.9 |" in table
     assert "| veegan-ring | true mixture (2 draws) | 8 ± 0 |" in table
-    header = "protocol,method,modes,hq_pct,reverse_kl,spread_ratio,c2st_knn_pass,mmd_pass,wall_s"
+    header = "protocol,method,modes,hq_pct,reverse_kl,spread_ratio,c2st_knn_pass,mmd_pass,drs_kept,wall_s"
     assert (tmp_path / "b" / "toy_bench.csv").read_text().startswith(header)
     assert sorted(p.name for p in (tmp_path / "b" / "veegan-ring" / "members").iterdir()) == ["000-seed3", "001-seed4"]
     bad = cli("bench", "toy", "veegan-ring", "--seeds", "0", "--out", str(tmp_path / "c"))
@@ -155,3 +156,18 @@ def test_bench_rows_count_passes_over_seeds():
     assert row["method"] == "gankit (3 seeds)" and row["wall_s"] == "12.3"
     assert row["modes"] == f"7 ± {1 / math.sqrt(3):.2g}" and row["spread_ratio"] == f"1 ± {0.1 / math.sqrt(3):.2g}"
     assert row["c2st_knn_pass"] == "67%" and row["mmd_pass"] == "67%"
+    assert row["drs_kept"] == ""  # plain sampling: no rejection cost
+    kept = gankit_row("ring", "", [dict(r, drs_acceptance=a) for r, a in zip(rows, (0.5, 0.6, 0.85))], 1.0, alpha=0.05)
+    assert kept["drs_kept"] == "65%"
+
+
+def test_bench_toy_reports_the_cost_of_rejection_sampling(cli, tmp_path):
+    result = cli("bench", "toy", "ring", "--seeds", "2", "--set", "train.epochs=1", "--set", "data.n=1024",
+                 "--set", "eval.n=100", "--set", "eval.permutations=19", "--set", "sample.method=\"rejection\"",
+                 "--out", str(tmp_path / "b"), "--quiet")
+    assert result.code == 0, result.stderr
+    members = pd.read_csv(tmp_path / "b" / "ring" / "members.csv")
+    assert members["drs_acceptance"].between(0, 1, inclusive="right").all()
+    bench = pd.read_csv(tmp_path / "b" / "toy_bench.csv", dtype=str, keep_default_na=False)
+    mean = members["drs_acceptance"].mean()
+    assert bench.loc[0, "drs_kept"] == f"{mean:.0%}" and bench.loc[1, "drs_kept"] == ""  # the truth row samples no G

@@ -30,10 +30,14 @@ class MetricSummary:
                 "grid_point": self.grid_point}
 
 
-def member_row(label: str, settings: dict[str, Any], seed: int, history: list, report) -> dict[str, Any]:
-    """The flat record of one member: its settings, final losses and evaluation numbers."""
+def member_row(label: str, settings: dict[str, Any], seed: int, history: list, report,
+               acceptance: float | None = None) -> dict[str, Any]:
+    """The flat record of one member: its settings, final losses and evaluation numbers; with
+    ``sample.method = "rejection"`` also ``drs_acceptance``, the share of G's candidates that rejection sampling kept."""
     row: dict[str, Any] = {"member": label, "seed": seed, **settings,
                            "d_loss": history[-1].d_loss, "g_loss": history[-1].g_loss}
+    if acceptance is not None:
+        row["drs_acceptance"] = acceptance
     return {**row, **report_values(report)} if report is not None else row
 
 

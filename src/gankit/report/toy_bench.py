@@ -2,8 +2,10 @@
 
 Columns: the PacGAN mode metrics (modes captured, HQ %, reverse KL; mean ± standard error over
 seeds), the spread ratio (1 = modes as wide as the truth's), the pass rates of the k-NN classifier
-two-sample test and of the MMD test (share of seeds with p > α), and the wall time. The "true mixture"
-row judges fresh samples of the data law the same way: the best any generator can score.
+two-sample test and of the MMD test (share of seeds with p > α), the cost of discriminator rejection
+sampling where the preset samples that way (``drs_kept``: the mean share of G's candidates kept, so
+1 / drs_kept candidates per row) and the wall time. The "true mixture" row judges fresh samples of the data
+law the same way: the best any generator can score.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from gankit.report.sweep_summary import markdown_table, report_values
 METRICS = (("modes", "modes_captured"), ("hq_pct", "high_quality_pct"), ("reverse_kl", "reverse_kl"),
            ("spread_ratio", "spread_ratio"))
 PASS_RATES = (("c2st_knn_pass", "c2st_knn_p"), ("mmd_pass", "mmd_p"))
-COLUMNS = ("protocol", "method", *(name for name, _ in METRICS), *(name for name, _ in PASS_RATES), "wall_s")
+COLUMNS = ("protocol", "method", *(name for name, _ in METRICS), *(name for name, _ in PASS_RATES), "drs_kept", "wall_s")
 
 
 def _mean_se(values: pd.Series) -> str:
@@ -42,6 +44,7 @@ def summary_row(preset: str, method: str, rows: list[dict[str, Any]], seconds: f
         row[name] = _mean_se(frame[column]) if column in frame else ""
     for name, column in PASS_RATES:
         row[name] = f"{(frame[column] > alpha).mean():.0%}" if column in frame else ""
+    row["drs_kept"] = f"{frame['drs_acceptance'].mean():.0%}" if "drs_acceptance" in frame else ""
     row["wall_s"] = f"{seconds:.1f}"
     return row
 

@@ -184,6 +184,7 @@ def _write_member(sweep_dir: Path, member: Member, gan: GAN, reports: Iterator[E
                   plots: bool) -> dict[str, Any]:
     """The member's run directory (config, metrics, final checkpoint, eval.json, plots/ when
     asked and evaluated) and its summary row."""
+    cost = gan.sampling_cost  # rejection sampling's cost of the evaluation's draws (None for plain sampling)
     run_dir = sweep_dir / "members" / member.label
     run_dir.mkdir(parents=True)
     metrics_path = start_run_dir(run_dir, member.config)
@@ -195,4 +196,5 @@ def _write_member(sweep_dir: Path, member: Member, gan: GAN, reports: Iterator[E
         write_eval(run_dir, report)
         if plots:
             draw_figures(run_dir, gan)
-    return member_row(member.label, member.settings, member.config.seed, gan.history, report)
+    acceptance = cost.acceptance if cost is not None and report is not None else None
+    return member_row(member.label, member.settings, member.config.seed, gan.history, report, acceptance)

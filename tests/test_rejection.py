@@ -51,3 +51,16 @@ def test_rejection_needs_a_cross_entropy_discriminator_and_rows():
     with pytest.raises(UserError, match="cross-entropy"):
         load_config("ring", ["sample.method=rejection", "train.objective=wgan"])
     assert load_config("ring", ["sample.method=rejection"]).sample.method == "rejection"
+
+
+def test_train_and_sample_print_what_rejection_sampling_cost(cli, tmp_path):
+    # the K-free presets sample by rejection: a user sees the cost after training and after sampling
+    quick = ["--set", "train.epochs=1", "--set", "data.n=512", "--set", "eval.n=200", "--set", "eval.permutations=19",
+             "--set", "eval.plot_n=300", "--quiet"]
+    trained = cli("train", "ring", *quick, "--out", str(tmp_path / "run"))
+    assert trained.code == 0, trained.stderr
+    assert "rejection sampling:" in trained.stdout and "candidates for 300 rows" in trained.stdout
+    sampled = cli("sample", str(tmp_path / "run"), "-n", "50", "-o", str(tmp_path / "rows.csv"))
+    assert sampled.code == 0 and "candidates for 50 rows (acceptance" in sampled.stdout
+    plain = cli("train", "ring", *quick, "--set", "sample.method=\"generator\"", "--out", str(tmp_path / "plain"))
+    assert plain.code == 0 and "rejection sampling" not in plain.stdout

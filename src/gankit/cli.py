@@ -182,7 +182,14 @@ def train(
     if result.gan.compile_seconds is not None:
         out.print(f"torch.compile took {result.gan.compile_seconds:.1f} s (before training, not in examples/sec)")
     print_report(out, result.report)
+    _print_sampling_cost(result.gan)
     out.print(f"run directory: {result.run_dir}")
+
+
+def _print_sampling_cost(gan: Any) -> None:
+    """With ``sample.method = "rejection"``: what the last draw of rows cost (candidates, share kept, seconds)."""
+    if gan.sampling_cost is not None:
+        out.print(gan.sampling_cost.describe())
 
 
 def _print_json(run_dir: Path, report: EvalReport, **extra: Any) -> None:
@@ -426,8 +433,7 @@ def sample(
     gan = GAN.load(folder)
     path = write_samples(gan, n, seed, output)
     out.print(f"wrote {n} {'images' if gan.layout.image is not None else 'rows'} to {path}")
-    if gan.sampling_cost is not None:  # sample.method = "rejection": what the rows cost (the last chunk's)
-        out.print(gan.sampling_cost.describe())
+    _print_sampling_cost(gan)  # the last chunk's cost
 
 
 @app.command(name="eval")

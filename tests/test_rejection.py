@@ -62,5 +62,7 @@ def test_train_and_sample_print_what_rejection_sampling_cost(cli, tmp_path):
     assert "rejection sampling:" in trained.stdout and "candidates for 300 rows" in trained.stdout
     sampled = cli("sample", str(tmp_path / "run"), "-n", "50", "-o", str(tmp_path / "rows.csv"))
     assert sampled.code == 0 and "candidates for 50 rows (acceptance" in sampled.stdout
+    evaluated = cli("eval", str(tmp_path / "run"))
+    assert evaluated.code == 0 and "candidates for 300 rows (acceptance" in evaluated.stdout  # the figures' draw
     plain = cli("train", "ring", *quick, "--set", "sample.method=\"generator\"", "--out", str(tmp_path / "plain"))
     assert plain.code == 0 and "rejection sampling" not in plain.stdout

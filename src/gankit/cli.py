@@ -182,14 +182,15 @@ def train(
     if result.gan.compile_seconds is not None:
         out.print(f"torch.compile took {result.gan.compile_seconds:.1f} s (before training, not in examples/sec)")
     print_report(out, result.report)
-    _print_sampling_cost(result.gan)
+    _print_sampling_cost(result.gan, "the figures' ")
     out.print(f"run directory: {result.run_dir}")
 
 
-def _print_sampling_cost(gan: Any) -> None:
-    """With ``sample.method = "rejection"``: what the last draw of rows cost (candidates, share kept, seconds)."""
+def _print_sampling_cost(gan: Any, whose: str = "") -> None:
+    """With ``sample.method = "rejection"``: what the last draw of rows cost (candidates, share kept, seconds);
+    ``whose`` names that draw."""
     if gan.sampling_cost is not None:
-        out.print(gan.sampling_cost.describe())
+        out.print(whose + gan.sampling_cost.describe())
 
 
 def _print_json(run_dir: Path, report: EvalReport, **extra: Any) -> None:
@@ -460,10 +461,11 @@ def eval_(
     checkpoint_of(run)  # a missing run or checkpoint is reported before torch is imported
 
     with collector_paused():
-        from gankit.runs.job import evaluate_run
+        from gankit.runs.job import evaluate_run, load_run_gan
 
     with _showing_phases(quiet or json_):
-        report = evaluate_run(run, n=n, seed=seed, inception_weights=inception_weights)
+        gan = load_run_gan(run)
+        report = evaluate_run(run, gan, n=n, seed=seed, inception_weights=inception_weights)
     used = f"used {report.n_fake} generated and {report.n_real} real rows"
     note = None if n is None else (f"asked for -n {n}: {used}" + ("" if min(report.n_fake, report.n_real) >= n
                                                                    else " (the real rows available cap it)"))
@@ -473,6 +475,7 @@ def eval_(
     from gankit.report.summary import print_report
 
     print_report(out, report)
+    _print_sampling_cost(gan, "the figures' ")
     if note:
         out.print(note)
 

@@ -304,14 +304,19 @@ def finish_run(run_dir: Path, gan: GAN, evaluate: bool = True, figures: bool = T
     return evaluate_run(run_dir, gan, figures=figures) if evaluate else None
 
 
+def load_run_gan(run_dir: Path) -> GAN:
+    """The GAN of a run's final (or latest) checkpoint, loaded under a status line."""
+    with phase(f"loading {run_dir / CHECKPOINT}"):
+        return GAN.load(checkpoint_of(run_dir))
+
+
 def evaluate_run(
     run_dir: Path, gan: GAN | None = None, n: int | None = None, seed: int | None = None, figures: bool = True,
     inception_weights: Path | None = None,
 ) -> EvalReport:
     """Evaluate a run's generator against its training data; write eval.json and redraw the figures."""
     if gan is None:
-        with phase(f"loading {run_dir / CHECKPOINT}"):
-            gan = GAN.load(checkpoint_of(run_dir))
+        gan = load_run_gan(run_dir)
     if inception_weights is not None:
         gan.config = with_changes(gan.config, **{"eval.inception_weights": str(inception_weights)})
     with locked(run_dir):

@@ -31,6 +31,7 @@ from gankit.runs.directory import CHECKPOINT, checkpoint_of, claim_run_dir, crea
 from gankit.status import ProgressLines, holding_notices, phase, progress_display, show_phases, silent
 
 if TYPE_CHECKING:
+    from gankit.gan import GAN
     from gankit.metrics import EvalReport
 
 
@@ -186,7 +187,7 @@ def train(
     out.print(f"run directory: {result.run_dir}")
 
 
-def _print_sampling_cost(gan: Any, whose: str = "") -> None:
+def _print_sampling_cost(gan: GAN, whose: str = "") -> None:
     """With ``sample.method = "rejection"``: what the last draw of rows cost (candidates, share kept, seconds);
     ``whose`` names that draw."""
     if gan.sampling_cost is not None:

@@ -449,18 +449,45 @@ def _read_text(path: Path) -> str:
 
 
 def load_raw(preset_or_file: str) -> dict[str, Any]:
-    """The raw dict of a preset name or a ``.toml`` file path, not yet validated."""
+    """The raw dict of a preset name or a ``.toml`` file path, not yet validated (its recipe, if any, merged in)."""
     if preset_or_file in preset_names():
         text = (resources.files("gankit") / "presets" / f"{preset_or_file}.toml").read_text()
-        return _read_toml(text, f"preset {preset_or_file}")
+        return _with_recipe(_read_toml(text, f"preset {preset_or_file}"), f"preset {preset_or_file}")
     path = Path(preset_or_file)
     if path.suffix == ".toml":
         if not path.is_file():
             raise UserError(f"config file not found: {path}")
-        return _read_toml(_read_text(path), str(path))
+        return _with_recipe(_read_toml(_read_text(path), str(path)), str(path))
     guess = closest_name(preset_or_file, preset_names())
     hint = f" (did you mean '{guess}'?)" if guess else ""
     raise UserError(f"unknown preset '{preset_or_file}'{hint}; choose one of: {', '.join(preset_names())} (or a .toml file)")
+
+
+def recipe_names() -> list[str]:
+    """Names of the shipped recipes (``presets/recipes/*.toml``): shared settings a preset starts from."""
+    folder = resources.files("gankit") / "presets" / "recipes"
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def _with_recipe(raw: dict[str, Any], origin: str) -> dict[str, Any]:
+    """``raw`` over the recipe its top-level ``recipe = "name"`` names (tables merged key by key, ``raw`` winning),
+    so presets that differ only in their data hold one copy of everything else."""
+    name = raw.pop("recipe", None)
+    if name is None:
+        return raw
+    if name not in recipe_names():
+        raise UserError(f"{origin}: unknown recipe {name!r}; choose one of: {', '.join(recipe_names())}")
+    text = (resources.files("gankit") / "presets" / "recipes" / f"{name}.toml").read_text()
+    return _merged(_read_toml(text, f"recipe {name}"), raw)
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over``'s values in place of its own; tables present in both are merged the same way."""
+    merged = _deep_copy(base)
+    for key, value in over.items():
+        both_tables = isinstance(value, dict) and isinstance(merged.get(key), dict)
+        merged[key] = _merged(merged[key], value) if both_tables else value
+    return merged
 
 
 def parse_override(assignment: str) -> tuple[list[str], Any]:

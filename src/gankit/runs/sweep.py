@@ -196,5 +196,5 @@ def _write_member(sweep_dir: Path, member: Member, gan: GAN, reports: Iterator[E
         write_eval(run_dir, report)
         if plots:
             draw_figures(run_dir, gan)
-    acceptance = cost.acceptance if cost is not None and report is not None else None
+    acceptance = cost.acceptance if cost is not None else None
     return member_row(member.label, member.settings, member.config.seed, gan.history, report, acceptance)

@@ -434,7 +434,7 @@ def sample(
 
     gan = GAN.load(folder)
     path = write_samples(gan, n, seed, output)
-    out.print(f"wrote {n} {'images' if gan.layout.image is not None else 'rows'} to {path}")
+    out.print(f"wrote {n} {gan.data_kind.noun} to {path}")
     _print_sampling_cost(gan)  # the last chunk's cost
 
 

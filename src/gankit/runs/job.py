@@ -20,17 +20,11 @@ import torch
 
 from gankit.config import GanConfig, with_changes
 from gankit.data import Rows
-from gankit.data.images import to_uint8
 from gankit.errors import StopRequested, TrainingDiverged, UserError, write_failed
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
 from gankit.report.html_report import write_run_report
-from gankit.report.plots import figure_title, plot_decision, plot_losses, plot_samples, plot_training_grid
-from gankit.data.table_encoding import metric_kinds
-from gankit.metrics.table_checks import checked_tables
-from gankit.report.image_grid import epoch_grid, grid_frames, save_gif, save_grid
-from gankit.report.image_neighbours import REAL, save_real_images
-from gankit.report.decision_frames import FRAME_POINTS, decision_frame, frame_epochs, load_frames, save_frame
+from gankit.report.plots import figure_title, plot_losses
 from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, locked, read_jsonl, write_json
 from gankit.train import distributed
 from gankit.runs.checkpoint_schedule import latest_checkpoint, prune, step_folder
@@ -43,7 +37,6 @@ from gankit.train.state import TrainState
 
 
 FLAG_SYNC_STEPS = 16  # distributed runs exchange their divergence/stop flags this often (a collective costs)
-FRAMES = Path("plots") / "frames"  # 2-D snapshots over training, for plots/training.png
 
 
 class _Diverged(Exception):
@@ -84,7 +77,7 @@ def train_run(
     leaves nothing behind.
     """
     gan = GAN(config)
-    with phase(_loading_text(config)):
+    with phase(_loading_text(gan)):
         table = gan.load_data()
     ranks = distributed.current()
     run_dir = Path(distributed.broadcast_text(str(make_run_dir()) if ranks.is_main else None))  # rank 0 makes it
@@ -111,7 +104,7 @@ def resume_run(
             raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
         with phase(f"loading {checkpoint}"):
             gan = _load_exact(checkpoint)
-        with phase(_loading_text(gan.config)):
+        with phase(_loading_text(gan)):
             table = gan.load_data()
         _check_world_size(gan)
         release_notices()
@@ -127,10 +120,10 @@ def _writer_lock(run_dir: Path):
     return locked(run_dir) if distributed.current().is_main else nullcontext()
 
 
-def _loading_text(config: GanConfig) -> str:
+def _loading_text(gan: GAN) -> str:
     """The status line of loading (and checking) the training data."""
-    where = config.data.path or config.data.source
-    return f"loading {where}" + (" and fitting the table transformer" if config.data.source == "table" else "")
+    where = gan.config.data.path or gan.config.data.source
+    return f"loading {where}{gan.data_kind.loading_note}"
 
 
 
@@ -165,10 +158,8 @@ def _train_with_care(
     if watcher is not None:
         watcher.attach(gan, run_dir)
     metrics_path = run_dir / "metrics.jsonl"
-    frame_epochs_2d = frame_epochs(config.train.epochs) if _is_two_dimensional(gan) and ranks.is_main else set()
-    image_grids = gan.layout is not None and gan.layout.image is not None and ranks.is_main
-    if image_grids and not (run_dir / REAL).is_file():  # for the view's nearest-real-neighbour search
-        save_real_images(to_uint8(table.images()), run_dir, config.seed)
+    if ranks.is_main:  # the data kind's figures during training (2-D frames, image grids)
+        gan.data_kind.start_figures(run_dir, gan, table)
     retries = 0
     while True:
         def after_step(state: TrainState, d_value: torch.Tensor, g_value: torch.Tensor) -> None:
@@ -191,10 +182,8 @@ def _train_with_care(
         def log_epoch(record: EpochRecord) -> None:
             if ranks.is_main:
                 append_jsonl(metrics_path, record.as_dict())
-            if record.epoch in frame_epochs_2d:
-                save_frame(run_dir / FRAMES, _decision_frame(gan, record.epoch))
-            if image_grids:
-                epoch_grid(gan.grid_images(), run_dir, record.epoch, gan.layout.classes)
+            if ranks.is_main:
+                gan.data_kind.epoch_figures(run_dir, gan, record.epoch)
             every = config.checkpoint.every_epochs
             if every and record.epoch % every == 0:
                 _save(gan, run_dir)
@@ -335,25 +324,9 @@ def write_eval(run_dir: Path, report: EvalReport) -> None:
     write_json(run_dir / "eval.json", report.as_dict())
 
 
-def draw_table_figures(run_dir: Path, gan: GAN, n: int | None = None, seed: int | None = None) -> None:
-    """plots/columns.png (each column's shape score) and plots/pairs.png (pair-trend scores of every column pair),
-    on the rows an evaluation with the same ``n`` and ``seed`` judges."""
-    # the table metrics load SciPy and scikit-learn (about 1 s): only table runs pay for them
-    from gankit.metrics.table_quality import tabular_report  # noqa: PLC0415
-    from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference  # noqa: PLC0415
-
-    n, seed = gan.eval_plan(n, seed)
-    real, fake = gan.table_evaluation_frames(n, seed)  # the rows eval.json judged, so the figures agree with it
-    real, fake, kinds = checked_tables(real, fake, metric_kinds(gan.transformer))
-    plot_column_shapes(tabular_report(real, fake, kinds, seed, detection=False), run_dir / "plots" / "columns.png")
-    plot_correlation_difference(real, fake, kinds, run_dir / "plots" / "pairs.png")
-
-
 def draw_figures(run_dir: Path, gan: GAN, n: int | None = None, seed: int | None = None) -> None:
-    """plots/losses.png from metrics.jsonl; plots/samples.png from the training data and the generator;
-    for 2-D data also plots/decision.png (D's surface behind the points) and plots/training.png (its frames);
-    for images plots/samples.png is a grid of samples and plots/training.gif animates the epoch grids; for a
-    table the column and pair figures of the evaluation's rows (``n``, ``seed``: those of the evaluation)."""
+    """plots/losses.png from metrics.jsonl, then the data kind's own figures (samples, D's surface, image grids,
+    a table's column and pair figures; ``n``, ``seed``: those of the evaluation)."""
     metrics_path = run_dir / "metrics.jsonl"
     objective = gan.config.train.objective
     verdict = _verdict_of(run_dir)
@@ -363,38 +336,10 @@ def draw_figures(run_dir: Path, gan: GAN, n: int | None = None, seed: int | None
 
     if metrics_path.is_file():
         plot_losses(read_jsonl(metrics_path), run_dir / "plots" / "losses.png", objective, title("losses"))
-    if gan.layout is not None and gan.layout.image is not None:
-        images, _ = gan.sample_images(gan.config.eval.grid_n, seed=gan.config.seed)
-        save_grid(images, run_dir / "plots" / "samples.png")
-        save_gif(grid_frames(run_dir, gan.state.epoch), run_dir / "plots" / "training.gif")
-        return
-    if gan.transformer is not None:
-        draw_table_figures(run_dir, gan, n, seed)
-        return
-    fake = gan.sample(gan.config.eval.plot_n, seed=gan.config.seed)
-    plot_samples(gan.real_rows().values, fake, run_dir / "plots" / "samples.png", gan.columns, title("samples"))
-    if _is_two_dimensional(gan):
-        epoch = gan.state.epoch
-        frames = load_frames(run_dir / FRAMES, up_to_epoch=epoch)
-        final = frames[-1] if frames and int(frames[-1]["epoch"]) == epoch else None  # training's last frame
-        frame = final if final is not None else _decision_frame(gan, epoch)
-        plot_decision(frame, run_dir / "plots" / "decision.png", gan.columns, title(f"D's surface, epoch {epoch}"))
-        if frames:
-            plot_training_grid(frames, run_dir / "plots" / "training.png", title("D's surface over training"))
+    gan.data_kind.draw_figures(run_dir, gan, n, seed, title)
 
 
 def _verdict_of(run_dir: Path) -> str | None:
     """The verdict line of the run's eval.json, if it has been evaluated."""
     path = run_dir / "eval.json"
     return json.loads(path.read_text()).get("verdict") if path.is_file() else None
-
-
-def _is_two_dimensional(gan: GAN) -> bool:
-    """Rows of two numbers (not a table, not images) get D's decision surface drawn."""
-    return len(gan.columns) == 2 and gan.transformer is None and (gan.layout is None or gan.layout.image is None)
-
-
-def _decision_frame(gan: GAN, epoch: int) -> dict:
-    """The frame of ``gan`` now: its real rows, generated points and D's logits, drawn with the run's seed."""
-    seed = gan.config.seed
-    return decision_frame(gan.real_rows().values, gan.sample(FRAME_POINTS, seed=seed), gan.discriminator_logits, epoch, seed)

@@ -16,13 +16,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gankit.data.frame_io import WRITE_SUFFIXES, checked_output
+from gankit.data.frame_io import checked_output
 from gankit.data.memory_budget import check_fits, size_text
 from gankit.errors import UserError, write_failed
 from gankit.gan import GAN
 
 CHUNK_ROWS = 100_000
-ROW_SUFFIXES = (".csv", ".npy")  # rows of plain numbers
 NOT_WRITTEN = "nothing was written there; free space (or pick a writable place) and run the command again"
 
 
@@ -31,9 +30,12 @@ def write_samples(gan: GAN, n: int, seed: int | None, output: Path) -> Path:
     if n < 1:
         raise UserError(f"-n must be at least 1, got {n}")
     seed = seed if seed is not None else int(torch.seed() % 2**32)
-    if gan.layout.image is not None:
-        return _write_images(gan, n, seed, output)
-    suffix = checked_output(output, WRITE_SUFFIXES if gan.transformer is not None else ROW_SUFFIXES)
+    return WRITERS[gan.data_kind.sample_file](gan, n, seed, output)
+
+
+def _write_chunks(gan: GAN, n: int, seed: int, output: Path) -> Path:
+    """Rows (or a table's rows) ``CHUNK_ROWS`` at a time into a temporary file, renamed into place when complete."""
+    suffix = checked_output(output, gan.data_kind.sample_suffixes)
     temp = output.with_name(f".{output.name}.tmp")
     writer = {".csv": _CsvWriter, ".parquet": _ParquetWriter, ".npy": _NpyWriter}[suffix](temp, n)
     try:
@@ -143,3 +145,6 @@ def _write_images(gan: GAN, n: int, seed: int, output: Path) -> Path:
         return write_image_samples(images, labels, list(gan.class_names), output)
     except OSError as err:
         raise write_failed(err, output, NOT_WRITTEN) from None
+
+
+WRITERS = {"chunked": _write_chunks, "images": _write_images}  # by the data kind's sample_file

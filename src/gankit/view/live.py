@@ -26,14 +26,13 @@ import torch
 
 from gankit import status
 from gankit.config import TOY_SOURCES
-from gankit.data.table_encoding import metric_kinds
 from gankit.data.toy import toy_source
 from gankit.gan import GAN
 from gankit.report.image_grid import GRIDS
 from gankit.report.table_snapshot import table_snapshot
 from gankit.train.loop import EpochRecord
 from gankit.view.hub import Hub
-from gankit.view.run_info import kind_of, run_info
+from gankit.view.run_info import run_info
 from gankit.view import drawing
 from gankit.view.snapshot import FrozenNets, Weights, fixed_extent
 
@@ -89,7 +88,7 @@ class LiveView:
         config = gan.config
         self.run_dir = run_dir
         self.last_gan = gan
-        self.kind = kind_of(config, len(gan.columns))
+        self.kind = gan.data_kind.view_panel(len(gan.columns))
         self.test_every = self.test_every or max(1, config.train.epochs // TESTS_PER_RUN)
         extra: dict[str, Any] = {"test_every": self.test_every}
         if self.kind == "2d":
@@ -105,9 +104,9 @@ class LiveView:
             self._reader = threading.Thread(target=self._read_replies, name="gankit-view-reader", daemon=True)
             self._reader.start()
         if self.kind == "table":
-            frame = gan.real_frame()
+            frame = gan.data_kind.real_frame(config)
             self._table_real = frame.sample(n=min(len(frame), TABLE_ROWS), random_state=config.seed % 2**32)
-            self._table_kinds = metric_kinds(gan.transformer)
+            self._table_kinds = gan.data_kind.view_snapshot_kinds()
         info = run_info(config, run_dir, self.kind, live=True, **extra)
         (run_dir / VIEW).mkdir(parents=True, exist_ok=True)
         (run_dir / VIEW / "info.json").write_text(json.dumps(info))

@@ -6,16 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from gankit.config import GanConfig
+from gankit.kinds import kind_for
 from gankit.report.roles import ROLE_COLOURS, equilibrium
 
 
 def kind_of(config: GanConfig, columns: int | None) -> str:
-    """``images``, ``table``, ``2d`` (two numeric columns) or ``rows`` (any other count)."""
-    if config.data.is_images:
-        return "images"
-    if config.model.kind == "tabular":
-        return "table"
-    return "2d" if columns == 2 else "rows"
+    """The page's panel, as the data kind names it: ``images``, ``table``, ``2d`` (two numeric columns) or ``rows``."""
+    return kind_for(config).view_panel(columns)
 
 
 def run_info(config: GanConfig, run_dir: Path | None, kind: str, live: bool, **extra: Any) -> dict[str, Any]:

@@ -1,0 +1,132 @@
+"""What every kind of data answers: how it loads, encodes and decodes, evaluates, draws and is saved.
+
+A :class:`DataKind` is made for one GAN (it may hold what it learned from the data, such as a
+table's transformer); its methods are given the GAN's config as it is then. ``GAN``, ``runs/`` and ``view/`` ask it instead of testing which kind of
+data they hold; :mod:`gankit.kinds` picks the kind of a config. The defaults here are those of
+plain rows of numbers, so a kind overrides only where it differs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Protocol
+
+import numpy as np
+import torch
+
+from gankit.config import GanConfig
+from gankit.data import Rows, as_rows, load_training_rows
+from gankit.data.condition import Conditions
+from gankit.data.layout import Layout
+from gankit.errors import UserError
+from gankit.metrics.evaluation_task import EvaluationTask
+from gankit.train.state import TrainState
+
+
+class FittedGan(Protocol):
+    """What a kind may read of a fitted GAN (``gankit.gan.GAN`` is one; the kinds never import it)."""
+
+    config: GanConfig
+    columns: list[str]
+    layout: Layout | None
+    class_names: tuple[str, ...]
+    state: TrainState | None
+
+    def sample(self, n: int, seed: int | None = None) -> Any: ...
+
+    def sample_images(self, n: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray | None]: ...
+
+    def grid_images(self, z: torch.Tensor | None = None) -> np.ndarray: ...
+
+    def real_rows(self) -> Rows: ...
+
+    def eval_plan(self, n: int | None, seed: int | None) -> tuple[int, int]: ...
+
+    def discriminator_logits(self, points: np.ndarray) -> np.ndarray: ...
+
+
+TitleOf = Callable[[str], str]  # a figure's subject → its title (run name, objective, verdict)
+
+
+class DataKind:
+    """Rows of numbers, unless a subclass says otherwise (see :mod:`gankit.kinds.rows`)."""
+
+    name: ClassVar[str] = "rows"
+    noun: ClassVar[str] = "rows"  # what `gankit sample` says it wrote
+    sample_file: ClassVar[str] = "chunked"  # how `gankit sample -o` writes: rows in chunks, or whole images
+    sample_suffixes: ClassVar[tuple[str, ...]] = (".csv", ".npy")
+    rejection_sampling: ClassVar[bool] = True  # sample.method = "rejection" applies to this kind's rows
+    trains_in_halves: ClassVar[bool] = False  # a data set smaller than one batch trains in half batches
+    loading_note: ClassVar[str] = ""  # added to the "loading DATA" status line
+
+    @classmethod
+    def claims(cls, config: GanConfig) -> bool:
+        """Whether this kind holds the data of ``config`` (the registry asks the kinds in turn)."""
+        return True
+
+    # ------------------------------------------------------------------ load, validate, encode
+
+    def check_config(self, config: GanConfig) -> None:
+        """Checks of the config that must fail before any data is read."""
+
+    def load(self, config: GanConfig) -> Rows:
+        """The config's training rows, validated."""
+        return load_training_rows(config.data, config.seed)
+
+    def from_memory(self, data: Any, config: GanConfig) -> tuple[Rows, str]:
+        """In-memory data as training rows, and the ``data.source`` the config then names."""
+        return as_rows(data), "array"
+
+    def fitted_config(self, config: GanConfig) -> GanConfig:
+        """``config`` with what was learned from the data written into it (for the run directory's config.toml)."""
+        return config
+
+    def layout(self, table: Rows, config: GanConfig) -> Layout:
+        """What one training row holds."""
+        return table.layout(config.model.conditional)
+
+    def conditions(self, config: GanConfig) -> Conditions | None:
+        """CTGAN's conditions drawn with each row (tables), else None."""
+        return None
+
+    def real_rows(self, config: GanConfig) -> Rows:
+        """The training rows again, after a GAN was loaded from a checkpoint."""
+        return load_training_rows(config.data, config.seed)
+
+    # ------------------------------------------------------------------ sample
+
+    def decode(self, rows: np.ndarray, layout: Layout, rng: torch.Generator, seed: int) -> Any:
+        """Generated rows in data units as what ``GAN.sample`` returns."""
+        return rows
+
+    def images(self, rows: np.ndarray, layout: Layout) -> np.ndarray:
+        """Generated rows as N×C×H×W images."""
+        raise UserError("this GAN generates rows, not images")
+
+    # ------------------------------------------------------------------ evaluate, draw, view
+
+    def evaluation_task(self, gan: FittedGan, n: int, seed: int, plan: dict[str, Any], real: Any) -> EvaluationTask:
+        """The samples an evaluation compares, drawn now (``plan``: permutations, alpha, seed)."""
+        raise NotImplementedError
+
+    def start_figures(self, run_dir: Path, gan: FittedGan, table: Rows) -> None:
+        """Before training: what the figures drawn during it need (rank 0)."""
+
+    def epoch_figures(self, run_dir: Path, gan: FittedGan, epoch: int) -> None:
+        """After each epoch: that epoch's figures (rank 0)."""
+
+    def draw_figures(self, run_dir: Path, gan: FittedGan, n: int | None, seed: int | None, title: TitleOf) -> None:
+        """The final figures under ``run_dir/plots`` (``n``, ``seed``: those of the evaluation)."""
+
+    def view_panel(self, columns: int | None) -> str:
+        """The live view's panel: ``2d``, ``rows``, ``table`` or ``images``."""
+        return "2d" if columns == 2 else "rows"
+
+    # ------------------------------------------------------------------ checkpoint
+
+    def checkpoint_entries(self) -> dict[str, Any]:
+        """What is saved beside a checkpoint's weights (state.json keys)."""
+        return {}
+
+    def restore(self, document: dict[str, Any]) -> None:
+        """Read back :meth:`checkpoint_entries` from a checkpoint's state.json."""

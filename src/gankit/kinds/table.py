@@ -1,0 +1,130 @@
+"""Mixed tables (a .csv/.parquet file or a DataFrame): numbers, categories, dates and missing values.
+
+A table is encoded into rows by its transformer (fitted on first load, saved beside the
+checkpoint), may carry CTGAN's conditions, and is sampled back as a DataFrame with the
+input's columns and dtypes. Evaluated with the table metrics on a random subset of its rows;
+drawn as the column-shape and pair-trend figures of the rows the evaluation judged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from gankit.config import GanConfig, with_changes
+from gankit.data import Rows, as_rows
+from gankit.data.condition import Conditions
+from gankit.data.frame_io import WRITE_SUFFIXES, read_frame
+from gankit.data.layout import Layout
+from gankit.data.table_encoding import encode_frame, fit_transformer, metric_kinds, table_conditions, table_layout
+from gankit.data.table_transformer import TabularTransformer
+from gankit.errors import UserError
+from gankit.kinds.base import DataKind, FittedGan, TitleOf
+from gankit.metrics.evaluate import real_rows_index
+from gankit.metrics.evaluation_task import EvaluationTask
+from gankit.metrics.table_checks import checked_tables
+from gankit.nets.table_nets import gumbel_max
+
+
+class TableKind(DataKind):
+    """A mixed table; holds its fitted transformer and, once read, the table itself."""
+
+    name = "table"
+    sample_suffixes = WRITE_SUFFIXES
+    rejection_sampling = False  # a table samples through its conditions and Gumbel-max decoding instead
+    trains_in_halves = True
+    loading_note = " and fitting the table transformer"
+
+    def __init__(self) -> None:
+        self.transformer: TabularTransformer | None = None  # the table's reversible map to training rows
+        self.frame: pd.DataFrame | None = None  # the table trained on
+
+    @classmethod
+    def claims(cls, config: GanConfig) -> bool:
+        return config.data.is_table
+
+    def load(self, config: GanConfig) -> Rows:
+        return self._encode(self.real_frame(config), config, config.data.path)
+
+    def from_memory(self, data: Any, config: GanConfig) -> tuple[Rows, str]:
+        if isinstance(data, pd.DataFrame):
+            return self._encode(data, config, "data"), "frame"
+        return as_rows(data), "array"
+
+    def _encode(self, frame: pd.DataFrame, config: GanConfig, origin: str) -> Rows:
+        """The table as training rows (the transformer is fitted on first use)."""
+        if self.transformer is None:
+            self.transformer = fit_transformer(frame, config.tabular, config.seed, origin)
+        self.frame = frame
+        return encode_frame(frame, self.transformer, origin)
+
+    def fitted_config(self, config: GanConfig) -> GanConfig:
+        """The kinds chosen, as overrides: the run directory's config.toml says how each column was modelled."""
+        kinds = {spec.name: spec.kind for spec in self.transformer.specs} if self.transformer is not None else {}
+        return with_changes(config, **{"tabular.kinds": kinds}) if kinds and kinds != config.tabular.kinds else config
+
+    def layout(self, table: Rows, config: GanConfig) -> Layout:
+        return table_layout(self.transformer, self.conditions(config))
+
+    def conditions(self, config: GanConfig) -> Conditions | None:
+        return table_conditions(self.transformer, config.tabular) if self.transformer is not None else None
+
+    def real_frame(self, config: GanConfig) -> pd.DataFrame:
+        """The table trained on: kept from ``fit``, or read again from ``data.path``."""
+        if self.frame is None:
+            if config.data.source != "table":
+                raise UserError("this GAN was trained on an in-memory table, which is not saved with it; pass the real rows explicitly")
+            if not config.data.path:
+                raise UserError("data.source = 'table' needs data.path: give the table with --data FILE (or GAN.fit(dataframe))")
+            self.frame = read_frame(config.data.path, config.data.sep)
+        return self.frame
+
+    def real_rows(self, config: GanConfig) -> Rows:
+        return encode_frame(self.real_frame(config), self.transformer, str(config.data.path))
+
+    def decode(self, rows: np.ndarray, layout: Layout, rng: torch.Generator, seed: int) -> pd.DataFrame:
+        rows = gumbel_max(torch.from_numpy(rows), layout.softmax_blocks, rng).numpy()
+        return self.transformer.inverse_transform(rows, rng=np.random.default_rng(seed))
+
+    def evaluation_frames(self, gan: FittedGan, n: int | None = None, seed: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The evaluation's sample: ``n`` real rows drawn at random (a table stored sorted must not be judged on
+        its first rows) and as many generated rows, both from the evaluation's seed."""
+        n, seed = gan.eval_plan(n, seed)
+        frame = self.real_frame(gan.config)
+        frame = frame.iloc[real_rows_index(len(frame), n, seed)].reset_index(drop=True)
+        return frame, gan.sample(len(frame), seed=seed)
+
+    def evaluation_task(self, gan: FittedGan, n: int, seed: int, plan: dict[str, Any], real: Any) -> EvaluationTask:
+        frame, fake = self.evaluation_frames(gan, n, seed)
+        return EvaluationTask("table", frame, fake, **plan, options={"kinds": metric_kinds(self.transformer)})
+
+    def draw_figures(self, run_dir: Path, gan: FittedGan, n: int | None, seed: int | None, title: TitleOf) -> None:
+        """plots/columns.png (each column's shape score) and plots/pairs.png (pair-trend scores of every column
+        pair), on the rows an evaluation with the same ``n`` and ``seed`` judges."""
+        # the table metrics load SciPy and scikit-learn (about 1 s): only table runs pay for them
+        from gankit.metrics.table_quality import tabular_report  # noqa: PLC0415
+        from gankit.report.table_plots import plot_column_shapes, plot_correlation_difference  # noqa: PLC0415
+
+        n, seed = gan.eval_plan(n, seed)
+        real, fake = self.evaluation_frames(gan, n, seed)  # the rows eval.json judged, so the figures agree with it
+        real, fake, kinds = checked_tables(real, fake, metric_kinds(self.transformer))
+        plot_column_shapes(tabular_report(real, fake, kinds, seed, detection=False), run_dir / "plots" / "columns.png")
+        plot_correlation_difference(real, fake, kinds, run_dir / "plots" / "pairs.png")
+
+    def view_panel(self, columns: int | None) -> str:
+        return "table"
+
+    def view_snapshot_kinds(self) -> dict[str, str]:
+        """The columns' metric kinds, for the live view's table snapshots."""
+        return metric_kinds(self.transformer)
+
+    def checkpoint_entries(self) -> dict[str, Any]:
+        return {"tabular": self.transformer.to_dict()} if self.transformer is not None else {}
+
+    def restore(self, document: dict[str, Any]) -> None:
+        if "tabular" in document:
+            self.transformer = TabularTransformer.from_dict(document["tabular"])

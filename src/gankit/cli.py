@@ -25,10 +25,10 @@ from typer.core import TyperGroup
 
 from gankit import __version__
 from gankit.collector import collector_paused
-from gankit.config import MAX_SEED, GanConfig, apply_overrides, load_config, load_raw, preset_names
+from gankit.config import MAX_SEED, GanConfig, apply_overrides, load_config, load_raw, preset_names, toml_string
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError, closest_name
-from gankit.runs.directory import CHECKPOINT, checkpoint_of, claim_run_dir, create_run_dir, resolve_run, run_name
-from gankit.status import ProgressLines, holding_notices, phase, progress_display, show_phases, silent
+from gankit.runs.directory import CHECKPOINT, check_run_dir, checkpoint_of, resolve_run
+from gankit.status import ProgressLines, holding_notices, progress_display, show_phases, silent
 
 if TYPE_CHECKING:
     from gankit.gan import GAN
@@ -79,7 +79,7 @@ def _build_config(preset: str, overrides: list[str], seed: int | None, data: Pat
     if data is not None:
         kind = apply_overrides(load_raw(preset), overrides).get("model", {}).get("kind", "mlp")  # before validation
         source = "images" if data.is_dir() or kind == "dcgan" else "table" if kind == "tabular" else "file"
-        extra += [f"data.path={_toml_string(str(data))}", f'data.source="{source}"']
+        extra += [f"data.path={toml_string(str(data))}", f'data.source="{source}"']
     return load_config(preset, [*overrides, *extra], seed=seed)
 
 
@@ -125,13 +125,14 @@ def train(
         raise UserError("--nproc must be at least 1 and --max-restarts at least 0")
     if discrete is not None:
         names = [name.strip() for name in discrete.split(",") if name.strip()]
-        set_ = [*set_, "tabular.discrete=[" + ", ".join(_toml_string(name) for name in names) + "]"]
+        set_ = [*set_, "tabular.discrete=[" + ", ".join(toml_string(name) for name in names) + "]"]
     if sep is not None:
-        set_ = [*set_, f"data.sep={_toml_string(SEP_NAMES.get(sep, sep))}"]
+        set_ = [*set_, f"data.sep={toml_string(SEP_NAMES.get(sep, sep))}"]
     if device is not None:
         if resume is not None:
             raise UserError("--device applies to new runs; a resumed run keeps its config's train.device")
-        set_ = [*set_, f"train.device={_toml_string(device)}"]
+        set_ = [*set_, f"train.device={toml_string(device)}"]
+    config = None
     if resume is None:
         if preset is None:
             raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume RUN")
@@ -141,38 +142,26 @@ def train(
                 raise UserError("--dry-run prints the config; give it without --nproc")
             sys.stdout.write(config.to_toml())  # verbatim: rich would expand tabs inside strings
             return
+    elif preset or set_ or seed is not None or data or out_dir:
+        raise UserError("--resume RUN continues a run with its own config; give no preset, --set, --seed, --data or --out")
     else:
         resume = resolve_run(resume)
 
     with collector_paused():
-        from gankit.runs.checkpoint_schedule import latest_checkpoint
-        from gankit.runs.job import train_run  # noqa: F401  (loaded here, with the collector paused)
+        from gankit.runs import launch
         from gankit.train import distributed
 
+    job = launch.TrainJob(config, resume, out_dir, launch.default_run_name(config, preset) if config else "run",
+                          quiet or json_, view, host, port, log)
     if nproc > 1 and not distributed.launched():
         if view:
             raise UserError("--view works without --nproc only")
-        raise SystemExit(_launch_torchrun(nproc, max_restarts, preset, set_, seed, data, out_dir, resume, quiet, json_,
-                                          log))
-    ranks = distributed.setup(_device_of(preset, set_, resume))
-    quiet = quiet or json_ or not ranks.is_main
-    if distributed.restart_count() > 0 and out_dir is not None and latest_checkpoint(out_dir) is not None:
-        resume, preset, set_, seed, data, out_dir = out_dir, None, [], None, None, None  # torchrun restarted us
-    try:
-        from gankit.runs.trackers import make_trackers
-
-        result = _train_watched(view and ranks.is_main, host, port, make_trackers(log) if ranks.is_main else [],
-                                lambda watcher: _train_or_resume(preset, set_, seed, data, out_dir, resume, quiet, watcher))
-    except RuntimeError as problem:  # a collective failed: another rank died or stopped answering
-        if ranks.world == 1 or isinstance(problem, (TrainingDiverged, PeerLost)):
-            raise
-        where = f"; the last checkpoint in {out_dir or resume} is intact" if (out_dir or resume) else ""
-        reason = str(problem).strip().splitlines()[0][:160] if str(problem).strip() else type(problem).__name__
-        raise PeerLost(f"rank {ranks.rank} of {ranks.world}: another rank failed or stopped answering ({reason}); "
-                       f"stopping{where}") from None
-    finally:
-        distributed.teardown()
-    if not ranks.is_main:
+        args = ["--resume", str(resume)] if resume is not None else [preset, *sum((["--set", s] for s in set_), [])]
+        args += [*(["--seed", str(seed)] if seed is not None else []), *(["--data", str(data)] if data else [])]
+        args += [*(["--quiet"] if quiet else []), *(["--json"] if json_ else []), *sum((["--log", n] for n in log), [])]
+        raise SystemExit(launch.launch_torchrun(job, nproc, max_restarts, args))
+    result = launch.train_here(job, _showing_phases)
+    if result is None:  # a rank other than 0 of a distributed run
         return
     if json_:
         _print_json(result.run_dir, result.report)
@@ -208,93 +197,6 @@ def _check_seed(seed: int | None) -> None:
         raise UserError(f"--seed must be between 0 and {MAX_SEED} (2**32 - 1), got {seed}")
 
 
-def _toml_string(text: str) -> str:
-    """``text`` as a TOML string, every quote, backslash and control character escaped (for --set values
-    built from user input such as paths)."""
-    import tomli_w
-
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise UserError(f"{text!r} is not valid UTF-8; rename it (config files are UTF-8 text)") from None
-    return tomli_w.dumps({"v": text}).removeprefix("v = ").rstrip("\n")
-
-
-def _train_watched(view: bool, host: str | None, port: int, trackers: list, job):
-    """``job(watcher)`` with the live view and the trackers following it (rank 0); they are finished after it."""
-    from contextlib import nullcontext
-
-    from gankit.runs.trackers import Trackers
-
-    if view:
-        from gankit.view.session import live_view
-    with live_view(host, port) if view else nullcontext(None) as live:
-        watchers = [watcher for watcher in (live, *trackers) if watcher is not None]
-        result = job(Trackers(watchers) if watchers else None)
-        evaluation = result.report.as_dict() if result is not None and result.report is not None else None
-        if live is not None:
-            live.evaluation = evaluation
-        for tracker in trackers:
-            tracker.finish(evaluation)
-    return result
-
-
-def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data: Path | None, out_dir: Path | None,
-                     resume: Path | None, quiet: bool, watcher=None):
-    """The training job itself (one rank's part of it under torchrun)."""
-    from gankit.runs.job import resume_run, train_run
-
-    if resume is not None:
-        if preset or set_ or seed is not None or data or out_dir:
-            raise UserError("--resume RUN continues a run with its own config; give no preset, --set, --seed, --data or --out")
-        with _showing_phases(quiet):
-            return resume_run(resume, watcher=watcher)
-    config = _build_config(preset, set_, seed, data)
-    if out_dir is not None:
-        claim_run_dir(out_dir, create=False)
-    name = _run_name(config, preset)
-
-    def make_run_dir() -> Path:
-        return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), name)
-
-    with _showing_phases(quiet):
-        return train_run(config, make_run_dir, watcher=watcher)
-
-
-def _run_name(config: GanConfig, preset: str) -> str:
-    """The run folder's name: the preset, plus the data where it is not the preset's own."""
-    preset_source = load_raw(preset).get("data", {}).get("source", "gaussian")
-    return run_name(config.name, config.data.path, config.data.source, preset_source)
-
-
-def _launch_torchrun(nproc: int, max_restarts: int, preset: str | None, set_: list[str], seed: int | None,
-                     data: Path | None, out_dir: Path | None, resume: Path | None, quiet: bool, json_: bool,
-                     log: list[str]) -> int:
-    """``python -m torch.distributed.run --standalone --nproc-per-node N -m gankit train …``; its exit status."""
-    import subprocess
-
-    if resume is None and out_dir is None:  # the ranks must agree on one directory, and a restart must find it
-        config = _build_config(preset, set_, seed, data) if preset else None
-        out_dir = create_run_dir(Path("runs"), _run_name(config, preset) if config else "run")
-    args = ["--resume", str(resume)] if resume is not None else [preset or "", *sum((["--set", s] for s in set_), [])]
-    args += [*(["--seed", str(seed)] if seed is not None else []), *(["--data", str(data)] if data else [])]
-    args += [*(["--out", str(out_dir)] if out_dir is not None else []), *(["--quiet"] if quiet else [])]
-    args += ["--json"] if json_ else []
-    args += [item for name in log for item in ("--log", name)]
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-               f"--max-restarts={max_restarts}", "-m", "gankit", "train", *args]
-    return subprocess.run(command).returncode
-
-
-def _device_of(preset: str | None, set_: list[str], resume: Path | None) -> str:
-    """The configured train.device, read before the process group is joined (best effort)."""
-    try:
-        source = str(resume / "config.toml") if resume is not None else preset
-        return load_config(source, set_).train.device if source else "cpu"
-    except (UserError, OSError):
-        return "cpu"
-
-
 @contextmanager
 def _showing_phases(quiet: bool) -> Iterator[None]:
     """Show the library's phases (loading data, training, evaluating, figures, checkpoints) as lines of one
@@ -323,26 +225,14 @@ def sweep(
     nproc: int = typer.Option(1, "--nproc", help="Spread the members over N processes, each vectorizing its share."),
 ) -> None:
     """Train many GANs at once (seeds × grid points), vectorized, and summarize them."""
-    from gankit.config import apply_overrides
-
-    with collector_paused():
-        from gankit.report.sweep_summary import summary_table
-        from gankit.runs.sweep_grid import parse_grid
-        from gankit.runs.sweep import plan_sweep
-
     if nproc < 1:
         raise UserError(f"--nproc must be at least 1, got {nproc}")
-    base = apply_overrides(load_raw(preset), set_)
-    groups = plan_sweep(base, seeds, parse_grid(grid))
-    config = groups[0][0].config
-    if out_dir is not None:
-        claim_run_dir(out_dir, create=False)
-    name = f"sweep-{_run_name(config, preset)}"
+    with collector_paused():
+        from gankit.report.sweep_summary import summary_table
+        from gankit.runs.launch import sweep_command
 
-    def make_dir() -> Path:
-        return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), name)
-
-    result = _sweep_with_progress(groups, make_dir, quiet or json_, "sweep", not sequential, not no_eval, nproc, plots)
+    result = sweep_command(apply_overrides(load_raw(preset), set_), preset, seeds, grid, out_dir, quiet or json_,
+                           _showing_phases, _notice, not sequential, not no_eval, nproc, plots)
     if json_:
         typer.echo(json.dumps({"sweep_dir": str(result.sweep_dir), "members": len(result.members),
                                "summary": [summary.as_dict() for summary in result.summaries],
@@ -352,17 +242,8 @@ def sweep(
     out.print(f"sweep directory: {result.sweep_dir}")
 
 
-def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bool = True, evaluate: bool = True,
-                         nproc: int = 1, plots: bool = True):
-    """Run planned sweep groups under one progress bar counting member-epochs; notices go to stderr."""
-    with collector_paused():
-        from gankit.runs.sweep import run_sweep
-
-    total = sum(len(group) * group[0].config.train.epochs for group in groups)
-    members = sum(map(len, groups))
-    with _showing_phases(quiet), phase(f"{name}: training {members} members", total, "member-epochs") as bar:
-        return run_sweep(groups, make_dir, bar.advance,
-                         lambda text: err.print(f"notice: {text}", markup=False), vectorize, evaluate, nproc, plots)
+def _notice(text: str) -> None:
+    err.print(f"notice: {text}", markup=False)
 
 
 bench_app = typer.Typer(help="Benchmarks with published protocols.", no_args_is_help=True)
@@ -381,29 +262,12 @@ def bench_toy(
     """Run toy presets over many seeds; print mode metrics, spread ratio and the k-NN C2ST and MMD pass rates
     beside a "true mixture" row (fresh draws of the data law, judged the same way) and the published rows
     (CSV and Markdown too)."""
-    import time
+    from gankit.report.toy_bench import bench_table
 
-    from gankit.config import apply_overrides
-    from gankit.metrics.truth_floor import has_truth, truth_report
-    from gankit.report.toy_bench import bench_table, gankit_row, published_rows, truth_row, write_bench
-    from gankit.runs.sweep import plan_sweep
+    with collector_paused():
+        from gankit.runs.toy_bench_run import run_toy_bench
 
-    plans = {preset: plan_sweep(apply_overrides(load_raw(preset), set_), seeds, {}, first_seed) for preset in presets}
-    folder = claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), "bench-toy")
-    rows = []
-    for preset, groups in plans.items():
-        started = time.perf_counter()
-        result = _sweep_with_progress(groups, lambda: claim_run_dir(folder / preset), quiet, preset, plots=False)
-        label = " ".join(s for s in set_ if s.startswith("model.pack=") or s.startswith("train.objective="))
-        config = groups[0][0].config
-        rows.append(gankit_row(preset, label, result.rows, time.perf_counter() - started, config.eval.alpha))
-        if has_truth(config):  # the floor: fresh draws of the data law, judged as each member was
-            started = time.perf_counter()
-            reports = [truth_report(member.config) for group in groups for member in group]
-            mixture = config.data.source in ("ring", "grid", "mixture")
-            rows.append(truth_row(preset, reports, time.perf_counter() - started, config.eval.alpha, mixture))
-        rows += published_rows(preset)
-    write_bench(folder, rows)
+    folder, rows = run_toy_bench(presets, seeds, first_seed, set_, out_dir, quiet, _showing_phases, _notice)
     if set_:
         out.print(f"overrides for every run: {' '.join(set_)}")
     out.print(bench_table(rows))
@@ -517,7 +381,7 @@ def report(
     from gankit.report.html_report import write_run_report, write_sweep_report
 
     for folder in folders:
-        _check_run(folder, sweep_ok=True)
+        check_run_dir(folder, sweep_ok=True)
     for folder in folders:
         path = write_sweep_report(folder) if (folder / "members").is_dir() else write_run_report(folder)
         out.print(f"wrote {path}")
@@ -529,31 +393,15 @@ def compare(
     output: Path = typer.Option(Path("compare.html"), "-o", "--output", help="The page to write."),
 ) -> None:
     """Compare runs side by side: print a table and write one self-contained page."""
-    from rich.table import Table as RichTable
-
     from gankit.report.html_report import compare_rows, write_comparison
+    from gankit.report.summary import comparison_table
 
     if len(runs) < 2:
         raise UserError("compare needs at least two run directories")
     for folder in runs:
-        _check_run(folder, sweep_ok=False)
-    header, rows = compare_rows(runs)
-    table = RichTable(title=f"{len(runs)} runs")
-    for name in header:
-        table.add_column(name, justify="left" if name in ("run", "objective", "verdict") else "right")
-    for row in rows:
-        table.add_row(*row)
-    out.print(table)
+        check_run_dir(folder, sweep_ok=False)
+    out.print(comparison_table(*compare_rows(runs)))
     out.print(f"wrote {write_comparison(runs, output)}")
-
-
-def _check_run(folder: Path, sweep_ok: bool) -> None:
-    """A run directory (config.toml), or with ``sweep_ok`` a sweep directory (members/); else a user error."""
-    if not folder.is_dir():
-        raise UserError(f"run directory not found: {folder}")
-    if not (folder / "config.toml").is_file() and not (sweep_ok and (folder / "members").is_dir()):
-        kind = "a run or sweep directory" if sweep_ok else "a run directory"
-        raise UserError(f"{folder}: not {kind} (no config.toml{' or members/' if sweep_ok else ''})")
 
 
 @app.command()
@@ -572,14 +420,10 @@ def config_keys(
     prefix: Optional[str] = typer.Argument(None, help="Only keys under this section or key, e.g. train or train.d_optimizer."),
 ) -> None:
     """Every key --set accepts, with its type, default, allowed range and description."""
-    from rich.table import Table as RichTable
-
     from gankit.config_keys import config_keys as keys_under
+    from gankit.report.summary import keys_table
 
-    table = RichTable("key", "type", "default", "range", "description", box=None, pad_edge=False)
-    for doc in keys_under(prefix or ""):
-        table.add_row(doc.key, doc.type, doc.default, doc.range, doc.description)
-    out.print(table, markup=False, highlight=False)
+    out.print(keys_table(keys_under(prefix or "")), markup=False, highlight=False)
 
 
 @app.command(name="runs")
@@ -588,9 +432,7 @@ def runs_(
     json_: bool = typer.Option(False, "--json", help="One JSON object per run, one per line."),
 ) -> None:
     """List the run directories: preset, data, verdict, when and how long it trained."""
-    from rich.table import Table as RichTable
-
-    from gankit.runs.listing import list_runs
+    from gankit.runs.listing import list_runs, runs_table
 
     runs = list_runs(root)
     if json_:
@@ -600,12 +442,7 @@ def runs_(
     if not runs:
         out.print(f"no runs in {root}/ yet: gankit train d2l-gaussian makes one")
         return
-    table = RichTable("run", "kind", "preset", "data", "verdict", "started", "train s", box=None, pad_edge=False)
-    for info in runs:
-        started = info.started.strftime("%Y-%m-%d %H:%M") if info.started else ""
-        seconds = f"{info.seconds:.1f}" if info.seconds is not None else ""
-        table.add_row(str(info.path), info.kind, info.preset, info.data, info.verdict, started, seconds)
-    out.print(table, markup=False, highlight=False)
+    out.print(runs_table(runs), markup=False, highlight=False)
 
 
 def _check_set_syntax(argv: list[str]) -> None:

@@ -584,3 +584,15 @@ def with_changes(config: GanConfig, **changes: Any) -> GanConfig:
             node = node[part]
         node[last] = value
     return validate(raw)
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML string, every quote, backslash and control character escaped (for --set values
+    built from user input such as paths)."""
+    import tomli_w  # noqa: PLC0415  (only commands that build overrides from user input need it)
+
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(f"{text!r} is not valid UTF-8; rename it (config files are UTF-8 text)") from None
+    return tomli_w.dumps({"v": text}).removeprefix("v = ").rstrip("\n")

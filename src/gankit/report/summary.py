@@ -41,3 +41,21 @@ def print_report(console: Console, report: EvalReport) -> None:
     console.print(eval_table(report))
     colour = "red" if report.distinguishable else "green"
     console.print(f"[{colour}]{report.verdict()}[/{colour}]", soft_wrap=True)
+
+
+def comparison_table(header: list[str], rows: list[list[str]]) -> RichTable:
+    """``gankit compare``'s table: one row per run, text columns left-aligned and numbers right-aligned."""
+    table = RichTable(title=f"{len(rows)} runs")
+    for name in header:
+        table.add_column(name, justify="left" if name in ("run", "objective", "verdict") else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def keys_table(docs: list) -> RichTable:
+    """``gankit config keys``'s table: key, type, default, allowed range and description of each key."""
+    table = RichTable("key", "type", "default", "range", "description", box=None, pad_edge=False)
+    for doc in docs:
+        table.add_row(doc.key, doc.type, doc.default, doc.range, doc.description)
+    return table

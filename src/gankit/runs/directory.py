@@ -181,3 +181,12 @@ def write_json(path: Path, record: dict[str, Any]) -> None:
         temp.replace(path)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def check_run_dir(folder: Path, sweep_ok: bool) -> None:
+    """A run directory (config.toml), or with ``sweep_ok`` a sweep directory (members/); else a user error."""
+    if not folder.is_dir():
+        raise UserError(f"run directory not found: {folder}")
+    if not (folder / "config.toml").is_file() and not (sweep_ok and (folder / "members").is_dir()):
+        kind = "a run or sweep directory" if sweep_ok else "a run directory"
+        raise UserError(f"{folder}: not {kind} (no config.toml{' or members/' if sweep_ok else ''})")

@@ -7,8 +7,12 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gankit.runs.directory import LATEST
+
+if TYPE_CHECKING:
+    from rich.table import Table as RichTable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -89,3 +93,15 @@ def _modified(path: Path) -> datetime | None:
         return datetime.fromtimestamp(path.stat().st_mtime)
     except OSError:
         return None
+
+
+def runs_table(runs: list[RunInfo]) -> "RichTable":
+    """``gankit runs``'s table: path, kind, preset, data, verdict, start and training time of each run."""
+    from rich.table import Table as RichTable  # noqa: PLC0415
+
+    table = RichTable("run", "kind", "preset", "data", "verdict", "started", "train s", box=None, pad_edge=False)
+    for info in runs:
+        started = info.started.strftime("%Y-%m-%d %H:%M") if info.started else ""
+        seconds = f"{info.seconds:.1f}" if info.seconds is not None else ""
+        table.add_row(str(info.path), info.kind, info.preset, info.data, info.verdict, started, seconds)
+    return table

@@ -16,7 +16,7 @@ import itertools
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import Any, Callable, Iterator, Protocol
 
 import torch
 
@@ -29,9 +29,6 @@ from gankit.train.precision import autocast
 from gankit.train.row_source import RowSource, rows_for_epoch
 from gankit.train.state import TrainState
 from gankit.train.steps import d_step, g_step, make_penalty
-
-if TYPE_CHECKING:
-    from gankit.train.vectorized import VectorizedGroup
 
 
 @dataclass(frozen=True)
@@ -84,8 +81,34 @@ def capped_epochs(train: TrainConfig, n_rows: int, batch_size: int, pack: int, w
 StepHook = Callable[[TrainState, torch.Tensor, torch.Tensor], None]
 
 
+class EpochState(Protocol):
+    """What :func:`run_epoch` trains: a run's :class:`TrainState`, or a stacked sweep group
+    (``train/vectorized.py``'s ``VectorizedGroup``), which this module need not know."""
+
+    ranks: Any
+    batch_size: int
+    pack: int
+    batch_in_epoch: int
+    epoch: int
+    step: int
+    precision: Any
+    opt_d: Any
+    opt_g: Any
+    generator: Any
+    ddp_generator: Any
+    partial_losses: list
+
+    def begin_epoch(self) -> None: ...
+
+    def draw_epoch(self, data: Any, train: TrainConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]: ...
+
+    def draw_blur(self, train: TrainConfig, shape: Any, step: int, n_batches: int) -> Any: ...
+
+    def update_ema(self) -> None: ...
+
+
 def run_epoch(
-    state: TrainState | VectorizedGroup, data: RowSource | list[RowSource], train: TrainConfig,
+    state: EpochState, data: RowSource | list[RowSource], train: TrainConfig,
     losses: tuple[DLoss, GLoss], after_step: StepHook | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One pass over the data: per batch one D step, then (every ``n_critic`` batches) one G step.

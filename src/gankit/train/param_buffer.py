@@ -62,7 +62,28 @@ def view_of(row: torch.Tensor, segment: Segment) -> torch.Tensor:
     )
 
 
-class ParameterBuffer:
+class FlatLayout:
+    """Named parameter segments laid out in the rows of a flat ``(M, P)`` tensor, with the parameters'
+    gradients gathered into one tensor of the same layout: a single run's :class:`ParameterBuffer`
+    (``M = 1``) and a sweep's ``StackedNet`` share it. A subclass sets ``segments``, ``_grad`` and
+    ``_grad_views`` (the per-parameter views of ``_grad``)."""
+
+    segments: list[Segment]
+    _grad: torch.Tensor
+    _grad_views: list[torch.Tensor]
+
+    def flat_gradient(self, grads: list[torch.Tensor]) -> torch.Tensor:
+        """The per-parameter ``grads`` written into one ``(M, P)`` tensor of this layout (padding stays 0)."""
+        torch._foreach_copy_(self._grad_views, grads)
+        return self._grad
+
+    def named_rows(self, flat: torch.Tensor, index: int) -> dict[str, torch.Tensor]:
+        """Row ``index`` (member ``index`` of a stack) of a ``(M, P)`` tensor of this layout, split into named
+        parameters."""
+        return {segment.name: view_of(flat[index], segment) for segment in self.segments}
+
+
+class ParameterBuffer(FlatLayout):
     """The trainable parameters of one net (``M = 1``) moved into a flat ``(1, P)`` buffer they now view.
 
     ``params`` are the net's own ``nn.Parameter`` objects (autograd differentiates
@@ -84,12 +105,3 @@ class ParameterBuffer:
                 param.data = view
         self._grad = torch.zeros_like(self.flat)
         self._grad_views = [view_of(self._grad[0], segment) for segment in self.segments]
-
-    def flat_gradient(self, grads: list[torch.Tensor]) -> torch.Tensor:
-        """The per-parameter ``grads`` written into one ``(1, P)`` tensor of the buffer's layout."""
-        torch._foreach_copy_(self._grad_views, grads)
-        return self._grad
-
-    def named_rows(self, flat: torch.Tensor, index: int) -> dict[str, torch.Tensor]:
-        """Row ``index`` of a ``(M, P)`` tensor of this layout, split into named parameters."""
-        return {segment.name: view_of(flat[index], segment) for segment in self.segments}

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from gankit.train.param_buffer import ParameterBuffer, Segment, view_of
+from gankit.train.param_buffer import FlatLayout, ParameterBuffer, Segment
 
 
 def vectorizable(module: nn.Module) -> bool:
@@ -35,7 +35,7 @@ def vectorizable(module: nn.Module) -> bool:
     return plain and not any(True for _ in module.buffers())
 
 
-class StackedNet:
+class StackedNet(FlatLayout):
     """M networks of one architecture, as one flat parameter matrix ``flat`` of shape ``(M, P)``."""
 
     def __init__(self, members: list[nn.Module], buffers: list[ParameterBuffer] | None = None) -> None:
@@ -67,12 +67,3 @@ class StackedNet:
     def __call__(self, x: torch.Tensor, flat: torch.Tensor | None = None) -> torch.Tensor:
         """Run member i on ``x[i]`` for every i: ``x`` is ``(M, batch, features)``."""
         return self._forward(self._own_views if flat is None else self.views(flat), x)
-
-    def flat_gradient(self, grads: list[torch.Tensor]) -> torch.Tensor:
-        """The per-parameter ``grads`` written into one ``(M, P)`` tensor of ``flat``'s layout (padding stays 0)."""
-        torch._foreach_copy_(self._grad_views, grads)
-        return self._grad
-
-    def named_rows(self, flat: torch.Tensor, index: int) -> dict[str, torch.Tensor]:
-        """Member ``index``'s row of a ``(M, P)`` tensor of this layout, split into named parameters."""
-        return {segment.name: view_of(flat[index], segment) for segment in self.segments}

@@ -348,6 +348,7 @@ class GanConfig(Section):
             raise ValueError(
                 f"train.batch_size ({self.train.batch_size}) must be a multiple of model.pack ({self.model.pack})"
             )
+        # the config's own consistency: a data source needs its net family (the config floor sees no data kinds)
         if self.data.is_table != (self.model.kind == "tabular"):
             raise ValueError(
                 f"model.kind = '{self.model.kind}' does not fit data.source = '{self.data.source}': "

@@ -14,14 +14,11 @@ import numpy as np
 
 from gankit.config import GanConfig
 from gankit.data import Rows
-from gankit.data.images import to_uint8
 from gankit.data.layout import Layout
 from gankit.kinds.base import DataKind, FittedGan, TitleOf
 from gankit.metrics.evaluate import real_rows_index
 from gankit.metrics.evaluation_task import EvaluationTask
 from gankit.nets.dcgan import conv_stages
-from gankit.report.image_grid import epoch_grid, grid_frames, save_gif, save_grid
-from gankit.report.image_neighbours import REAL, save_real_images
 
 
 class ImagesKind(DataKind):
@@ -50,15 +47,23 @@ class ImagesKind(DataKind):
         options = {"shapes": gan.config.data.source == "shapes", "inception_weights": gan.config.eval.inception_weights}
         return EvaluationTask("images", images, fake, **plan, options=options)
 
+    # the figures load Pillow: sampling and evaluating a GAN of images need not
     def start_figures(self, run_dir: Path, gan: FittedGan, table: Rows) -> None:
+        from gankit.data.images import to_uint8  # noqa: PLC0415
+        from gankit.report.image_neighbours import REAL, save_real_images  # noqa: PLC0415
+
         if not (run_dir / REAL).is_file():  # for the view's nearest-real-neighbour search
             save_real_images(to_uint8(table.images()), run_dir, gan.config.seed)
 
     def epoch_figures(self, run_dir: Path, gan: FittedGan, epoch: int) -> None:
+        from gankit.report.image_grid import epoch_grid  # noqa: PLC0415
+
         epoch_grid(gan.grid_images(), run_dir, epoch, gan.layout.classes)
 
     def draw_figures(self, run_dir: Path, gan: FittedGan, n: int | None, seed: int | None, title: TitleOf) -> None:
         """plots/samples.png, a grid of samples, and plots/training.gif, the epoch grids animated."""
+        from gankit.report.image_grid import grid_frames, save_gif, save_grid  # noqa: PLC0415
+
         images, _ = gan.sample_images(gan.config.eval.grid_n, seed=gan.config.seed)
         save_grid(images, run_dir / "plots" / "samples.png")
         save_gif(grid_frames(run_dir, gan.state.epoch), run_dir / "plots" / "training.gif")

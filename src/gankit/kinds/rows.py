@@ -16,7 +16,6 @@ from gankit.metrics.evaluate import real_rows_index
 from gankit.metrics.evaluation_task import EvaluationTask
 from gankit.metrics.modes import MODE_SAMPLES
 from gankit.report.decision_frames import FRAME_POINTS, decision_frame, frame_epochs, load_frames, save_frame
-from gankit.report.plots import plot_decision, plot_samples, plot_training_grid
 
 FRAMES = Path("plots") / "frames"  # 2-D snapshots over training, for plots/training.png
 
@@ -42,6 +41,8 @@ class RowsKind(DataKind):
     def draw_figures(self, run_dir: Path, gan: FittedGan, n: int | None, seed: int | None, title: TitleOf) -> None:
         """plots/samples.png; for 2-D rows also plots/decision.png (D's surface behind the points) and
         plots/training.png (its frames over training)."""
+        from gankit.report.plots import plot_decision, plot_samples, plot_training_grid  # noqa: PLC0415  (matplotlib)
+
         fake = gan.sample(gan.config.eval.plot_n, seed=gan.config.seed)
         plot_samples(gan.real_rows().values, fake, run_dir / "plots" / "samples.png", gan.columns, title("samples"))
         if not _is_two_dimensional(gan):

@@ -118,9 +118,11 @@ class TableKind(DataKind):
     def view_panel(self, columns: int | None) -> str:
         return "table"
 
-    def view_snapshot_kinds(self) -> dict[str, str]:
-        """The columns' metric kinds, for the live view's table snapshots."""
-        return metric_kinds(self.transformer)
+    def view_snapshot(self, real: pd.DataFrame, fake: pd.DataFrame, epoch: int) -> dict[str, Any]:
+        """The live view's snapshot of the table now: each column's shape and the pair trends, real vs generated."""
+        from gankit.report.table_snapshot import table_snapshot  # noqa: PLC0415  (SciPy: only a live table view)
+
+        return table_snapshot(real, fake, metric_kinds(self.transformer), epoch)
 
     def checkpoint_entries(self) -> dict[str, Any]:
         return {"tabular": self.transformer.to_dict()} if self.transformer is not None else {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Literal
+from typing import Any, Callable, Iterator, Literal
 
 import torch
 from threadpoolctl import threadpool_limits
@@ -35,15 +35,24 @@ class EvaluationTask:
     def run(self) -> EvalReport:
         """The evaluation's report (same result wherever it runs)."""
         settings = {"permutations": self.permutations, "alpha": self.alpha, "seed": self.seed}
-        if self.kind == "images":
-            from gankit.metrics.image_evaluation import evaluate_images  # noqa: PLC0415  (loads the digit classifier)
+        return EVALUATIONS[self.kind]()(self.real, self.fake, **settings, **self.options)
 
-            return evaluate_images(self.real, self.fake, **settings, **self.options)
-        if self.kind == "table":
-            from gankit.metrics.table_evaluation import evaluate_table  # noqa: PLC0415  (pandas, scikit-learn models)
 
-            return evaluate_table(self.real, self.fake, **self.options, **settings)
-        return evaluate(self.real, self.fake, **settings, **self.options)
+def _image_evaluation() -> Callable[..., EvalReport]:
+    from gankit.metrics.image_evaluation import evaluate_images  # noqa: PLC0415  (loads the digit classifier)
+
+    return evaluate_images
+
+
+def _table_evaluation() -> Callable[..., EvalReport]:
+    from gankit.metrics.table_evaluation import evaluate_table  # noqa: PLC0415  (pandas, scikit-learn models)
+
+    return evaluate_table
+
+
+EVALUATIONS: dict[str, Callable[[], Callable[..., EvalReport]]] = {
+    "rows": lambda: evaluate, "images": _image_evaluation, "table": _table_evaluation,
+}  # each evaluation by name, its module loaded when first run
 
 
 def run_tasks(tasks: list[EvaluationTask], workers: int = 1) -> Iterator[EvalReport]:

@@ -25,17 +25,22 @@ def latent_of(model: ModelConfig, layout: Layout) -> Latent:
     return dataclasses.replace(latent, code_index=_perceptron_generator(model, layout))
 
 
+def convolutional(layout: Layout) -> bool:
+    """Whether rows of ``layout`` are images, which the DCGAN nets take (and whose memory is not estimated)."""
+    return layout.image is not None  # the net family follows the row layout: the nets' one test of the data's kind
+
+
 def _perceptron_generator(model: ModelConfig, layout: Layout) -> bool:
     """True when G is an :class:`~gankit.nets.mlp.MLP` (rows, not images or tables), which reads a latent code by
     lookup, so the latent can carry the code's index instead of its one-hot columns."""
-    return layout.image is None and model.kind != "tabular"
+    return not convolutional(layout) and model.kind != "tabular"
 
 
 def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generator) -> nn.Module:
     """G: a latent row (noise and optional one-hot code, see ``latent.py``) → a data row."""
     latent = latent_of(model, layout)
     width = latent.width
-    if layout.image is not None:
+    if convolutional(layout):
         net = DCGANGenerator(width, layout.image, model.g_width, layout.classes)
         initialize_dcgan(net, model.init_std, generator)
         return net
@@ -57,7 +62,7 @@ def build_generator(model: ModelConfig, layout: Layout, generator: torch.Generat
 
 def build_discriminator(model: ModelConfig, layout: Layout, generator: torch.Generator) -> nn.Module:
     """D: a pack of ``model.pack`` data rows, concatenated (PacGAN), → one logit (real > 0 > fake)."""
-    if layout.image is not None:
+    if convolutional(layout):
         net = DCGANDiscriminator(layout.image, model.d_width, model.pack, layout.classes, model.discriminator.spectral_norm)
         initialize_dcgan(net, model.init_std, generator)
         return net

@@ -7,7 +7,7 @@ import torch
 from gankit.config import GanConfig
 from gankit.data.layout import Layout
 from gankit.data.memory_budget import available_bytes, check_fits
-from gankit.nets.build import build_discriminator, build_generator
+from gankit.nets.build import build_discriminator, build_generator, convolutional
 
 BYTES_PER_WEIGHT = 4 * 4  # float32 weight, gradient and Adam's two moments
 ACTIVATION_COPIES = 6  # forward and backward values of G and D per batch element (a rough bound for perceptrons)
@@ -49,7 +49,7 @@ def check_training_memory(config: GanConfig, layout: Layout, device: torch.devic
     Counted from the widths (:func:`width_bound`): building even on the meta device initializes
     weights, which imports torch._dynamo (seconds). Image nets (widths ≤ 2048) are not checked.
     """
-    if layout.image is not None:
+    if convolutional(layout):
         return
     weights = width_bound(config, layout)
     copies = 1 + (config.train.ema_decay > 0)

@@ -13,6 +13,7 @@ from torch import nn
 from gankit.config import GanConfig, TrainConfig
 from gankit.data.layout import Layout
 from gankit.nets import Latent, build_discriminator, build_generator, latent_of
+from gankit.nets.build import convolutional
 from gankit.train.distributed import SINGLE, Ranks, wrap
 from gankit.train.instance_noise import batch_noise
 from gankit.train.optim import LeanAdam, TorchOptimizer, make_optimizer, optimizer_from_tree, optimizer_tree
@@ -82,7 +83,7 @@ class TrainState:
         init_rng = torch.Generator().manual_seed(init_seed)
         generator = build_generator(config.model, layout, init_rng).to(device)
         discriminator = build_discriminator(config.model, layout, init_rng).to(device)
-        if config.train.channels_last and layout.image is not None:
+        if config.train.channels_last and convolutional(layout):
             for net in (generator, discriminator):
                 net.to(memory_format=torch.channels_last)
                 net.channels_last = True

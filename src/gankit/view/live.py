@@ -29,7 +29,6 @@ from gankit.config import TOY_SOURCES
 from gankit.data.toy import toy_source
 from gankit.gan import GAN
 from gankit.report.image_grid import GRIDS
-from gankit.report.table_snapshot import table_snapshot
 from gankit.train.loop import EpochRecord
 from gankit.view.hub import Hub
 from gankit.view.run_info import run_info
@@ -75,7 +74,6 @@ class LiveView:
         self.last_gan: GAN | None = None  # the GAN training ended with (for the last frame)
         self.evaluation: dict[str, Any] | None = None  # the final eval.json, once the run is evaluated
         self._table_real: Any = None  # a table run's real rows and column kinds, for its snapshots
-        self._table_kinds: dict[str, str] | None = None
         self._last_table_epoch = -1
         self._process: multiprocessing.Process | None = None
         self._pipe: Connection | None = None
@@ -88,6 +86,7 @@ class LiveView:
         config = gan.config
         self.run_dir = run_dir
         self.last_gan = gan
+        # the page's panel, named by the data kind: each panel streams its own events (frames, tables, grids)
         self.kind = gan.data_kind.view_panel(len(gan.columns))
         self.test_every = self.test_every or max(1, config.train.epochs // TESTS_PER_RUN)
         extra: dict[str, Any] = {"test_every": self.test_every}
@@ -106,7 +105,6 @@ class LiveView:
         if self.kind == "table":
             frame = gan.data_kind.real_frame(config)
             self._table_real = frame.sample(n=min(len(frame), TABLE_ROWS), random_state=config.seed % 2**32)
-            self._table_kinds = gan.data_kind.view_snapshot_kinds()
         info = run_info(config, run_dir, self.kind, live=True, **extra)
         (run_dir / VIEW).mkdir(parents=True, exist_ok=True)
         (run_dir / VIEW / "info.json").write_text(json.dumps(info))
@@ -168,7 +166,7 @@ class LiveView:
         """A table run's columns and pair trends now (real vs generated rows), published and kept for replay."""
         started = time.perf_counter()
         fake = gan.sample(len(self._table_real), seed=gan.config.seed + HELD_OUT_SEED)
-        text = json.dumps(table_snapshot(self._table_real, fake, self._table_kinds, epoch))
+        text = json.dumps(gan.data_kind.view_snapshot(self._table_real, fake, epoch))
         self._append("tables.jsonl", self.hub.publish_text("table", text))
         self._last_table_epoch = epoch
         self._last_test, self._test_cost = started, time.perf_counter() - started

@@ -25,7 +25,7 @@ from typer.core import TyperGroup
 
 from gankit import __version__
 from gankit.collector import collector_paused
-from gankit.config import MAX_SEED, GanConfig, apply_overrides, load_config, load_raw, preset_names, toml_string
+from gankit.config import FILE_SOURCE_OF_FAMILY, MAX_SEED, GanConfig, apply_overrides, load_config, load_raw, preset_names, toml_string
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError, closest_name
 from gankit.runs.directory import CHECKPOINT, check_run_dir, checkpoint_of, resolve_run
 from gankit.status import ProgressLines, holding_notices, progress_display, show_phases, silent
@@ -77,8 +77,8 @@ def _build_config(preset: str, overrides: list[str], seed: int | None, data: Pat
     """The preset with ``--set`` overrides; ``--data`` points it at a table, an image folder or an image array."""
     extra = []
     if data is not None:
-        kind = apply_overrides(load_raw(preset), overrides).get("model", {}).get("kind", "mlp")  # before validation
-        source = "images" if data.is_dir() or kind == "dcgan" else "table" if kind == "tabular" else "file"
+        family = apply_overrides(load_raw(preset), overrides).get("model", {}).get("kind", "mlp")  # before validation
+        source = "images" if data.is_dir() else FILE_SOURCE_OF_FAMILY.get(family, "file")
         extra += [f"data.path={toml_string(str(data))}", f'data.source="{source}"']
     return load_config(preset, [*overrides, *extra], seed=seed)
 

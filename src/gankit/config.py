@@ -40,6 +40,7 @@ MAX_SEED = 2**32 - 1  # NumPy's legacy and scikit-learn's random_state take seed
 
 TOY_SOURCES = ("gaussian", "ring", "grid", "mixture", "moons", "swiss_roll")
 IMAGE_SOURCES = ("images", "digits", "shapes")
+FILE_SOURCE_OF_FAMILY = {"dcgan": "images", "tabular": "table"}  # --data FILE's source by model.kind; else "file"
 
 
 class DataConfig(Section):

@@ -77,7 +77,7 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
         hub.publish("grid", {"epoch": int(grid.stem.split("-")[1]), "path": (GRIDS / grid.name).as_posix()})
     if (run_dir / "eval.json").is_file():
         hub.publish_evaluation(json.loads((run_dir / "eval.json").read_text()))
-    for figure in FIGURES:
+    for figure in FIGURES:  # the page's panels, named by the data kind: only the table and rows panels show figures
         if (run_dir / figure).is_file() and info["kind"] in ("table", "rows"):
             hub.publish("figure", {"path": figure})
 

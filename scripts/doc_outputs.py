@@ -171,12 +171,14 @@ def _environment() -> dict[str, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", choices=["--write", "--check"])
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true", help="rerun every region and rewrite the files")
+    mode.add_argument("--check", action="store_true", help="rerun every region; exit 1 with a diff on drift")
     parser.add_argument("files", nargs="+", type=Path)
     options = parser.parse_args()
     status = 0
     for path in options.files:
-        if options.mode == "--write":
+        if options.write:
             _, fresh = regenerated(path)
             path.write_text("\n".join(fresh) + "\n", encoding="utf-8")
             print(f"wrote {path}")

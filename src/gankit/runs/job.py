@@ -23,6 +23,7 @@ from gankit.data import Rows
 from gankit.errors import StopRequested, TrainingDiverged, UserError, write_failed
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
+from gankit.metrics.image_distances import check_fidelity_inputs
 from gankit.report.html_report import write_run_report
 from gankit.report.plots import figure_title, plot_losses
 from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, locked, read_jsonl, write_json
@@ -304,6 +305,8 @@ def evaluate_run(
     inception_weights: Path | None = None,
 ) -> EvalReport:
     """Evaluate a run's generator against its training data; write eval.json and redraw the figures."""
+    if inception_weights is not None:
+        check_fidelity_inputs(inception_weights)
     if gan is None:
         gan = load_run_gan(run_dir)
     if inception_weights is not None:

@@ -39,7 +39,7 @@ def replay(folder: Path) -> Hub:
     """The events of a run or sweep directory, closed (nothing more will come)."""
     if not folder.is_dir():
         raise UserError(f"run directory not found: {folder}")
-    hub = Hub()
+    hub = Hub(window=None)  # what is on disk is already bounded (view/frames.jsonl keeps a few hundred)
     if is_sweep(folder):
         _replay_sweep(folder, hub)
     elif (folder / "config.toml").is_file():

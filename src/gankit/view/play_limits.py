@@ -14,6 +14,7 @@ import numpy as np
 
 from gankit.config import GanConfig
 from gankit.errors import UserError
+from gankit.view.playground_shapes import is_number
 
 # key → (lowest, highest, whether the lowest itself is allowed)
 RANGES: dict[str, tuple[float, float, bool]] = {
@@ -64,16 +65,12 @@ def check_points(points: Any) -> np.ndarray:
     problem = (f"drawn points: give between {MIN_DRAWN} and {MAX_DRAWN} pairs [x, y] of finite numbers "
                f"with |x|, |y| ≤ {MAX_COORDINATE:g}")
     if not isinstance(points, list) or not all(
-            isinstance(point, list) and len(point) == 2 and all(_is_number(v) for v in point) for point in points):
+            isinstance(point, list) and len(point) == 2 and all(is_number(v) for v in point) for point in points):
         raise UserError(problem)
     values = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if not MIN_DRAWN <= len(values) <= MAX_DRAWN or not np.isfinite(values).all() or np.abs(values).max() > MAX_COORDINATE:
         raise UserError(f"{problem}; got {len(values)}")
     return values.astype(np.float32)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _weights(widths: list[int]) -> int:

@@ -20,9 +20,15 @@ def shape_problem(request: dict[str, Any]) -> str | None:
         return f"unknown action {str(action)[:40]!r}; allowed: {', '.join(ACTIONS)}"
     settings = request.get("settings", {})
     if action == "settings" and (not isinstance(settings, dict) or not all(
-            isinstance(value, (str, int, float)) and not isinstance(value, bool) and len(str(value)) <= 200
+            (isinstance(value, str) or is_number(value)) and len(str(value)) <= 200
             for value in settings.values())):
         return "settings: give an object of key → value (a number or a short TOML text)"
-    if action == "points" and not isinstance(request.get("points"), list):
-        return "points: give a list of [x, y] pairs"
+    points = request.get("points")
+    if action == "points" and not (isinstance(points, list) and all(
+            isinstance(point, list) and len(point) == 2 and all(is_number(v) for v in point) for point in points)):
+        return "points: give a list of [x, y] pairs of numbers"
     return None
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

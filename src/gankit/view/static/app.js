@@ -341,7 +341,18 @@ $("grid").addEventListener("click", (event) => {
 // A table snapshot: small multiples of each column (real vs generated shares) and the pair-trend heatmap.
 function drawTable() {
   const snapshot = view.tables[view.index];
-  $("frame-label").textContent = snapshot ? `snapshot ${view.index + 1}/${view.tables.length} · epoch ${snapshot.epoch}` : "no snapshot yet";
+  $("frame-label").textContent = snapshot ? `snapshot ${view.index + 1}/${view.tables.length} · epoch ${snapshot.epoch}`
+    : view.ended ? "no snapshot in this run" : "waiting for the first epoch";
+  const figures = snapshot && snapshot.figures ? snapshot.figures : [];
+  $("table-figures").hidden = !figures.length; // a run trained without --view: its final figures
+  $("columns-chart").hidden = $("pairs-chart").hidden = Boolean(figures.length);
+  if (figures.length) {
+    if ($("table-figures").dataset.paths !== figures.join()) {
+      $("table-figures").innerHTML = figures.map((path) => `<img alt="${path}" src="/files/${memberPrefix()}${path}">`).join("");
+      $("table-figures").dataset.paths = figures.join();
+    }
+    return;
+  }
   if (!snapshot) return;
   drawColumns($("columns-chart"), snapshot.columns);
   drawPairs($("pairs-chart"), snapshot.pairs);
@@ -511,6 +522,7 @@ function drawTests() {
   const palette = ["#e08214", "#2166ac"];
   const floor = pFloor();
   const atFloor = view.tests.some((t) => Object.values(t.p_values).some((p) => p !== null && p <= floor * 1.0001));
+  $("p-chart").dataset.atFloor = String(atFloor);
   lineChart($("p-chart"), names.map((name, i) => ({
     xs: view.tests.map((t) => t.epoch), ys: view.tests.map((t) => t.p_values[name]), colour: palette[i % 2], label: name,
   })), { title: "two-sample p-values (below α: told apart)", xlabel: xLabel(), ylabel: "p-value (log)", logy: true,
@@ -587,6 +599,7 @@ async function send(command) {
     reply = { ok: false, error: `the playground's server did not answer (${problem.message}): is gankit play still running?` };
   }
   $("play-error").textContent = reply.ok ? "" : reply.error;
+  if (!reply.ok && command.action === "settings") showSettings(view.info); // nothing changed: the form shows what trains
   if (command.action === "d_step" || command.action === "g_step") highlightStep(command.action[0]);
   if (reply.path) $("play-message").textContent = `Exported ${reply.path}; run it with: gankit train ${reply.path}`;
   if (reply.rebuilt) $("play-message").textContent = "The nets were rebuilt with the new settings.";

@@ -22,7 +22,7 @@ import threading
 from typing import Any, Iterator
 
 KEEPALIVE_SECONDS = 10.0
-DEFAULT_WINDOW = 400  # events of one thinned kind kept at most
+DEFAULT_WINDOW = 150  # events of one thinned kind kept at most (a playground frame is about 22 KB of JSON)
 THINNED = ("frame", "metric", "test", "table")
 
 

@@ -187,6 +187,7 @@ function drawIfChanged(name, key, drawChart) {
 
 function currentLabel(item) {
   if (!item) return "no frame yet";
+  if (view.info.play) return `frame ${view.index + 1}/${timelineLength()} · G step ${item.g_steps} · D step ${item.d_steps}`;
   const step = item.step === null || item.step === undefined ? "" : ` · step ${item.step}`;
   return `frame ${view.index + 1}/${timelineLength()} · epoch ${item.epoch}${step}`;
 }
@@ -528,7 +529,7 @@ function drawTests() {
   })), { title: "two-sample p-values (below α: told apart)", xlabel: xLabel(), ylabel: "p-value (log)", logy: true,
     yrange: [Math.log10(floor) - 0.15, 0],
     hlines: [{ y: view.info.alpha, label: `α = ${view.info.alpha}`, colour: "#a50026" },
-      { y: floor, label: atFloor ? "p at its floor (1 / (permutations + 1))" : "smallest possible p", colour: "#777" }],
+      { y: floor, label: atFloor ? "p at its floor" : "smallest possible p", colour: "#777" }],
     marker: currentEpoch() });
 }
 
@@ -599,6 +600,7 @@ async function send(command) {
     reply = { ok: false, error: `the playground's server did not answer (${problem.message}): is gankit play still running?` };
   }
   $("play-error").textContent = reply.ok ? "" : reply.error;
+  $("play-message").textContent = reply.ok && command.action === "settings" && !reply.rebuilt ? "Applied while running." : "";
   if (!reply.ok && command.action === "settings") showSettings(view.info); // nothing changed: the form shows what trains
   if (command.action === "d_step" || command.action === "g_step") highlightStep(command.action[0]);
   if (reply.path) $("play-message").textContent = `Exported ${reply.path}; run it with: gankit train ${reply.path}`;

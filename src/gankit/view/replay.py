@@ -57,7 +57,7 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
     saved_frames = load_frames(run_dir / FRAMES)
     info_path = run_dir / VIEW / "info.json"
     if info_path.is_file():
-        info = {**json.loads(info_path.read_text()), "live": False}
+        info = {**json.loads(info_path.read_text()), "live": False, "frame_window": None}  # a replay keeps every frame
     elif saved_frames:
         real = saved_frames[-1]["real"]
         info = run_info(config, run_dir, "2d", live=False, real=np.round(real, DIGITS).tolist(),

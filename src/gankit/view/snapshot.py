@@ -137,8 +137,8 @@ def snapshot(nets: FrozenNets, extent: list[float], noise: torch.Tensor) -> dict
         "arrows": _round(arrows(nets, fake_scaled[:ARROWS], extent)),
     }
     if nets.latent_categories > MAX_MANIFOLDS:
-        frame["manifold_note"] = (f"G's manifold is hidden: the latent has {nets.latent_categories} separate pieces "
-                                  f"(a categorical code), too many to draw one grid each")
+        frame["manifold_note"] = (f"G's manifold hidden: a latent of {nets.latent_categories} pieces "
+                                  f"(a categorical code) is too many grids to draw")
     elif nets.latent_categories:
         frame["manifolds"] = [_round(manifold(nets, code=c)) for c in range(nets.latent_categories)]
     else:

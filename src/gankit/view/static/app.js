@@ -535,7 +535,8 @@ function drawTests() {
 
 // ------------------------------------------------------------------ sweeps
 
-const POINT_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
+// matplotlib's default cycle (C0…C9) in its order, as report.html colours a sweep's members
+const POINT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 let sweepHit = null;
 
 function pointColour(point) {

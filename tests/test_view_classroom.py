@@ -257,3 +257,39 @@ def test_a_port_out_of_range_is_one_line_and_exit_2(cli, tmp_path):
     result = cli("play", "--port", "70000", "--out", str(tmp_path / "p"))
     assert result.code == 2 and "--port 70000" in result.stderr and "0 to 65535" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def random_shape(rng: np.random.Generator, depth: int = 0):
+    """A random JSON value: numbers (huge, tiny, negative), texts, lists and objects, nested a little."""
+    pick = rng.integers(7 if depth < 3 else 4)
+    if pick == 0:
+        return float(rng.choice([0.0, -1.0, 1e308, -1e308, 1e-320, 3.5, 1e39]))
+    if pick == 1:
+        return int(rng.choice([0, -1, 2**63, 5, 10**30]))
+    if pick == 2:
+        return str(rng.choice(["", "x", "inf", "1e999", "[0]", "[1e9]", '"wgan"', "nan", "-0", "[[1]]", "{a=1}"]))
+    if pick == 3:
+        return None if rng.random() < 0.5 else bool(rng.random() < 0.5)
+    if pick == 4:
+        return [random_shape(rng, depth + 1) for _ in range(rng.integers(4))]
+    if pick == 5:
+        return [[random_shape(rng, depth + 1), random_shape(rng, depth + 1)] for _ in range(rng.integers(18, 25))]
+    keys = ["train.gp_weight", "train.n_critic", "model.generator.hidden", "train.d_optimizer.lr", "data.source", "x"]
+    return {str(rng.choice(keys)): random_shape(rng, depth + 1) for _ in range(rng.integers(3))}
+
+
+def test_fuzzed_commands_are_answered_and_the_playground_keeps_working(playground):
+    from gankit.view.playground_shapes import shape_problem
+
+    rng = np.random.default_rng(7)
+    for _ in range(150):
+        request = {"action": str(rng.choice(["settings", "points", "fly"])),
+                   "settings": random_shape(rng), "points": random_shape(rng)}
+        if shape_problem(request) is None:
+            reply = playground.command(request)
+            assert set(reply) <= {"ok", "error", "rebuilt"} and (reply["ok"] or reply["error"])
+        assert json.loads(playground.hub.texts("info")[-1])["settings"]  # still serializable, still there
+    assert playground.command({"action": "reset"})["ok"]
+    count = frames(playground.hub)
+    assert playground.command({"action": "d_step"})["ok"]
+    wait_for(lambda: frames(playground.hub) > count)

@@ -78,7 +78,7 @@ class Weights:
     @classmethod
     def take(cls, gan: GAN) -> "Weights":
         state = gan.state
-        return cls(_tensors(state.sampler), _tensors(state.discriminator), state.epoch, state.step)
+        return cls(_tensors(state.sampler), _tensors(state.discriminator), epoch_of(state), state.step)
 
 
 class Mirror:
@@ -94,6 +94,12 @@ class Mirror:
                     target.copy_(torch.from_numpy(source))
         self.nets.epoch, self.nets.step = weights.epoch, weights.step
         return self.nets
+
+
+def epoch_of(state: Any) -> int:
+    """The 1-based epoch a moment of training belongs to, as the losses count them: the epoch in progress
+    (``state.epoch`` counts finished ones), or the one just finished between two epochs."""
+    return state.epoch + (1 if getattr(state, "batch_in_epoch", 0) > 0 else 0)
 
 
 def _tensors(net: nn.Module) -> list[np.ndarray]:

@@ -369,7 +369,7 @@ function drawColumns(canvas, columns) {
   columns.forEach((column, i) => {
     const x0 = (i % perRow) * cellW + 8, y0 = Math.floor(i / perRow) * cellH + 4, w = cellW - 16, h = cellH - 40;
     ctx.fillStyle = "#222";
-    ctx.fillText(`${column.name} (${column.kind})`.slice(0, 34), x0, y0 + 11);
+    ctx.fillText(fitted(ctx, column.name, ` (${column.kind})`, w), x0, y0 + 11);
     const top = Math.max(1e-9, ...column.real, ...column.fake), n = column.labels.length, slot = w / Math.max(n, 1);
     column.labels.forEach((label, j) => {
       for (const [side, values, dx] of [["real", column.real, 0.1], ["generated", column.fake, 0.5]]) {
@@ -383,11 +383,25 @@ function drawColumns(canvas, columns) {
     ctx.strokeStyle = "#999";
     ctx.strokeRect(x0, y0 + 18, w, h);
     ctx.fillStyle = "#555";
-    const first = column.labels[0] || "", last = column.labels[n - 1] || "";
+    const first = binLabel(column, column.labels[0]), last = binLabel(column, column.labels[n - 1]);
     ctx.fillText(first.slice(0, 12), x0, y0 + 18 + h + 13);
     const lastWidth = ctx.measureText(last.slice(0, 12)).width;
     if (n > 1) ctx.fillText(last.slice(0, 12), x0 + w - lastWidth, y0 + 18 + h + 13);
   });
+}
+
+// "name suffix" shortened with "…" in the name so that it fits ``width`` pixels (the suffix always shows).
+function fitted(ctx, name, suffix, width) {
+  let shown = name;
+  while (shown.length > 1 && ctx.measureText(shown + suffix).width > width) shown = shown.slice(0, -1);
+  return (shown === name ? name : shown.slice(0, -1) + "…") + suffix;
+}
+
+// A datetime column's bin edges travel as nanoseconds since 1970: shown as dates, not as 1.425e+18.
+function binLabel(column, label) {
+  if (label === undefined) return "";
+  const number = Number(label);
+  return column.kind === "datetime" && Number.isFinite(number) ? new Date(number / 1e6).toISOString().slice(0, 7) : label; // 4 digits: a month
 }
 
 function drawPairs(canvas, pairs) {

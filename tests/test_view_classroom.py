@@ -100,6 +100,13 @@ def test_a_diverged_playground_can_always_be_reset_and_the_reset_drops_the_old_n
     wait_for(lambda: frames(playground.hub) > count)
 
 
+def test_running_and_paused_are_published_for_the_page(playground):
+    playground.command({"action": "start"})
+    assert last(playground.hub, "state") == {"running": True}
+    playground.command({"action": "pause"})
+    assert last(playground.hub, "state") == {"running": False}
+
+
 # ------------------------------------------------------------------ export numbering
 
 

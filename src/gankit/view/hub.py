@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 KEEPALIVE_SECONDS = 10.0
 DEFAULT_WINDOW = 150  # events of one thinned kind kept at most (a playground frame is about 22 KB of JSON)
-THINNED = ("frame", "metric", "test", "table")
+THINNED = ("frame", "metric", "test", "table", "settings", "state", "notice")
 
 
 class Hub:

@@ -107,6 +107,8 @@ class Playground:
                     return {"ok": True, "path": str(self.export())}
                 else:
                     raise UserError(f"unknown action {str(action)[:40]!r}; allowed: {', '.join(ACTIONS)}")
+                if action in ("start", "pause", "d_step", "g_step"):
+                    self._publish_state()
                 self._wake.notify_all()
                 return {"ok": True}
         except UserError as problem:
@@ -245,6 +247,7 @@ class Playground:
                     self._pending.clear()
                     text = DIVERGED if isinstance(problem, (_Diverged, ValueError)) else f"training stopped: {problem}"
                     self.hub.publish("notice", {"error": text})
+                    self._publish_state()
             time.sleep(0)  # let command threads take the lock
 
     def _one_step(self, which: str) -> None:
@@ -265,6 +268,10 @@ class Playground:
             d_mean, g_mean = np.nanmean(np.array(self._losses), axis=0)
             self._losses = []
             self.hub.publish("metric", {"epoch": self.g_steps, "d_loss": float(d_mean), "g_loss": float(g_mean)})
+
+    def _publish_state(self) -> None:
+        """Running or paused, for the page's badge (a reload shows it too)."""
+        self.hub.publish("state", {"running": self.running})
 
     def _publish_frame(self) -> None:
         frame = snapshot(FrozenNets.of(self.gan), self.extent, self.noise)

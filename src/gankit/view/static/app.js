@@ -23,6 +23,7 @@ on("info", (info) => {
     view.metrics = []; view.frames = []; view.tests = []; view.index = 0; view.follow = true; showNotice(null);
   }
   view.info = info;
+  view.running = false; // a new state starts paused
   showInfo(info);
 });
 on("settings", (published) => { // the settings in force after a live change: the page shows exactly these
@@ -37,6 +38,7 @@ on("test", (test) => { keepWindow(view.tests, test); if (test.verdict) showLiveV
 on("evaluation", (evaluation) => { view.evaluation = evaluation; showVerdict(evaluation); });
 on("figure", (figure) => showFigure(figure.path));
 on("notice", (notice) => showNotice(notice.error));
+on("state", (state) => { view.running = state.running; showInfo(view.info); }); // the playground's start and pause
 on("end", () => { view.ended = true; source.close(); setStatus(view.info && view.info.live ? "finished" : "replay", false); });
 source.onerror = () => { if (!view.ended) setStatus("disconnected", false); };
 
@@ -71,7 +73,8 @@ function showInfo(info) {
   const where = runPath ? ` (member ${runPath.split("/").pop()})` : "";
   $("title").textContent = `${info.name}${where} · ${info.objective}`;
   document.title = `gankit view · ${info.name}`;
-  setStatus(info.live ? "live" : "replay", info.live);
+  if (info.play) setStatus(view.running ? "running" : "paused", view.running);
+  else setStatus(info.live ? "live" : "replay", info.live);
   $("config").textContent = info.config;
   $("panel-2d").hidden = info.kind !== "2d";
   $("panel-images").hidden = info.kind !== "images";

@@ -39,7 +39,15 @@ on("evaluation", (evaluation) => { view.evaluation = evaluation; showVerdict(eva
 on("figure", (figure) => showFigure(figure.path));
 on("notice", (notice) => showNotice(notice.error));
 on("state", (state) => { view.running = state.running; showInfo(view.info); }); // the playground's start and pause
-on("end", () => { view.ended = true; source.close(); setStatus(view.info && view.info.live ? "finished" : "replay", false); });
+on("end", () => {
+  view.ended = true;
+  source.close();
+  // the server stops with training, so a reload would find no server: the page says how to see the run again
+  const live = view.info && view.info.live;
+  setStatus(live ? "finished" : "replay", false);
+  if (live) $("end-hint").textContent = `Training finished and its server stopped: this page stays as it is, but a reload finds `
+    + "no server. Replay the run with the gankit view command printed in the terminal.";
+});
 source.onerror = () => { if (!view.ended) setStatus("disconnected", false); };
 
 // The page keeps what the server keeps: the newest half of the window whole, older items thinned (every second

@@ -463,6 +463,10 @@ def load_raw(preset_or_file: str) -> dict[str, Any]:
     raise UserError(f"unknown preset '{preset_or_file}'{hint}; choose one of: {', '.join(preset_names())} (or a .toml file)")
 
 
+# Former recipe names that still load: a config file written before a recipe was renamed keeps working.
+RECIPE_ALIASES = {"k-free": "unknown-modes"}
+
+
 def recipe_names() -> list[str]:
     """Names of the shipped recipes (``presets/recipes/*.toml``): shared settings a preset starts from."""
     folder = resources.files("gankit") / "presets" / "recipes"
@@ -475,6 +479,7 @@ def _with_recipe(raw: dict[str, Any], origin: str) -> dict[str, Any]:
     name = raw.pop("recipe", None)
     if name is None:
         return raw
+    name = RECIPE_ALIASES.get(name, name)
     if name not in recipe_names():
         raise UserError(f"{origin}: unknown recipe {name!r}; choose one of: {', '.join(recipe_names())}")
     text = (resources.files("gankit") / "presets" / "recipes" / f"{name}.toml").read_text()

@@ -13,7 +13,7 @@
 # left is SKIPPED. The last lines are one verdict per step; the exit status is the number of steps that
 # failed, timed out or were skipped (0: every figure was measured).
 # The whole output is also written to bench/results/device_check-<UTC time>.log: paste it into
-# bench/RESULTS.md under the date and device that its header prints.
+# bench/results/speed.md under the date and device that its header prints.
 set -u
 cd "$(dirname "$0")/.."
 SMOKE=0

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every check that needs a GPU, in one script of at most 8 minutes (issue 15, section 7).
+# Every check that needs a GPU, in one script of at most 8 minutes.
 #
 #   bash bench/device_check.sh            # on a machine with CUDA GPUs, from the repository root
 #   bash bench/device_check.sh --smoke    # anywhere: the same steps on the CPU at toy sizes (checks the script, not the GPU)

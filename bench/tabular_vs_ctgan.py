@@ -202,7 +202,7 @@ def table(data: str, groups: list[tuple[str, str, list[dict]]]) -> list[str]:
 
 
 def goal_verdict(gankit: list[dict], ctgan: list[dict]) -> str:
-    """Issue 5's goal at default settings: fit ≤ 0.5× CTGAN's (wall time, means) and QualityReport ≥ CTGAN's."""
+    """The target at default settings: fit ≤ 0.5× CTGAN's (wall time, means) and QualityReport ≥ CTGAN's."""
     ratio = mean_of(gankit, "fit_s") / mean_of(ctgan, "fit_s")
     gap = mean_of(gankit, "quality") - mean_of(ctgan, "quality")
     met = ratio <= 0.5 and gap >= 0

@@ -88,10 +88,10 @@ def config_page() -> str:
              "`--set model.discriminator.hidden=[16,16]`). `gankit config keys [PREFIX]` prints the same list.", ""]
     section = None
     for doc in config_keys():
-        top = doc.key.split(".")[0]
+        top = doc.key.split(".")[0] if "." in doc.key else "top level"
         if top != section:
             section = top
-            lines += ["", f"## `{section}`", "", "| key | type | default | range | meaning |", "|---|---|---|---|---|"]
+            lines += ["", f"## `{section}`" if section != "top level" else "## Top level", "", "| key | type | default | range | meaning |", "|---|---|---|---|---|"]
         lines.append(f"| `{doc.key}` | {_cell(doc.type)} | `{_cell(doc.default)}` | {_cell(doc.range)} | {_cell(doc.description)} |")
     return "\n".join(lines) + "\n"
 

@@ -44,6 +44,14 @@ def test_every_code_block_says_how_it_is_tested():
     assert all(reasons), "a skipped block names its reason"
 
 
+def test_the_chinese_tutorial_runs_the_english_one_s_commands_and_code():
+    def runnable(page: Path) -> list[tuple[str, list[list[str]]]]:
+        return [(block.how, gankit_commands(block)) for block in page_blocks(page) if block.how in ("run", "python", "parse")]
+
+    english, chinese = runnable(DOCS / "tutorial.md"), runnable(DOCS / "zh" / "tutorial.md")
+    assert english == chinese and sum(how == "run" for how, _ in english) >= 3
+
+
 def _cheap_gan(gan_class):
     class CheapGAN(gan_class):
         def __init__(self, config="d2l-gaussian", overrides=None, seed=None):

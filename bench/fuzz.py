@@ -1,4 +1,4 @@
-"""Fuzz gankit's inputs at length (issue 17): many more examples than tests/test_fuzz.py runs in CI.
+"""Fuzz gankit's inputs at length: many more examples than tests/test_fuzz.py runs in CI.
 
     PYTHONPATH=src nice -n 19 python bench/fuzz.py --examples 2000 --train-examples 100
 

@@ -1,4 +1,4 @@
-"""Fuzzing (issue 17): random CSV/Parquet/NPY/TOML files either work or give one line, and touch nothing else.
+"""Fuzzing: random CSV/Parquet/NPY/TOML files either work or give one line, and touch nothing else.
 
 The loaders are driven in-process (fast, so a few hundred examples fit in CI); a
 smaller number of examples go through the whole ``gankit train`` command, checking

@@ -1,4 +1,4 @@
-"""Hostile but legal inputs (issue 17): each works, or is refused in one line before training starts."""
+"""Hostile but legal inputs: each works, or is refused in one line before training starts."""
 
 from pathlib import Path
 

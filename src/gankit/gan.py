@@ -420,3 +420,32 @@ class GAN:
         gan.scaler = Scaler(tensors["scaler.mean"].numpy(), None if matrix is None else matrix.numpy())
         gan.history = [EpochRecord(**record) for record in document.get("history", [])]
         return gan
+
+    # ------------------------------------------------------------------ display
+
+    def __repr__(self) -> str:
+        """One line: the preset, the data, the nets and how far training got, e.g.
+        ``GAN('d2l-gaussian', data='gaussian', G=[], D=[5, 3], objective='non-saturating', trained=20/20 epochs,
+        d_loss=0.693, g_loss=0.698)``."""
+        return f"GAN({', '.join(f'{key}={value}' if key else value for key, value in self._summary())})"
+
+    def _repr_html_(self) -> str:
+        """The same summary as a table, as a notebook shows a GAN."""
+        from gankit.metrics.html_table import html_table  # imported here: only a notebook needs it
+
+        rows = [(key or "preset", value.strip("'")) for key, value in self._summary()]
+        return html_table(["", "GAN"], rows)
+
+    def _summary(self) -> list[tuple[str, str]]:
+        """(label, value) pairs of what a reader wants to know about this GAN first."""
+        config = self.config
+        data = config.data.path or config.data.source
+        done = self.history[-1].epoch if self.history else 0
+        pairs = [("", repr(config.name)), ("data", repr(str(data)))]
+        if not config.data.is_images:  # an image GAN's nets are sized by the resolution, not by hidden widths
+            pairs += [("G", str(config.model.generator.hidden)), ("D", str(config.model.discriminator.hidden))]
+        pairs += [("objective", repr(config.train.objective)),
+                  ("trained", f"{done}/{config.train.epochs} epochs" if self.state is not None else "not yet")]
+        if self.history:
+            pairs += [("d_loss", f"{self.history[-1].d_loss:.3f}"), ("g_loss", f"{self.history[-1].g_loss:.3f}")]
+        return pairs

@@ -26,8 +26,13 @@ def shipped_text_files() -> list[Path]:
         root = REPO / name
         candidates = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
         files += [path for path in candidates if path.is_file() and path.suffix in TEXT_SUFFIXES
-                  and "__pycache__" not in path.parts and path.stat().st_size < 2_000_000]
+                  and not _build_output(path) and path.stat().st_size < 2_000_000]
     return files
+
+
+def _build_output(path: Path) -> bool:
+    """Files that installing or building writes (caches, egg-info, the site): made here, never committed."""
+    return any(part == "__pycache__" or part.endswith(".egg-info") or part == "site" for part in path.parts)
 
 
 def offending_lines(path: Path) -> list[str]:

@@ -112,6 +112,7 @@ def train(
     view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed)."),
     host: Optional[str] = typer.Option(None, "--host", help="With --view: the address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
     port: int = typer.Option(8765, "--port", help="With --view: the port (0 = any free one)."),
+    allow_change: list[str] = typer.Option([], "--allow-change", help="With --resume: continue although config.toml changed this key (train.epochs, checkpoint.keep, checkpoint.every_epochs)."),
     log: list[str] = typer.Option([], "--log", help="Also log to an experiment tracker: tensorboard (RUN/tensorboard/) or mlflow (./mlruns); repeatable. metrics.jsonl is always written."),
 ) -> None:
     """Train a GAN, then evaluate it with two-sample tests and draw its figures.
@@ -162,7 +163,8 @@ def train(
         from gankit.runs.trackers import make_trackers
 
         result = _train_watched(view and ranks.is_main, host, port, make_trackers(log) if ranks.is_main else [],
-                                lambda watcher: _train_or_resume(preset, set_, seed, data, out_dir, resume, quiet, watcher))
+                                lambda watcher: _train_or_resume(preset, set_, seed, data, out_dir, resume, quiet, watcher,
+                                                                 tuple(allow_change)))
     except RuntimeError as problem:  # a collective failed: another rank died or stopped answering
         if ranks.world == 1 or isinstance(problem, (TrainingDiverged, PeerLost)):
             raise
@@ -240,7 +242,7 @@ def _train_watched(view: bool, host: str | None, port: int, trackers: list, job)
 
 
 def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data: Path | None, out_dir: Path | None,
-                     resume: Path | None, quiet: bool, watcher=None):
+                     resume: Path | None, quiet: bool, watcher=None, allow_change: tuple[str, ...] = ()):
     """The training job itself (one rank's part of it under torchrun)."""
     from gankit.runs.job import resume_run, train_run
 
@@ -248,7 +250,7 @@ def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data
         if preset or set_ or seed is not None or data or out_dir:
             raise UserError("--resume RUN continues a run with its own config; give no preset, --set, --seed, --data or --out")
         with _showing_phases(quiet):
-            return resume_run(resume, watcher=watcher)
+            return resume_run(resume, watcher=watcher, allow_changes=allow_change)
     config = _build_config(preset, set_, seed, data)
     if out_dir is not None:
         claim_run_dir(out_dir, create=False)
@@ -433,7 +435,7 @@ def sample(
         from gankit.runs.sample_output import write_samples
 
     gan = GAN.load(folder)
-    path = write_samples(gan, n, seed, output)
+    path = write_samples(gan, n, seed, output, overwrite=force)
     out.print(f"wrote {n} {'images' if gan.layout.image is not None else 'rows'} to {path}")
     _print_sampling_cost(gan)  # the last chunk's cost
 

@@ -85,6 +85,7 @@ class GAN:
         self.training_rows: Rows | None = None
         self.compile_seconds: float | None = None  # set by fit when train.compile is on
         self.checkpoint_info: tuple[dict, dict] | None = None  # what load() read, for an exact resume
+        self.run_identity: dict[str, str] | None = None  # recorded in every checkpoint (runs/run_identity.py)
         self.batch_size: int | None = None  # the batch size in effect, set by check_trainable
         self.sampling_cost: SamplingCost | None = None  # the last sample()'s cost with sample.method = "rejection"
 
@@ -398,6 +399,7 @@ class GAN:
             **({"tabular": self.transformer.to_dict()} if self.transformer is not None else {}),
             "global_rng": global_info,
             "history": [record.as_dict() for record in self.history],
+            **({"run": self.run_identity} if self.run_identity else {}),
         })
         return save_checkpoint(Path(folder), tensors, info)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gankit.atomic_write import atomic_write
 from gankit.data.memory_budget import check_fits, size_text
 from gankit.errors import UserError
 from gankit.status import notice
@@ -68,16 +69,10 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` to .csv (with header, no index) or .parquet, atomically via a temp file beside it."""
     path = Path(path)
     suffix = checked_output(path, WRITE_SUFFIXES)
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
-        if suffix == ".csv":
-            frame.to_csv(temp, index=False)
-        else:
-            frame.to_parquet(temp, engine=_pyarrow(path), index=False)
-        temp.replace(path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
+    if suffix == ".csv":
+        return atomic_write(path, lambda temporary: frame.to_csv(temporary, index=False))
+    engine = _pyarrow(path)
+    return atomic_write(path, lambda temporary: frame.to_parquet(temporary, engine=engine, index=False))
 
 
 def read_csv(path: Path, sep: str | None = None) -> pd.DataFrame:

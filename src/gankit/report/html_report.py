@@ -14,15 +14,14 @@ import base64
 import html
 import io
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
 
+from gankit.atomic_write import atomic_write
 from gankit.report.plots import figure_title
 from gankit.report.roles import DISCRIMINATOR, GENERATOR, equilibrium
 
@@ -244,14 +243,9 @@ def _page(title: str, body: list[str]) -> str:
 # ------------------------------------------------------------------ small helpers
 
 
-def _write(path: Path, text: str) -> Path:
-    """Write atomically (temp file, then rename)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.chmod(temporary, 0o644)  # mkstemp makes it private; a report is as readable as the run's other files
-    os.replace(temporary, path)
-    return path
+def _write(path: Path, text: str, overwrite: bool = True) -> Path:
+    """Write the page whole (:func:`gankit.atomic_write.atomic_write`)."""
+    return atomic_write(path, text, overwrite=overwrite)
 
 
 def _e(text: Any) -> str:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from gankit.atomic_write import atomic_write
 from gankit.errors import UserError
 
 CHECKPOINT = Path("checkpoints") / "final"
@@ -175,9 +176,4 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def write_json(path: Path, record: dict[str, Any]) -> None:
     """Write JSON through a temp file and a rename, so a reader never sees half a file."""
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
-        temp.write_text(json.dumps(record, indent=1) + "\n")
-        temp.replace(path)
-    finally:
-        temp.unlink(missing_ok=True)
+    atomic_write(path, json.dumps(record, indent=1) + "\n")

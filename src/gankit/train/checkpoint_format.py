@@ -11,8 +11,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from gankit.atomic_write import atomic_folder
 from gankit.errors import UserError, write_failed
 from gankit.train.checkpoint_schema import check_state
 
@@ -27,6 +26,10 @@ FORMAT = "gankit-checkpoint"
 FORMAT_VERSION = 1
 TENSORS = "tensors.safetensors"
 STATE = "state.json"
+
+
+class NonFiniteCheckpoint(UserError):
+    """A checkpoint whose tensors hold NaN or inf: never "the last good checkpoint" (gankit never writes one)."""
 
 
 def _write_synced(path: Path, write) -> None:
@@ -53,15 +56,14 @@ def save_checkpoint(folder: Path, tensors: dict[str, torch.Tensor], info: dict[s
     tensors = {key: value.detach().cpu().contiguous() for key, value in tensors.items()}
     document = {"format": FORMAT, "format_version": FORMAT_VERSION, **info}
     parent = folder.parent
+
+    def fill(temp: Path) -> None:
+        _write_synced(temp / TENSORS, lambda path: save_file(tensors, str(path)))
+        _write_synced(temp / STATE, lambda path: path.write_text(json.dumps(document, indent=1)))
+
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        temp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=parent))
-        try:
-            _write_synced(temp / TENSORS, lambda path: save_file(tensors, str(path)))
-            _write_synced(temp / STATE, lambda path: path.write_text(json.dumps(document, indent=1)))
-            _replace_folder(temp, folder)
-        finally:
-            shutil.rmtree(temp, ignore_errors=True)
+        atomic_folder(folder, fill, overwrite=True)
         _fsync_dir(parent)
     except OSError as err:
         raise write_failed(err, folder) from None
@@ -69,17 +71,6 @@ def save_checkpoint(folder: Path, tensors: dict[str, torch.Tensor], info: dict[s
         code = errno.ENOSPC if "os error 28" in str(err) else errno.EIO
         raise write_failed(OSError(code, str(err)), folder) from None
     return folder
-
-
-def _replace_folder(new: Path, target: Path) -> None:
-    """Rename ``new`` to ``target``; an old ``target`` is moved aside first and removed after."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
-        new.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        new.rename(target)
 
 
 def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
@@ -104,4 +95,9 @@ def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, torch.Tenso
         tensors = load_file(str(tensor_path))
     except (SafetensorError, OSError, ValueError) as err:
         raise UserError(f"{tensor_path}: corrupted checkpoint tensors ({err})") from None
+    damaged = next((name for name, tensor in tensors.items()
+                    if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())), None)
+    if damaged is not None:
+        raise NonFiniteCheckpoint(f"{tensor_path}: tensor '{damaged}' holds NaN or infinite values; "
+                                  "this checkpoint cannot be used")
     return document, tensors

@@ -74,7 +74,7 @@ def test_bad_targets_are_one_line(tmp_path, where, message):
 
 def test_an_existing_folder_is_refused_without_overwrite(tmp_path):
     (tmp_path / "folder").mkdir()
-    with pytest.raises(UserError, match="already exists"):
+    with pytest.raises(UserError, match="is a folder"):
         atomic_write(tmp_path / "folder", "page", overwrite=False)
     assert _hidden(tmp_path) == []
 

@@ -37,7 +37,9 @@ def atomic_write(path: Path | str, content: Content, *, overwrite: bool = True, 
     one was writing) is refused in one line and left untouched. ``sync`` fsyncs the file and its folder.
     A failed write is one line (``after`` says what to do next) and leaves no temporary file behind."""
     path = Path(path)
-    _check_folder(path)
+    _check_parent(path)
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give a file name")
     try:
         handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_MARK + path.suffix)
     except OSError as err:
@@ -68,7 +70,7 @@ def atomic_folder(path: Path | str, fill: Callable[[Path], None], *, overwrite: 
     crash leaves the old folder or the new one, never a mixture); without it, a non-empty folder created
     meanwhile is refused in one line. OSErrors from ``fill`` or the rename propagate to the caller."""
     path = Path(path)
-    _check_folder(path)
+    _check_parent(path)
     temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=TEMP_MARK, dir=path.parent))
     try:
         fill(temporary)
@@ -89,7 +91,7 @@ def atomic_folder(path: Path | str, fill: Callable[[Path], None], *, overwrite: 
     return path
 
 
-def _check_folder(path: Path) -> None:
+def _check_parent(path: Path) -> None:
     """The target's folder must exist and be a folder (a missing one is named, not created)."""
     if not path.parent.exists():
         raise UserError(f"{path}: folder {path.parent} does not exist")
@@ -100,8 +102,6 @@ def _check_folder(path: Path) -> None:
 def _publish(temporary: Path, path: Path, overwrite: bool) -> None:
     """Give the finished temporary file the real name (see the module's docstring)."""
     if overwrite:
-        if path.is_dir():
-            raise UserError(f"{path} is a folder; give a file name")
         os.replace(temporary, path)
         return
     try:

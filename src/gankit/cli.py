@@ -516,13 +516,12 @@ def report(
     folders: list[Path] = typer.Argument(..., help="Run or sweep directories."),
 ) -> None:
     """Rebuild report.html (one self-contained page that opens offline) in each run or sweep directory."""
-    from gankit.report.html_report import write_run_report, write_sweep_report
+    from gankit.runs.reports import rebuild_report
 
     for folder in folders:
         _check_run(folder, sweep_ok=True)
     for folder in folders:
-        path = write_sweep_report(folder) if (folder / "members").is_dir() else write_run_report(folder)
-        out.print(f"wrote {path}")
+        out.print(f"wrote {rebuild_report(folder)}")
 
 
 @app.command()
@@ -533,20 +532,22 @@ def compare(
     """Compare runs side by side: print a table and write one self-contained page."""
     from rich.table import Table as RichTable
 
-    from gankit.report.html_report import compare_rows, write_comparison
+    from gankit.report.html_report import compare_rows
+    from gankit.runs.reports import write_compare_page
 
     if len(runs) < 2:
         raise UserError("compare needs at least two run directories")
     for folder in runs:
         _check_run(folder, sweep_ok=False)
     header, rows = compare_rows(runs)
+    page = write_compare_page(runs, output)
     table = RichTable(title=f"{len(runs)} runs")
     for name in header:
         table.add_column(name, justify="left" if name in ("run", "objective", "verdict") else "right")
     for row in rows:
         table.add_row(*row)
     out.print(table)
-    out.print(f"wrote {write_comparison(runs, output)}")
+    out.print(f"wrote {page}")
 
 
 def _check_run(folder: Path, sweep_ok: bool) -> None:

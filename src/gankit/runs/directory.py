@@ -21,6 +21,7 @@ from typing import Any, Iterator
 
 from gankit.atomic_write import atomic_write
 from gankit.errors import UserError
+from gankit.run_files import read_records
 
 CHECKPOINT = Path("checkpoints") / "final"
 LATEST = "latest"  # runs/latest: a symlink to the newest run directory
@@ -170,8 +171,8 @@ def append_jsonl(path: Path, record: dict[str, Any]) -> None:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Every JSON object of a .jsonl file."""
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    """Every JSON object of a .jsonl file of a run folder, through the tolerant reader (damage is one line)."""
+    return read_records(path)
 
 
 def write_json(path: Path, record: dict[str, Any]) -> None:

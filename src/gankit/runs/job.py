@@ -9,7 +9,6 @@ checkpoint and a clean stop.
 
 from __future__ import annotations
 
-import json
 import signal
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -32,9 +31,10 @@ from gankit.metrics.table_checks import checked_tables
 from gankit.report.image_grid import epoch_grid, grid_frames, save_gif, save_grid
 from gankit.report.image_neighbours import REAL, save_real_images
 from gankit.report.decision_frames import FRAME_POINTS, decision_frame, frame_epochs, load_frames, save_frame
-from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, locked, read_jsonl, write_json
+from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, locked, write_json
 from gankit.train import distributed
 from gankit.runs.checkpoint_schedule import latest_checkpoint, prune, step_checkpoints, step_folder
+from gankit.run_files import read_eval, read_metrics
 from gankit.runs.run_identity import check_resume, config_fingerprint, new_identity, write_identity
 from gankit.train.checkpoint_format import NonFiniteCheckpoint
 from gankit.train.loop import EpochRecord
@@ -396,7 +396,7 @@ def draw_figures(run_dir: Path, gan: GAN, n: int | None = None, seed: int | None
         return figure_title(what, run_dir.name, objective, verdict)
 
     if metrics_path.is_file():
-        plot_losses(read_jsonl(metrics_path), run_dir / "plots" / "losses.png", objective, title("losses"))
+        plot_losses(read_metrics(metrics_path), run_dir / "plots" / "losses.png", objective, title("losses"))
     if gan.layout is not None and gan.layout.image is not None:
         images, _ = gan.sample_images(gan.config.eval.grid_n, seed=gan.config.seed)
         save_grid(images, run_dir / "plots" / "samples.png")
@@ -419,8 +419,8 @@ def draw_figures(run_dir: Path, gan: GAN, n: int | None = None, seed: int | None
 
 def _verdict_of(run_dir: Path) -> str | None:
     """The verdict line of the run's eval.json, if it has been evaluated."""
-    path = run_dir / "eval.json"
-    return json.loads(path.read_text()).get("verdict") if path.is_file() else None
+    evaluation = read_eval(run_dir / "eval.json")
+    return evaluation.get("verdict") if evaluation else None
 
 
 def _is_two_dimensional(gan: GAN) -> bool:

@@ -9,7 +9,6 @@ member's loss curves, grouped by grid point.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from gankit.config import load_config
 from gankit.errors import UserError
 from gankit.report.decision_frames import load_frames
 from gankit.report.image_grid import GRIDS
+from gankit.run_files import read_eval, read_json_object, read_metrics
 from gankit.runs.directory import read_jsonl
 from gankit.view.hub import Hub
 from gankit.view.live import VIEW
@@ -56,7 +56,7 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
     saved_frames = load_frames(run_dir / FRAMES)
     info_path = run_dir / VIEW / "info.json"
     if info_path.is_file():
-        info = {**json.loads(info_path.read_text()), "live": False}
+        info = {**read_json_object(info_path), "live": False}
     elif saved_frames:
         real = saved_frames[-1]["real"]
         info = run_info(config, run_dir, "2d", live=False, real=np.round(real, DIGITS).tolist(),
@@ -64,7 +64,7 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
     else:
         info = run_info(config, run_dir, kind_of(config, None), live=False)
     hub.publish("info", info)
-    for record in _jsonl(run_dir / "metrics.jsonl"):
+    for record in read_metrics(run_dir / "metrics.jsonl"):
         hub.publish("metric", record)
     watched = _jsonl(run_dir / VIEW / "frames.jsonl")
     for frame in watched or [_frame_of(saved) for saved in saved_frames]:
@@ -76,7 +76,7 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
     for grid in sorted((run_dir / GRIDS).glob("epoch-*.png")):
         hub.publish("grid", {"epoch": int(grid.stem.split("-")[1]), "path": (GRIDS / grid.name).as_posix()})
     if (run_dir / "eval.json").is_file():
-        hub.publish_evaluation(json.loads((run_dir / "eval.json").read_text()))
+        hub.publish_evaluation(read_eval(run_dir / "eval.json"))
     for figure in FIGURES:
         if (run_dir / figure).is_file() and info["kind"] in ("table", "rows"):
             hub.publish("figure", {"path": figure})
@@ -95,8 +95,8 @@ def _frame_of(saved: dict[str, np.ndarray]) -> dict[str, Any]:
 def _replay_sweep(sweep_dir: Path, hub: Hub) -> None:
     members = []
     for folder in sorted(path for path in (sweep_dir / "members").iterdir() if path.is_dir()):
-        metrics = _jsonl(folder / "metrics.jsonl")
-        evaluation = json.loads((folder / "eval.json").read_text()) if (folder / "eval.json").is_file() else None
+        metrics = read_metrics(folder / "metrics.jsonl")
+        evaluation = read_eval(folder / "eval.json")
         members.append({
             "label": folder.name,
             "point": _MEMBER_PREFIX.sub("", folder.name) or "(one grid point)",

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional
 import click
 import typer
 from rich.console import Console
+from typer._click.exceptions import NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from gankit import __version__
@@ -111,7 +112,7 @@ def train(
     max_restarts: int = typer.Option(0, "--max-restarts", help="With --nproc: restarts after a failed process."),
     view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed)."),
     host: Optional[str] = typer.Option(None, "--host", help="With --view: the address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
-    port: int = typer.Option(8765, "--port", help="With --view: the port (0 = any free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="With --view: the port (0 = any free one)."),
     allow_change: list[str] = typer.Option([], "--allow-change", help="With --resume: continue although config.toml changed this key (train.epochs, checkpoint.keep, checkpoint.every_epochs)."),
     log: list[str] = typer.Option([], "--log", help="Also log to an experiment tracker: tensorboard (RUN/tensorboard/) or mlflow (./mlruns); repeatable. metrics.jsonl is always written."),
 ) -> None:
@@ -487,7 +488,7 @@ def eval_(
 def view_(
     folder: Path = typer.Argument(..., help="A run directory or a sweep directory."),
     host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
-    port: int = typer.Option(8765, "--port", help="Port (0 = any free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 = any free one)."),
 ) -> None:
     """Replay a run (points, D's heatmap, G's manifold, losses, p-values over training) or a sweep in the browser.
 
@@ -502,7 +503,7 @@ def view_(
 def play(
     out_dir: Path = typer.Option(Path("play"), "--out", help="Folder for exported configs (Export writes play-NNN.toml)."),
     host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
-    port: int = typer.Option(8765, "--port", help="Port (0 = any free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 = any free one)."),
 ) -> None:
     """A playground in the browser: pick or draw 2-D data, set the objective, nets, learning rates and D steps,
     then start, pause or take single D/G steps of a real PyTorch GAN; Export writes a config `gankit train` runs."""
@@ -624,7 +625,18 @@ def run(argv: list[str] | None = None) -> int:
     try:
         _check_set_syntax(sys.argv[1:] if argv is None else argv)
         with holding_notices():  # a bad input gets its one error line, with no notice about it before
-            app(args=argv, prog_name="gankit")
+            code = app(args=argv, prog_name="gankit", standalone_mode=False)  # usage errors come to us
+        return code if isinstance(code, int) else 0
+    except NoArgsIsHelpError as shown:  # `gankit`, `gankit bench`: the help text
+        typer.echo(shown.ctx.get_help() if shown.ctx else "", err=True)
+        return shown.exit_code
+    except typer.TyperException as problem:  # a usage or type error: one line, with click's did-you-mean
+        command = problem.ctx.command_path if getattr(problem, "ctx", None) else "gankit"
+        text = " ".join(f"{problem.format_message()} (see `{command} --help`)".split())
+        err.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
+        return getattr(problem, "exit_code", 2)
+    except typer.Abort:
+        return 1
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except UserError as problem:

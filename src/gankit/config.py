@@ -495,7 +495,10 @@ def parse_override(assignment: str) -> tuple[list[str], Any]:
     key, sep, text = assignment.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise UserError(f"--set expects key=value, got '{assignment}'")
+        raise UserError(f"--set expects key=value, got {assignment!r}")
+    if "\n" in assignment or "\r" in assignment:
+        raise UserError(f"--set {key.splitlines()[0]}: the text holds a line break; "
+                        "give one key=value per --set (a line break would hide the rest of the text)")
     try:
         value = tomllib.loads(f"v = {text.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -518,6 +521,9 @@ def apply_overrides(raw: dict[str, Any], assignments: list[str]) -> dict[str, An
             if not isinstance(child, dict):
                 raise UserError(f"config key '{'.'.join(path)}': '{part}' is a value, not a section")
             node = child
+        if isinstance(value, dict) and _section_model(path) is not None:
+            raise UserError(f"--set {'.'.join(path)}: a whole section cannot be set at once (its other keys would "
+                            f"be dropped); set its keys one by one, e.g. --set {'.'.join(path)}.KEY=VALUE")
         node[path[-1]] = value
     return merged
 

@@ -1,6 +1,7 @@
 """The run directory: ``runs/NNNN-<preset>[-<data>]/``, numbered, never overwritten; ``runs/latest`` links the newest.
 
-Layout: ``config.toml`` (resolved), ``metrics.jsonl`` (one object per epoch),
+Layout: ``config.toml`` (resolved), ``run.json`` (the run's identity, checked by a resume:
+runs/run_identity.py), ``metrics.jsonl`` (one object per epoch),
 ``eval.json``, ``plots/losses.png``, ``plots/samples.png`` and
 ``checkpoints/final/`` (safetensors + JSON).
 

@@ -24,7 +24,8 @@ def rebuild_report(folder: Path) -> Path:
 
 def write_compare_page(run_dirs: list[Path], output: Path) -> Path:
     """The comparison page at ``output``, after checking ``output`` is not a file of a run or sweep folder."""
-    owner = next((folder for folder in (output.parent, *output.parent.parents)
+    where = output.resolve().parent  # `..` and links resolved: RUN/plots/../report.html is still the run's
+    owner = next((folder for folder in (where, *where.parents)
                   if (folder / "config.toml").is_file() or (folder / "members").is_dir()), None)
     if owner is not None:
         raise UserError(f"{output}: inside the run folder {owner}, whose files belong to that run; "

@@ -33,7 +33,7 @@ from gankit.nets.size import check_training_memory
 from gankit.nets.table_nets import gumbel_max
 from gankit.train.rejection_sampling import SamplingCost, rejection_sample
 from gankit.report.summary import epoch_note
-from gankit.train.checkpoint_format import load_checkpoint, save_checkpoint
+from gankit.train.checkpoint_format import checkpoint_errors, load_checkpoint, save_checkpoint
 from gankit.train.checkpoint_schema import check_tensors
 from gankit.train.compile import compile_nets
 from gankit.train.rng import global_rng_state
@@ -404,6 +404,7 @@ class GAN:
         return save_checkpoint(Path(folder), tensors, info)
 
     @classmethod
+    @checkpoint_errors
     def load(cls, folder: str | Path, device: str | None = "cpu") -> "GAN":
         """A GAN restored from a checkpoint folder written by :meth:`save` (``device=None``: the config's)."""
         document, tensors = load_checkpoint(Path(folder))

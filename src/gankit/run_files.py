@@ -31,8 +31,8 @@ INTEGER_FIELDS_OF_AN_EVALUATION = ("n_fake", "n_real", "seed")
 
 def damaged(path: Path, what: str) -> UserError:
     """The one-line error of a damaged run-folder file."""
-    return UserError(f"{path}: damaged run-folder file ({what}); restore or delete it (`gankit eval RUN` "
-                     "rewrites eval.json)")
+    remedy = "`gankit eval RUN` rewrites it" if path.name == "eval.json" else "restore it from a copy"
+    return UserError(f"{path}: damaged run-folder file ({what}); {remedy}")
 
 
 def read_text(path: Path) -> str | None:

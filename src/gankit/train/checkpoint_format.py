@@ -9,10 +9,11 @@ reads a safetensors file and a JSON document and checks the format version.
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import torch
 from safetensors import SafetensorError
@@ -22,6 +23,7 @@ from gankit.atomic_write import atomic_folder
 from gankit.errors import UserError, write_failed
 from gankit.train.checkpoint_schema import check_state
 
+T = TypeVar("T")
 FORMAT = "gankit-checkpoint"
 FORMAT_VERSION = 1
 TENSORS = "tensors.safetensors"
@@ -71,6 +73,24 @@ def save_checkpoint(folder: Path, tensors: dict[str, torch.Tensor], info: dict[s
         code = errno.ENOSPC if "os error 28" in str(err) else errno.EIO
         raise write_failed(OSError(code, str(err)), folder) from None
     return folder
+
+
+def checkpoint_errors(load: Callable[..., T]) -> Callable[..., T]:
+    """Decorate a reader of a checkpoint folder (its first argument): a document that passed the format checks
+    but contradicts itself (a key it names is missing, a value of the wrong kind) is one line naming the
+    checkpoint, not a traceback from deep inside the restore."""
+
+    @functools.wraps(load)
+    def checked(cls, folder, *args, **kwargs):
+        try:
+            return load(cls, folder, *args, **kwargs)
+        except UserError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as err:
+            raise UserError(f"{Path(folder) / STATE}: inconsistent checkpoint ({type(err).__name__}: "
+                            f"{' '.join(str(err).split())[:200]})") from None
+
+    return checked
 
 
 def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:

@@ -43,6 +43,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from gankit.atomic_write import atomic_write
+from gankit.data.frame_io import check_array_file
 from gankit.data.shapes import sample_shapes
 from gankit.errors import UserError
 
@@ -302,6 +303,7 @@ def _load_array_file(path: Path, resolution: int | None, channels: int | None) -
 def _read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     """(images, labels or None) from an .npy file or an .npz archive; never unpickles."""
     try:
+        check_array_file(path)  # headers and decompressed sizes, before anything is allocated
         with open(path, "rb") as handle:
             loaded = np.load(handle, allow_pickle=False)
             if isinstance(loaded, np.ndarray):

@@ -21,6 +21,7 @@ from gankit.data.frame_io import WRITE_SUFFIXES, checked_output
 from gankit.data.memory_budget import check_fits, size_text
 from gankit.errors import UserError, write_failed
 from gankit.gan import GAN
+from gankit.status import notice
 
 CHUNK_ROWS = 100_000
 ROW_SUFFIXES = (".csv", ".npy")  # rows of plain numbers
@@ -98,6 +99,10 @@ class _ParquetWriter:
         table = pa.Table.from_pandas(chunk, schema=self.schema, preserve_index=False)
         if self.writer is None:
             self.schema = table.schema
+            for field in table.schema:
+                if pa.types.is_timestamp(field.type) and field.type.unit == "s":
+                    notice(f"column '{field.name}': Parquet has no timestamps in seconds; written as timestamp[ms] "
+                           "(the same instants), so it reads back as datetime64[ms]")
             self.writer = pq.ParquetWriter(self.path, self.schema)
         self.writer.write_table(table)
 

@@ -21,7 +21,7 @@ from gankit.report.decision_frames import load_frames
 from gankit.report.image_grid import GRIDS
 from gankit.run_files import read_eval, read_json_object, read_metrics
 from gankit.runs.directory import read_jsonl
-from gankit.view.hub import Hub
+from gankit.view.hub import Hub, finite_or_none
 from gankit.view.live import VIEW
 from gankit.view.run_info import kind_of, run_info
 from gankit.view.snapshot import DIGITS, HEAT_NODES, fixed_extent
@@ -65,7 +65,7 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
         info = run_info(config, run_dir, kind_of(config, None), live=False)
     hub.publish("info", info)
     for record in read_metrics(run_dir / "metrics.jsonl"):
-        hub.publish("metric", record)
+        hub.publish("metric", finite_or_none(record))  # a diverged epoch's NaN loss is null in the page
     watched = _jsonl(run_dir / VIEW / "frames.jsonl")
     for frame in watched or [_frame_of(saved) for saved in saved_frames]:
         hub.publish("frame", frame)
@@ -97,7 +97,7 @@ def _replay_sweep(sweep_dir: Path, hub: Hub) -> None:
     for folder in sorted(path for path in (sweep_dir / "members").iterdir() if path.is_dir()):
         metrics = read_metrics(folder / "metrics.jsonl")
         evaluation = read_eval(folder / "eval.json")
-        members.append({
+        members.append(finite_or_none({
             "label": folder.name,
             "point": _MEMBER_PREFIX.sub("", folder.name) or "(one grid point)",
             "path": f"members/{folder.name}",
@@ -105,7 +105,7 @@ def _replay_sweep(sweep_dir: Path, hub: Hub) -> None:
             "d_loss": [row["d_loss"] for row in metrics],
             "g_loss": [row["g_loss"] for row in metrics],
             "verdict": evaluation.get("verdict") if evaluation else None,
-        })
+        }))
     if not members:
         raise UserError(f"{sweep_dir}: the sweep has no members yet")
     config = load_config(str(sweep_dir / "members" / members[0]["label"] / "config.toml"))

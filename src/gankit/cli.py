@@ -313,7 +313,7 @@ def _showing_phases(quiet: bool) -> Iterator[None]:
 
 @app.command()
 def sweep(
-    preset: str = typer.Argument(..., help="A preset name or a .toml config file."),
+    preset: Optional[str] = typer.Argument(None, help="A preset name or a .toml config file."),
     seeds: int = typer.Option(8, "--seeds", help="Seeds per grid point (seeds 0 … N−1)."),
     grid: list[str] = typer.Option([], "--grid", help="Values to sweep: --grid train.d_optimizer.lr=0.01,0.05 (repeatable)."),
     set_: list[str] = typer.Option([], "--set", help="Override a config value for every member (repeatable)."),
@@ -324,17 +324,26 @@ def sweep(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     json_: bool = typer.Option(False, "--json", help="Print one JSON object (the summary and the paths) and nothing else."),
     nproc: int = typer.Option(1, "--nproc", help="Spread the members over N processes, each vectorizing its share."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue this stopped or killed sweep directory (its own plan and options)."),
 ) -> None:
-    """Train many GANs at once (seeds × grid points), vectorized, and summarize them."""
+    """Train many GANs at once (seeds × grid points), vectorized, and summarize them.
+
+    Each group of members is checkpointed once trained; Ctrl-C or SIGTERM stops the sweep and prints the
+    resume command; `--resume DIR` finishes it with the same members, bit for bit on CPU."""
     from gankit.config import apply_overrides
 
     with collector_paused():
-        from gankit.report.sweep_summary import summary_table
         from gankit.runs.sweep_grid import parse_grid
         from gankit.runs.sweep import plan_sweep
+        from gankit.runs.sweep_state import resume_sweep_dir
 
     if nproc < 1:
         raise UserError(f"--nproc must be at least 1, got {nproc}")
+    if resume is not None:
+        return _print_sweep(resume_sweep_dir(resume, [preset, *grid, *set_, out_dir], lambda groups, make_dir, **options:
+                                             _sweep_with_progress(groups, make_dir, quiet or json_, "sweep", **options)), json_)
+    if preset is None:
+        raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume SWEEP_DIR")
     base = apply_overrides(load_raw(preset), set_)
     groups = plan_sweep(base, seeds, parse_grid(grid))
     config = groups[0][0].config
@@ -345,7 +354,14 @@ def sweep(
     def make_dir() -> Path:
         return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), name)
 
-    result = _sweep_with_progress(groups, make_dir, quiet or json_, "sweep", not sequential, not no_eval, nproc, plots)
+    _print_sweep(_sweep_with_progress(groups, make_dir, quiet or json_, "sweep", not sequential, not no_eval, nproc,
+                                      plots), json_)
+
+
+def _print_sweep(result, json_: bool) -> None:
+    """A finished sweep's summary table (or, with --json, one object) and its folder."""
+    from gankit.report.sweep_summary import summary_table
+
     if json_:
         typer.echo(json.dumps({"sweep_dir": str(result.sweep_dir), "members": len(result.members),
                                "summary": [summary.as_dict() for summary in result.summaries],
@@ -356,7 +372,7 @@ def sweep(
 
 
 def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bool = True, evaluate: bool = True,
-                         nproc: int = 1, plots: bool = True):
+                         nproc: int = 1, plots: bool = True, resume: bool = False):
     """Run planned sweep groups under one progress bar counting member-epochs; notices go to stderr."""
     with collector_paused():
         from gankit.runs.sweep import run_sweep
@@ -365,7 +381,8 @@ def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bo
     members = sum(map(len, groups))
     with _showing_phases(quiet), phase(f"{name}: training {members} members", total, "member-epochs") as bar:
         return run_sweep(groups, make_dir, bar.advance,
-                         lambda text: err.print(f"notice: {text}", markup=False), vectorize, evaluate, nproc, plots)
+                         lambda text: err.print(f"notice: {text}", markup=False), vectorize, evaluate, nproc, plots,
+                         resume)
 
 
 bench_app = typer.Typer(help="Benchmarks with published protocols.", no_args_is_help=True)

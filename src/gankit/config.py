@@ -496,12 +496,18 @@ def parse_override(assignment: str) -> tuple[list[str], Any]:
     key = key.strip()
     if not sep or not key:
         raise UserError(f"--set expects key=value, got {assignment!r}")
-    if "\n" in assignment or "\r" in assignment:
-        raise UserError(f"--set {key.splitlines()[0]}: the text holds a line break; "
-                        "give one key=value per --set (a line break would hide the rest of the text)")
+    broken = UserError(f"--set {key.splitlines()[0] if key.splitlines() else key}: the text holds a line break "
+                       "that starts another key or table; give one key=value per --set")
+    if "\r" in assignment or "\n" in key:
+        raise broken
     try:
-        value = tomllib.loads(f"v = {text.strip()}")["v"]
+        document = tomllib.loads(f"v = {text.strip()}")  # a line break may continue an array, not start a key
+        if set(document) != {"v"}:
+            raise broken
+        value = document["v"]
     except tomllib.TOMLDecodeError:
+        if "\n" in text:
+            raise broken from None
         value = text.strip()
     except RecursionError:
         raise UserError(f"--set {key}: the value is nested too deeply (at most {MAX_DEPTH} levels)") from None

@@ -142,7 +142,7 @@ def test_eval_inception_weights_without_torch_fidelity_gives_the_install_hint(cl
     weights.write_bytes(b"any bytes: the package is missing before the file is read")
     before = (digits_run / "eval.json").read_bytes()
     result = cli("eval", str(digits_run), "--inception-weights", str(weights))
-    one_line_error(result, "torch-fidelity", "pip install torch-fidelity")
+    one_line_error(result, "torch-fidelity", "[fidelity]", "torch-fidelity>=")
     assert (digits_run / "eval.json").read_bytes() == before
 
 

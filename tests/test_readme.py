@@ -3,7 +3,9 @@
 Each ```bash or ```python block is preceded by a marker saying how it is tested:
 ``<!-- readme-test: run ARGS -->`` runs its ``gankit`` lines in order, appending ARGS (e.g.
 ``--set train.epochs=1``) to ``train``, ``sweep`` and ``bench`` commands (other lines, such as
-``pip install``, are the reader's); ``<!-- readme-test: skip (REASON) -->`` leaves it to the reader.
+``pip install``, are the reader's); ``<!-- readme-test: python -->`` marks a Python block whose printed
+output follows it as a generated region (``scripts/doc_outputs.py``), so ``tests/test_doc_outputs.py`` runs it
+as written and compares what it prints; ``<!-- readme-test: skip (REASON) -->`` leaves it to the reader.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
-MARKER = re.compile(r"^<!-- readme-test: (run|skip)\s*(.*?)\s*-->$")
+MARKER = re.compile(r"^<!-- readme-test: (run|skip|python)\s*(.*?)\s*-->$")
 TRAINING = {"train", "sweep", "bench"}
 
 
@@ -60,6 +62,16 @@ def test_every_code_block_says_how_it_is_tested():
     assert all(block.detail for block in readme_blocks() if block.how == "skip"), "a skipped block names its reason"
 
 
+def test_every_python_block_is_run_by_the_output_check():
+    lines = README.read_text().splitlines()
+    for block in readme_blocks():
+        if block.how == "python":
+            assert block.language == "python", f"README.md line {block.line}: 'readme-test: python' on a {block.language} block"
+            close = block.line + len(block.text)  # 0-based index of the closing fence
+            following = next(line.strip() for line in lines[close + 1:] if line.strip())
+            assert following == "<!-- output: python -->", f"README.md line {block.line}: no output region after it"
+
+
 def test_the_readme_runs_in_order_in_a_fresh_folder(tmp_path, monkeypatch, capsys):
     from gankit.cli import run
 
@@ -76,8 +88,8 @@ def test_the_readme_runs_in_order_in_a_fresh_folder(tmp_path, monkeypatch, capsy
             printed = capsys.readouterr()
             assert code == 0, f"README.md line {block.line}: gankit {shlex.join(full)} exited {code}: {printed.err[-800:]}"
             ran += 1
-    assert ran >= 20  # the quick start, the toy, table, image and sweep blocks all ran
-    assert (tmp_path / "runs" / "latest").is_dir() and (tmp_path / "samples.csv").is_file()
+    assert ran >= 8  # the quick start, the toy, sweep, table and image blocks all ran
+    assert (tmp_path / "runs" / "latest").is_dir() and (tmp_path / "synthetic.csv").is_file()
 
 
 @pytest.mark.parametrize("line", ["gankit sample runs/0001-", "runs/0001-d2l-gaussian/config.toml", "--resume runs/0003"])

@@ -521,12 +521,13 @@ def play(
     out_dir: Path = typer.Option(Path("play"), "--out", help="Folder for exported configs (Export writes play-NNN.toml)."),
     host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
     port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 = any free one)."),
+    frames: int = typer.Option(150, "--frames", help="Frames kept for a page that opens (older ones thinned): bounds memory."),
 ) -> None:
     """A playground in the browser: pick or draw 2-D data, set the objective, nets, learning rates and D steps,
     then start, pause or take single D/G steps of a real PyTorch GAN; Export writes a config `gankit train` runs."""
     from gankit.view.session import serve_playground
 
-    serve_playground(out_dir, host, port)
+    serve_playground(out_dir, host, port, frames)
 
 
 @app.command()

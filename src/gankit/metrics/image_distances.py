@@ -26,6 +26,7 @@ from torch.utils.data import Dataset
 
 from gankit.data.images import to_uint8
 from gankit.errors import UserError
+from gankit.install_hint import install_hint
 
 FRECHET_EPS = 1e-6
 IMAGINARY_TOLERANCE = 1e-3
@@ -208,8 +209,8 @@ def _import_torch_fidelity() -> ModuleType:
         return importlib.import_module("torch_fidelity")
     except ImportError as error:
         raise UserError(
-            "FID/KID/precision-recall need the optional torch-fidelity package "
-            f"(pip install torch-fidelity; it needs torchvision): {error}"
+            "FID/KID/precision-recall need the optional torch-fidelity package, which needs torchvision: "
+            f"{install_hint('fidelity')} ({error})"
         ) from error
 
 
@@ -237,6 +238,12 @@ def _checked_weights(inception_weights: Path | None) -> Path:
             f"--inception-weights: {path} has no {rows}×{cols} fc.weight; expected {INCEPTION_WEIGHTS_NAME}"
         )
     return path
+
+
+def check_fidelity_inputs(inception_weights: Path | None) -> None:
+    """Refuse in one line, before any work starts, when torch-fidelity or a valid weights file is missing."""
+    _import_torch_fidelity()
+    _checked_weights(inception_weights)
 
 
 def fidelity_metrics(

@@ -24,6 +24,7 @@ from gankit.data.images import to_uint8
 from gankit.errors import StopRequested, TrainingDiverged, UserError, write_failed
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
+from gankit.metrics.image_distances import check_fidelity_inputs
 from gankit.report.html_report import write_run_report
 from gankit.report.plots import figure_title, plot_decision, plot_losses, plot_samples, plot_training_grid
 from gankit.data.table_encoding import metric_kinds
@@ -349,6 +350,8 @@ def evaluate_run(
     inception_weights: Path | None = None,
 ) -> EvalReport:
     """Evaluate a run's generator against its training data; write eval.json and redraw the figures."""
+    if inception_weights is not None:
+        check_fidelity_inputs(inception_weights)
     if gan is None:
         gan = load_run_gan(run_dir)
     if inception_weights is not None:

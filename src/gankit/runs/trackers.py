@@ -18,6 +18,7 @@ import numpy as np
 
 from gankit.config import GanConfig
 from gankit.errors import UserError
+from gankit.install_hint import install_hint
 from gankit.gan import GAN
 from gankit.train.loop import EpochRecord
 
@@ -141,7 +142,7 @@ def make_trackers(names: list[str]) -> list[TensorBoardTracker | MlflowTracker]:
             raise UserError(f"--log {name}: unknown tracker; allowed: {', '.join(TRACKERS)} (metrics.jsonl is always written)")
         module, extra = TRACKERS[name]
         if not _importable(module):
-            raise UserError(f"--log {name} needs the {extra} package: pip install 'gankit[{extra}]'")
+            raise UserError(f"--log {name} needs gankit's {extra} extra: {install_hint(extra)}")
         trackers.append(TensorBoardTracker() if name == "tensorboard" else MlflowTracker())
     return trackers
 

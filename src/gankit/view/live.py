@@ -91,7 +91,7 @@ class LiveView:
         self.last_gan = gan
         self.kind = kind_of(config, len(gan.columns))
         self.test_every = self.test_every or max(1, config.train.epochs // TESTS_PER_RUN)
-        extra: dict[str, Any] = {"test_every": self.test_every}
+        extra: dict[str, Any] = {"test_every": self.test_every, "frame_window": self.hub.window}
         if self.kind == "2d":
             real = _subset(gan.real_rows().values, REAL_POINTS, config.seed)
             held_out, origin = _held_out_rows(gan)

@@ -28,6 +28,7 @@ from gankit.view.snapshot import DIGITS, HEAT_NODES, fixed_extent
 
 FRAMES = Path("plots") / "frames"
 FIGURES = ("plots/samples.png", "plots/losses.png", "plots/columns.png", "plots/pairs.png", "plots/decision.png")
+TABLE_FIGURES = ("plots/columns.png", "plots/pairs.png")  # a table run's columns and pair trends, as drawn at its end
 _MEMBER_PREFIX = re.compile(r"^\d+-seed\d+-?")
 
 
@@ -39,7 +40,7 @@ def replay(folder: Path) -> Hub:
     """The events of a run or sweep directory, closed (nothing more will come)."""
     if not folder.is_dir():
         raise UserError(f"run directory not found: {folder}")
-    hub = Hub()
+    hub = Hub(window=None)  # what is on disk is already bounded (view/frames.jsonl keeps a few hundred)
     if is_sweep(folder):
         _replay_sweep(folder, hub)
     elif (folder / "config.toml").is_file():
@@ -56,7 +57,7 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
     saved_frames = load_frames(run_dir / FRAMES)
     info_path = run_dir / VIEW / "info.json"
     if info_path.is_file():
-        info = {**read_json_object(info_path), "live": False}
+        info = {**read_json_object(info_path), "live": False, "frame_window": None}  # a replay keeps every frame
     elif saved_frames:
         real = saved_frames[-1]["real"]
         info = run_info(config, run_dir, "2d", live=False, real=np.round(real, DIGITS).tolist(),
@@ -64,21 +65,29 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
     else:
         info = run_info(config, run_dir, kind_of(config, None), live=False)
     hub.publish("info", info)
-    for record in read_metrics(run_dir / "metrics.jsonl"):
+    metrics = read_metrics(run_dir / "metrics.jsonl")
+    for record in metrics:
         hub.publish("metric", finite_or_none(record))  # a diverged epoch's NaN loss is null in the page
     watched = _jsonl(run_dir / VIEW / "frames.jsonl")
     for frame in watched or [_frame_of(saved) for saved in saved_frames]:
         hub.publish("frame", frame)
     for test in _jsonl(run_dir / VIEW / "tests.jsonl"):
         hub.publish("test", test)
-    for snapshot in _jsonl(run_dir / VIEW / "tables.jsonl"):
+    snapshots = _jsonl(run_dir / VIEW / "tables.jsonl")
+    for snapshot in snapshots:
         hub.publish("table", snapshot)
+    shown_on_timeline = set()
+    if info["kind"] == "table" and not snapshots:  # trained without --view: the final figures on the timeline's one point
+        shown_on_timeline = {figure for figure in TABLE_FIGURES if (run_dir / figure).is_file()}
+        if shown_on_timeline:
+            last_epoch = metrics[-1]["epoch"] if metrics else config.train.epochs
+            hub.publish("table", {"epoch": last_epoch, "figures": [f for f in TABLE_FIGURES if f in shown_on_timeline]})
     for grid in sorted((run_dir / GRIDS).glob("epoch-*.png")):
         hub.publish("grid", {"epoch": int(grid.stem.split("-")[1]), "path": (GRIDS / grid.name).as_posix()})
     if (run_dir / "eval.json").is_file():
         hub.publish_evaluation(read_eval(run_dir / "eval.json"))
     for figure in FIGURES:
-        if (run_dir / figure).is_file() and info["kind"] in ("table", "rows"):
+        if (run_dir / figure).is_file() and info["kind"] in ("table", "rows") and figure not in shown_on_timeline:
             hub.publish("figure", {"path": figure})
 
 

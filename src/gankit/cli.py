@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional
 import click
 import typer
 from rich.console import Console
+from typer._click.exceptions import NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from gankit import __version__
@@ -111,7 +112,8 @@ def train(
     max_restarts: int = typer.Option(0, "--max-restarts", help="With --nproc: restarts after a failed process."),
     view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed)."),
     host: Optional[str] = typer.Option(None, "--host", help="With --view: the address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
-    port: int = typer.Option(8765, "--port", help="With --view: the port (0 = any free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="With --view: the port (0 = any free one)."),
+    allow_change: list[str] = typer.Option([], "--allow-change", help="With --resume: continue although config.toml changed this key (train.epochs, checkpoint.keep, checkpoint.every_epochs)."),
     log: list[str] = typer.Option([], "--log", help="Also log to an experiment tracker: tensorboard (RUN/tensorboard/) or mlflow (./mlruns); repeatable. metrics.jsonl is always written."),
 ) -> None:
     """Train a GAN, then evaluate it with two-sample tests and draw its figures.
@@ -162,7 +164,8 @@ def train(
         from gankit.runs.trackers import make_trackers
 
         result = _train_watched(view and ranks.is_main, host, port, make_trackers(log) if ranks.is_main else [],
-                                lambda watcher: _train_or_resume(preset, set_, seed, data, out_dir, resume, quiet, watcher))
+                                lambda watcher: _train_or_resume(preset, set_, seed, data, out_dir, resume, quiet, watcher,
+                                                                 tuple(allow_change)))
     except RuntimeError as problem:  # a collective failed: another rank died or stopped answering
         if ranks.world == 1 or isinstance(problem, (TrainingDiverged, PeerLost)):
             raise
@@ -240,7 +243,7 @@ def _train_watched(view: bool, host: str | None, port: int, trackers: list, job)
 
 
 def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data: Path | None, out_dir: Path | None,
-                     resume: Path | None, quiet: bool, watcher=None):
+                     resume: Path | None, quiet: bool, watcher=None, allow_change: tuple[str, ...] = ()):
     """The training job itself (one rank's part of it under torchrun)."""
     from gankit.runs.job import resume_run, train_run
 
@@ -248,7 +251,7 @@ def _train_or_resume(preset: str | None, set_: list[str], seed: int | None, data
         if preset or set_ or seed is not None or data or out_dir:
             raise UserError("--resume RUN continues a run with its own config; give no preset, --set, --seed, --data or --out")
         with _showing_phases(quiet):
-            return resume_run(resume, watcher=watcher)
+            return resume_run(resume, watcher=watcher, allow_changes=allow_change)
     config = _build_config(preset, set_, seed, data)
     if out_dir is not None:
         claim_run_dir(out_dir, create=False)
@@ -310,7 +313,7 @@ def _showing_phases(quiet: bool) -> Iterator[None]:
 
 @app.command()
 def sweep(
-    preset: str = typer.Argument(..., help="A preset name or a .toml config file."),
+    preset: Optional[str] = typer.Argument(None, help="A preset name or a .toml config file."),
     seeds: int = typer.Option(8, "--seeds", help="Seeds per grid point (seeds 0 … N−1)."),
     grid: list[str] = typer.Option([], "--grid", help="Values to sweep: --grid train.d_optimizer.lr=0.01,0.05 (repeatable)."),
     set_: list[str] = typer.Option([], "--set", help="Override a config value for every member (repeatable)."),
@@ -321,17 +324,26 @@ def sweep(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     json_: bool = typer.Option(False, "--json", help="Print one JSON object (the summary and the paths) and nothing else."),
     nproc: int = typer.Option(1, "--nproc", help="Spread the members over N processes, each vectorizing its share."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue this stopped or killed sweep directory (its own plan and options)."),
 ) -> None:
-    """Train many GANs at once (seeds × grid points), vectorized, and summarize them."""
+    """Train many GANs at once (seeds × grid points), vectorized, and summarize them.
+
+    Each group of members is checkpointed once trained; Ctrl-C or SIGTERM stops the sweep and prints the
+    resume command; `--resume DIR` finishes it with the same members, bit for bit on CPU."""
     from gankit.config import apply_overrides
 
     with collector_paused():
-        from gankit.report.sweep_summary import summary_table
         from gankit.runs.sweep_grid import parse_grid
         from gankit.runs.sweep import plan_sweep
+        from gankit.runs.sweep_state import resume_sweep_dir
 
     if nproc < 1:
         raise UserError(f"--nproc must be at least 1, got {nproc}")
+    if resume is not None:
+        return _print_sweep(resume_sweep_dir(resume, [preset, *grid, *set_, out_dir], lambda groups, make_dir, **options:
+                                             _sweep_with_progress(groups, make_dir, quiet or json_, "sweep", **options)), json_)
+    if preset is None:
+        raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume SWEEP_DIR")
     base = apply_overrides(load_raw(preset), set_)
     groups = plan_sweep(base, seeds, parse_grid(grid))
     config = groups[0][0].config
@@ -342,7 +354,14 @@ def sweep(
     def make_dir() -> Path:
         return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), name)
 
-    result = _sweep_with_progress(groups, make_dir, quiet or json_, "sweep", not sequential, not no_eval, nproc, plots)
+    _print_sweep(_sweep_with_progress(groups, make_dir, quiet or json_, "sweep", not sequential, not no_eval, nproc,
+                                      plots), json_)
+
+
+def _print_sweep(result, json_: bool) -> None:
+    """A finished sweep's summary table (or, with --json, one object) and its folder."""
+    from gankit.report.sweep_summary import summary_table
+
     if json_:
         typer.echo(json.dumps({"sweep_dir": str(result.sweep_dir), "members": len(result.members),
                                "summary": [summary.as_dict() for summary in result.summaries],
@@ -353,7 +372,7 @@ def sweep(
 
 
 def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bool = True, evaluate: bool = True,
-                         nproc: int = 1, plots: bool = True):
+                         nproc: int = 1, plots: bool = True, resume: bool = False):
     """Run planned sweep groups under one progress bar counting member-epochs; notices go to stderr."""
     with collector_paused():
         from gankit.runs.sweep import run_sweep
@@ -362,7 +381,8 @@ def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bo
     members = sum(map(len, groups))
     with _showing_phases(quiet), phase(f"{name}: training {members} members", total, "member-epochs") as bar:
         return run_sweep(groups, make_dir, bar.advance,
-                         lambda text: err.print(f"notice: {text}", markup=False), vectorize, evaluate, nproc, plots)
+                         lambda text: err.print(f"notice: {text}", markup=False), vectorize, evaluate, nproc, plots,
+                         resume)
 
 
 bench_app = typer.Typer(help="Benchmarks with published protocols.", no_args_is_help=True)
@@ -433,7 +453,7 @@ def sample(
         from gankit.runs.sample_output import write_samples
 
     gan = GAN.load(folder)
-    path = write_samples(gan, n, seed, output)
+    path = write_samples(gan, n, seed, output, overwrite=force)
     out.print(f"wrote {n} {'images' if gan.layout.image is not None else 'rows'} to {path}")
     _print_sampling_cost(gan)  # the last chunk's cost
 
@@ -485,7 +505,7 @@ def eval_(
 def view_(
     folder: Path = typer.Argument(..., help="A run directory or a sweep directory."),
     host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
-    port: int = typer.Option(8765, "--port", help="Port (0 = any free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 = any free one)."),
 ) -> None:
     """Replay a run (points, D's heatmap, G's manifold, losses, p-values over training) or a sweep in the browser.
 
@@ -500,7 +520,7 @@ def view_(
 def play(
     out_dir: Path = typer.Option(Path("play"), "--out", help="Folder for exported configs (Export writes play-NNN.toml)."),
     host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
-    port: int = typer.Option(8765, "--port", help="Port (0 = any free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 = any free one)."),
     frames: int = typer.Option(150, "--frames", help="Frames kept for a page that opens (older ones thinned): bounds memory."),
 ) -> None:
     """A playground in the browser: pick or draw 2-D data, set the objective, nets, learning rates and D steps,
@@ -515,13 +535,12 @@ def report(
     folders: list[Path] = typer.Argument(..., help="Run or sweep directories."),
 ) -> None:
     """Rebuild report.html (one self-contained page that opens offline) in each run or sweep directory."""
-    from gankit.report.html_report import write_run_report, write_sweep_report
+    from gankit.runs.reports import rebuild_report
 
     for folder in folders:
         _check_run(folder, sweep_ok=True)
     for folder in folders:
-        path = write_sweep_report(folder) if (folder / "members").is_dir() else write_run_report(folder)
-        out.print(f"wrote {path}")
+        out.print(f"wrote {rebuild_report(folder)}")
 
 
 @app.command()
@@ -532,20 +551,22 @@ def compare(
     """Compare runs side by side: print a table and write one self-contained page."""
     from rich.table import Table as RichTable
 
-    from gankit.report.html_report import compare_rows, write_comparison
+    from gankit.report.html_report import compare_rows
+    from gankit.runs.reports import write_compare_page
 
     if len(runs) < 2:
         raise UserError("compare needs at least two run directories")
     for folder in runs:
         _check_run(folder, sweep_ok=False)
     header, rows = compare_rows(runs)
+    page = write_compare_page(runs, output)
     table = RichTable(title=f"{len(runs)} runs")
     for name in header:
         table.add_column(name, justify="left" if name in ("run", "objective", "verdict") else "right")
     for row in rows:
         table.add_row(*row)
     out.print(table)
-    out.print(f"wrote {write_comparison(runs, output)}")
+    out.print(f"wrote {page}")
 
 
 def _check_run(folder: Path, sweep_ok: bool) -> None:
@@ -622,7 +643,18 @@ def run(argv: list[str] | None = None) -> int:
     try:
         _check_set_syntax(sys.argv[1:] if argv is None else argv)
         with holding_notices():  # a bad input gets its one error line, with no notice about it before
-            app(args=argv, prog_name="gankit")
+            code = app(args=argv, prog_name="gankit", standalone_mode=False)  # usage errors come to us
+        return code if isinstance(code, int) else 0
+    except NoArgsIsHelpError as shown:  # `gankit`, `gankit bench`: the help text
+        typer.echo(shown.ctx.get_help() if shown.ctx else "", err=True)
+        return shown.exit_code
+    except typer.TyperException as problem:  # a usage or type error: one line, with click's did-you-mean
+        command = problem.ctx.command_path if getattr(problem, "ctx", None) else "gankit"
+        text = " ".join(f"{problem.format_message()} (see `{command} --help`)".split())
+        err.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
+        return getattr(problem, "exit_code", 2)
+    except typer.Abort:
+        return 1
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except UserError as problem:

@@ -501,10 +501,19 @@ def parse_override(assignment: str) -> tuple[list[str], Any]:
     key, sep, text = assignment.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise UserError(f"--set expects key=value, got '{assignment}'")
+        raise UserError(f"--set expects key=value, got {assignment!r}")
+    broken = UserError(f"--set {key.splitlines()[0] if key.splitlines() else key}: the text holds a line break "
+                       "that starts another key or table; give one key=value per --set")
+    if "\r" in assignment or "\n" in key:
+        raise broken
     try:
-        value = tomllib.loads(f"v = {text.strip()}")["v"]
+        document = tomllib.loads(f"v = {text.strip()}")  # a line break may continue an array, not start a key
+        if set(document) != {"v"}:
+            raise broken
+        value = document["v"]
     except tomllib.TOMLDecodeError:
+        if "\n" in text:
+            raise broken from None
         value = text.strip()
     except RecursionError:
         raise UserError(f"--set {key}: the value is nested too deeply (at most {MAX_DEPTH} levels)") from None
@@ -524,6 +533,9 @@ def apply_overrides(raw: dict[str, Any], assignments: list[str]) -> dict[str, An
             if not isinstance(child, dict):
                 raise UserError(f"config key '{'.'.join(path)}': '{part}' is a value, not a section")
             node = child
+        if isinstance(value, dict) and _section_model(path) is not None:
+            raise UserError(f"--set {'.'.join(path)}: a whole section cannot be set at once (its other keys would "
+                            f"be dropped); set its keys one by one, e.g. --set {'.'.join(path)}.KEY=VALUE")
         node[path[-1]] = value
     return merged
 

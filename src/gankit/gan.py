@@ -33,7 +33,7 @@ from gankit.nets.size import check_training_memory
 from gankit.nets.table_nets import gumbel_max
 from gankit.train.rejection_sampling import SamplingCost, rejection_sample
 from gankit.report.summary import epoch_note
-from gankit.train.checkpoint_format import load_checkpoint, save_checkpoint
+from gankit.train.checkpoint_format import checkpoint_errors, load_checkpoint, save_checkpoint
 from gankit.train.checkpoint_schema import check_tensors
 from gankit.train.compile import compile_nets
 from gankit.train.rng import global_rng_state
@@ -85,6 +85,7 @@ class GAN:
         self.training_rows: Rows | None = None
         self.compile_seconds: float | None = None  # set by fit when train.compile is on
         self.checkpoint_info: tuple[dict, dict] | None = None  # what load() read, for an exact resume
+        self.run_identity: dict[str, str] | None = None  # recorded in every checkpoint (runs/run_identity.py)
         self.batch_size: int | None = None  # the batch size in effect, set by check_trainable
         self.sampling_cost: SamplingCost | None = None  # the last sample()'s cost with sample.method = "rejection"
 
@@ -398,10 +399,12 @@ class GAN:
             **({"tabular": self.transformer.to_dict()} if self.transformer is not None else {}),
             "global_rng": global_info,
             "history": [record.as_dict() for record in self.history],
+            **({"run": self.run_identity} if self.run_identity else {}),
         })
         return save_checkpoint(Path(folder), tensors, info)
 
     @classmethod
+    @checkpoint_errors
     def load(cls, folder: str | Path, device: str | None = "cpu") -> "GAN":
         """A GAN restored from a checkpoint folder written by :meth:`save` (``device=None``: the config's)."""
         document, tensors = load_checkpoint(Path(folder))

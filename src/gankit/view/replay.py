@@ -9,7 +9,6 @@ member's loss curves, grouped by grid point.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,9 @@ from gankit.config import load_config
 from gankit.errors import UserError
 from gankit.report.decision_frames import load_frames
 from gankit.report.image_grid import GRIDS
+from gankit.run_files import read_eval, read_json_object, read_metrics
 from gankit.runs.directory import read_jsonl
-from gankit.view.hub import Hub
+from gankit.view.hub import Hub, finite_or_none
 from gankit.view.live import VIEW
 from gankit.view.run_info import kind_of, run_info
 from gankit.view.snapshot import DIGITS, HEAT_NODES, fixed_extent
@@ -57,7 +57,7 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
     saved_frames = load_frames(run_dir / FRAMES)
     info_path = run_dir / VIEW / "info.json"
     if info_path.is_file():
-        info = {**json.loads(info_path.read_text()), "live": False, "frame_window": None}  # a replay keeps every frame
+        info = {**read_json_object(info_path), "live": False, "frame_window": None}  # a replay keeps every frame
     elif saved_frames:
         real = saved_frames[-1]["real"]
         info = run_info(config, run_dir, "2d", live=False, real=np.round(real, DIGITS).tolist(),
@@ -65,9 +65,9 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
     else:
         info = run_info(config, run_dir, kind_of(config, None), live=False)
     hub.publish("info", info)
-    metrics = _jsonl(run_dir / "metrics.jsonl")
+    metrics = read_metrics(run_dir / "metrics.jsonl")
     for record in metrics:
-        hub.publish("metric", record)
+        hub.publish("metric", finite_or_none(record))  # a diverged epoch's NaN loss is null in the page
     watched = _jsonl(run_dir / VIEW / "frames.jsonl")
     for frame in watched or [_frame_of(saved) for saved in saved_frames]:
         hub.publish("frame", frame)
@@ -85,7 +85,7 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
     for grid in sorted((run_dir / GRIDS).glob("epoch-*.png")):
         hub.publish("grid", {"epoch": int(grid.stem.split("-")[1]), "path": (GRIDS / grid.name).as_posix()})
     if (run_dir / "eval.json").is_file():
-        hub.publish_evaluation(json.loads((run_dir / "eval.json").read_text()))
+        hub.publish_evaluation(read_eval(run_dir / "eval.json"))
     for figure in FIGURES:
         if (run_dir / figure).is_file() and info["kind"] in ("table", "rows") and figure not in shown_on_timeline:
             hub.publish("figure", {"path": figure})
@@ -104,9 +104,9 @@ def _frame_of(saved: dict[str, np.ndarray]) -> dict[str, Any]:
 def _replay_sweep(sweep_dir: Path, hub: Hub) -> None:
     members = []
     for folder in sorted(path for path in (sweep_dir / "members").iterdir() if path.is_dir()):
-        metrics = _jsonl(folder / "metrics.jsonl")
-        evaluation = json.loads((folder / "eval.json").read_text()) if (folder / "eval.json").is_file() else None
-        members.append({
+        metrics = read_metrics(folder / "metrics.jsonl")
+        evaluation = read_eval(folder / "eval.json")
+        members.append(finite_or_none({
             "label": folder.name,
             "point": _MEMBER_PREFIX.sub("", folder.name) or "(one grid point)",
             "path": f"members/{folder.name}",
@@ -114,7 +114,7 @@ def _replay_sweep(sweep_dir: Path, hub: Hub) -> None:
             "d_loss": [row["d_loss"] for row in metrics],
             "g_loss": [row["g_loss"] for row in metrics],
             "verdict": evaluation.get("verdict") if evaluation else None,
-        })
+        }))
     if not members:
         raise UserError(f"{sweep_dir}: the sweep has no members yet")
     config = load_config(str(sweep_dir / "members" / members[0]["label"] / "config.toml"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,8 @@ pre{background:#f6f6f6;padding:.8rem;overflow:auto;font-size:.85rem}.muted{color
 
 # ------------------------------------------------------------------ pages
 
+
+UNDEFINED = "–"  # what the page shows for a figure that has no value (as the live view does)
 
 def write_run_report(run_dir: Path) -> Path:
     """Write ``run_dir/report.html`` from the run's files; return its path."""
@@ -257,7 +260,12 @@ def _b64(data: bytes) -> str:
 
 
 def _number(value: Any) -> str:
-    return "" if value is None else f"{value:.4g}"
+    """A figure as the page shows it: blank when absent, "–" when undefined (NaN, ±inf, not a number)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return UNDEFINED
+    return f"{value:.4g}"
 
 
 def _is_number(text: str) -> bool:

@@ -1,9 +1,10 @@
 """The d2l GAN chapter's training loop, as plain PyTorch: the baseline of the speed benchmarks.
 
-This is gankit's own rewrite of the chapter's code (``../shared/seed/gan-chapter.zh.md``, cells
+This is gankit's own rewrite of the chapter's code (the Chinese edition's GAN chapter, cells
 In[1]-In[10]) with the same arithmetic in the same order, so it gives the same weights as the
-chapter's script for the same seed (``tests/test_chapter_loop.py`` checks this against
-``../shared/seed/reference.py`` where that file exists). Kept as the chapter has it, costs included:
+chapter's script for the same seed (``tests/test_chapter_loop.py`` checks this against the chapter's script,
+when present at ``../shared/seed/reference.py`` beside the checkout: an optional cross-check). Kept as the chapter
+has it, costs included:
 
 * 1000 rows ``X·A + b`` with ``X ~ N(0, I)`` drawn by NumPy, served in data order in batches of 8
   (float64, as the chapter's ``DataLoader`` over a NumPy array gives them, cast to float32 for D);

@@ -2,7 +2,7 @@
 
 Both train the chapter's experiment (2,500 steps) in fresh processes, seed by seed;
 each reports its training-loop time only. The baseline is bench/chapter_loop.py, the
-chapter's code as plain PyTorch (same weights as ../shared/seed/reference.py, tested).
+chapter's code as plain PyTorch (same weights as the chapter's script, when present, tested).
 Quality: covariance error of 10,000 samples against each run's own 1000 training rows.
 
     python bench/d2l_speed.py [--seeds 5]

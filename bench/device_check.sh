@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every check that needs a GPU, in one script of at most 8 minutes (issue 15, section 7).
+# Every check that needs a GPU, in one script of at most 8 minutes.
 #
 #   bash bench/device_check.sh            # on a machine with CUDA GPUs, from the repository root
 #   bash bench/device_check.sh --smoke    # anywhere: the same steps on the CPU at toy sizes (checks the script, not the GPU)
@@ -13,7 +13,7 @@
 # left is SKIPPED. The last lines are one verdict per step; the exit status is the number of steps that
 # failed, timed out or were skipped (0: every figure was measured).
 # The whole output is also written to bench/results/device_check-<UTC time>.log: paste it into
-# bench/RESULTS.md under the date and device that its header prints.
+# bench/results/speed.md under the date and device that its header prints.
 set -u
 cd "$(dirname "$0")/.."
 SMOKE=0

@@ -3,8 +3,9 @@
 End to end means what the user waits for: a fresh process from start to exit, imports, data,
 training, checkpoints, evaluation and figures included. The baseline is the chapter's script end to
 end: bench/chapter_loop.py (the chapter's code as plain PyTorch, same weights as the chapter's
-reference.py; that script too where ../shared/seed/reference.py exists). Goal (issue 15): each
-gankit command at most 0.5× the baseline's wall time. gankit's time is split by phase (the status
+script, when present, beside the checkout at ../shared/seed/reference.py: an optional cross-check). The
+target: each gankit command at most 0.5× the baseline's wall time, so that judging a run costs less than the book's
+script takes to train without judging. gankit's time is split by phase (the status
 lines of gankit.status), so the table shows where it goes.
 
     python bench/end_to_end.py [--repeats 3] [--threads 1]

@@ -10,7 +10,7 @@ with (categorical → TVComplement / contingency, the rest numerical → KSCompl
 gankit is never given it: it infers the kinds itself. Counts, ages, years and money stay numerical even when
 they have few values (e.g. a count of children): declaring them is the user's choice, not the data's.
 
-The panel covers, as issue 19 asks:
+The panel covers small and mid-sized tables with the traits that break table GANs:
 
 | table | rows × cols | what it brings |
 |---|---|---|

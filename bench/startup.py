@@ -4,7 +4,8 @@
 
 Each command runs ``--repeats`` times as a fresh process (``python -m gankit …``, so it times the
 gankit that ``python`` imports: set PYTHONPATH=src in a checkout); the figure is the median wall
-time. The goal (issue 15): each command at most 0.3× the time of importing torch.
+time. The target: each command at most 0.3× the time of importing torch, so that
+help and errors come back before a user wonders whether anything happened.
 Runs in a plain clone; needs nothing but gankit's own dependencies.
 """
 

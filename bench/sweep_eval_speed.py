@@ -3,8 +3,8 @@
 Both sides are the CLI as a user runs it, each command in a fresh process, timed from start to
 exit (start-up, data, training, evaluation, checkpoints; the single runs also draw their figures).
 The figure is throughput in runs per second: M members over the sweep's wall time, against
---singles single runs (seeds 0, 1, …) over their total wall time. Issue 15's goal for
-d2l-gaussian with 64 seeds: at least 20x. On a machine shared with other work, wall times
+--singles single runs (seeds 0, 1, …) over their total wall time. The target for
+d2l-gaussian with 64 seeds is at least 20x: comparing variants over many seeds should cost little more than one run. On a machine shared with other work, wall times
 depend on what else runs; the CPU seconds the commands used (their processes and worker
 processes, user + system) are printed too, and their ratio depends less on that.
 

@@ -1,10 +1,10 @@
-"""Issue 19's candidate causes of lower quality on larger, discrete-heavy tables, measured one at a time.
+"""Candidate causes of lower quality on larger, discrete-heavy tables, measured one at a time.
 
 Runs gankit alone on panel tables (bench/panel_tables.py) with the protocol and scores of
 bench/tabular_panel.py, under one *variant* of the code, patched in this process only:
 
 * ``none``: gankit as it is;
-* ``old-kinds``: kind inference before issue 19 (numbers with few values stay integer/continuous, no
+* ``old-kinds``: the former kind inference (numbers with few values stay integer/continuous, no
   decimals kept): the few-values rule switched off;
 * ``few-values=N``: numbers with at most N distinct values are categorical (default 20);
 * ``logit-ce``: the conditional vector's cross-entropy taken on G's logits for the conditioned column
@@ -37,7 +37,7 @@ def use_few_values(limit: int) -> None:
 
 
 def use_old_kinds() -> None:
-    """No few-values rule and no decimals: the inference gankit had before issue 19."""
+    """No few-values rule and no decimals: the inference gankit had before the few-values rule."""
     from gankit.data import column_kinds
 
     use_few_values(0)

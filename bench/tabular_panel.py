@@ -28,7 +28,7 @@ all three to N; ``--quick`` is ``--epochs 30 --seeds 1``. GaussianCopula has no 
 
 Per table the script prints one row per tool (means over seeds; gankit's ratio is its fit time over
 CTGAN's), and at the end gankit's median fit-time ratio over the tables and the number of tables where
-gankit's mean QualityReport is at least CTGAN's. Everything is appended to bench/tabular_panel_RESULTS.md.
+gankit's mean QualityReport is at least CTGAN's. Everything is appended to bench/results/tabular.md.
 
     python bench/tabular_panel.py --quick --tables penguins wine     # a few minutes
     nice -n 19 python bench/tabular_panel.py                         # the full panel, 3 seeds: hours
@@ -55,7 +55,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 from panel_tables import PANEL, PanelTable, sdtypes  # noqa: E402
 
-RESULTS = Path(__file__).with_name("tabular_panel_RESULTS.md")
+RESULTS = Path(__file__).parent / "results" / "tabular.md"
 BASELINE_CACHE = Path(__file__).with_name("tabular_panel_baselines.jsonl")
 TOOLS = ("gankit", "ctgan", "gaussiancopula", "tvae")
 HOLDOUT_SHARE = 0.2

@@ -33,7 +33,7 @@ Commands (run with the venv that has ctgan, sdmetrics, palmerpenguins, statsmode
     /tmp/benchenv/bin/python bench/tabular_vs_ctgan.py --tools gankit --gankit-set train.epochs=100 model.pack=5
 
 Each invocation prints a side-by-side table per data set and appends it, with the date, the command, the
-machine and the load seen, to bench/tabular_RESULTS.md.
+machine and the load seen, to bench/results/tabular.md.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from pathlib import Path
 
 import pandas as pd
 
-RESULTS = Path(__file__).with_name("tabular_RESULTS.md")
+RESULTS = Path(__file__).parent / "results" / "tabular.md"
 CTGAN_DEFAULT_EPOCHS = 300
 DISCRETE = {
     "penguins": ["species", "island", "sex"],
@@ -202,7 +202,7 @@ def table(data: str, groups: list[tuple[str, str, list[dict]]]) -> list[str]:
 
 
 def goal_verdict(gankit: list[dict], ctgan: list[dict]) -> str:
-    """Issue 5's goal at default settings: fit ≤ 0.5× CTGAN's (wall time, means) and QualityReport ≥ CTGAN's."""
+    """The target at default settings: fit ≤ 0.5× CTGAN's (wall time, means) and QualityReport ≥ CTGAN's."""
     ratio = mean_of(gankit, "fit_s") / mean_of(ctgan, "fit_s")
     gap = mean_of(gankit, "quality") - mean_of(ctgan, "quality")
     met = ratio <= 0.5 and gap >= 0

@@ -21,12 +21,12 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def browser_page() -> Iterator[tuple[object, list[str], list[str]]]:
-    """``(page, console errors, requested URLs)`` of a fresh headless page."""
+def browser_page(args: tuple[str, ...] = ()) -> Iterator[tuple[object, list[str], list[str]]]:
+    """``(page, console errors, requested URLs)`` of a fresh headless page (``args``: more Chromium switches)."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
     executable = chromium_path()
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", *args])
         try:
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
             errors: list[str] = []

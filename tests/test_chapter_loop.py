@@ -11,6 +11,7 @@ import pytest
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
+# The chapter's script, when present beside the checkout: an optional cross-check, skipped without it.
 REFERENCE = REPO.parent / "shared" / "seed" / "reference.py"
 sys.path.insert(0, str(REPO / "bench"))
 
@@ -24,7 +25,7 @@ def _reference_module():
     return module
 
 
-@pytest.mark.skipif(not REFERENCE.is_file(), reason="../shared/seed/reference.py is not beside this checkout")
+@pytest.mark.skipif(not REFERENCE.is_file(), reason="the chapter's script is not present (optional cross-check)")
 @pytest.mark.parametrize("seed", [0, 3])
 @pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad")
 def test_same_weights_as_the_chapter_after_one_epoch(seed):

@@ -23,7 +23,7 @@ def trained_run(tmp_path_factory):
 def test_train_writes_the_run_directory(trained_run):
     names = {p.relative_to(trained_run).as_posix() for p in trained_run.rglob("*") if p.is_file()}
     steps = {n for n in names if n.startswith("checkpoints/step-")}
-    assert names - steps == {"config.toml", "metrics.jsonl", "eval.json", "report.html", "plots/losses.png", "plots/samples.png",
+    assert names - steps == {"config.toml", "run.json", "metrics.jsonl", "eval.json", "report.html", "plots/losses.png", "plots/samples.png",
                              "plots/decision.png", "plots/training.png", "plots/frames/epoch-000001.npz",
                              "plots/frames/epoch-000002.npz",
                              "checkpoints/final/state.json", "checkpoints/final/tensors.safetensors"}

@@ -1,4 +1,4 @@
-"""Command-line conventions (issue 15): --version, did-you-mean, runs/latest, gankit runs,
+"""Command-line conventions: --version, did-you-mean, runs/latest, gankit runs,
 config keys, sample --force, eval -n, --json, run names after preset and data."""
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ def test_every_preset_validates():
         assert isinstance(load_config(name), GanConfig)
 
 
-def test_the_k_free_presets_share_one_recipe_and_differ_only_in_their_data():
+def test_the_unknown_modes_presets_share_one_recipe_and_differ_only_in_their_data():
     configs = {name: load_config(name).model_dump() for name in ("ring", "grid", "moons", "swiss-roll", "gaussian-mlp")}
     rest = {name: {k: v for k, v in c.items() if k not in ("data", "name", "description")} for name, c in configs.items()}
     assert all(r == rest["ring"] for r in rest.values())
@@ -36,14 +36,21 @@ def test_the_k_free_presets_share_one_recipe_and_differ_only_in_their_data():
 
 def test_a_config_file_can_start_from_a_recipe(tmp_path, cli):
     path = tmp_path / "mine.toml"
-    path.write_text('recipe = "k-free"\nname = "mine"\n[data]\nsource = "moons"\nn = 2000\n[train]\nepochs = 3\n')
+    path.write_text('recipe = "unknown-modes"\nname = "mine"\n[data]\nsource = "moons"\nn = 2000\n[train]\nepochs = 3\n')
     config = load_config(str(path))
     assert (config.data.n, config.data.transform, config.train.epochs) == (2000, "whiten", 3)  # mine wins, merged
     assert config.train.ema_decay == 0.999 and config.model.discriminator.hidden == [256, 256, 256]  # the recipe's
     path.write_text('recipe = "kfree"\n')
     result = cli("train", str(path))
     assert result.code == 2 and result.stderr.strip().count("\n") == 0
-    assert "unknown recipe 'kfree'" in result.stderr and "choose one of: k-free" in result.stderr
+    assert "unknown recipe 'kfree'" in result.stderr and "choose one of: unknown-modes" in result.stderr
+
+
+def test_the_recipe_s_former_name_loads_the_same_settings(tmp_path):
+    old, new = tmp_path / "old.toml", tmp_path / "new.toml"
+    old.write_text('recipe = "k-free"\nname = "mine"\n[data]\nsource = "moons"\n')
+    new.write_text('recipe = "unknown-modes"\nname = "mine"\n[data]\nsource = "moons"\n')
+    assert load_config(str(old)).model_dump() == load_config(str(new)).model_dump()
 
 
 def test_overrides_are_typed():

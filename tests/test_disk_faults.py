@@ -1,4 +1,4 @@
-"""A full disk during a run (issue 17, item 5): one line, no temp files, the last good checkpoint loadable.
+"""A full disk during a run : one line, no temp files, the last good checkpoint loadable.
 
 Runs on a small tmpfs (root can mount one; the test is skipped where mounting fails).
 """

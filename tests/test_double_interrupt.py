@@ -1,4 +1,4 @@
-"""A second Ctrl-C is queued until the stop checkpoint is written (issue 17, item 9)."""
+"""A second Ctrl-C is queued until the stop checkpoint is written."""
 
 import os
 import re

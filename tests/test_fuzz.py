@@ -1,4 +1,4 @@
-"""Fuzzing (issue 17): random CSV/Parquet/NPY/TOML files either work or give one line, and touch nothing else.
+"""Fuzzing: random CSV/Parquet/NPY/TOML files either work or give one line, and touch nothing else.
 
 The loaders are driven in-process (fast, so a few hundred examples fit in CI); a
 smaller number of examples go through the whole ``gankit train`` command, checking
@@ -109,3 +109,49 @@ def test_train_on_any_file_completes_or_refuses_in_one_line(tmp_path_factory, ca
     _check_contract(code, capsys.readouterr().err, work, run_dir, path)
     folder, before = earlier_run
     assert _fingerprint(folder) == before
+
+
+# ------------------------------------------------------------------ damaged run-folder files
+
+RUN_FOLDER_EXAMPLES = int(os.environ.get("GANKIT_FUZZ_RUN_FOLDER_EXAMPLES", 120))  # bench/fuzz.py: 10,000+
+
+
+@pytest.fixture(scope="module")
+def run_folders(tmp_path_factory):
+    """runs/0001-work (damaged one file at a time) beside runs/0002-good, and the pristine bytes of the first."""
+    root = tmp_path_factory.mktemp("folders") / "runs"
+    for name in ("0001-work", "0002-good"):
+        assert run(["train", "d2l-gaussian", "--set", "data.n=32", *TINY, "--out", str(root / name)]) == 0
+    return root
+
+
+def _read_run_folder_like_the_commands(root: Path, name: str) -> None:
+    """What runs, report, compare, view, sample and eval read of a run folder, in-process."""
+    from gankit import GAN
+    from gankit.report.html_report import compare_rows, run_page
+    from gankit.runs.listing import list_runs
+    from gankit.view.replay import replay
+
+    work, good = root / "0001-work", root / "0002-good"
+    listed = list_runs(root)
+    assert [info.path.name for info in listed] == ["0001-work", "0002-good"]  # the others are still listed
+    if name.startswith("checkpoints/"):
+        _loads_or_one_line(GAN.load, work / "checkpoints" / "final")
+        return
+    for read in (run_page, lambda folder: compare_rows([folder, good]), replay):
+        _loads_or_one_line(read, work)
+
+
+@fast(RUN_FOLDER_EXAMPLES)
+@given(data=st.data())
+def test_any_damaged_run_folder_file_is_read_or_refused_in_one_line(run_folders, data):
+    from fuzz_run_folders import run_folder_mutations
+
+    work = run_folders / "0001-work"
+    name, content = data.draw(run_folder_mutations(work))
+    original = (work / name).read_bytes()
+    (work / name).write_bytes(content)
+    try:
+        _read_run_folder_like_the_commands(run_folders, name)
+    finally:
+        (work / name).write_bytes(original)

@@ -1,4 +1,4 @@
-"""Hostile but legal inputs (issue 17): each works, or is refused in one line before training starts."""
+"""Hostile but legal inputs: each works, or is refused in one line before training starts."""
 
 from pathlib import Path
 
@@ -196,3 +196,63 @@ def test_a_wide_table_scores_a_sample_of_its_pairs_and_draws_bounded_figures(tmp
                        (lambda p: plot_correlation_difference(real, fake, None, p), "pairs.png")):
         with Image.open(draw(tmp_path / name)) as image:
             assert max(image.size) < 3000
+
+
+# ------------------------------------------------------------------ data edge cases: dates, archives, integers
+
+
+def test_a_parquet_timestamp_before_1677_trains_evaluates_and_samples(cli, tmp_path):
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    stamps = pa.array([datetime.datetime(1500 + 3 * i, 1 + i % 12, 1) for i in range(40)], type=pa.timestamp("s"))
+    pq.write_table(pa.table({"when": stamps, "x": np.arange(40) * 0.5}), tmp_path / "old.parquet")
+    result = cli("train", "tabular", "--data", str(tmp_path / "old.parquet"), "--out", str(tmp_path / "run"), *TABLE)
+    assert result.code == 0, result.stderr
+    assert (tmp_path / "run" / "eval.json").is_file()
+    sampled = cli("sample", str(tmp_path / "run"), "-n", "50", "-o", str(tmp_path / "s.parquet"), "--seed", "1")
+    assert sampled.code == 0, sampled.stderr
+    when = pd.read_parquet(tmp_path / "s.parquet")["when"]
+    assert when.dtype == pd.read_parquet(tmp_path / "old.parquet")["when"].dtype  # the same dtype comes back
+    assert when.min() >= pd.Timestamp("1500-01-01") and when.max() <= pd.Timestamp("1617-04-01")
+
+
+def test_dates_with_mixed_utc_offsets_train_in_utc_with_a_notice(cli, tmp_path):
+    data = tmp_path / "mixed.csv"
+    data.write_text("when,x\n" + "".join(f"2020-01-{i % 28 + 1:02d}T10:00:00{'Z' if i % 2 else '+02:00'},{i}\n"
+                                         for i in range(40)))
+    result = cli("train", "tabular", "--data", str(data), "--out", str(tmp_path / "run"), *TABLE)
+    assert result.code == 0, result.stderr
+    assert "mixes UTC offsets ('+02:00', 'Z')" in result.stderr
+
+
+def test_an_npz_is_checked_by_its_decompressed_size(tmp_path, monkeypatch):
+    """4 MB of zeros compress to a few kB: the memory check must use the 4 MB (for tables and for images)."""
+    import gankit.data.memory_budget as budget
+    from gankit.data.frame_io import load_array
+    from gankit.data.images import load_images
+    from gankit.errors import UserError
+
+    path = tmp_path / "zeros.npz"
+    np.savez_compressed(path, images=np.zeros((500, 1000), dtype=np.float64))
+    assert path.stat().st_size < 100_000
+    monkeypatch.setattr(budget, "available_bytes", lambda: 2_000_000)
+    for load in (load_array, load_images):
+        with pytest.raises(UserError, match=r"decompressed: 3\.81 MB"):
+            load(path)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"])
+def test_generated_integers_stay_inside_the_observed_range_for_every_width(dtype):
+    from gankit.data.column_kinds import infer_kinds, numbers_to_column
+
+    info = np.iinfo(dtype)
+    real = pd.DataFrame({"v": np.array([info.min, info.max] + [0] * 18, dtype=dtype)})
+    (spec,) = infer_kinds(real, overrides={"v": "integer"})
+    generated = numbers_to_column(np.array([-1e30, 1e30, spec.minimum, spec.maximum, 0.4]), spec)
+    assert generated.dtype == real["v"].dtype
+    values = [int(v) for v in generated]
+    assert all(info.min <= v <= info.max for v in values)
+    assert values[1] > info.max // 2 and values[0] == info.min  # the top stays at the top: no wrap-around

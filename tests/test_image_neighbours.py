@@ -1,4 +1,4 @@
-"""Nearest real neighbours of generated images (issue 16): the grid geometry, the search and the server's strip."""
+"""Nearest real neighbours of generated images: the grid geometry, the search and the server's strip."""
 
 from __future__ import annotations
 

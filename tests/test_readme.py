@@ -89,7 +89,7 @@ def test_the_readme_runs_in_order_in_a_fresh_folder(tmp_path, monkeypatch, capsy
             assert code == 0, f"README.md line {block.line}: gankit {shlex.join(full)} exited {code}: {printed.err[-800:]}"
             ran += 1
     assert ran >= 8  # the quick start, the toy, sweep, table and image blocks all ran
-    assert (tmp_path / "runs" / "latest").is_dir() and (tmp_path / "samples.csv").is_file()
+    assert (tmp_path / "runs" / "latest").is_dir() and (tmp_path / "synthetic.csv").is_file()
 
 
 @pytest.mark.parametrize("line", ["gankit sample runs/0001-", "runs/0001-d2l-gaussian/config.toml", "--resume runs/0003"])

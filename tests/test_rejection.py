@@ -54,7 +54,7 @@ def test_rejection_needs_a_cross_entropy_discriminator_and_rows():
 
 
 def test_train_and_sample_print_what_rejection_sampling_cost(cli, tmp_path):
-    # the K-free presets sample by rejection: a user sees the cost after training and after sampling
+    # the unknown-modes presets sample by rejection: a user sees the cost after training and after sampling
     quick = ["--set", "train.epochs=1", "--set", "data.n=512", "--set", "eval.n=200", "--set", "eval.permutations=19",
              "--set", "eval.plot_n=300", "--quiet"]
     trained = cli("train", "ring", *quick, "--out", str(tmp_path / "run"))

@@ -96,3 +96,17 @@ def test_report_renders_every_figure_in_a_browser_without_the_network(two_runs):
         assert len(widths) == len(_images((run_dir / "report.html").read_text())) and all(w > 0 for w in widths)
         assert errors == []
         assert all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+def test_undefined_figures_show_as_a_dash_not_nan():
+    from gankit.report.html_report import _verdict_block
+
+    evaluation = {"alpha": 0.05, "verdict": "…", "results": {
+        "mmd": {"statistic": float("nan"), "p_value": 0.5},
+        "energy": {"statistic": float("inf"), "p_value": None},
+        "c2st_knn": {"statistic": 0.51234, "p_value": 0.25},
+    }}
+    page = _verdict_block(evaluation)
+    assert "nan" not in page.lower() and "inf<" not in page
+    assert page.count("<td class=num>–</td>") + page.count("<td>–</td>") == 2
+    assert "0.5123" in page

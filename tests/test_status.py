@@ -1,4 +1,4 @@
-"""Status lines (issue 15, section 4): every slow phase is announced, the epoch bar only after the data
+"""Status lines: every slow phase is announced, the epoch bar only after the data
 checks, and GAN.fit shows a bar in a notebook unless verbose=False."""
 
 from __future__ import annotations

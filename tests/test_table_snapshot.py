@@ -1,4 +1,4 @@
-"""Table snapshots for the view (issue 16): each column real vs generated, and the pair-trend matrix."""
+"""Table snapshots for the view: each column real vs generated, and the pair-trend matrix."""
 
 from __future__ import annotations
 

@@ -108,6 +108,7 @@ def test_live_view_advances_while_the_run_trains(tmp_path):
             assert page.inner_text("#status") in ("live", "finished")
             page.wait_for_function("window.__view.ended", timeout=120_000)
             assert page.inner_text("#status") == "finished"
+            assert "a reload finds no server" in page.inner_text("#end-hint")  # says how to see the run again
             assert errors == []
     finally:
         go.set()

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional
 import click
 import typer
 from rich.console import Console
+from typer._click.exceptions import NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from gankit import __version__
@@ -111,7 +112,8 @@ def train(
     max_restarts: int = typer.Option(0, "--max-restarts", help="With --nproc: restarts after a failed process."),
     view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed)."),
     host: Optional[str] = typer.Option(None, "--host", help="With --view: the address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
-    port: int = typer.Option(8765, "--port", help="With --view: the port (0 = any free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="With --view: the port (0 = any free one)."),
+    allow_change: list[str] = typer.Option([], "--allow-change", help="With --resume: continue although config.toml changed this key (train.epochs, checkpoint.keep, checkpoint.every_epochs)."),
     log: list[str] = typer.Option([], "--log", help="Also log to an experiment tracker: tensorboard (RUN/tensorboard/) or mlflow (./mlruns); repeatable. metrics.jsonl is always written."),
 ) -> None:
     """Train a GAN, then evaluate it with two-sample tests and draw its figures.
@@ -152,7 +154,7 @@ def train(
         from gankit.train import distributed
 
     job = launch.TrainJob(config, resume, out_dir, launch.default_run_name(config, preset) if config else "run",
-                          quiet or json_, view, host, port, log)
+                          quiet or json_, view, host, port, log, tuple(allow_change))
     if nproc > 1 and not distributed.launched():
         if view:
             raise UserError("--view works without --nproc only")
@@ -212,7 +214,7 @@ def _showing_phases(quiet: bool) -> Iterator[None]:
 
 @app.command()
 def sweep(
-    preset: str = typer.Argument(..., help="A preset name or a .toml config file."),
+    preset: Optional[str] = typer.Argument(None, help="A preset name or a .toml config file."),
     seeds: int = typer.Option(8, "--seeds", help="Seeds per grid point (seeds 0 … N−1)."),
     grid: list[str] = typer.Option([], "--grid", help="Values to sweep: --grid train.d_optimizer.lr=0.01,0.05 (repeatable)."),
     set_: list[str] = typer.Option([], "--set", help="Override a config value for every member (repeatable)."),
@@ -223,16 +225,31 @@ def sweep(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     json_: bool = typer.Option(False, "--json", help="Print one JSON object (the summary and the paths) and nothing else."),
     nproc: int = typer.Option(1, "--nproc", help="Spread the members over N processes, each vectorizing its share."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue this stopped or killed sweep directory (its own plan and options)."),
 ) -> None:
-    """Train many GANs at once (seeds × grid points), vectorized, and summarize them."""
+    """Train many GANs at once (seeds × grid points), vectorized, and summarize them.
+
+    Each group of members is checkpointed once trained; Ctrl-C or SIGTERM stops the sweep and prints the
+    resume command; `--resume DIR` finishes it with the same members, bit for bit on CPU."""
     if nproc < 1:
         raise UserError(f"--nproc must be at least 1, got {nproc}")
     with collector_paused():
-        from gankit.report.sweep_summary import summary_table
         from gankit.runs.launch import sweep_command
+        from gankit.runs.sweep_state import resume_sweep_dir
 
-    result = sweep_command(apply_overrides(load_raw(preset), set_), preset, seeds, grid, out_dir, quiet or json_,
-                           _showing_phases, _notice, not sequential, not no_eval, nproc, plots)
+    if resume is not None:
+        return _print_sweep(resume_sweep_dir(resume, [preset, *grid, *set_, out_dir], lambda groups, make_dir, **options:
+                                             _sweep_with_progress(groups, make_dir, quiet or json_, "sweep", **options)), json_)
+    if preset is None:
+        raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume SWEEP_DIR")
+    _print_sweep(sweep_command(apply_overrides(load_raw(preset), set_), preset, seeds, grid, out_dir, quiet or json_,
+                               _showing_phases, _notice, not sequential, not no_eval, nproc, plots), json_)
+
+
+def _print_sweep(result, json_: bool) -> None:
+    """A finished sweep's summary table (or, with --json, one object) and its folder."""
+    from gankit.report.sweep_summary import summary_table
+
     if json_:
         typer.echo(json.dumps({"sweep_dir": str(result.sweep_dir), "members": len(result.members),
                                "summary": [summary.as_dict() for summary in result.summaries],
@@ -240,6 +257,15 @@ def sweep(
         return
     out.print(summary_table(result.summaries, len(result.members)))
     out.print(f"sweep directory: {result.sweep_dir}")
+
+
+def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bool = True, evaluate: bool = True,
+                         nproc: int = 1, plots: bool = True, resume: bool = False):
+    """Run planned sweep groups under one progress bar; notices go to stderr."""
+    with collector_paused():
+        from gankit.runs.launch import sweep_shown
+
+    return sweep_shown(groups, make_dir, quiet, name, _showing_phases, _notice, vectorize, evaluate, nproc, plots, resume)
 
 
 def _notice(text: str) -> None:
@@ -297,7 +323,7 @@ def sample(
         from gankit.runs.sample_output import write_samples
 
     gan = GAN.load(folder)
-    path = write_samples(gan, n, seed, output)
+    path = write_samples(gan, n, seed, output, overwrite=force)
     out.print(f"wrote {n} {gan.data_kind.noun} to {path}")
     _print_sampling_cost(gan)  # the last chunk's cost
 
@@ -349,7 +375,7 @@ def eval_(
 def view_(
     folder: Path = typer.Argument(..., help="A run directory or a sweep directory."),
     host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
-    port: int = typer.Option(8765, "--port", help="Port (0 = any free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 = any free one)."),
 ) -> None:
     """Replay a run (points, D's heatmap, G's manifold, losses, p-values over training) or a sweep in the browser.
 
@@ -364,13 +390,14 @@ def view_(
 def play(
     out_dir: Path = typer.Option(Path("play"), "--out", help="Folder for exported configs (Export writes play-NNN.toml)."),
     host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
-    port: int = typer.Option(8765, "--port", help="Port (0 = any free one)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 = any free one)."),
+    frames: int = typer.Option(150, "--frames", help="Frames kept for a page that opens (older ones thinned): bounds memory."),
 ) -> None:
     """A playground in the browser: pick or draw 2-D data, set the objective, nets, learning rates and D steps,
     then start, pause or take single D/G steps of a real PyTorch GAN; Export writes a config `gankit train` runs."""
     from gankit.view.session import serve_playground
 
-    serve_playground(out_dir, host, port)
+    serve_playground(out_dir, host, port, frames)
 
 
 @app.command()
@@ -378,13 +405,12 @@ def report(
     folders: list[Path] = typer.Argument(..., help="Run or sweep directories."),
 ) -> None:
     """Rebuild report.html (one self-contained page that opens offline) in each run or sweep directory."""
-    from gankit.report.html_report import write_run_report, write_sweep_report
+    from gankit.runs.reports import rebuild_report
 
     for folder in folders:
         check_run_dir(folder, sweep_ok=True)
     for folder in folders:
-        path = write_sweep_report(folder) if (folder / "members").is_dir() else write_run_report(folder)
-        out.print(f"wrote {path}")
+        out.print(f"wrote {rebuild_report(folder)}")
 
 
 @app.command()
@@ -393,15 +419,18 @@ def compare(
     output: Path = typer.Option(Path("compare.html"), "-o", "--output", help="The page to write."),
 ) -> None:
     """Compare runs side by side: print a table and write one self-contained page."""
-    from gankit.report.html_report import compare_rows, write_comparison
+    from gankit.report.html_report import compare_rows
     from gankit.report.summary import comparison_table
+    from gankit.runs.reports import write_compare_page
 
     if len(runs) < 2:
         raise UserError("compare needs at least two run directories")
     for folder in runs:
         check_run_dir(folder, sweep_ok=False)
-    out.print(comparison_table(*compare_rows(runs)))
-    out.print(f"wrote {write_comparison(runs, output)}")
+    header, rows = compare_rows(runs)
+    page = write_compare_page(runs, output)
+    out.print(comparison_table(header, rows))
+    out.print(f"wrote {page}")
 
 
 @app.command()
@@ -458,7 +487,18 @@ def run(argv: list[str] | None = None) -> int:
     try:
         _check_set_syntax(sys.argv[1:] if argv is None else argv)
         with holding_notices():  # a bad input gets its one error line, with no notice about it before
-            app(args=argv, prog_name="gankit")
+            code = app(args=argv, prog_name="gankit", standalone_mode=False)  # usage errors come to us
+        return code if isinstance(code, int) else 0
+    except NoArgsIsHelpError as shown:  # `gankit`, `gankit bench`: the help text
+        typer.echo(shown.ctx.get_help() if shown.ctx else "", err=True)
+        return shown.exit_code
+    except typer.TyperException as problem:  # a usage or type error: one line, with click's did-you-mean
+        command = problem.ctx.command_path if getattr(problem, "ctx", None) else "gankit"
+        text = " ".join(f"{problem.format_message()} (see `{command} --help`)".split())
+        err.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
+        return getattr(problem, "exit_code", 2)
+    except typer.Abort:
+        return 1
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except UserError as problem:

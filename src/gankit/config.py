@@ -69,21 +69,21 @@ class DataConfig(Section):
     source: Literal[
         "gaussian", "ring", "grid", "mixture", "moons", "swiss_roll", "file", "array", "images", "digits", "shapes",
         "table", "frame",
-    ] = "gaussian"
-    n: int = Field(1000, ge=2, le=10_000_000)
+    ] = Field("gaussian", description="where the rows come from: a built-in law, a file or folder, or a Python object")
+    n: int = Field(1000, ge=2, le=10_000_000, description="rows drawn from a built-in law (per epoch with data.fresh)")
     fresh: bool = Field(False, description="draw n new rows every epoch instead of a fixed training set")
-    A: list[list[float]] = [[1.0, 2.0], [-0.1, 0.5]]
-    b: list[float] = [1.0, 2.0]
-    modes: int = Field(8, ge=1, le=10_000)
-    radius: float = Field(1.0, gt=0)
-    grid_size: int = Field(5, ge=1, le=100)
-    spacing: float = Field(2.0, gt=0)
-    std: float = Field(0.05, gt=0)
-    means: list[list[float]] | None = None
-    covariances: list[list[list[float]]] | None = None
-    weights: list[float] | None = None
-    noise: float = Field(0.05, ge=0)
-    path: str | None = None
+    A: list[list[float]] = Field([[1.0, 2.0], [-0.1, 0.5]], description="gaussian: the matrix of X·A + b, X ~ N(0, I)")
+    b: list[float] = Field([1.0, 2.0], description="gaussian: the shift b of X·A + b (the mean)")
+    modes: int = Field(8, ge=1, le=10_000, description="ring: number of Gaussian modes on the circle")
+    radius: float = Field(1.0, gt=0, description="ring: radius of the circle")
+    grid_size: int = Field(5, ge=1, le=100, description="grid: modes per side (grid_size² modes)")
+    spacing: float = Field(2.0, gt=0, description="grid: distance between neighbouring modes")
+    std: float = Field(0.05, gt=0, description="ring, grid: standard deviation of each mode")
+    means: list[list[float]] | None = Field(None, description="mixture: one mean per component")
+    covariances: list[list[list[float]]] | None = Field(None, description="mixture: one covariance matrix per component")
+    weights: list[float] | None = Field(None, description="mixture: component weights (default: equal)")
+    noise: float = Field(0.05, ge=0, description="moons, swiss_roll: standard deviation of the added noise")
+    path: str | None = Field(None, description="the data file or folder (what --data sets)")
     sep: str | None = Field(None, pattern=r'^[^\r\n"]$', description="a .csv's field separator, one character (default: detected)")
     transform: Literal["none", "standardize", "whiten"] = Field(
         "none", description="train on transformed rows (z-scored or whitened), sample in the data's units"
@@ -147,8 +147,8 @@ Activation = Literal["tanh", "relu", "leaky_relu", "elu", "sigmoid"]
 class NetConfig(Section):
     """A multilayer perceptron: hidden widths (empty = one Linear layer) and their activation."""
 
-    hidden: list[int] = []
-    activation: Activation = "tanh"
+    hidden: list[int] = Field([], description="widths of the hidden layers ([]: one linear layer)")
+    activation: Activation = Field("tanh", description="activation after each hidden layer")
     batch_norm: bool = Field(False, description="BatchNorm after each hidden layer")
     maxout: int = Field(1, ge=1, le=32, description="pieces per maxout unit in hidden layers (1 = no maxout)")
     spectral_norm: bool = Field(False, description="spectrally normalize every layer's weight (SNGAN)")
@@ -173,7 +173,7 @@ class ModelConfig(Section):
     d_width: int = Field(64, ge=1, le=2048, description="dcgan: feature maps of D's first block (d2l's n_D)")
     conditional: bool = Field(False, description="images with labels: G and D see the class (projection D)")
     gumbel_tau: float = Field(0.2, gt=0, le=10, description="tabular: temperature of G's Gumbel-softmax heads (CTGAN: 0.2)")
-    latent_dim: int = Field(2, ge=1, le=4096)
+    latent_dim: int = Field(2, ge=1, le=4096, description="dimension of the Gaussian noise z fed to G")
     latent_std: float = Field(1.0, gt=0, le=100, description="σ of the latent's Gaussian part")
     latent_categories: int = Field(
         0, ge=0, le=4096, description="0 = none; else a uniform categorical code, one-hot, appended to G's noise"
@@ -207,8 +207,8 @@ class ModelConfig(Section):
         "normal",
         description="normal: weights N(0, init_std) (the chapter); orthogonal: gain init_gain (VEEGAN); biases 0; default: PyTorch's",
     )
-    init_std: float = Field(0.02, gt=0)
-    init_gain: float = Field(1.0, gt=0)
+    init_std: float = Field(0.02, gt=0, description="model.init = normal: standard deviation of the initial weights")
+    init_gain: float = Field(1.0, gt=0, description="model.init = orthogonal: gain of the initial weights")
     pack: int = Field(1, ge=1, le=64, description="PacGAN: D judges this many samples concatenated")
 
 
@@ -233,8 +233,8 @@ class TabularConfig(Section):
 class OptimizerConfig(Section):
     """One network's optimizer."""
 
-    name: Literal["adam", "rmsprop", "sgd"] = "adam"
-    lr: float = Field(1e-3, gt=0, le=10)
+    name: Literal["adam", "rmsprop", "sgd"] = Field("adam", description="the optimizer")
+    lr: float = Field(1e-3, gt=0, le=10, description="learning rate")
     betas: tuple[float, float] = Field((0.9, 0.999), description="Adam's betas")
     momentum: float = Field(0.0, ge=0, lt=1, description="RMSprop's and SGD's momentum")
 
@@ -248,11 +248,12 @@ class OptimizerConfig(Section):
 class TrainConfig(Section):
     """The training loop: epochs, batches, objective and optimizers."""
 
-    epochs: int = Field(20, ge=1, le=1_000_000)
-    batch_size: int = Field(8, ge=1)
+    epochs: int = Field(20, ge=1, le=1_000_000, description="passes over the training rows")
+    batch_size: int = Field(8, ge=1, description="rows per training step (over all processes under torchrun)")
     shuffle: bool = Field(False, description="reshuffle rows every epoch (the chapter keeps data order)")
-    drop_last: bool = False
-    objective: Literal["non-saturating", "minimax", "wgan", "lsgan", "hinge"] = "non-saturating"
+    drop_last: bool = Field(False, description="drop a last batch smaller than batch_size")
+    objective: Literal["non-saturating", "minimax", "wgan", "lsgan", "hinge"] = Field(
+        "non-saturating", description="the GAN loss pair for D and G (losses.py)")
     gp_weight: float = Field(0.0, ge=0, description="λ of the WGAN-GP gradient penalty (0 = off)")
     r1_gamma: float = Field(0.0, ge=0, description="γ of the R1 penalty on real rows (0 = off)")
     instance_noise: float = Field(
@@ -277,7 +278,7 @@ class TrainConfig(Section):
     d_optimizer: OptimizerConfig = OptimizerConfig(lr=0.05)
     g_optimizer: OptimizerConfig = OptimizerConfig(lr=0.005)
     ema_decay: float = Field(0.0, ge=0.0, lt=1.0, description="0 = off; else sample from an EMA copy of G")
-    device: Literal["cpu", "cuda", "mps", "auto"] = "cpu"
+    device: Literal["cpu", "cuda", "mps", "auto"] = Field("cpu", description="where to train (auto: cuda, then mps, then cpu)")
     precision: Literal["fp32", "bf16", "fp16"] = Field(
         "fp32", description="bf16/fp16: mixed precision (autocast; fp16 with dynamic loss scaling) on CUDA"
     )
@@ -291,8 +292,8 @@ class EvalConfig(Section):
     """The two-sample evaluation run at the end of training and by ``gankit eval``."""
 
     n: int = Field(1000, ge=20, le=5000, description="generated samples compared with as many real rows")
-    permutations: int = Field(500, ge=19, le=100_000)
-    alpha: float = Field(0.05, gt=0.0, lt=1.0)
+    permutations: int = Field(500, ge=19, le=100_000, description="permutations behind the MMD and energy p-values")
+    alpha: float = Field(0.05, gt=0.0, lt=1.0, description="level of the tests, Holm-corrected over them for the verdict")
     seed: int | None = Field(None, ge=0, le=MAX_SEED, description="default: the run seed")
     plot_n: int = Field(100, ge=1, description="generated points in the samples figure (the chapter draws 100)")
     grid_n: int = Field(64, ge=1, le=1024, description="images: samples in each epoch's grid (one fixed noise batch)")
@@ -323,17 +324,17 @@ class CheckpointConfig(Section):
 class GuardConfig(Section):
     """The divergence guard: non-finite losses roll the run back to its last good checkpoint."""
 
-    enabled: bool = True
-    max_retries: int = Field(3, ge=0)
+    enabled: bool = Field(True, description="roll back to the last good checkpoint when a loss is not finite")
+    max_retries: int = Field(3, ge=0, description="rollbacks before the run stops with exit status 3")
     lr_factor: float = Field(0.5, gt=0, le=1, description="multiply both learning rates by this on each rollback")
 
 
 class GanConfig(Section):
     """A whole run."""
 
-    name: str = "custom"
-    description: str = ""
-    seed: int = Field(0, ge=0, le=MAX_SEED)
+    name: str = Field("custom", description="the preset's or config's name (runs are named after it)")
+    description: str = Field("", description="one line on what the config is for (gankit presets prints it)")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="the run's seed: data, initial weights, noise (--seed sets it)")
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()
@@ -465,6 +466,10 @@ def load_raw(preset_or_file: str) -> dict[str, Any]:
     raise UserError(f"unknown preset '{preset_or_file}'{hint}; choose one of: {', '.join(preset_names())} (or a .toml file)")
 
 
+# Former recipe names that still load: a config file written before a recipe was renamed keeps working.
+RECIPE_ALIASES = {"k-free": "unknown-modes"}
+
+
 def recipe_names() -> list[str]:
     """Names of the shipped recipes (``presets/recipes/*.toml``): shared settings a preset starts from."""
     folder = resources.files("gankit") / "presets" / "recipes"
@@ -477,6 +482,7 @@ def _with_recipe(raw: dict[str, Any], origin: str) -> dict[str, Any]:
     name = raw.pop("recipe", None)
     if name is None:
         return raw
+    name = RECIPE_ALIASES.get(name, name)
     if name not in recipe_names():
         raise UserError(f"{origin}: unknown recipe {name!r}; choose one of: {', '.join(recipe_names())}")
     text = (resources.files("gankit") / "presets" / "recipes" / f"{name}.toml").read_text()
@@ -497,10 +503,19 @@ def parse_override(assignment: str) -> tuple[list[str], Any]:
     key, sep, text = assignment.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise UserError(f"--set expects key=value, got '{assignment}'")
+        raise UserError(f"--set expects key=value, got {assignment!r}")
+    broken = UserError(f"--set {key.splitlines()[0] if key.splitlines() else key}: the text holds a line break "
+                       "that starts another key or table; give one key=value per --set")
+    if "\r" in assignment or "\n" in key:
+        raise broken
     try:
-        value = tomllib.loads(f"v = {text.strip()}")["v"]
+        document = tomllib.loads(f"v = {text.strip()}")  # a line break may continue an array, not start a key
+        if set(document) != {"v"}:
+            raise broken
+        value = document["v"]
     except tomllib.TOMLDecodeError:
+        if "\n" in text:
+            raise broken from None
         value = text.strip()
     except RecursionError:
         raise UserError(f"--set {key}: the value is nested too deeply (at most {MAX_DEPTH} levels)") from None
@@ -520,6 +535,9 @@ def apply_overrides(raw: dict[str, Any], assignments: list[str]) -> dict[str, An
             if not isinstance(child, dict):
                 raise UserError(f"config key '{'.'.join(path)}': '{part}' is a value, not a section")
             node = child
+        if isinstance(value, dict) and _section_model(path) is not None:
+            raise UserError(f"--set {'.'.join(path)}: a whole section cannot be set at once (its other keys would "
+                            f"be dropped); set its keys one by one, e.g. --set {'.'.join(path)}.KEY=VALUE")
         node[path[-1]] = value
     return merged
 

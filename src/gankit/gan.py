@@ -28,7 +28,7 @@ from gankit.metrics.evaluation_task import EvaluationTask
 from gankit.nets.size import check_training_memory
 from gankit.train.rejection_sampling import SamplingCost, rejection_sample
 from gankit.report.summary import epoch_note
-from gankit.train.checkpoint_format import load_checkpoint, save_checkpoint
+from gankit.train.checkpoint_format import checkpoint_errors, load_checkpoint, save_checkpoint
 from gankit.train.checkpoint_schema import check_tensors
 from gankit.train.compile import compile_nets
 from gankit.train.rng import global_rng_state
@@ -95,6 +95,7 @@ class GAN:
         self.compile_seconds_: float | None = None  # set by fit when train.compile is on
         self.checkpoint_info_: tuple[dict, dict] | None = None  # what load() read, for an exact resume
         self.sampling_cost_: SamplingCost | None = None  # the last sample()'s cost with sample.method = "rejection"
+        self.run_identity: dict[str, str] | None = None  # set by a run, recorded in every checkpoint (runs/run_identity.py)
 
     state = _FittedAlias()
     scaler = _FittedAlias()
@@ -368,10 +369,12 @@ class GAN:
             **self.data_kind.checkpoint_entries(),
             "global_rng": global_info,
             "history": [record.as_dict() for record in self.history_],
+            **({"run": self.run_identity} if self.run_identity else {}),
         })
         return save_checkpoint(Path(folder), tensors, info)
 
     @classmethod
+    @checkpoint_errors
     def load(cls, folder: str | Path, device: str | None = "cpu") -> "GAN":
         """A GAN restored from a checkpoint folder written by :meth:`save` (``device=None``: the config's)."""
         document, tensors = load_checkpoint(Path(folder))
@@ -389,3 +392,32 @@ class GAN:
         gan.scaler_ = Scaler(tensors["scaler.mean"].numpy(), None if matrix is None else matrix.numpy())
         gan.history_ = [EpochRecord(**record) for record in document.get("history", [])]
         return gan
+
+    # ------------------------------------------------------------------ display
+
+    def __repr__(self) -> str:
+        """One line: the preset, the data, the nets and how far training got, e.g.
+        ``GAN('d2l-gaussian', data='gaussian', G=[], D=[5, 3], objective='non-saturating', trained=20/20 epochs,
+        d_loss=0.693, g_loss=0.698)``."""
+        return f"GAN({', '.join(f'{key}={value}' if key else value for key, value in self._summary())})"
+
+    def _repr_html_(self) -> str:
+        """The same summary as a table, as a notebook shows a GAN."""
+        from gankit.metrics.html_table import html_table  # imported here: only a notebook needs it
+
+        rows = [(key or "preset", value.strip("'")) for key, value in self._summary()]
+        return html_table(["", "GAN"], rows)
+
+    def _summary(self) -> list[tuple[str, str]]:
+        """(label, value) pairs of what a reader wants to know about this GAN first."""
+        config = self.config
+        data = config.data.path or config.data.source
+        done = self.history_[-1].epoch if self.history_ else 0
+        pairs = [("", repr(config.name)), ("data", repr(str(data)))]
+        if self.data_kind.nets_from_hidden_widths:
+            pairs += [("G", str(config.model.generator.hidden)), ("D", str(config.model.discriminator.hidden))]
+        pairs += [("objective", repr(config.train.objective)),
+                  ("trained", f"{done}/{config.train.epochs} epochs" if self.state_ is not None else "not yet")]
+        if self.history_:
+            pairs += [("d_loss", f"{self.history_[-1].d_loss:.3f}"), ("g_loss", f"{self.history_[-1].g_loss:.3f}")]
+        return pairs

@@ -1,4 +1,4 @@
-"""Writing a .npz file whole: into a hidden temporary file beside it, then renamed into place."""
+"""Writing a .npz file whole (through :func:`gankit.atomic_write.atomic_write`)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from gankit.atomic_write import atomic_write
 
-def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray], overwrite: bool = True) -> Path:
     """``arrays`` as the compressed ``path``; a failure leaves no temporary file and no half-written ``path``."""
-    temp = path.with_name(f".{path.name}.tmp.npz")
-    try:
-        np.savez_compressed(temp, **arrays)
-        temp.replace(path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
+    return atomic_write(path, lambda temporary: np.savez_compressed(temporary, **arrays), overwrite=overwrite)

@@ -36,6 +36,9 @@ columns, where a missing value is a category of its own (the last code).
 
 from __future__ import annotations
 
+import re
+import warnings
+
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -279,8 +282,12 @@ def _parse_dates(series: pd.Series) -> pd.Series:
     text = series.astype(object).astype(str)
     distinct = pd.Series(pd.unique(text[present]), dtype=object)
     try:
-        parsed = pd.to_datetime(distinct, format="mixed", errors="coerce")
-    except (ValueError, TypeError):  # mixed time zones
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # pandas' warning about mixed time zones
+            parsed = pd.to_datetime(distinct, format="mixed", errors="coerce")
+    except (ValueError, TypeError):
+        parsed = None
+    if parsed is None or not pd.api.types.is_datetime64_any_dtype(parsed.dtype):  # mixed UTC offsets: all in UTC
         parsed = pd.to_datetime(distinct, format="mixed", errors="coerce", utc=True)
     parsed = pd.concat([parsed, pd.Series([pd.NaT], dtype=parsed.dtype)], ignore_index=True)  # position -1: NaT
     positions = pd.Index(distinct).get_indexer(text)
@@ -337,6 +344,16 @@ def _number_spec(series: pd.Series, kind: str, context: _Context, notice: str = 
                       maximum=float(numbers.max()), decimals=decimals, notice=notice)
 
 
+_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+
+
+def _utc_offsets(series: pd.Series) -> set[str]:
+    """The distinct UTC offsets written at the end of a text column's dates (none for a datetime dtype)."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return set()
+    return {match.group(1) for text in pd.unique(series.dropna().astype(str)) if (match := _OFFSET.search(text.strip()))}
+
+
 def _datetime_spec(series: pd.Series, context: _Context) -> ColumnSpec:
     parsed = _parse_dates(series)
     unparsed = series.notna() & parsed.isna()
@@ -349,6 +366,11 @@ def _datetime_spec(series: pd.Series, context: _Context) -> ColumnSpec:
         row = _first(unparsed)
         notice = (f"column '{series.name}' of {context.origin}: {int(unparsed.sum())} value(s) that are not dates "
                   f"(first '{series.iloc[row]}', data row {row + 1}) are treated as missing")
+    offsets = _utc_offsets(series)
+    if len(offsets) > 1:
+        shown = ", ".join(f"'{offset}'" for offset in sorted(offsets)[:3])
+        notice = "; ".join(filter(None, [notice, f"column '{series.name}' of {context.origin} mixes UTC offsets "
+                                                 f"({shown}): its dates are modelled and generated in UTC"]))
     tz = str(parsed.dt.tz) if parsed.dt.tz is not None else ""
     unit = _coarsest_unit(_naive_utc(parsed))
     numbers = _datetime_counts(parsed, unit)
@@ -474,7 +496,7 @@ def numbers_to_column(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
     elif spec.decimals >= 0:
         numbers = np.round(numbers, spec.decimals)
     if spec.kind != "datetime":
-        return pd.Series(numbers, name=spec.name).astype(spec.dtype)
+        return pd.Series(_within_integer_dtype(numbers, spec.dtype), name=spec.name).astype(spec.dtype)
     missing = np.isnan(numbers)
     stamps = np.where(missing, 0, numbers).astype(np.int64).astype(f"datetime64[{spec.unit}]")
     stamps[missing] = np.datetime64("NaT")
@@ -482,6 +504,20 @@ def numbers_to_column(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
     if spec.tz:
         column = column.dt.tz_localize("UTC")
     return column.astype(spec.dtype)
+
+
+def _within_integer_dtype(numbers: np.ndarray, dtype: str) -> np.ndarray:
+    """Clip float64 values to those an integer ``dtype`` holds: the float nearest 2**63 − 1 (or 2**64 − 1) is
+    2**63 (2**64), which wraps around to the most negative value (or 0) when cast; any other dtype: unchanged."""
+    target = pd.api.types.pandas_dtype(dtype)
+    target = np.dtype(getattr(target, "numpy_dtype", target))
+    if target.kind not in "iu":
+        return numbers
+    info = np.iinfo(target)
+    highest = float(info.max)
+    if highest > info.max:  # rounded up: take the float below it
+        highest = float(np.nextafter(highest, -np.inf))
+    return np.clip(numbers, float(info.min), highest)
 
 
 def category_codes(series: pd.Series, spec: ColumnSpec, origin: str = "data") -> np.ndarray:

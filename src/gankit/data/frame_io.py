@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gankit.atomic_write import atomic_write
 from gankit.data.memory_budget import check_fits, size_text
 from gankit.errors import UserError
 from gankit.status import notice
@@ -68,16 +69,10 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` to .csv (with header, no index) or .parquet, atomically via a temp file beside it."""
     path = Path(path)
     suffix = checked_output(path, WRITE_SUFFIXES)
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
-        if suffix == ".csv":
-            frame.to_csv(temp, index=False)
-        else:
-            frame.to_parquet(temp, engine=_pyarrow(path), index=False)
-        temp.replace(path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
+    if suffix == ".csv":
+        return atomic_write(path, lambda temporary: frame.to_csv(temporary, index=False))
+    engine = _pyarrow(path)
+    return atomic_write(path, lambda temporary: frame.to_parquet(temporary, engine=engine, index=False))
 
 
 def read_csv(path: Path, sep: str | None = None) -> pd.DataFrame:
@@ -94,7 +89,9 @@ def read_csv(path: Path, sep: str | None = None) -> pd.DataFrame:
             # index_col=False stops pandas from silently turning an extra first field into the index;
             # it warns instead, and we make that warning an error.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(path, index_col=False, sep=sep)
+            frame = pd.read_csv(path, index_col=False, sep=sep)
+            _refuse_repeated_names(path, sep)
+            return frame
     except pd.errors.ParserWarning:
         raise UserError(f"{path}: line 2 has more fields than the header row (line 1)") from None
     except pd.errors.EmptyDataError:
@@ -103,6 +100,17 @@ def read_csv(path: Path, sep: str | None = None) -> pd.DataFrame:
         raise UserError(f"{path}: cannot be parsed ({_parser_problem(str(err))})") from None
     except UnicodeDecodeError:
         raise UserError(f"{path}: {_undecodable(path)}") from None
+
+
+def _refuse_repeated_names(path: Path, sep: str) -> None:
+    """A header naming one column twice (``a,a``): pandas would rename the second ``a.1`` without a word."""
+    names = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise UserError(f"{path}: the header names column '{name}' twice (fields {seen[name]} and {position}); "
+                            "rename one so every column has its own name")
+        seen[name] = position
 
 
 def detect_separator(path: Path) -> str:
@@ -171,16 +179,14 @@ def load_array(path: Path) -> np.ndarray:
     be in the file and fit in memory (a forged header is refused instead of allocating it). No pickles."""
     try:
         if path.suffix.lower() == ".npy":
-            with open(path, "rb") as handle:
-                _check_header(handle, path, path.stat().st_size)
+            check_array_file(path)
             return np.load(path, allow_pickle=False)
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             if len(names) != 1:
                 shown = ", ".join(name.removesuffix(".npy") for name in names)
                 raise UserError(f"{path}: expected exactly one array in the .npz, found {len(names)}: {shown}")
-            with archive.open(names[0]) as handle:
-                _check_header(handle, path, archive.getinfo(names[0]).file_size)
+        check_array_file(path)
         with np.load(path, allow_pickle=False) as archive:
             return archive[archive.files[0]]
     except UserError:
@@ -189,8 +195,24 @@ def load_array(path: Path) -> np.ndarray:
         raise UserError(f"{path}: cannot be read ({_first_line(err)})") from None
 
 
-def _check_header(handle, path: Path, stored: int) -> None:
-    """Refuse an array whose header claims more bytes than are stored, or than memory holds."""
+def check_array_file(path: Path) -> None:
+    """Check every array header of a .npy or .npz before anything is loaded: each array's claimed size must be
+    stored in the file, and the arrays decompressed (not the compressed file) must fit in memory together."""
+    if path.suffix.lower() == ".npy":
+        with open(path, "rb") as handle:
+            claimed = [_claimed_bytes(handle, path, path.stat().st_size)]
+    else:
+        with zipfile.ZipFile(path) as archive:
+            claimed = []
+            for member in archive.infolist():
+                with archive.open(member) as handle:
+                    claimed.append(_claimed_bytes(handle, path, member.file_size))
+    check_fits(3 * sum(claimed), f"{path} (decompressed: {size_text(sum(claimed))})",
+               "use a smaller sample of the rows")  # the arrays, their floats, their encodings
+
+
+def _claimed_bytes(handle, path: Path, stored: int) -> int:
+    """The bytes an array's header claims, after refusing one claiming more than is stored (truncated or forged)."""
     version = np.lib.format.read_magic(handle)
     if version == (1, 0):
         shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
@@ -204,7 +226,7 @@ def _check_header(handle, path: Path, stored: int) -> None:
     if claimed > stored:
         raise UserError(f"{path}: cannot be read (its header claims shape {shape} of {dtype}, "
                         f"{size_text(claimed)}, but the file holds {size_text(stored)}: truncated or forged)")
-    check_fits(3 * claimed, f"{path} (shape {shape})", "use a smaller sample of the rows")  # the array, floats, encodings
+    return claimed
 
 
 def _checked(frame: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -32,7 +32,6 @@ Everything the loader changed (conversions, resizes, skips) is reported in ``not
 
 from __future__ import annotations
 
-import os
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -43,6 +42,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from gankit.atomic_write import atomic_write
+from gankit.data.frame_io import check_array_file
 from gankit.data.shapes import sample_shapes
 from gankit.errors import UserError
 
@@ -113,10 +114,8 @@ def write_pngs(images: np.ndarray, folder: Path, prefix: str = "sample") -> list
     paths = []
     for index, image in enumerate(pixels):
         path = folder / f"{prefix}-{index:05d}.png"
-        temporary = folder / f".{path.name}.tmp"
-        Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image).save(temporary, format="PNG")
-        os.replace(temporary, path)
-        paths.append(path)
+        picture = Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image)
+        paths.append(atomic_write(path, lambda temporary: picture.save(temporary, format="PNG")))
     return paths
 
 
@@ -304,6 +303,7 @@ def _load_array_file(path: Path, resolution: int | None, channels: int | None) -
 def _read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     """(images, labels or None) from an .npy file or an .npz archive; never unpickles."""
     try:
+        check_array_file(path)  # headers and decompressed sizes, before anything is allocated
         with open(path, "rb") as handle:
             loaded = np.load(handle, allow_pickle=False)
             if isinstance(loaded, np.ndarray):

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gankit.atomic_write import atomic_write
 from gankit.data.frame_io import load_array, read_csv
 from gankit.data.layout import Layout
 from gankit.errors import UserError
@@ -142,11 +143,6 @@ def write_rows(values: np.ndarray, columns: list[str], path: str | Path) -> Path
         raise UserError(f"{path}: output must end in .csv or .npy")
     if not path.parent.is_dir():
         raise UserError(f"{path}: folder {path.parent} does not exist")
-    temp = path.with_name(f".{path.name}.tmp")
     if suffix == ".csv":
-        pd.DataFrame(values, columns=columns).to_csv(temp, index=False)
-    else:
-        with open(temp, "wb") as handle:
-            np.save(handle, values)
-    temp.replace(path)
-    return path
+        return atomic_write(path, lambda temporary: pd.DataFrame(values, columns=columns).to_csv(temporary, index=False))
+    return atomic_write(path, lambda temporary: np.save(temporary, values))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
 
-from gankit.metrics.table_checks import CONTINUOUS
+from gankit.metrics.table_checks import CONTINUOUS, DATETIME_UNIT
 
 KS_DECIMALS = 14  # SDMetrics' MAX_DECIMALS = sys.float_info.dig - 1
 
@@ -43,7 +43,7 @@ def ks_complement(real: pd.Series, fake: pd.Series) -> float:
 def _ks_values(column: pd.Series) -> np.ndarray:
     present = pd.Series(column).dropna()
     if pd.api.types.is_datetime64_any_dtype(present):
-        return present.astype("datetime64[ns]").to_numpy().view(np.int64)
+        return present.astype(DATETIME_UNIT).to_numpy().view(np.int64)
     return np.round(present.to_numpy(dtype=np.float64), KS_DECIMALS)
 
 

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from gankit.errors import UserError
+from gankit.metrics.table_checks import DATETIME_UNIT
 
 NUMERIC_KINDS = ("numerical", "datetime")
 CATEGORY_KINDS = ("categorical", "boolean")
@@ -108,7 +109,7 @@ def _encoded(frame: pd.DataFrame, kinds: dict[str, str]) -> dict[str, np.ndarray
         column = frame[name]
         if kind == "datetime":
             stamps = pd.to_datetime(column)
-            seconds = stamps.astype("datetime64[ns]").astype("int64").to_numpy() / 1e9
+            seconds = stamps.astype(DATETIME_UNIT).astype("int64").to_numpy() / 1e6
             columns[name] = np.where(stamps.isna().to_numpy(), np.nan, seconds)
         elif kind == "numerical":
             columns[name] = pd.to_numeric(column, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)

@@ -1,7 +1,7 @@
 """Input checks for table metrics: the column kinds, and both tables validated and converted alike.
 
 Every table metric (column shapes, pair trends, detection) expects tables passed through
-:func:`checked_tables`: numerical columns as float64, datetimes as naive datetime64[ns], the
+:func:`checked_tables`: numerical columns as float64, datetimes as naive datetime64[us], the
 fake table's columns in the real table's order. Bad tables or kinds raise :class:`UserError`
 with a one-line message naming the table and column.
 """
@@ -17,7 +17,7 @@ from gankit.errors import UserError
 
 KINDS = ("numerical", "categorical", "boolean", "datetime")
 CONTINUOUS = ("numerical", "datetime")
-
+DATETIME_UNIT = "datetime64[us]"  # ±290,000 years: a Parquet timestamp[s] before 1677 fits (nanoseconds would not)
 
 def kinds_of(frame: pd.DataFrame) -> dict[str, str]:
     """Column kinds inferred from dtypes: bool → boolean, numbers → numerical,
@@ -37,7 +37,7 @@ def kinds_of(frame: pd.DataFrame) -> dict[str, str]:
 
 def checked_tables(real: Any, fake: Any, kinds: dict[str, str] | None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """Validate the two tables and the kinds; return copies with numerical columns as float64,
-    datetime columns as naive datetime64[ns], fake's columns in real's order."""
+    datetime columns as naive datetime64[us], fake's columns in real's order."""
     _check_frames(real, fake)
     kinds = _checked_kinds(kinds_of(real) if kinds is None else kinds, list(real.columns))
     return _converted(real, kinds, "real"), _converted(fake[list(real.columns)], kinds, "fake"), kinds
@@ -96,7 +96,7 @@ def _as_datetime(column: pd.Series, where: str) -> pd.Series:
         raise UserError(f"{where}: kind datetime but holds values that are not dates ({_first_line(error)})") from None
     if getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    return values.astype("datetime64[ns]")
+    return values.astype(DATETIME_UNIT)
 
 
 def _first_line(error: Exception) -> str:
@@ -106,8 +106,8 @@ def _first_line(error: Exception) -> str:
 
 
 def continuous_values(column: pd.Series) -> np.ndarray:
-    """Float64 values with NaN for missing (datetimes as ns since the epoch)."""
+    """Float64 values with NaN for missing (datetimes as microseconds since the epoch)."""
     if pd.api.types.is_datetime64_any_dtype(column):
-        nanoseconds = column.astype("datetime64[ns]").to_numpy().view(np.int64).astype(np.float64)
-        return np.where(column.isna().to_numpy(), np.nan, nanoseconds)
+        counts = column.astype(DATETIME_UNIT).to_numpy().view(np.int64).astype(np.float64)
+        return np.where(column.isna().to_numpy(), np.nan, counts)
     return column.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -8,7 +8,7 @@ objective; for a Gaussian of scale ``s`` that is ``Σ_j log s_j`` plus a constan
 ``−λ · Σ_j log s_j`` and ``s`` a push of ``λ / s`` up. Where the data's own spread is known (the
 Gaussian modes of ring and grid), D pushes back as soon as ``s`` passes it, so a small λ costs a
 small widening (measured: λ 0.003 left s at 0.92–1.07 σ on the ring and grid, λ 0.01 at 1.25 σ on the
-grid; ``bench/toy_RESULTS.md``, session 8).
+grid; ``bench/results/toy.md``, 2026-12-03).
 
 The term is added in the backward pass instead of to the loss: the scale lives inside the net,
 which is used the same way alone and stacked (``forward_stacked``), where a loss term would need

@@ -13,17 +13,17 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
-import os
+import math
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
 
+from gankit.atomic_write import atomic_write
 from gankit.report.plots import figure_title
+from gankit.run_files import read_eval, read_metrics, read_text, read_toml
 from gankit.report.roles import DISCRIMINATOR, GENERATOR, equilibrium
 
 matplotlib.use("Agg")
@@ -79,6 +79,8 @@ pre{background:#f6f6f6;padding:.8rem;overflow:auto;font-size:.85rem}.muted{color
 # ------------------------------------------------------------------ pages
 
 
+UNDEFINED = "–"  # what the page shows for a figure that has no value (as the live view does)
+
 def write_run_report(run_dir: Path) -> Path:
     """Write ``run_dir/report.html`` from the run's files; return its path."""
     return _write(run_dir / REPORT, run_page(run_dir))
@@ -88,7 +90,7 @@ def run_page(run_dir: Path) -> str:
     """The page of one run (see the module docstring)."""
     evaluation = _json(run_dir / "eval.json")
     history = _jsonl(run_dir / "metrics.jsonl")
-    config_text = _text(run_dir / "config.toml")
+    config_text = _config_text(run_dir)
     objective = _config_value(config_text, "objective") or "?"
     body = [f"<h1>{_e(run_dir.name)}</h1>",
             f"<p class=muted>objective: {_e(objective)} · {len(history)} epoch(s) · {_e(str(run_dir))}</p>",
@@ -104,7 +106,7 @@ def write_sweep_report(sweep_dir: Path) -> Path:
     members = sorted(path for path in (sweep_dir / "members").iterdir() if path.is_dir())
     histories = {member.name: _jsonl(member / "metrics.jsonl") for member in members}
     rows = [[member.name, _verdict_word(_json(member / "eval.json"))] for member in members]
-    config_text = _text(members[0] / "config.toml") if members else ""
+    config_text = _config_text(members[0]) if members else ""
     objective = _config_value(config_text, "objective") or "?"
     body = [f"<h1>{_e(sweep_dir.name)}</h1>",
             f"<p class=muted>sweep of {len(members)} member(s) · objective: {_e(objective)}</p>",
@@ -126,7 +128,7 @@ def compare_rows(run_dirs: list[Path]) -> tuple[list[str], list[list[str]]]:
         history, evaluation = _jsonl(run / "metrics.jsonl"), evaluations[run]
         last = history[-1] if history else {}
         results = evaluation.get("results", {})
-        rows.append([run.name, _config_value(_text(run / "config.toml"), "objective") or "?", str(len(history)),
+        rows.append([run.name, _config_value(_config_text(run), "objective") or "?", str(len(history)),
                      _number(last.get("d_loss")), _number(last.get("g_loss")),
                      *[_number(results.get(name, {}).get("p_value")) for name in tests], _verdict_word(evaluation)])
     return header, rows
@@ -244,14 +246,9 @@ def _page(title: str, body: list[str]) -> str:
 # ------------------------------------------------------------------ small helpers
 
 
-def _write(path: Path, text: str) -> Path:
-    """Write atomically (temp file, then rename)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.chmod(temporary, 0o644)  # mkstemp makes it private; a report is as readable as the run's other files
-    os.replace(temporary, path)
-    return path
+def _write(path: Path, text: str, overwrite: bool = True) -> Path:
+    """Write the page whole (:func:`gankit.atomic_write.atomic_write`)."""
+    return atomic_write(path, text, overwrite=overwrite)
 
 
 def _e(text: Any) -> str:
@@ -263,7 +260,12 @@ def _b64(data: bytes) -> str:
 
 
 def _number(value: Any) -> str:
-    return "" if value is None else f"{value:.4g}"
+    """A figure as the page shows it: blank when absent, "–" when undefined (NaN, ±inf, not a number)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return UNDEFINED
+    return f"{value:.4g}"
 
 
 def _is_number(text: str) -> bool:
@@ -282,12 +284,18 @@ def _config_value(text: str, key: str) -> str | None:
 
 
 def _json(path: Path) -> dict[str, Any] | None:
-    return json.loads(path.read_text()) if path.is_file() else None
+    return read_eval(path)
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+    return read_metrics(path)
+
+
+def _config_text(run_dir: Path) -> str:
+    """The run's config.toml as text, after checking it is TOML (a damaged one is one line)."""
+    read_toml(run_dir / "config.toml")
+    return _text(run_dir / "config.toml")
 
 
 def _text(path: Path) -> str:
-    return path.read_text() if path.is_file() else ""
+    return read_text(path) or ""

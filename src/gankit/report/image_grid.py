@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from gankit.atomic_write import atomic_write
 from gankit.data.atomic_npz import write_npz
 from gankit.data.images import to_uint8
 
@@ -51,10 +52,8 @@ def picture_of(canvas: np.ndarray, min_side: int = MIN_SIDE) -> Image.Image:
 def save_grid(images: np.ndarray, path: Path, columns: int | None = None) -> Path:
     """Write the grid of ``images`` as a PNG (temp file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    picture_of(grid_of(images, columns)).save(temp, format="PNG")
-    temp.replace(path)
-    return path
+    picture = picture_of(grid_of(images, columns))
+    return atomic_write(path, lambda temporary: picture.save(temporary, format="PNG"))
 
 
 def epoch_grid(images: np.ndarray, run_dir: Path, epoch: int, classes: int = 0) -> Path:
@@ -73,10 +72,8 @@ def save_gif(frames: list[Path], path: Path, frame_ms: int = 300) -> Path | None
         return None
     pictures = [_labelled(Image.open(frame).convert("RGB"), f"epoch {_epoch_of(frame)}") for frame in frames]
     durations = [frame_ms] * (len(pictures) - 1) + [frame_ms * 5]
-    temp = path.with_name(f".{path.name}.tmp")
-    pictures[0].save(temp, format="GIF", save_all=True, append_images=pictures[1:], duration=durations, loop=0)
-    temp.replace(path)
-    return path
+    return atomic_write(path, lambda temporary: pictures[0].save(
+        temporary, format="GIF", save_all=True, append_images=pictures[1:], duration=durations, loop=0))
 
 
 def _labelled(picture: Image.Image, text: str) -> Image.Image:

@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from gankit.atomic_write import atomic_write  # noqa: E402
 from gankit.report.roles import DISCRIMINATOR, GENERATED, GENERATOR, HEATMAP, REAL, equilibrium  # noqa: E402
 
 REAL_ALPHA, GENERATED_ALPHA = 0.45, 0.6
@@ -137,6 +138,7 @@ def draw_frame(ax: plt.Axes, frame: dict[str, np.ndarray], normalized: bool = Fa
 
 def _save(fig: plt.Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    try:
+        return atomic_write(path, lambda temporary: fig.savefig(temporary, dpi=120))
+    finally:
+        plt.close(fig)

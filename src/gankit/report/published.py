@@ -1,4 +1,4 @@
-"""Published results of the 2-D mode-collapse protocols, for side-by-side tables (../shared/BENCHMARKS.md).
+"""Published results of the 2-D mode-collapse protocols, for side-by-side tables (copied from the papers).
 
 PacGAN protocol (Lin et al. 2018, Table 1): modes, HQ% and reverse KL, mean ± s.e. over 10 seeds.
 VEEGAN protocol (Srivastava et al. 2017; WGAN-GP and GDPP rows from the GDPP paper): modes and HQ%.

@@ -11,6 +11,8 @@ from typing import Any
 import pandas as pd
 from rich.table import Table as RichTable
 
+from gankit.atomic_write import atomic_write
+
 @dataclass(frozen=True)
 class MetricSummary:
     """One metric across the members of a sweep."""
@@ -95,10 +97,10 @@ def summary_table(summaries: list[MetricSummary], members: int) -> RichTable:
 
 def write_summary(folder: Path, rows: list[dict[str, Any]], summaries: list[MetricSummary]) -> None:
     """members.csv (one row per member), summary.csv and summary.md (one row per metric)."""
-    pd.DataFrame(rows).to_csv(folder / "members.csv", index=False)
+    atomic_write(folder / "members.csv", lambda temporary: pd.DataFrame(rows).to_csv(temporary, index=False))
     frame = pd.DataFrame([s.as_dict() for s in summaries])
-    frame.to_csv(folder / "summary.csv", index=False)
-    (folder / "summary.md").write_text(markdown_table(frame))
+    atomic_write(folder / "summary.csv", lambda temporary: frame.to_csv(temporary, index=False))
+    atomic_write(folder / "summary.md", markdown_table(frame))
 
 
 def markdown_table(frame: pd.DataFrame) -> str:

@@ -8,8 +8,6 @@ target, then renamed over it, so that a reader never sees half a figure.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from gankit.atomic_write import atomic_write
 from gankit.errors import UserError
 from gankit.metrics.pair_trends import pair_trend_scores
 from gankit.metrics.table_checks import checked_tables
@@ -98,12 +97,4 @@ def save_figure(fig: Figure, path: Path | str) -> Path:
     if file_format not in allowed:
         raise UserError(f"{path}: cannot write a figure as '{file_format}'; allowed: {', '.join(sorted(allowed))}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        fig.savefig(temporary, format=file_format, dpi=120)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
+    return atomic_write(path, lambda temporary: fig.savefig(temporary, format=file_format, dpi=120))

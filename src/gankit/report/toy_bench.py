@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 from rich.table import Table as RichTable
 
+from gankit.atomic_write import atomic_write
 from gankit.report.published import PROTOCOL_OF, PUBLISHED
 from gankit.report.sweep_summary import markdown_table, report_values
 
@@ -80,5 +81,5 @@ def bench_table(rows: list[dict[str, str]]) -> RichTable:
 def write_bench(folder: Path, rows: list[dict[str, str]]) -> None:
     """toy_bench.csv and toy_bench.md."""
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    frame.to_csv(folder / "toy_bench.csv", index=False)
-    (folder / "toy_bench.md").write_text(markdown_table(frame))
+    atomic_write(folder / "toy_bench.csv", lambda temporary: frame.to_csv(temporary, index=False))
+    atomic_write(folder / "toy_bench.md", markdown_table(frame))

@@ -1,6 +1,7 @@
 """The run directory: ``runs/NNNN-<preset>[-<data>]/``, numbered, never overwritten; ``runs/latest`` links the newest.
 
-Layout: ``config.toml`` (resolved), ``metrics.jsonl`` (one object per epoch),
+Layout: ``config.toml`` (resolved), ``run.json`` (the run's identity, checked by a resume:
+runs/run_identity.py), ``metrics.jsonl`` (one object per epoch),
 ``eval.json``, ``plots/losses.png``, ``plots/samples.png`` and
 ``checkpoints/final/`` (safetensors + JSON).
 
@@ -19,7 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from gankit.atomic_write import atomic_write
 from gankit.errors import UserError
+from gankit.run_files import read_records
 
 CHECKPOINT = Path("checkpoints") / "final"
 LATEST = "latest"  # runs/latest: a symlink to the newest run directory
@@ -169,18 +172,13 @@ def append_jsonl(path: Path, record: dict[str, Any]) -> None:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Every JSON object of a .jsonl file."""
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    """Every JSON object of a .jsonl file of a run folder, through the tolerant reader (damage is one line)."""
+    return read_records(path)
 
 
 def write_json(path: Path, record: dict[str, Any]) -> None:
     """Write JSON through a temp file and a rename, so a reader never sees half a file."""
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
-        temp.write_text(json.dumps(record, indent=1) + "\n")
-        temp.replace(path)
-    finally:
-        temp.unlink(missing_ok=True)
+    atomic_write(path, json.dumps(record, indent=1) + "\n")
 
 
 def check_run_dir(folder: Path, sweep_ok: bool) -> None:

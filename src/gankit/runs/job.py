@@ -9,7 +9,6 @@ checkpoint and a clean stop.
 
 from __future__ import annotations
 
-import json
 import signal
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Callable, Iterator, Protocol
 
 import torch
 
+from gankit.atomic_write import atomic_write
 from gankit.config import GanConfig, with_changes
 from gankit.data import Rows
 from gankit.errors import StopRequested, TrainingDiverged, UserError, write_failed
@@ -26,9 +26,12 @@ from gankit.metrics import EvalReport
 from gankit.metrics.image_distances import check_fidelity_inputs
 from gankit.report.html_report import write_run_report
 from gankit.report.plots import figure_title, plot_losses
-from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, locked, read_jsonl, write_json
+from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, locked, write_json
 from gankit.train import distributed
-from gankit.runs.checkpoint_schedule import latest_checkpoint, prune, step_folder
+from gankit.runs.checkpoint_schedule import latest_checkpoint, prune, step_checkpoints, step_folder
+from gankit.run_files import read_eval, read_metrics
+from gankit.runs.run_identity import check_resume, config_fingerprint, new_identity, write_identity
+from gankit.train.checkpoint_format import NonFiniteCheckpoint
 from gankit.train.loop import EpochRecord
 from gankit.train.checkpoint_schema import check_tensors
 from gankit.train.rng import global_rng_state, restore_global_rng
@@ -86,6 +89,9 @@ def train_run(
         if ranks.is_main:
             start_run_dir(run_dir, gan.config)  # with any epochs capped by train.max_steps
         gan.prepare(table)
+        gan.run_identity = new_identity(gan.config, table.values)
+        if ranks.is_main:
+            write_identity(run_dir, gan.run_identity)
         release_notices()  # the inputs passed their checks: what was noticed about them can be shown
         gan.state.distribute(ranks, config.train.sync_batch_norm)
         _save(gan, run_dir)  # step 0: there is always a good checkpoint to roll back to
@@ -94,19 +100,21 @@ def train_run(
 
 
 def resume_run(
-    run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = None, watcher: Watcher | None = None
+    run_dir: Path, on_epoch: Callable[[EpochRecord], None] | None = None, watcher: Watcher | None = None,
+    allow_changes: tuple[str, ...] = (),
 ) -> RunResult:
-    """Continue a stopped or killed run from its latest checkpoint; ends as the uninterrupted run would."""
+    """Continue a stopped or killed run from its newest healthy checkpoint, after checking that the checkpoint,
+    the folder's config and the data belong together; ends as the uninterrupted run would."""
     if not run_dir.is_dir():
         raise UserError(f"run directory not found: {run_dir}")
     with _writer_lock(run_dir), SignalCatcher() as signals:
-        checkpoint = latest_checkpoint(run_dir)
-        if checkpoint is None:
+        if latest_checkpoint(run_dir) is None:
             raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
-        with phase(f"loading {checkpoint}"):
-            gan = _load_exact(checkpoint)
+        with phase(f"loading the latest checkpoint of {run_dir}"):
+            gan, checkpoint = _load_newest_healthy(run_dir)
         with phase(_loading_text(gan)):
             table = gan.load_data()
+        _adopt_identity(gan, run_dir, checkpoint, table, allow_changes)
         _check_world_size(gan)
         release_notices()
         gan.state.distribute(distributed.current(), gan.config.train.sync_batch_norm)
@@ -114,6 +122,33 @@ def resume_run(
             _truncate_metrics(run_dir, gan.state.epoch)
         with _resumable(run_dir):
             return _train_with_care(gan, table, run_dir, on_epoch, watcher, signals)
+
+
+def _adopt_identity(gan: GAN, run_dir: Path, checkpoint: Path, table: Rows, allow_changes: tuple[str, ...]) -> None:
+    """Check the checkpoint against the run folder (one line on a mismatch); continue under the folder's config
+    when only allowed keys changed; a run from before identities were recorded gets one now."""
+    document = gan.checkpoint_info[0]
+    changed = check_resume(run_dir, checkpoint, document, table.values, allow_changes)
+    if changed is not None:
+        gan.config = changed
+    recorded = document.get("run") if isinstance(document.get("run"), dict) else None
+    gan.run_identity = dict(recorded) if recorded else new_identity(gan.config, table.values)
+    gan.run_identity["config"] = config_fingerprint(gan.config)
+    if distributed.current().is_main:
+        write_identity(run_dir, gan.run_identity)
+
+
+def _load_newest_healthy(run_dir: Path) -> tuple[GAN, Path]:
+    """The newest step checkpoint whose tensors are all finite (a damaged newer one is named and skipped)."""
+    found = step_checkpoints(run_dir)
+    for index, (_, folder) in enumerate(reversed(found)):
+        try:
+            return _load_exact(folder), folder
+        except NonFiniteCheckpoint as problem:
+            if index == len(found) - 1:
+                raise
+            notice(f"{problem}; resuming from the checkpoint before it")
+    raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
 
 
 def _writer_lock(run_dir: Path):
@@ -224,7 +259,8 @@ def _train_with_care(
 
 def _roll_back(gan: GAN, run_dir: Path) -> GAN:
     """Reload the last good checkpoint and multiply both of its learning rates by ``lr_factor``."""
-    good = _load_exact(latest_checkpoint(run_dir))
+    good, _ = _load_newest_healthy(run_dir)
+    good.run_identity = gan.run_identity
     good.state.opt_g.scale_lr(gan.config.guard.lr_factor)
     good.state.opt_d.scale_lr(gan.config.guard.lr_factor)
     good.training_rows = gan.training_rows
@@ -273,9 +309,7 @@ def _truncate_metrics(run_dir: Path, epochs: int) -> None:
     path = run_dir / "metrics.jsonl"
     if path.is_file():
         lines = path.read_text().splitlines(keepends=True)[:epochs]
-        temp = path.with_name(".metrics.jsonl.tmp")
-        temp.write_text("".join(lines))
-        temp.replace(path)
+        atomic_write(path, "".join(lines))
 
 
 def start_run_dir(run_dir: Path, config: GanConfig) -> Path:
@@ -338,11 +372,11 @@ def draw_figures(run_dir: Path, gan: GAN, n: int | None = None, seed: int | None
         return figure_title(what, run_dir.name, objective, verdict)
 
     if metrics_path.is_file():
-        plot_losses(read_jsonl(metrics_path), run_dir / "plots" / "losses.png", objective, title("losses"))
+        plot_losses(read_metrics(metrics_path), run_dir / "plots" / "losses.png", objective, title("losses"))
     gan.data_kind.draw_figures(run_dir, gan, n, seed, title)
 
 
 def _verdict_of(run_dir: Path) -> str | None:
     """The verdict line of the run's eval.json, if it has been evaluated."""
-    path = run_dir / "eval.json"
-    return json.loads(path.read_text()).get("verdict") if path.is_file() else None
+    evaluation = read_eval(run_dir / "eval.json")
+    return evaluation.get("verdict") if evaluation else None

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gankit.errors import UserError
+from gankit.run_files import read_eval, read_metrics, read_toml
 from gankit.runs.directory import LATEST
+from gankit.status import notice, release_notices
 
 if TYPE_CHECKING:
     from rich.table import Table as RichTable
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -43,10 +39,21 @@ def list_runs(root: Path) -> list[RunInfo]:
     if not root.is_dir():
         return []
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and p.name != LATEST)
-    return [_describe(folder) for folder in folders]
+    described = [_describe(folder) for folder in folders]
+    release_notices()  # the damaged folders' notices: the listing itself goes on
+    return described
 
 
 def _describe(folder: Path) -> RunInfo:
+    """The folder's line; a damaged file in it is named in one notice and the line says so."""
+    try:
+        return _described(folder)
+    except UserError as problem:
+        notice(str(problem))
+        return RunInfo(folder, "?", "", "", "damaged", _modified(folder), None)
+
+
+def _described(folder: Path) -> RunInfo:
     members = sorted((folder / "members").glob("*/config.toml"))
     if (folder / "config.toml").is_file():
         return _run_info(folder, "run")
@@ -62,30 +69,24 @@ def _describe(folder: Path) -> RunInfo:
 
 def _run_info(folder: Path, kind: str) -> RunInfo:
     config_path = folder / "config.toml"
-    try:
-        config = tomllib.loads(config_path.read_text())
-    except (OSError, tomllib.TOMLDecodeError):
-        config = {}
+    config = read_toml(config_path) or {}
     data = config.get("data", {})
+    data = data if isinstance(data, dict) else {}
     source = str(data.get("path") or data.get("source", ""))
     return RunInfo(folder, kind, str(config.get("name", "")), source, _verdict(folder), _modified(config_path),
                    _training_seconds(folder / "metrics.jsonl"))
 
 
 def _verdict(folder: Path) -> str:
-    try:
-        report = json.loads((folder / "eval.json").read_text())
-    except (OSError, ValueError):
+    report = read_eval(folder / "eval.json")
+    if report is None:
         return ""
     return "distinguishable" if report.get("distinguishable") else "indistinguishable"
 
 
 def _training_seconds(path: Path) -> float | None:
-    try:
-        lines = path.read_text().splitlines()
-        return float(json.loads(lines[-1])["elapsed"]) if lines else None
-    except (OSError, ValueError, KeyError, IndexError):
-        return None
+    epochs = read_metrics(path)
+    return float(epochs[-1]["elapsed"]) if epochs and "elapsed" in epochs[-1] else None
 
 
 def _modified(path: Path) -> datetime | None:

@@ -16,42 +16,44 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gankit.atomic_write import atomic_write
 from gankit.data.frame_io import checked_output
 from gankit.data.memory_budget import check_fits, size_text
 from gankit.errors import UserError, write_failed
 from gankit.gan import GAN
+from gankit.status import notice
 
 CHUNK_ROWS = 100_000
 NOT_WRITTEN = "nothing was written there; free space (or pick a writable place) and run the command again"
 
 
-def write_samples(gan: GAN, n: int, seed: int | None, output: Path) -> Path:
-    """Generate ``n`` rows (or images) and write them to ``output``; returns ``output``."""
+def write_samples(gan: GAN, n: int, seed: int | None, output: Path, overwrite: bool = False) -> Path:
+    """Generate ``n`` rows (or images) and write them to ``output``; returns ``output``. Without ``overwrite``
+    an ``output`` that exists when the file is complete (another command may have written it meanwhile) is
+    refused and left untouched."""
     if n < 1:
         raise UserError(f"-n must be at least 1, got {n}")
     seed = seed if seed is not None else int(torch.seed() % 2**32)
-    return WRITERS[gan.data_kind.sample_file](gan, n, seed, output)
+    return WRITERS[gan.data_kind.sample_file](gan, n, seed, output, overwrite)
 
 
-def _write_chunks(gan: GAN, n: int, seed: int, output: Path) -> Path:
-    """Rows (or a table's rows) ``CHUNK_ROWS`` at a time into a temporary file, renamed into place when complete."""
+def _write_chunks(gan: GAN, n: int, seed: int, output: Path, overwrite: bool) -> Path:
+    """Rows (or a table's rows) ``CHUNK_ROWS`` at a time into a temporary file, published whole."""
     suffix = checked_output(output, gan.data_kind.sample_suffixes)
-    temp = output.with_name(f".{output.name}.tmp")
-    writer = {".csv": _CsvWriter, ".parquet": _ParquetWriter, ".npy": _NpyWriter}[suffix](temp, n)
-    try:
-        for index, start in enumerate(range(0, n, CHUNK_ROWS)):
-            count = min(CHUNK_ROWS, n - start)
-            writer.write(_chunk(gan, count, chunk_seed(seed, index) if n > CHUNK_ROWS else seed))
-            if index == 0:
-                _check_disk(temp, output, n, count)
-        writer.close()
-        temp.replace(output)
-    except OSError as err:
-        raise write_failed(err, output, NOT_WRITTEN) from None
-    finally:
-        writer.abandon()
-        temp.unlink(missing_ok=True)
-    return output
+
+    def write_chunks(temp: Path) -> None:
+        writer = {".csv": _CsvWriter, ".parquet": _ParquetWriter, ".npy": _NpyWriter}[suffix](temp, n)
+        try:
+            for index, start in enumerate(range(0, n, CHUNK_ROWS)):
+                count = min(CHUNK_ROWS, n - start)
+                writer.write(_chunk(gan, count, chunk_seed(seed, index) if n > CHUNK_ROWS else seed))
+                if index == 0:
+                    _check_disk(temp, output, n, count)
+            writer.close()
+        finally:
+            writer.abandon()
+
+    return atomic_write(output, write_chunks, overwrite=overwrite, after=NOT_WRITTEN)
 
 
 def chunk_seed(seed: int, index: int) -> int:
@@ -99,6 +101,10 @@ class _ParquetWriter:
         table = pa.Table.from_pandas(chunk, schema=self.schema, preserve_index=False)
         if self.writer is None:
             self.schema = table.schema
+            for field in table.schema:
+                if pa.types.is_timestamp(field.type) and field.type.unit == "s":
+                    notice(f"column '{field.name}': Parquet has no timestamps in seconds; written as timestamp[ms] "
+                           "(the same instants), so it reads back as datetime64[ms]")
             self.writer = pq.ParquetWriter(self.path, self.schema)
         self.writer.write_table(table)
 
@@ -134,7 +140,7 @@ class _NpyWriter:
         self.array = None
 
 
-def _write_images(gan: GAN, n: int, seed: int, output: Path) -> Path:
+def _write_images(gan: GAN, n: int, seed: int, output: Path, overwrite: bool) -> Path:
     """All ``n`` images at once (after a memory check), as a PNG folder or an .npz."""
     from gankit.data.image_samples import write_image_samples
 
@@ -142,7 +148,7 @@ def _write_images(gan: GAN, n: int, seed: int, output: Path) -> Path:
                "draw fewer at a time (several calls with different --seed)")
     images, labels = gan.sample_images(n, seed=seed)
     try:
-        return write_image_samples(images, labels, list(gan.class_names), output)
+        return write_image_samples(images, labels, list(gan.class_names), output, overwrite)
     except OSError as err:
         raise write_failed(err, output, NOT_WRITTEN) from None
 

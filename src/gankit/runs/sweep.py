@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
+import signal
 import tempfile
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -13,6 +15,7 @@ from typing import Any, Callable, Iterator
 
 from gankit.collector import objects_frozen
 from gankit.config import validate
+from gankit.errors import StopRequested
 from gankit.gan import GAN
 from gankit.metrics import EvalReport
 from gankit.metrics.evaluation_task import run_tasks
@@ -20,7 +23,9 @@ from gankit.report.html_report import write_sweep_report
 from gankit.report.sweep_summary import MetricSummary, member_row, summarize, write_summary
 from gankit.runs.directory import append_jsonl, locked
 from gankit.runs.job import draw_figures, finish_run, start_run_dir, write_eval
+from gankit.runs.signals import SignalCatcher
 from gankit.runs.sweep_grid import Member, expand_members, structure_key
+from gankit.runs.sweep_state import forget_trained, save_group, trained_group, write_plan
 from gankit.status import phase, release_notices, show_phases, silent
 from gankit.train.row_source import RowSource
 from gankit.train.vectorized import can_vectorize, train_vectorized
@@ -60,15 +65,31 @@ def run_sweep(
     evaluate: bool = True,
     nproc: int = 1,
     plots: bool = True,
+    resume: bool = False,
 ) -> SweepResult:
     """Train every group (vectorized where the nets allow), then write members' runs (each with its
-    plots/ unless ``plots`` is off) and the summary."""
+    plots/ unless ``plots`` is off) and the summary. The plan is written first and each group is
+    checkpointed once trained (runs/sweep_state.py); with ``resume``, ``make_dir`` gives the folder of a
+    stopped sweep and its trained groups are loaded, not trained again. SIGINT/SIGTERM stop the sweep
+    (``StopRequested``) with the resume command."""
     prepared = [prepare_members(group) for group in groups]  # loads and validates all data before writing
     release_notices()
     on_epoch(_epochs_cut(groups, prepared))  # epochs that train.max_steps took away count as done
     sweep_dir = make_dir()
-    with locked(sweep_dir):
-        return _train_groups(groups, prepared, sweep_dir, on_epoch, notice, vectorize, evaluate, nproc, plots)
+    with locked(sweep_dir), SignalCatcher() as signals:
+        if not resume:
+            write_plan(sweep_dir, groups, {"vectorize": vectorize, "evaluate": evaluate, "nproc": nproc, "plots": plots})
+
+        def counted(steps: int) -> None:
+            if signals.received:
+                name = signal.Signals(signals.received).name
+                raise StopRequested(signals.received, f"stopped by {name}; the groups trained so far are checkpointed. "
+                                                      f"Resume with: gankit sweep --resume {sweep_dir}")
+            on_epoch(steps)
+
+        result = _train_groups(groups, prepared, sweep_dir, counted, notice, vectorize, evaluate, nproc, plots)
+        forget_trained(sweep_dir)
+        return result
 
 
 def _epochs_cut(groups: list[list[Member]], prepared: list[tuple[list[GAN], list[RowSource]]]) -> int:
@@ -83,21 +104,14 @@ def _train_groups(groups, prepared, sweep_dir: Path, on_epoch, notice, vectorize
     """``run_sweep``'s work once its directory exists and is locked."""
     members, gans = [], []
     for group, (group_gans, rows) in zip(groups, prepared):
-        workers = min(len(group), os.cpu_count() or 1)
-        stackable = vectorize and all(can_vectorize(g.state, g.config.train) for g in group_gans)
-        if stackable and nproc > 1 and len(group) > 1:
-            group_gans = train_in_processes(group_gans, on_epoch, min(nproc, len(group)), vectorized=True)
-        elif stackable:
-            train_stacked(group_gans, rows, on_epoch)
-        elif vectorize and workers > 1 and group_gans[0].config.data.source != "array":
-            notice(f"training {len(group)} member(s) in {workers} processes: {NOT_STACKABLE}")
-            group_gans = train_in_processes(group_gans, on_epoch, workers)
+        trained = trained_group(sweep_dir, group, group_gans)
+        if trained is None:
+            trained = _train_group(group, group_gans, rows, on_epoch, notice, vectorize, nproc)
+            save_group(sweep_dir, group, trained)
         else:
-            reason = "--sequential was given" if not vectorize else NOT_STACKABLE
-            notice(f"training {len(group)} member(s) one after another: {reason}")
-            train_sequentially(group_gans, on_epoch)
+            on_epoch(sum(gan.config.train.epochs for gan in trained))  # trained before the stop
         members += group
-        gans += group_gans
+        gans += trained
     reports = _evaluate_members(gans, notice) if evaluate else iter([None] * len(gans))
     work = ("evaluating and drawing" if plots else "evaluating") if evaluate else "writing"
     # one line, not 3 per member; the members' objects stay out of the collector's full scans meanwhile
@@ -110,6 +124,25 @@ def _train_groups(groups, prepared, sweep_dir: Path, on_epoch, notice, vectorize
     write_summary(sweep_dir, rows_out, summaries)
     write_sweep_report(sweep_dir)
     return SweepResult(sweep_dir, members, gans, rows_out, summaries)
+
+
+def _train_group(group: list[Member], group_gans: list[GAN], rows: list[RowSource], on_epoch, notice,
+                 vectorize: bool, nproc: int) -> list[GAN]:
+    """One group's training: stacked, in processes, or one member after another; returns the trained GANs."""
+    workers = min(len(group), os.cpu_count() or 1)
+    stackable = vectorize and all(can_vectorize(g.state, g.config.train) for g in group_gans)
+    if stackable and nproc > 1 and len(group) > 1:
+        return train_in_processes(group_gans, on_epoch, min(nproc, len(group)), vectorized=True)
+    if stackable:
+        train_stacked(group_gans, rows, on_epoch)
+        return group_gans
+    if vectorize and workers > 1 and group_gans[0].config.data.source != "array":
+        notice(f"training {len(group)} member(s) in {workers} processes: {NOT_STACKABLE}")
+        return train_in_processes(group_gans, on_epoch, workers)
+    reason = "--sequential was given" if not vectorize else NOT_STACKABLE
+    notice(f"training {len(group)} member(s) one after another: {reason}")
+    train_sequentially(group_gans, on_epoch)
+    return group_gans
 
 
 def prepare_members(members: list[Member]) -> tuple[list[GAN], list[RowSource]]:
@@ -186,6 +219,7 @@ def _write_member(sweep_dir: Path, member: Member, gan: GAN, reports: Iterator[E
     asked and evaluated) and its summary row."""
     cost = gan.sampling_cost  # rejection sampling's cost of the evaluation's draws (None for plain sampling)
     run_dir = sweep_dir / "members" / member.label
+    shutil.rmtree(run_dir, ignore_errors=True)  # a member half-written before a stop is written again, whole
     run_dir.mkdir(parents=True)
     metrics_path = start_run_dir(run_dir, member.config)
     for record in gan.history:

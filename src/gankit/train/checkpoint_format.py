@@ -9,24 +9,29 @@ reads a safetensors file and a JSON document and checks the format version.
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from gankit.atomic_write import atomic_folder
 from gankit.errors import UserError, write_failed
 from gankit.train.checkpoint_schema import check_state
 
+T = TypeVar("T")
 FORMAT = "gankit-checkpoint"
 FORMAT_VERSION = 1
 TENSORS = "tensors.safetensors"
 STATE = "state.json"
+
+
+class NonFiniteCheckpoint(UserError):
+    """A checkpoint whose tensors hold NaN or inf: never "the last good checkpoint" (gankit never writes one)."""
 
 
 def _write_synced(path: Path, write) -> None:
@@ -53,15 +58,14 @@ def save_checkpoint(folder: Path, tensors: dict[str, torch.Tensor], info: dict[s
     tensors = {key: value.detach().cpu().contiguous() for key, value in tensors.items()}
     document = {"format": FORMAT, "format_version": FORMAT_VERSION, **info}
     parent = folder.parent
+
+    def fill(temp: Path) -> None:
+        _write_synced(temp / TENSORS, lambda path: save_file(tensors, str(path)))
+        _write_synced(temp / STATE, lambda path: path.write_text(json.dumps(document, indent=1)))
+
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        temp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=parent))
-        try:
-            _write_synced(temp / TENSORS, lambda path: save_file(tensors, str(path)))
-            _write_synced(temp / STATE, lambda path: path.write_text(json.dumps(document, indent=1)))
-            _replace_folder(temp, folder)
-        finally:
-            shutil.rmtree(temp, ignore_errors=True)
+        atomic_folder(folder, fill, overwrite=True)
         _fsync_dir(parent)
     except OSError as err:
         raise write_failed(err, folder) from None
@@ -71,15 +75,22 @@ def save_checkpoint(folder: Path, tensors: dict[str, torch.Tensor], info: dict[s
     return folder
 
 
-def _replace_folder(new: Path, target: Path) -> None:
-    """Rename ``new`` to ``target``; an old ``target`` is moved aside first and removed after."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
-        new.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        new.rename(target)
+def checkpoint_errors(load: Callable[..., T]) -> Callable[..., T]:
+    """Decorate a reader of a checkpoint folder (its first argument): a document that passed the format checks
+    but contradicts itself (a key it names is missing, a value of the wrong kind) is one line naming the
+    checkpoint, not a traceback from deep inside the restore."""
+
+    @functools.wraps(load)
+    def checked(cls, folder, *args, **kwargs):
+        try:
+            return load(cls, folder, *args, **kwargs)
+        except UserError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as err:
+            raise UserError(f"{Path(folder) / STATE}: inconsistent checkpoint ({type(err).__name__}: "
+                            f"{' '.join(str(err).split())[:200]})") from None
+
+    return checked
 
 
 def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
@@ -104,4 +115,9 @@ def load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, torch.Tenso
         tensors = load_file(str(tensor_path))
     except (SafetensorError, OSError, ValueError) as err:
         raise UserError(f"{tensor_path}: corrupted checkpoint tensors ({err})") from None
+    damaged = next((name for name, tensor in tensors.items()
+                    if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())), None)
+    if damaged is not None:
+        raise NonFiniteCheckpoint(f"{tensor_path}: tensor '{damaged}' holds NaN or infinite values; "
+                                  "this checkpoint cannot be used")
     return document, tensors

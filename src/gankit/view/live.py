@@ -89,7 +89,7 @@ class LiveView:
         # the page's panel, named by the data kind: each panel streams its own events (frames, tables, grids)
         self.kind = gan.data_kind.view_panel(len(gan.columns))
         self.test_every = self.test_every or max(1, config.train.epochs // TESTS_PER_RUN)
-        extra: dict[str, Any] = {"test_every": self.test_every}
+        extra: dict[str, Any] = {"test_every": self.test_every, "frame_window": self.hub.window}
         if self.kind == "2d":
             real = _subset(gan.real_rows().values, REAL_POINTS, config.seed)
             held_out, origin = _held_out_rows(gan)

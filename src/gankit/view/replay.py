@@ -9,7 +9,6 @@ member's loss curves, grouped by grid point.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,16 @@ from gankit.config import load_config
 from gankit.errors import UserError
 from gankit.report.decision_frames import load_frames
 from gankit.report.image_grid import GRIDS
+from gankit.run_files import read_eval, read_json_object, read_metrics
 from gankit.runs.directory import read_jsonl
-from gankit.view.hub import Hub
+from gankit.view.hub import Hub, finite_or_none
 from gankit.view.live import VIEW
 from gankit.view.run_info import kind_of, run_info
 from gankit.view.snapshot import DIGITS, HEAT_NODES, fixed_extent
 
 FRAMES = Path("plots") / "frames"
 FIGURES = ("plots/samples.png", "plots/losses.png", "plots/columns.png", "plots/pairs.png", "plots/decision.png")
+TABLE_FIGURES = ("plots/columns.png", "plots/pairs.png")  # a table run's columns and pair trends, as drawn at its end
 _MEMBER_PREFIX = re.compile(r"^\d+-seed\d+-?")
 
 
@@ -39,7 +40,7 @@ def replay(folder: Path) -> Hub:
     """The events of a run or sweep directory, closed (nothing more will come)."""
     if not folder.is_dir():
         raise UserError(f"run directory not found: {folder}")
-    hub = Hub()
+    hub = Hub(window=None)  # what is on disk is already bounded (view/frames.jsonl keeps a few hundred)
     if is_sweep(folder):
         _replay_sweep(folder, hub)
     elif (folder / "config.toml").is_file():
@@ -56,7 +57,7 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
     saved_frames = load_frames(run_dir / FRAMES)
     info_path = run_dir / VIEW / "info.json"
     if info_path.is_file():
-        info = {**json.loads(info_path.read_text()), "live": False}
+        info = {**read_json_object(info_path), "live": False, "frame_window": None}  # a replay keeps every frame
     elif saved_frames:
         real = saved_frames[-1]["real"]
         info = run_info(config, run_dir, "2d", live=False, real=np.round(real, DIGITS).tolist(),
@@ -64,21 +65,29 @@ def _replay_run(run_dir: Path, hub: Hub) -> None:
     else:
         info = run_info(config, run_dir, kind_of(config, None), live=False)
     hub.publish("info", info)
-    for record in _jsonl(run_dir / "metrics.jsonl"):
-        hub.publish("metric", record)
+    metrics = read_metrics(run_dir / "metrics.jsonl")
+    for record in metrics:
+        hub.publish("metric", finite_or_none(record))  # a diverged epoch's NaN loss is null in the page
     watched = _jsonl(run_dir / VIEW / "frames.jsonl")
     for frame in watched or [_frame_of(saved) for saved in saved_frames]:
         hub.publish("frame", frame)
     for test in _jsonl(run_dir / VIEW / "tests.jsonl"):
         hub.publish("test", test)
-    for snapshot in _jsonl(run_dir / VIEW / "tables.jsonl"):
+    snapshots = _jsonl(run_dir / VIEW / "tables.jsonl")
+    for snapshot in snapshots:
         hub.publish("table", snapshot)
+    shown_on_timeline = set()
+    if info["kind"] == "table" and not snapshots:  # trained without --view: the final figures on the timeline's one point
+        shown_on_timeline = {figure for figure in TABLE_FIGURES if (run_dir / figure).is_file()}
+        if shown_on_timeline:
+            last_epoch = metrics[-1]["epoch"] if metrics else config.train.epochs
+            hub.publish("table", {"epoch": last_epoch, "figures": [f for f in TABLE_FIGURES if f in shown_on_timeline]})
     for grid in sorted((run_dir / GRIDS).glob("epoch-*.png")):
         hub.publish("grid", {"epoch": int(grid.stem.split("-")[1]), "path": (GRIDS / grid.name).as_posix()})
     if (run_dir / "eval.json").is_file():
-        hub.publish_evaluation(json.loads((run_dir / "eval.json").read_text()))
+        hub.publish_evaluation(read_eval(run_dir / "eval.json"))
     for figure in FIGURES:  # the page's panels, named by the data kind: only the table and rows panels show figures
-        if (run_dir / figure).is_file() and info["kind"] in ("table", "rows"):
+        if (run_dir / figure).is_file() and info["kind"] in ("table", "rows") and figure not in shown_on_timeline:
             hub.publish("figure", {"path": figure})
 
 
@@ -95,9 +104,9 @@ def _frame_of(saved: dict[str, np.ndarray]) -> dict[str, Any]:
 def _replay_sweep(sweep_dir: Path, hub: Hub) -> None:
     members = []
     for folder in sorted(path for path in (sweep_dir / "members").iterdir() if path.is_dir()):
-        metrics = _jsonl(folder / "metrics.jsonl")
-        evaluation = json.loads((folder / "eval.json").read_text()) if (folder / "eval.json").is_file() else None
-        members.append({
+        metrics = read_metrics(folder / "metrics.jsonl")
+        evaluation = read_eval(folder / "eval.json")
+        members.append(finite_or_none({
             "label": folder.name,
             "point": _MEMBER_PREFIX.sub("", folder.name) or "(one grid point)",
             "path": f"members/{folder.name}",
@@ -105,7 +114,7 @@ def _replay_sweep(sweep_dir: Path, hub: Hub) -> None:
             "d_loss": [row["d_loss"] for row in metrics],
             "g_loss": [row["g_loss"] for row in metrics],
             "verdict": evaluation.get("verdict") if evaluation else None,
-        })
+        }))
     if not members:
         raise UserError(f"{sweep_dir}: the sweep has no members yet")
     config = load_config(str(sweep_dir / "members" / members[0]["label"] / "config.toml"))

@@ -7,6 +7,11 @@ event stream of the root run (``REL`` empty) or of a sweep member under it;
 the image grid's sample at fractions (FX, FY) of the grid beside its nearest training images; with a playground, POST
 ``/api/play`` takes its commands (JSON only, so another web site cannot send them
 from a form). It binds 127.0.0.1 unless told otherwise.
+
+Every request is checked before it is served (:mod:`gankit.view.request_guard`): the
+Host header must name this server (so a web page elsewhere cannot reach it by DNS
+rebinding), a server exposed beyond loopback also asks for the token printed in its
+URL, and a URL, header or body that is malformed or too large gets one 4xx answer.
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ from urllib.parse import parse_qs, unquote, urlparse
 from gankit.errors import UserError
 from gankit.report.image_neighbours import neighbour_strip
 from gankit.view.hub import Hub
+from gankit.view.playground_shapes import shape_problem
 from gankit.view.replay import replay
+from gankit.view.request_guard import RequestGuard, read_json_body
 
 LOOPBACK = "127.0.0.1"
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".css": "text/css; charset=utf-8"}
 FILE_TYPES = {".png": "image/png", ".gif": "image/gif"}
-MAX_COMMAND_BYTES = 1_000_000
 
 
 def exposure_warning(host: str) -> str | None:
@@ -49,7 +55,10 @@ class ViewServer:
     """
 
     def __init__(self, root: Path | Callable[[], Path | None], hub: Hub, host: str = LOOPBACK, port: int = 0,
-                 playground: Any = None) -> None:
+                 playground: Any = None, token: str | None = None) -> None:
+        """``token``: a secret every request must carry (in the URL once, then a cookie); None on loopback."""
+        if not 0 <= port <= 65535:
+            raise UserError(f"--port {port}: give a port from 0 to 65535 (0: any free one)")
         self._root = root
         self.hub = hub
         self.playground = playground  # a view.playground.Playground, for `gankit play`
@@ -63,12 +72,13 @@ class ViewServer:
         self.httpd.daemon_threads = True
         self.host = host
         self.port = self.httpd.server_address[1]
+        self.guard = RequestGuard(host, token)
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/"
+        return f"http://{host}:{self.port}/" + self.guard.url_query()
 
     def start(self) -> "ViewServer":
         """Serve from a background thread (for ``gankit train --view``)."""
@@ -106,7 +116,10 @@ class ViewServer:
         root = self.root
         if root is None:
             return None
-        path = (root / unquote(relative)).resolve()
+        try:
+            path = (root / unquote(relative)).resolve()
+        except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+            return None
         return path if path == root or path.is_relative_to(root) else None
 
 
@@ -123,6 +136,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802  (the base class's name)
         url = urlparse(self.path)
         try:
+            if self._refused(url.query):
+                return
             if url.path in ("/", "/index.html"):
                 self._static("index.html")
             elif url.path.startswith("/static/"):
@@ -139,22 +154,49 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.NOT_FOUND, str(problem))
         except (BrokenPipeError, ConnectionResetError):
             pass  # the page went away
+        except (OSError, ValueError) as problem:  # a file that cannot be read: one answer, no traceback
+            self.send_error(HTTPStatus.BAD_REQUEST, f"{type(problem).__name__}: {problem}"[:200])
 
     def do_POST(self) -> None:  # noqa: N802  (the base class's name)
         playground = self.view.playground
-        length = int(self.headers.get("Content-Length") or 0)
-        if urlparse(self.path).path != "/api/play" or playground is None:
-            self.send_error(HTTPStatus.NOT_FOUND)
-        elif not (self.headers.get("Content-Type") or "").startswith("application/json") or length > MAX_COMMAND_BYTES:
-            self.send_error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "commands are JSON, at most 1 MB")
-        else:
-            try:
-                request = json.loads(self.rfile.read(length) or b"{}")
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                request = None
-            reply = (playground.command(request) if isinstance(request, dict)
-                     else {"ok": False, "error": "a command is a JSON object"})
-            self._send(HTTPStatus.OK, "application/json", json.dumps(reply).encode())
+        try:
+            if self._refused(urlparse(self.path).query):
+                return
+            if urlparse(self.path).path != "/api/play" or playground is None:
+                self.send_error(HTTPStatus.NOT_FOUND)
+                return
+            request, problem = read_json_body(self.headers, self.rfile)
+            if problem is not None:
+                self._reply(problem[0], {"ok": False, "error": problem[1]})
+                return
+            malformed = shape_problem(request)
+            if malformed is not None:
+                self._reply(HTTPStatus.BAD_REQUEST, {"ok": False, "error": malformed})
+                return
+            self._reply(HTTPStatus.OK, playground.command(request))  # a refused value: ok false, nothing changed
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _refused(self, query: str) -> bool:
+        """Answer and return True when the guard refuses this request (URL too long, foreign Host, no token)."""
+        refusal = self.view.guard.refusal(self.path, self.headers, query)
+        if refusal is not None:
+            self.close_connection = True
+            self.send_error(*refusal)
+            return True
+        if self.view.guard.sets_cookie(query):
+            self._cookie = self.view.guard.cookie()
+        return False
+
+    def end_headers(self) -> None:
+        cookie = getattr(self, "_cookie", None)
+        if cookie:
+            self.send_header("Set-Cookie", cookie)
+            self._cookie = None
+        super().end_headers()
+
+    def _reply(self, status: HTTPStatus, reply: dict[str, Any]) -> None:
+        self._send(status, "application/json", json.dumps(reply).encode())
 
     def _static(self, name: str) -> None:
         suffix = Path(name).suffix
@@ -176,7 +218,9 @@ class _Handler(BaseHTTPRequestHandler):
         run_dir = self.view.file(query.get("run", [""])[0])
         try:
             epoch, fx, fy = int(query["epoch"][0]), float(query["x"][0]), float(query["y"][0])
-        except (KeyError, ValueError):
+            if not (0 <= fx <= 1 and 0 <= fy <= 1 and 0 <= epoch < 10**9):
+                raise ValueError(fx, fy)
+        except (KeyError, ValueError, OverflowError):
             self.send_error(HTTPStatus.BAD_REQUEST, "give epoch, x and y (fractions of the grid's size)")
             return
         strip = neighbour_strip(run_dir, epoch, fx, fy) if run_dir is not None else None

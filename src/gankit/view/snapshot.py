@@ -26,6 +26,7 @@ MANIFOLD_NODES = 15  # G's manifold: latent nodes per axis
 ARROWS = 80  # generated points that carry a gradient arrow
 ARROW_SHARE = 0.05  # a typical (90th-percentile) arrow, as a share of the extent's width; none is over twice that
 LATENT_SPAN = 2.0  # the manifold covers ±2σ of the latent's first two dimensions
+MAX_MANIFOLDS = 12  # a categorical latent gets one manifold per category, up to this many
 DIGITS = 4  # numbers are rounded to this many decimals on the wire
 
 
@@ -43,6 +44,9 @@ class FrozenNets:
     g_loss: Callable[[torch.Tensor], torch.Tensor]
     epoch: int
     step: int
+    latent_categories: int = 0  # a categorical code's categories (0: none)
+    latent_noise: int = 0  # output-noise columns after the Gaussian part
+    latent_code_index: bool = False  # the code as one column holding c
 
     @classmethod
     def of(cls, gan: GAN) -> "FrozenNets":
@@ -51,6 +55,8 @@ class FrozenNets:
             generator=_cpu_copy(state.sampler), discriminator=_cpu_copy(state.discriminator), scaler=gan.scaler,
             latent_dim=state.latent.dim, latent_width=state.latent.width, latent_std=state.latent.std,
             pack=state.pack, g_loss=objective(gan.config.train.objective)[1], epoch=state.epoch, step=state.step,
+            latent_categories=state.latent.categories, latent_noise=state.latent.noise,
+            latent_code_index=state.latent.code_index,
         )
 
 
@@ -72,7 +78,7 @@ class Weights:
     @classmethod
     def take(cls, gan: GAN) -> "Weights":
         state = gan.state
-        return cls(_tensors(state.sampler), _tensors(state.discriminator), state.epoch, state.step)
+        return cls(_tensors(state.sampler), _tensors(state.discriminator), epoch_of(state), state.step)
 
 
 class Mirror:
@@ -88,6 +94,12 @@ class Mirror:
                     target.copy_(torch.from_numpy(source))
         self.nets.epoch, self.nets.step = weights.epoch, weights.step
         return self.nets
+
+
+def epoch_of(state: Any) -> int:
+    """The 1-based epoch a moment of training belongs to, as the losses count them: the epoch in progress
+    (``state.epoch`` counts finished ones), or the one just finished between two epochs."""
+    return state.epoch + (1 if getattr(state, "batch_in_epoch", 0) > 0 else 0)
 
 
 def _tensors(net: nn.Module) -> list[np.ndarray]:
@@ -121,15 +133,23 @@ def snapshot(nets: FrozenNets, extent: list[float], noise: torch.Tensor) -> dict
     with torch.no_grad():
         fake_scaled = nets.generator(noise).float().numpy()
     fake = nets.scaler.inverse(fake_scaled)
-    return {
+    frame = {
         "epoch": nets.epoch,
         "step": nets.step,
         "fake": _round(fake[:, :2]),
         "heat": _round(heatmap(nets, extent).ravel()),
         "heat_nodes": HEAT_NODES,
-        "manifold": _round(manifold(nets)),
+        "manifold": [],
         "arrows": _round(arrows(nets, fake_scaled[:ARROWS], extent)),
     }
+    if nets.latent_categories > MAX_MANIFOLDS:
+        frame["manifold_note"] = (f"G's manifold hidden: a latent of {nets.latent_categories} pieces "
+                                  f"(a categorical code) is too many grids to draw")
+    elif nets.latent_categories:
+        frame["manifolds"] = [_round(manifold(nets, code=c)) for c in range(nets.latent_categories)]
+    else:
+        frame["manifold"] = _round(manifold(nets))
+    return frame
 
 
 def heatmap(nets: FrozenNets, extent: list[float], nodes: int = HEAT_NODES) -> np.ndarray:
@@ -139,8 +159,9 @@ def heatmap(nets: FrozenNets, extent: list[float], nodes: int = HEAT_NODES) -> n
     return _judge(nets, torch.as_tensor(nets.scaler.transform(points), dtype=torch.float32)).detach().numpy().reshape(nodes, nodes)
 
 
-def manifold(nets: FrozenNets, nodes: int = MANIFOLD_NODES) -> np.ndarray:
-    """G applied to a grid over the first two latent dimensions (±2σ, the rest 0): ``nodes × nodes × 2``.
+def manifold(nets: FrozenNets, nodes: int = MANIFOLD_NODES, code: int | None = None) -> np.ndarray:
+    """G applied to a grid over the first two latent dimensions (±2σ, σ the latent's own scale; the other
+    Gaussian and output-noise columns 0, their mean; a categorical code set to ``code``): ``nodes × nodes × 2``.
 
     A one-dimensional latent gives a single line (``1 × nodes × 2``).
     """
@@ -151,6 +172,12 @@ def manifold(nets: FrozenNets, nodes: int = MANIFOLD_NODES) -> np.ndarray:
         grid = np.stack(np.meshgrid(axis, axis), axis=-1)
     rows = np.zeros((grid.shape[0] * grid.shape[1], nets.latent_width), dtype=np.float32)
     rows[:, : grid.shape[2]] = grid.reshape(-1, grid.shape[2])
+    if code is not None:
+        first = nets.latent_dim + nets.latent_noise
+        if nets.latent_code_index:
+            rows[:, first] = code
+        else:
+            rows[:, first + code] = 1.0
     with torch.no_grad():
         out = nets.generator(torch.from_numpy(rows)).float().numpy()
     return nets.scaler.inverse(out)[:, :2].reshape(grid.shape[0], grid.shape[1], 2)

@@ -19,20 +19,55 @@ const colour = (role) => (view.info && view.info.colours[role]) || "#000";
 const source = new EventSource("/events?run=" + encodeURIComponent(runPath));
 const on = (kind, handle) => source.addEventListener(kind, (event) => { handle(JSON.parse(event.data)); view.dirty = true; });
 on("info", (info) => {
-  if (view.info) { view.metrics = []; view.frames = []; view.tests = []; view.index = 0; view.follow = true; } // a playground reset
+  if (view.info) { // a playground reset or rebuild: a fresh state, old notices and frames go
+    view.metrics = []; view.frames = []; view.tests = []; view.index = 0; view.follow = true; showNotice(null);
+  }
   view.info = info;
+  view.running = false; // a new state starts paused
   showInfo(info);
 });
-on("metric", (record) => view.metrics.push(record));
-on("frame", (frame) => { view.frames.push(frame); followNewest(view.frames.length); });
+on("settings", (published) => { // the settings in force after a live change: the page shows exactly these
+  Object.assign(view.info, published);
+  showInfo(view.info);
+});
+on("metric", (record) => keepWindow(view.metrics, record));
+on("frame", (frame) => { keepWindow(view.frames, frame); followNewest(view.frames.length); });
 on("grid", (grid) => { view.grids.push(grid); followNewest(view.grids.length); });
 on("table", (snapshot) => { view.tables.push(snapshot); followNewest(view.tables.length); });
-on("test", (test) => { view.tests.push(test); if (test.verdict) showLiveVerdict(test); });
+on("test", (test) => { keepWindow(view.tests, test); if (test.verdict) showLiveVerdict(test); });
 on("evaluation", (evaluation) => { view.evaluation = evaluation; showVerdict(evaluation); });
 on("figure", (figure) => showFigure(figure.path));
-on("notice", (notice) => { $("play-error").textContent = notice.error; });
-on("end", () => { view.ended = true; source.close(); setStatus(view.info && view.info.live ? "finished" : "replay", false); });
+on("notice", (notice) => showNotice(notice.error));
+on("state", (state) => { view.running = state.running; showInfo(view.info); }); // the playground's start and pause
+on("end", () => {
+  view.ended = true;
+  source.close();
+  // the server stops with training, so a reload would find no server: the page says how to see the run again
+  const live = view.info && view.info.live;
+  setStatus(live ? "finished" : "replay", false);
+  if (live) $("end-hint").textContent = `Training finished and its server stopped: this page stays as it is, but a reload finds `
+    + "no server. Replay the run with the gankit view command printed in the terminal.";
+});
 source.onerror = () => { if (!view.ended) setStatus("disconnected", false); };
+
+// The page keeps what the server keeps: the newest half of the window whole, older items thinned (every second
+// one dropped each time the window fills), so a lesson-long run neither fills the browser's memory nor
+// loses the start of its timeline.
+function keepWindow(items, item) {
+  items.push(item);
+  const window = view.info && view.info.frame_window;
+  if (!window || items.length <= window) return;
+  const older = items.length - Math.floor(window / 2);
+  const kept = items.filter((_, i) => i >= older || i % 2 === 0);
+  items.splice(0, items.length, ...kept);
+  if (items === timelineItems() && !view.follow) view.index = Math.min(view.index, items.length - 1);
+}
+
+// A notice from the server (training diverged …) stays until dismissed or replaced by a newer state.
+function showNotice(text) {
+  $("play-notice-text").textContent = text || "";
+  $("play-notice").hidden = !text;
+}
 
 function followNewest(count) {
   const bar = $("timeline");
@@ -46,7 +81,8 @@ function showInfo(info) {
   const where = runPath ? ` (member ${runPath.split("/").pop()})` : "";
   $("title").textContent = `${info.name}${where} · ${info.objective}`;
   document.title = `gankit view · ${info.name}`;
-  setStatus(info.live ? "live" : "replay", info.live);
+  if (info.play) setStatus(view.running ? "running" : "paused", view.running);
+  else setStatus(info.live ? "live" : "replay", info.live);
   $("config").textContent = info.config;
   $("panel-2d").hidden = info.kind !== "2d";
   $("panel-images").hidden = info.kind !== "images";
@@ -55,7 +91,8 @@ function showInfo(info) {
   $("timeline-bar").hidden = !["2d", "images", "table"].includes(info.kind);
   $("p-chart").hidden = info.kind !== "2d";
   $("loss-chart").hidden = info.kind === "sweep";
-  if (info.held_out) $("held-out").textContent = `Two-sample tests every ${info.test_every} epoch(s) on ${info.held_out}.`;
+  const when = info.tests_when || (info.test_every ? `every ${info.test_every} epoch(s)` : null);
+  if (info.held_out && when) $("held-out").textContent = `Two-sample tests ${when} on ${info.held_out}.`;
   if (info.kind === "sweep") showMembers(info.members);
   $("panel-play").hidden = !info.play;
   if (info.play) showSettings(info);
@@ -161,6 +198,7 @@ function drawIfChanged(name, key, drawChart) {
 
 function currentLabel(item) {
   if (!item) return "no frame yet";
+  if (view.info.play) return `frame ${view.index + 1}/${timelineLength()} · G step ${item.g_steps} · D step ${item.d_steps}`;
   const step = item.step === null || item.step === undefined ? "" : ` · step ${item.step}`;
   return `frame ${view.index + 1}/${timelineLength()} · epoch ${item.epoch}${step}`;
 }
@@ -179,11 +217,19 @@ function drawPlane() {
   ctx.beginPath(); ctx.rect(pad, 10, w, h); ctx.clip();
   if (frame && view.layers.heat) drawHeat(ctx, frame, frame.heat_extent || info.extent, sx, sy);
   if (view.layers.real) ctx.drawImage(realPointsLayer(canvas, info, sx, sy), 0, 0);
-  if (frame && view.layers.manifold) drawManifold(ctx, frame.manifold, sx, sy);
+  if (frame && view.layers.manifold) for (const grid of frame.manifolds || [frame.manifold]) drawManifold(ctx, grid, sx, sy);
   if (frame && view.layers.fake) drawPoints(ctx, frame.fake, sx, sy, colour("generated"), 0.75, 2.5);
   if (frame && view.layers.arrows) drawArrows(ctx, frame.arrows, sx, sy);
   if (drawn.length) drawCrosses(ctx, drawn, sx, sy);
   ctx.restore();
+  const outside = frame ? frame.fake.filter(([x, y]) => x < x0 || x > x1 || y < y0 || y > y1).length : 0;
+  canvas.dataset.outside = String(outside);
+  const notes = [];
+  if (!frame) notes.push("waiting for the first frame");
+  if (outside) notes.push(`${outside} generated point${outside === 1 ? "" : "s"} outside the plot`);
+  if (frame && frame.manifold_note && view.layers.manifold) notes.push(frame.manifold_note);
+  ctx.fillStyle = "#a50026"; ctx.font = "12px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "top";
+  notes.forEach((note, i) => ctx.fillText(note, pad + 6, 14 + 15 * i));
   plane = { x0, x1, y0, y1, pad, w, h };
   drawAxes(ctx, { x0, x1, y0, y1, sx, sy, pad, w, h, xlabel: info.columns[0], ylabel: info.columns[1] });
 }
@@ -244,7 +290,7 @@ function drawPoints(ctx, points, sx, sy, fill, alpha, radius) {
 }
 
 function drawManifold(ctx, grid, sx, sy) {
-  if (!grid.length) return;
+  if (!grid || !grid.length) return;
   ctx.strokeStyle = colour("generated");
   ctx.globalAlpha = 0.35;
   ctx.lineWidth = 1;
@@ -307,7 +353,18 @@ $("grid").addEventListener("click", (event) => {
 // A table snapshot: small multiples of each column (real vs generated shares) and the pair-trend heatmap.
 function drawTable() {
   const snapshot = view.tables[view.index];
-  $("frame-label").textContent = snapshot ? `snapshot ${view.index + 1}/${view.tables.length} · epoch ${snapshot.epoch}` : "no snapshot yet";
+  $("frame-label").textContent = snapshot ? `snapshot ${view.index + 1}/${view.tables.length} · epoch ${snapshot.epoch}`
+    : view.ended ? "no snapshot in this run" : "waiting for the first epoch";
+  const figures = snapshot && snapshot.figures ? snapshot.figures : [];
+  $("table-figures").hidden = !figures.length; // a run trained without --view: its final figures
+  $("columns-chart").hidden = $("pairs-chart").hidden = Boolean(figures.length);
+  if (figures.length) {
+    if ($("table-figures").dataset.paths !== figures.join()) {
+      $("table-figures").innerHTML = figures.map((path) => `<img alt="${path}" src="/files/${memberPrefix()}${path}">`).join("");
+      $("table-figures").dataset.paths = figures.join();
+    }
+    return;
+  }
   if (!snapshot) return;
   drawColumns($("columns-chart"), snapshot.columns);
   drawPairs($("pairs-chart"), snapshot.pairs);
@@ -323,7 +380,7 @@ function drawColumns(canvas, columns) {
   columns.forEach((column, i) => {
     const x0 = (i % perRow) * cellW + 8, y0 = Math.floor(i / perRow) * cellH + 4, w = cellW - 16, h = cellH - 40;
     ctx.fillStyle = "#222";
-    ctx.fillText(`${column.name} (${column.kind})`.slice(0, 34), x0, y0 + 11);
+    ctx.fillText(fitted(ctx, column.name, ` (${column.kind})`, w), x0, y0 + 11);
     const top = Math.max(1e-9, ...column.real, ...column.fake), n = column.labels.length, slot = w / Math.max(n, 1);
     column.labels.forEach((label, j) => {
       for (const [side, values, dx] of [["real", column.real, 0.1], ["generated", column.fake, 0.5]]) {
@@ -337,11 +394,25 @@ function drawColumns(canvas, columns) {
     ctx.strokeStyle = "#999";
     ctx.strokeRect(x0, y0 + 18, w, h);
     ctx.fillStyle = "#555";
-    const first = column.labels[0] || "", last = column.labels[n - 1] || "";
+    const first = binLabel(column, column.labels[0]), last = binLabel(column, column.labels[n - 1]);
     ctx.fillText(first.slice(0, 12), x0, y0 + 18 + h + 13);
     const lastWidth = ctx.measureText(last.slice(0, 12)).width;
     if (n > 1) ctx.fillText(last.slice(0, 12), x0 + w - lastWidth, y0 + 18 + h + 13);
   });
+}
+
+// "name suffix" shortened with "…" in the name so that it fits ``width`` pixels (the suffix always shows).
+function fitted(ctx, name, suffix, width) {
+  let shown = name;
+  while (shown.length > 1 && ctx.measureText(shown + suffix).width > width) shown = shown.slice(0, -1);
+  return (shown === name ? name : shown.slice(0, -1) + "…") + suffix;
+}
+
+// A datetime column's bin edges travel as nanoseconds since 1970: shown as dates, not as 1.425e+18.
+function binLabel(column, label) {
+  if (label === undefined) return "";
+  const number = Number(label);
+  return column.kind === "datetime" && Number.isFinite(number) ? new Date(number / 1e6).toISOString().slice(0, 7) : label; // 4 digits: a month
 }
 
 function drawPairs(canvas, pairs) {
@@ -393,11 +464,20 @@ function lineChart(canvas, series, options) {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const pad = 48, right = options.right || 130, w = canvas.width - pad - right, h = canvas.height - 60;
   const f = options.logy ? (v) => Math.log10(Math.max(v, 1e-4)) : (v) => v;
-  const xs = series.flatMap((s) => s.xs), ys = series.flatMap((s) => s.ys.map(f)).filter(Number.isFinite);
+  const defined = (v) => v !== null && v !== undefined && Number.isFinite(f(v));
+  const xs = series.flatMap((s) => s.xs), ys = series.flatMap((s) => s.ys.filter(defined).map(f));
+  if (!xs.length || !ys.length) { // an empty chart says why, rather than being a blank box
+    ctx.font = "12px sans-serif"; ctx.fillStyle = "#222"; ctx.textAlign = "left"; ctx.textBaseline = "top";
+    ctx.fillText(options.title, pad, 4);
+    ctx.strokeStyle = "#ccc"; ctx.strokeRect(pad, 24, w, h);
+    ctx.fillStyle = "#777"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+    ctx.fillText(options.empty || `waiting for the first ${options.xlabel}`, pad + w / 2, 24 + h / 2);
+    return null;
+  }
   for (const line of options.hlines || []) ys.push(f(line.y));
-  if (!xs.length || !ys.length) return null;
   const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1);
   let y0 = Math.min(...ys), y1 = Math.max(...ys);
+  if (options.yrange) { y0 = Math.min(y0, options.yrange[0]); y1 = Math.max(y1, options.yrange[1]); }
   if (y1 - y0 < 1e-9) { y0 -= 0.5; y1 += 0.5; }
   const sx = (x) => pad + ((x - x0) / (x1 - x0)) * w, sy = (y) => 24 + h - ((f(y) - y0) / (y1 - y0)) * h;
   ctx.font = "12px sans-serif"; ctx.fillStyle = "#222"; ctx.textAlign = "left"; ctx.textBaseline = "top";
@@ -411,14 +491,19 @@ function lineChart(canvas, series, options) {
   series.forEach((s, k) => {
     ctx.strokeStyle = s.colour; ctx.lineWidth = s.width || 1.5; ctx.setLineDash(s.dash || []);
     ctx.beginPath();
-    s.xs.forEach((x, i) => (i ? ctx.lineTo(sx(x), sy(s.ys[i])) : ctx.moveTo(sx(x), sy(s.ys[i]))));
+    let open = false; // an undefined value (null) breaks the line
+    s.xs.forEach((x, i) => {
+      if (!defined(s.ys[i])) { open = false; return; }
+      if (open) ctx.lineTo(sx(x), sy(s.ys[i])); else ctx.moveTo(sx(x), sy(s.ys[i]));
+      open = true;
+    });
     ctx.stroke(); ctx.setLineDash([]);
     if (s.label) {
       ctx.fillStyle = s.colour; ctx.textBaseline = "middle";
       ctx.fillText(s.label, pad + w + 6, 30 + 16 * k);
     }
   });
-  if (options.marker !== undefined) {
+  if (options.marker !== undefined && options.marker >= x0 && options.marker <= x1) { // never outside the chart
     ctx.strokeStyle = "#999"; ctx.beginPath(); ctx.moveTo(sx(options.marker), 24); ctx.lineTo(sx(options.marker), 24 + h); ctx.stroke();
   }
   const fake = { x0, x1, y0: options.logy ? 10 ** y0 : y0, y1: options.logy ? 10 ** y1 : y1 };
@@ -455,18 +540,28 @@ function drawLosses() {
   ], { title: `losses · ${view.info.objective}`, xlabel: xLabel(), ylabel: "loss", hlines, marker: currentEpoch() });
 }
 
+// The smallest p-value a permutation test can give: 1 / (permutations + 1).
+const pFloor = () => view.info.p_floor || (view.tests.length && view.tests[0].p_floor) || 1 / 101;
+
 function drawTests() {
   const names = view.tests.length ? Object.keys(view.tests[0].p_values) : [];
   const palette = ["#e08214", "#2166ac"];
+  const floor = pFloor();
+  const atFloor = view.tests.some((t) => Object.values(t.p_values).some((p) => p !== null && p <= floor * 1.0001));
+  $("p-chart").dataset.atFloor = String(atFloor);
   lineChart($("p-chart"), names.map((name, i) => ({
     xs: view.tests.map((t) => t.epoch), ys: view.tests.map((t) => t.p_values[name]), colour: palette[i % 2], label: name,
   })), { title: "two-sample p-values (below α: told apart)", xlabel: xLabel(), ylabel: "p-value (log)", logy: true,
-    hlines: [{ y: view.info.alpha, label: `α = ${view.info.alpha}`, colour: "#a50026" }], marker: currentEpoch() });
+    yrange: [Math.log10(floor) - 0.15, 0],
+    hlines: [{ y: view.info.alpha, label: `α = ${view.info.alpha}`, colour: "#a50026" },
+      { y: floor, label: atFloor ? "p at its floor" : "smallest possible p", colour: "#777" }],
+    marker: currentEpoch() });
 }
 
 // ------------------------------------------------------------------ sweeps
 
-const POINT_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
+// matplotlib's default cycle (C0…C9) in its order, as report.html colours a sweep's members
+const POINT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 let sweepHit = null;
 
 function pointColour(point) {
@@ -522,10 +617,18 @@ let drawn = [];
 let plane = null;
 
 async function send(command) {
-  const response = await fetch("/api/play", { method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(command) });
-  const reply = await response.json();
+  let reply;
+  try {
+    const response = await fetch("/api/play", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(command) });
+    reply = await response.json();
+  } catch (problem) {
+    reply = { ok: false, error: `the playground's server did not answer (${problem.message}): is gankit play still running?` };
+  }
   $("play-error").textContent = reply.ok ? "" : reply.error;
+  $("play-message").textContent = reply.ok && command.action === "settings" && !reply.rebuilt ? "Applied while running." : "";
+  if (!reply.ok && command.action === "settings") showSettings(view.info); // nothing changed: the form shows what trains
+  if (command.action === "d_step" || command.action === "g_step") highlightStep(command.action[0]);
   if (reply.path) $("play-message").textContent = `Exported ${reply.path}; run it with: gankit train ${reply.path}`;
   if (reply.rebuilt) $("play-message").textContent = "The nets were rebuilt with the new settings.";
   return reply;
@@ -540,10 +643,12 @@ function showSettings(info) {
   }
 }
 
+const shown = (value, digits) => (value === null || value === undefined ? "–" : value.toFixed(digits));
+
 function showLiveVerdict(test) {
   const line = $("live-verdict");
-  const ps = Object.entries(test.p_values).map(([name, p]) => `${name} p = ${p.toFixed(3)}`).join(", ");
-  line.textContent = `now: ${test.verdict} (${ps}; α = ${view.info.alpha})`;
+  const ps = Object.entries(test.p_values).map(([name, p]) => `${name} p = ${shown(p, 3)}`).join(", ");
+  line.textContent = `now (G step ${test.epoch}): ${test.verdict} — ${ps}; Holm-corrected over the ${Object.keys(test.p_values).length} tests at α = ${view.info.alpha}. It changes from second to second: watch the trend in the chart.`;
   line.className = test.verdict === "DISTINGUISHABLE" ? "distinguishable" : "indistinguishable";
 }
 
@@ -551,15 +656,25 @@ for (const button of document.querySelectorAll("#controls [data-action]")) {
   button.addEventListener("click", () => send({ action: button.dataset.action }));
 }
 
+// Apply sends the whole form, so what the page shows is what trains (the server answers with the settings in force).
 $("apply").addEventListener("click", () => {
   const settings = {};
   for (const field of document.querySelectorAll("#controls [data-key]")) {
-    const current = view.info.settings[field.dataset.key];
-    const shown = Array.isArray(current) ? JSON.stringify(current) : String(current);
-    if (field.value !== shown) settings[field.dataset.key] = field.dataset.text ? JSON.stringify(field.value) : field.value;
+    settings[field.dataset.key] = field.dataset.text ? JSON.stringify(field.value) : field.value;
   }
   send({ action: "settings", settings });
 });
+$("play-notice-dismiss").addEventListener("click", () => showNotice(null));
+
+// The model overview: the part a single D or G step trains lights up for a moment.
+function highlightStep(which) {
+  const diagram = $("model-overview");
+  diagram.classList.remove("d-step", "g-step");
+  void diagram.getBoundingClientRect(); // restart the highlight when the same step is asked again
+  diagram.classList.add(which === "d" ? "d-step" : "g-step");
+  clearTimeout(highlightStep.timer);
+  highlightStep.timer = setTimeout(() => diagram.classList.remove("d-step", "g-step"), 1200);
+}
 
 $("use-drawn").addEventListener("click", () => send({ action: "points", points: drawn }));
 $("clear-drawn").addEventListener("click", () => { drawn = []; $("drawn-count").textContent = "0"; view.dirty = true; });

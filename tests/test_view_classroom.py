@@ -262,7 +262,7 @@ def test_malformed_requests_get_one_4xx_and_no_traceback(served, request_bytes, 
 
 def test_a_port_out_of_range_is_one_line_and_exit_2(cli, tmp_path):
     result = cli("play", "--port", "70000", "--out", str(tmp_path / "p"))
-    assert result.code == 2 and "--port 70000" in result.stderr and "0 to 65535" in result.stderr
+    assert result.code == 2 and "--port" in result.stderr and "65535" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 

@@ -58,6 +58,7 @@ class DataKind:
     rejection_sampling: ClassVar[bool] = True  # sample.method = "rejection" applies to this kind's rows
     trains_in_halves: ClassVar[bool] = False  # a data set smaller than one batch trains in half batches
     loading_note: ClassVar[str] = ""  # added to the "loading DATA" status line
+    nets_from_hidden_widths: ClassVar[bool] = True  # the nets are sized by model.*.hidden (a GAN's repr shows them)
 
     @classmethod
     def claims(cls, config: GanConfig) -> bool:

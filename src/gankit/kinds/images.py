@@ -28,6 +28,7 @@ class ImagesKind(DataKind):
     noun = "images"
     sample_file = "images"
     sample_suffixes = ()  # a folder of PNGs or an .npz (see data/image_samples.py)
+    nets_from_hidden_widths = False  # the convolutional nets are sized by the resolution
 
     @classmethod
     def claims(cls, config: GanConfig) -> bool:

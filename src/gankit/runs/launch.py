@@ -44,6 +44,7 @@ class TrainJob:
     host: str | None = None
     port: int = 8765
     log: list[str] = field(default_factory=list)
+    allow_changes: tuple[str, ...] = ()  # config keys a resumed run may have changed (--allow-change)
 
 
 def default_run_name(config: GanConfig, preset: str) -> str:
@@ -77,7 +78,7 @@ def train_here(job: TrainJob, phases: Phases) -> RunResult | None:
     try:
         trackers = make_trackers(job.log) if ranks.is_main else []
         result = _watched(job.view and ranks.is_main, job.host, job.port, trackers,
-                          lambda watcher: _train_or_resume(config, resume, out_dir, job.run_name, quiet, phases, watcher))
+                          lambda watcher: _train_or_resume(job, config, resume, out_dir, quiet, phases, watcher))
     except RuntimeError as problem:  # a collective failed: another rank died or stopped answering
         if ranks.world == 1 or isinstance(problem, (TrainingDiverged, PeerLost)):
             raise
@@ -105,17 +106,17 @@ def _watched(view: bool, host: str | None, port: int, trackers: list, job: Calla
     return result
 
 
-def _train_or_resume(config: GanConfig | None, resume: Path | None, out_dir: Path | None, name: str, quiet: bool,
+def _train_or_resume(job: TrainJob, config: GanConfig | None, resume: Path | None, out_dir: Path | None, quiet: bool,
                      phases: Phases, watcher: Watcher | None) -> RunResult:
     """The training job itself (one rank's part of it under torchrun)."""
     if resume is not None:
         with phases(quiet):
-            return resume_run(resume, watcher=watcher)
+            return resume_run(resume, watcher=watcher, allow_changes=job.allow_changes)
     if out_dir is not None:
         claim_run_dir(out_dir, create=False)
 
     def make_run_dir() -> Path:
-        return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), name)
+        return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), job.run_name)
 
     with phases(quiet):
         return train_run(config, make_run_dir, watcher=watcher)
@@ -133,12 +134,12 @@ def _device_of(job: TrainJob) -> str:
 
 def sweep_shown(groups: list, make_dir: Callable[[], Path], quiet: bool, name: str, phases: Phases,
                 notify: Callable[[str], None], vectorize: bool = True, evaluate: bool = True, nproc: int = 1,
-                plots: bool = True):
+                plots: bool = True, resume: bool = False):
     """Run planned sweep groups under one progress bar counting member-epochs; ``notify`` shows the notices."""
     total = sum(len(group) * group[0].config.train.epochs for group in groups)
     members = sum(map(len, groups))
     with phases(quiet), phase(f"{name}: training {members} members", total, "member-epochs") as bar:
-        return run_sweep(groups, make_dir, bar.advance, notify, vectorize, evaluate, nproc, plots)
+        return run_sweep(groups, make_dir, bar.advance, notify, vectorize, evaluate, nproc, plots, resume)
 
 
 def sweep_command(raw: dict, preset: str, seeds: int, grid: list[str], out_dir: Path | None, quiet: bool,

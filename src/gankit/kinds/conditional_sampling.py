@@ -50,7 +50,7 @@ class ConditionalCost:
         return self.accepted / self.candidates if self.candidates else float("nan")
 
     def describe(self) -> str:
-        vector = f"{self.coded} through the conditional vector; " if self.coded else ""
+        vector = f"{self.coded} via the conditional vector; " if self.coded else ""
         return (f"conditional sampling: {vector}{self.candidates:,} candidates for {self.rows:,} rows "
                 f"(acceptance {self.acceptance:.1%}, {self.seconds:.2f} s)")
 

@@ -99,6 +99,14 @@ def test_the_same_seed_gives_the_same_conditional_rows(fitted):
     assert not first.equals(gan.sample(300, seed=8, where=where))
 
 
+def test_without_the_conditional_vector_categories_are_met_by_rejection():
+    gan = GAN("tabular", overrides=[*TINY, "train.epochs=1", "tabular.conditional=false"], seed=0)
+    gan.fit(small_table(), verbose=False)
+    rows = gan.sample(100, seed=0, where="city in Lima,Pune")
+    assert rows["city"].isin(["Lima", "Pune"]).all()
+    assert gan.sampling_cost.coded == "" and gan.sampling_cost.candidates == 10_000 > gan.sampling_cost.accepted
+
+
 def test_where_on_rows_of_numbers_is_a_user_error():
     gan = GAN("d2l-gaussian", overrides=["train.epochs=1"]).fit(verbose=False)
     with pytest.raises(UserError, match="applies to tables"):

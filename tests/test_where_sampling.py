@@ -60,7 +60,7 @@ def test_a_category_comes_through_the_conditional_vector_without_rejection(fitte
 
 
 def test_the_vector_carries_the_rarest_category_condition_and_rejection_the_rest(fitted):
-    gan, frame = fitted
+    gan, _ = fitted
     rows = gan.sample(200, seed=3, where=["member=true", "city=Pune"])  # Pune: 10 % of rows, members 30 %
     assert gan.sampling_cost.coded == "city=Pune" and gan.sampling_cost.candidates >= 10_000
     assert rows["city"].eq("Pune").all() and rows["member"].all()

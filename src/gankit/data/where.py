@@ -162,10 +162,9 @@ def _column(name: str, text: str, by_name: Mapping[str, ColumnSpec]) -> ColumnSp
 
 
 def _compare(spec: ColumnSpec, op: str, value: Any, text: str) -> ColumnCondition:
-    if op in ("=", "=="):
-        return _one_of(spec, [value], text) if not spec.is_number else _bound(spec, "=", value, text)
-    if not spec.is_number:
-        return _categories_compared(spec, op, value, text)
+    """``column OP value``: a category's equality is a set of one; the rest are bounds."""
+    if op in ("=", "==") and not spec.is_number:
+        return _one_of(spec, [value], text)
     return _bound(spec, op, value, text)
 
 
@@ -213,6 +212,7 @@ def _categories_compared(spec: ColumnSpec, op: str, value: Any, text: str) -> Co
 
 
 def _bound(spec: ColumnSpec, op: str, value: Any, text: str) -> ColumnCondition:
+    """A bound on a number column (a categorical column of numbers: the categories within it)."""
     if not spec.is_number:
         return _categories_compared(spec, op, value, text)
     return ColumnCondition(spec.name, text, **_bounds_of(op, _number(spec, value, text)))

@@ -22,6 +22,7 @@ from gankit.data import Scaler, Rows, data_seed
 from gankit.data.toy import toy_rows
 from gankit.errors import UserError
 from gankit.kinds import DataKind, kind_for
+from gankit.kinds.conditional_sampling import ConditionalCost
 from gankit.status import notice, phase, silent
 from gankit.metrics import EvalReport
 from gankit.metrics.evaluation_task import EvaluationTask
@@ -94,7 +95,7 @@ class GAN:
         self.batch_size_: int | None = None  # the batch size in effect, set by check_trainable
         self.compile_seconds_: float | None = None  # set by fit when train.compile is on
         self.checkpoint_info_: tuple[dict, dict] | None = None  # what load() read, for an exact resume
-        self.sampling_cost_: SamplingCost | None = None  # the last sample()'s cost with sample.method = "rejection"
+        self.sampling_cost_: SamplingCost | ConditionalCost | None = None  # the last sample()'s cost: by rejection or where
 
     state = _FittedAlias()
     scaler = _FittedAlias()
@@ -259,6 +260,7 @@ class GAN:
         if n < 1:
             raise UserError(f"the number of samples must be at least 1, got {n}")
         seed = seed if seed is not None else torch.seed()
+        self.sampling_cost_ = None  # set again below by a draw that has a cost
         if where is not None:
             rows, self.sampling_cost_ = self.data_kind.sample_where(self, n, seed, where)
             return rows

@@ -135,7 +135,7 @@ def _batch(size: int, seed: int, coded: CodedColumn | None, draw: Draw, decode: 
 
 
 def _batch_seed(seed: int, index: int) -> int:
-    """Batch 0 draws from ``seed`` itself, so a call that needs one batch gives what ``sample(n, seed)`` draws."""
+    """The seed of batch ``index``: ``seed`` itself for the first, then one derived from ``(seed, index)``."""
     return seed if index == 0 else int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 

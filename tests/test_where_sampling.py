@@ -164,3 +164,10 @@ def test_rejection_batches_are_sized_by_the_measured_acceptance():
     assert sizes == [10_000, 12_000]
     assert (cost.candidates, cost.accepted, cost.rows) == (22_000, 5_500, 5_000)
     assert len(rows) == 5000 and rows["x"].lt(25).all()
+
+
+def test_sample_help_shows_a_where_example(cli):
+    result = cli("sample", "--help")
+    assert result.code == 0
+    text = " ".join(result.stdout.split())
+    assert "--where" in text and '--where "city=Lyon" --where "age>40"' in text

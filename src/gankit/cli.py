@@ -182,7 +182,7 @@ def _print_sampling_cost(gan: GAN, whose: str = "") -> None:
     """With ``sample.method = "rejection"``: what the last draw of rows cost (candidates, share kept, seconds);
     ``whose`` names that draw."""
     if gan.sampling_cost is not None:
-        out.print(whose + gan.sampling_cost.describe())
+        out.print(whose + gan.sampling_cost.describe(), soft_wrap=True)
 
 
 def _print_json(run_dir: Path, report: EvalReport, **extra: Any) -> None:
@@ -310,8 +310,16 @@ def sample(
     ),
     seed: Optional[int] = typer.Option(None, help="Seed of the noise (same seed → same samples)."),
     force: bool = typer.Option(False, "--force", help="Overwrite -o if it exists."),
+    where: list[str] = typer.Option(
+        [], "--where", help="Tables: only rows meeting this condition (repeatable; all must hold), e.g. "
+        "--where 'city=Lyon' --where 'age>40'; also 'city in Lyon,Porto', '30<=age<=50'."
+    ),
 ) -> None:
-    """Draw new samples from a trained generator (any -n: rows are generated and written in chunks)."""
+    """Draw new samples from a trained generator (any -n: rows are generated and written in chunks).
+
+    Conditional sampling of a table: gankit sample runs/latest -n 500 -o lyon.csv --where "city=Lyon" --where "age>40"
+    (a category comes from the generator's conditional vector, a number by rejection; the acceptance is printed).
+    """
     _check_seed(seed)
     if output.exists() and not force and (not output.is_dir() or any(output.iterdir())):
         raise UserError(f"{output} already exists; give --force to overwrite it, or another -o")
@@ -323,7 +331,7 @@ def sample(
         from gankit.runs.sample_output import write_samples
 
     gan = GAN.load(folder)
-    path = write_samples(gan, n, seed, output, overwrite=force)
+    path = write_samples(gan, n, seed, output, overwrite=force, where=where or None)
     out.print(f"wrote {n} {gan.data_kind.noun} to {path}")
     _print_sampling_cost(gan)  # the last chunk's cost
 

@@ -22,6 +22,7 @@ from gankit.data import Scaler, Rows, data_seed
 from gankit.data.toy import toy_rows
 from gankit.errors import UserError
 from gankit.kinds import DataKind, kind_for
+from gankit.kinds.conditional_sampling import ConditionalCost
 from gankit.status import notice, phase, silent
 from gankit.metrics import EvalReport
 from gankit.metrics.evaluation_task import EvaluationTask
@@ -94,7 +95,7 @@ class GAN:
         self.batch_size_: int | None = None  # the batch size in effect, set by check_trainable
         self.compile_seconds_: float | None = None  # set by fit when train.compile is on
         self.checkpoint_info_: tuple[dict, dict] | None = None  # what load() read, for an exact resume
-        self.sampling_cost_: SamplingCost | None = None  # the last sample()'s cost with sample.method = "rejection"
+        self.sampling_cost_: SamplingCost | ConditionalCost | None = None  # the last sample()'s cost: by rejection or where
         self.run_identity: dict[str, str] | None = None  # set by a run, recorded in every checkpoint (runs/run_identity.py)
 
     state = _FittedAlias()
@@ -242,26 +243,48 @@ class GAN:
 
     # ------------------------------------------------------------------ sampling
 
-    def sample(self, n: int, seed: int | None = None) -> Any:
+    def sample(self, n: int, seed: int | None = None, where: Any = None) -> Any:
         """``n`` generated rows in the data's units; the same ``seed`` gives the same rows.
 
         A DataFrame with the input's columns and dtypes for a mixed table; else an array
         (images come flattened; :meth:`sample_images` gives them as N×C×H×W).
+
+        ``where`` (tables): only rows that meet every condition, as strings or a dict, e.g.
+        ``where=["island=Biscoe", "body_mass_g>4000"]``, ``where="island in Biscoe,Dream"`` or
+        ``where={"island": "Biscoe", "sex": {"in": ["male", "female"]}, "body_mass_g": {">": 4000, "<=": 5000}}``
+        (categories: ``=`` / ``in``; numbers: ``=``, ``in``, ``>``, ``>=``, ``<``, ``<=``, ``a<=x<=b``; all hold
+        together). Categories come through CTGAN's conditional vector, the rest by rejection; the cost is kept in
+        ``self.sampling_cost_``. A condition never met or too rare to reach is a one-line error
+        (``data/where.py``, ``kinds/conditional_sampling.py``).
         """
-        state = self._require_trained()
+        self._require_trained()
         if n < 1:
             raise UserError(f"the number of samples must be at least 1, got {n}")
         seed = seed if seed is not None else torch.seed()
+        self.sampling_cost_ = None  # set again below by a draw that has a cost
+        if where is not None:
+            rows, self.sampling_cost_ = self.data_kind.sample_where(self, n, seed, where)
+            return rows
         rng = torch.Generator().manual_seed(seed)
+        rows, _ = self.draw_rows(n, rng)
+        return self.data_kind.decode(rows, self.layout_, rng, seed)
+
+    def draw_rows(self, n: int, rng: torch.Generator, code_probs: tuple[float, ...] | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``n`` generated rows in data units, not yet decoded, and the condition each was asked for (a table's
+        conditional vector; None without one). ``code_probs``: the conditions' law, default their real frequencies."""
+        state = self._require_trained()
         latent, conditions = state.latent, self.conditions
         if conditions is not None:  # conditions drawn by their real frequencies, then dropped from the rows
-            latent = dataclasses.replace(latent, code_probs=conditions.sample_probs)
+            latent = dataclasses.replace(latent, code_probs=code_probs or conditions.sample_probs)
         if self.config.sample.method == "rejection" and self.data_kind.rejection_sampling:
             rows = self._rejection_rows(n, latent, rng)
         else:
             rows = self.generate(latent.sample(n, rng))
-        rows = self.scaler_.inverse(conditions.strip(rows) if conditions is not None else rows)
-        return self.data_kind.decode(rows, self.layout_, rng, seed)
+        if conditions is None:
+            return self.scaler_.inverse(rows), None
+        codes = rows[:, rows.shape[1] - conditions.count :].argmax(axis=1)
+        return self.scaler_.inverse(conditions.strip(rows)), codes
 
     def _rejection_rows(self, n: int, latent: Any, rng: torch.Generator) -> np.ndarray:
         """``n`` rows (training units) by discriminator rejection sampling (``train/rejection_sampling.py``); the cost is kept

@@ -32,7 +32,10 @@ class FittedGan(Protocol):
     class_names: tuple[str, ...]
     state: TrainState | None
 
-    def sample(self, n: int, seed: int | None = None) -> Any: ...
+    def sample(self, n: int, seed: int | None = None, where: Any = None) -> Any: ...
+
+    def draw_rows(self, n: int, rng: torch.Generator, code_probs: tuple[float, ...] | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray | None]: ...
 
     def sample_images(self, n: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray | None]: ...
 
@@ -99,6 +102,10 @@ class DataKind:
     def decode(self, rows: np.ndarray, layout: Layout, rng: torch.Generator, seed: int) -> Any:
         """Generated rows in data units as what ``GAN.sample`` returns."""
         return rows
+
+    def sample_where(self, gan: FittedGan, n: int, seed: int, where: Any) -> tuple[Any, Any]:
+        """``n`` rows meeting the conditions ``where``, and what drawing them cost (tables only)."""
+        raise UserError(f"--where (conditional sampling) applies to tables; this GAN generates {self.noun}")
 
     def images(self, rows: np.ndarray, layout: Layout) -> np.ndarray:
         """Generated rows as N×C×H×W images."""

@@ -22,8 +22,10 @@ from gankit.data.frame_io import WRITE_SUFFIXES, read_frame
 from gankit.data.layout import Layout
 from gankit.data.table_encoding import encode_frame, fit_transformer, metric_kinds, table_conditions, table_layout
 from gankit.data.table_transformer import TabularTransformer
+from gankit.data.where import parse_where
 from gankit.errors import UserError
 from gankit.kinds.base import DataKind, FittedGan, TitleOf
+from gankit.kinds.conditional_sampling import ConditionalCost, coded_column, sample_where
 from gankit.metrics.evaluate import real_rows_index
 from gankit.metrics.evaluation_task import EvaluationTask
 from gankit.metrics.table_checks import checked_tables
@@ -89,6 +91,15 @@ class TableKind(DataKind):
     def decode(self, rows: np.ndarray, layout: Layout, rng: torch.Generator, seed: int) -> pd.DataFrame:
         rows = gumbel_max(torch.from_numpy(rows), layout.softmax_blocks, rng).numpy()
         return self.transformer.inverse_transform(rows, rng=np.random.default_rng(seed))
+
+    def sample_where(self, gan: FittedGan, n: int, seed: int, where: Any) -> tuple[pd.DataFrame, ConditionalCost]:
+        """``n`` rows meeting every condition of ``where`` (strings or a dict, ``data/where.py``): categories through
+        the conditional vector, the rest by rejection (``kinds/conditional_sampling.py``)."""
+        checked = parse_where(where, self.transformer.specs)
+        categories = {spec.name: spec.categories for spec in self.transformer.specs}
+        coded = coded_column(checked, self.conditions(gan.config), self.transformer.discrete_blocks, categories)
+        return sample_where(n, seed, checked, coded, gan.draw_rows,
+                            lambda rows, rng, batch_seed: self.decode(rows, gan.layout, rng, batch_seed))
 
     def evaluation_frames(self, gan: FittedGan, n: int | None = None, seed: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The evaluation's sample: ``n`` real rows drawn at random (a table stored sorted must not be judged on

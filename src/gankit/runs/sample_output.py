@@ -27,17 +27,21 @@ CHUNK_ROWS = 100_000
 NOT_WRITTEN = "nothing was written there; free space (or pick a writable place) and run the command again"
 
 
-def write_samples(gan: GAN, n: int, seed: int | None, output: Path, overwrite: bool = False) -> Path:
+def write_samples(
+    gan: GAN, n: int, seed: int | None, output: Path, overwrite: bool = False, where: list[str] | None = None
+) -> Path:
     """Generate ``n`` rows (or images) and write them to ``output``; returns ``output``. Without ``overwrite``
     an ``output`` that exists when the file is complete (another command may have written it meanwhile) is
-    refused and left untouched."""
+    refused and left untouched. ``where``: a table's conditions (``GAN.sample``)."""
     if n < 1:
         raise UserError(f"-n must be at least 1, got {n}")
     seed = seed if seed is not None else int(torch.seed() % 2**32)
+    if where is not None:
+        return _write_chunks(gan, n, seed, output, overwrite, where)
     return WRITERS[gan.data_kind.sample_file](gan, n, seed, output, overwrite)
 
 
-def _write_chunks(gan: GAN, n: int, seed: int, output: Path, overwrite: bool) -> Path:
+def _write_chunks(gan: GAN, n: int, seed: int, output: Path, overwrite: bool, where: list[str] | None = None) -> Path:
     """Rows (or a table's rows) ``CHUNK_ROWS`` at a time into a temporary file, published whole."""
     suffix = checked_output(output, gan.data_kind.sample_suffixes)
 
@@ -46,7 +50,7 @@ def _write_chunks(gan: GAN, n: int, seed: int, output: Path, overwrite: bool) ->
         try:
             for index, start in enumerate(range(0, n, CHUNK_ROWS)):
                 count = min(CHUNK_ROWS, n - start)
-                writer.write(_chunk(gan, count, chunk_seed(seed, index) if n > CHUNK_ROWS else seed))
+                writer.write(_chunk(gan, count, chunk_seed(seed, index) if n > CHUNK_ROWS else seed, where))
                 if index == 0:
                     _check_disk(temp, output, n, count)
             writer.close()
@@ -61,8 +65,8 @@ def chunk_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
-def _chunk(gan: GAN, count: int, seed: int) -> pd.DataFrame:
-    rows = gan.sample(count, seed=seed)
+def _chunk(gan: GAN, count: int, seed: int, where: list[str] | None = None) -> pd.DataFrame:
+    rows = gan.sample(count, seed=seed, where=where)
     return rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=gan.columns)
 
 

@@ -53,10 +53,10 @@ def atomic_write(path: Path | str, content: Content, *, overwrite: bool = True, 
             content(temporary)
         os.chmod(temporary, READABLE)
         if sync:
-            _fsync(temporary)
+            fsync_path(temporary)
         _publish(temporary, path, overwrite)
         if sync:
-            _fsync(path.parent)
+            fsync_path(path.parent)
     except OSError as err:
         raise write_failed(err, path, after) from None
     finally:
@@ -125,7 +125,8 @@ def _claim_then_replace(temporary: Path, path: Path) -> None:
     os.replace(temporary, path)
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's contents to the disk (a folder: the names just renamed into it)."""
     handle = os.open(path, os.O_RDONLY)
     try:
         os.fsync(handle)

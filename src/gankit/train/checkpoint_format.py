@@ -19,7 +19,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from gankit.atomic_write import atomic_folder
+from gankit.atomic_write import atomic_folder, fsync_path
 from gankit.errors import UserError, write_failed
 from gankit.train.checkpoint_schema import check_state
 
@@ -40,14 +40,6 @@ def _write_synced(path: Path, write) -> None:
         os.fsync(handle.fileno())
 
 
-def _fsync_dir(folder: Path) -> None:
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-
-
 def save_checkpoint(folder: Path, tensors: dict[str, torch.Tensor], info: dict[str, Any]) -> Path:
     """Write ``tensors`` and the JSON document ``info`` as the checkpoint folder ``folder``.
 
@@ -66,7 +58,7 @@ def save_checkpoint(folder: Path, tensors: dict[str, torch.Tensor], info: dict[s
     try:
         parent.mkdir(parents=True, exist_ok=True)
         atomic_folder(folder, fill, overwrite=True)
-        _fsync_dir(parent)
+        fsync_path(parent)
     except OSError as err:
         raise write_failed(err, folder) from None
     except SafetensorError as err:  # safetensors reports a failed write as its own error, with the OS's text

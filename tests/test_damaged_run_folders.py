@@ -168,10 +168,10 @@ def test_a_sample_file_written_meanwhile_by_another_command_is_not_clobbered(cli
     target = root.parent / "race.csv"
     real_chunk = sample_output._chunk
 
-    def chunk_while_another_writes(gan, count, seed):
+    def chunk_while_another_writes(gan, count, seed, where=None):
         if not target.exists():
             target.write_text("x0,x1\n1,2\n")  # the other command finished first
-        return real_chunk(gan, count, seed)
+        return real_chunk(gan, count, seed, where)
 
     monkeypatch.setattr(sample_output, "_chunk", chunk_while_another_writes)
     _one_line(cli("sample", str(root / "0001-a"), "-n", "50", "-o", str(target), "--seed", "1"), "already exists")

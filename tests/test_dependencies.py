@@ -9,6 +9,7 @@ optional, and must be a base dependency or belong to an extra that is not only f
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import re
 import sys
@@ -67,8 +68,14 @@ def third_party_imports(root: Path = SOURCE) -> list[Import]:
     return [found for path in sorted(root.rglob("*.py")) for found in imports_of(path) if found.module not in skip]
 
 
+@functools.cache
+def installed_distributions() -> dict[str, list[str]]:
+    """Import name → distributions, read once (reading every installed package's files takes a while)."""
+    return importlib.metadata.packages_distributions()
+
+
 def distribution_of(module: str) -> str:
-    installed = importlib.metadata.packages_distributions().get(module)
+    installed = installed_distributions().get(module)
     return normalized(installed[0] if installed else DISTRIBUTION_OF.get(module, module))
 
 

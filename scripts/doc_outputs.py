@@ -85,18 +85,18 @@ def _python_above(lines: list[str], marker: int) -> str:
 
 
 def run_gankit(args: list[str], folder: Path) -> str:
-    completed = subprocess.run([sys.executable, "-m", "gankit", *args], cwd=folder, env=_environment(),
-                               capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise SystemExit(f"gankit {shlex.join(args)} exited {completed.returncode}:\n{completed.stderr[-2000:]}")
-    return completed.stdout
+    return _stdout([sys.executable, "-m", "gankit", *args], folder, f"gankit {shlex.join(args)}")
 
 
 def run_python(code: str, folder: Path) -> str:
-    completed = subprocess.run([sys.executable, "-c", code], cwd=folder, env=_environment(),
-                               capture_output=True, text=True, check=False)
+    return _stdout([sys.executable, "-c", code], folder, "a python block")
+
+
+def _stdout(argv: list[str], folder: Path, what: str) -> str:
+    """What a command prints on stdout, run in ``folder``; a failure stops with its stderr."""
+    completed = subprocess.run(argv, cwd=folder, env=_environment(), capture_output=True, text=True, check=False)
     if completed.returncode != 0:
-        raise SystemExit(f"a python block exited {completed.returncode}:\n{completed.stderr[-2000:]}")
+        raise SystemExit(f"{what} exited {completed.returncode}:\n{completed.stderr[-2000:]}")
     return completed.stdout
 
 
@@ -137,12 +137,9 @@ def regenerated(path: Path) -> tuple[list[str], list[str]]:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         shutil.copytree(REPO / "examples", folder / "examples")
-        offset = 0
-        for region in regions(lines):
-            body = generate(region, folder)
-            start, end = region.start + 1 + offset, region.end + offset
-            fresh[start:end] = body
-            offset += len(body) - (region.end - region.start - 1)
+        bodies = [(region, generate(region, folder)) for region in regions(lines)]  # in the page's order
+    for region, body in reversed(bodies):  # from the end, so earlier regions keep their line numbers
+        fresh[region.start + 1:region.end] = body
     return lines, fresh
 
 

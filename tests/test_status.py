@@ -28,7 +28,7 @@ class Recorder:
 
 def test_a_training_job_announces_each_phase(tmp_path, monkeypatch):
     recorder = Recorder()
-    monkeypatch.setattr("gankit.cli._showing_phases", lambda quiet: show_phases(recorder))
+    monkeypatch.setattr("gankit.cli.showing_phases", lambda quiet: show_phases(recorder))
     assert run(["train", "d2l-gaussian", *FAST, "--out", str(tmp_path / "r")]) == 0
     names = [text.split(":")[0].split(" ")[0] for text in recorder.started]
     assert names == ["loading", "training", "writing", "evaluating", "drawing"]
@@ -36,7 +36,7 @@ def test_a_training_job_announces_each_phase(tmp_path, monkeypatch):
 
 def test_the_epoch_bar_comes_only_after_the_data_checks(tmp_path, monkeypatch):
     recorder = Recorder()
-    monkeypatch.setattr("gankit.cli._showing_phases", lambda quiet: show_phases(recorder))
+    monkeypatch.setattr("gankit.cli.showing_phases", lambda quiet: show_phases(recorder))
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n3,nan\n" * 10)
     assert run(["train", "d2l-gaussian", "--data", str(bad), "--out", str(tmp_path / "r")]) == 2

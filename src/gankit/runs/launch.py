@@ -23,6 +23,7 @@ from gankit.runs.directory import claim_run_dir, create_run_dir, run_name
 from gankit.runs.job import RunResult, Watcher, resume_run, train_run
 from gankit.runs.sweep import plan_sweep, run_sweep
 from gankit.runs.sweep_grid import parse_grid
+from gankit.runs.sweep_state import resume_sweep_dir
 from gankit.runs.trackers import Trackers, make_trackers
 from gankit.status import phase
 from gankit.train import distributed
@@ -51,6 +52,15 @@ def default_run_name(config: GanConfig, preset: str) -> str:
     """The run folder's name: the preset, plus the data where it is not the preset's own."""
     preset_source = load_raw(preset).get("data", {}).get("source", "gaussian")
     return run_name(config.name, config.data.path, config.data.source, preset_source)
+
+
+def rank_arguments(job: TrainJob, preset: str | None, overrides: list[str], seed: int | None, data: Path | None,
+                   quiet: bool, as_json: bool) -> list[str]:
+    """The ``gankit train`` arguments each torchrun rank is started with: the command's own, less ``--nproc``
+    (:func:`launch_torchrun` adds the run directory)."""
+    args = ["--resume", str(job.resume)] if job.resume is not None else [preset, *sum((["--set", s] for s in overrides), [])]
+    args += [*(["--seed", str(seed)] if seed is not None else []), *(["--data", str(data)] if data else [])]
+    return args + [*(["--quiet"] if quiet else []), *(["--json"] if as_json else []), *sum((["--log", n] for n in job.log), [])]
 
 
 def launch_torchrun(job: TrainJob, nproc: int, max_restarts: int, args: list[str]) -> int:
@@ -156,3 +166,11 @@ def sweep_command(raw: dict, preset: str, seeds: int, grid: list[str], out_dir: 
         return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), name)
 
     return sweep_shown(groups, make_dir, quiet, "sweep", phases, notify, vectorize, evaluate, nproc, plots)
+
+
+def resume_sweep_command(sweep_dir: Path, other_arguments: list, quiet: bool, phases: Phases,
+                         notify: Callable[[str], None]):
+    """``gankit sweep --resume DIR``: finish a stopped sweep with its own plan and options, under this command's
+    display (``other_arguments``: what else was given, which a resumed sweep refuses)."""
+    return resume_sweep_dir(sweep_dir, other_arguments, lambda groups, make_dir, **options:
+                            sweep_shown(groups, make_dir, quiet, "sweep", phases, notify, **options))

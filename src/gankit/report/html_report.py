@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 import re
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from gankit.atomic_write import atomic_write
+from gankit.report.figure_text import figure_text
 from gankit.report.plots import figure_title
 from gankit.run_files import read_eval, read_metrics, read_text, read_toml
 from gankit.report.roles import DISCRIMINATOR, GENERATOR, equilibrium
@@ -79,7 +79,6 @@ pre{background:#f6f6f6;padding:.8rem;overflow:auto;font-size:.85rem}.muted{color
 # ------------------------------------------------------------------ pages
 
 
-UNDEFINED = "–"  # what the page shows for a figure that has no value (as the live view does)
 
 def write_run_report(run_dir: Path) -> Path:
     """Write ``run_dir/report.html`` from the run's files; return its path."""
@@ -261,11 +260,7 @@ def _b64(data: bytes) -> str:
 
 def _number(value: Any) -> str:
     """A figure as the page shows it: blank when absent, "–" when undefined (NaN, ±inf, not a number)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return UNDEFINED
-    return f"{value:.4g}"
+    return figure_text(value)
 
 
 def _is_number(text: str) -> bool:

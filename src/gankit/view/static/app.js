@@ -488,7 +488,8 @@ function lineChart(canvas, series, options) {
     ctx.fillStyle = line.colour; ctx.textAlign = "right"; ctx.textBaseline = "bottom";
     ctx.fillText(line.label, pad + w - 4, sy(line.y) - 2); ctx.textAlign = "left";
   }
-  series.forEach((s, k) => {
+  let labels = 0; // legend entries, one under the other
+  series.forEach((s) => {
     ctx.strokeStyle = s.colour; ctx.lineWidth = s.width || 1.5; ctx.setLineDash(s.dash || []);
     ctx.beginPath();
     let open = false; // an undefined value (null) breaks the line
@@ -500,7 +501,7 @@ function lineChart(canvas, series, options) {
     ctx.stroke(); ctx.setLineDash([]);
     if (s.label) {
       ctx.fillStyle = s.colour; ctx.textBaseline = "middle";
-      ctx.fillText(s.label, pad + w + 6, 30 + 16 * k);
+      ctx.fillText(s.label, pad + w + 6, 30 + 16 * labels++);
     }
   });
   if (options.marker !== undefined && options.marker >= x0 && options.marker <= x1) { // never outside the chart
@@ -560,14 +561,9 @@ function drawTests() {
 
 // ------------------------------------------------------------------ sweeps
 
-// matplotlib's default cycle (C0…C9) in its order, as report.html colours a sweep's members
-const POINT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+// Each member's colour comes with it from the server: one per grid point, the same rule and palette as report.html
+// (report/sweep_colours.py), so a colour means the same setting on both pages.
 let sweepHit = null;
-
-function pointColour(point) {
-  const points = [...new Set(view.info.members.map((m) => m.point))];
-  return POINT_COLOURS[points.indexOf(point) % POINT_COLOURS.length];
-}
 
 function showMembers(members) {
   const list = $("members");
@@ -577,7 +573,8 @@ function showMembers(members) {
     const link = document.createElement("a");
     link.href = "?run=" + encodeURIComponent(member.path);
     link.textContent = member.label;
-    link.style.color = pointColour(member.point);
+    link.style.color = member.colour;
+    item.style.setProperty("--bullet", member.colour);
     item.appendChild(link);
     if (member.verdict) item.title = member.verdict;
     list.appendChild(item);
@@ -586,12 +583,12 @@ function showMembers(members) {
 
 function drawSweep() {
   const series = [];
-  const points = [...new Set(view.info.members.map((m) => m.point))];
+  const labelled = new Set(); // one legend entry per grid point
   for (const member of view.info.members) {
-    const c = pointColour(member.point);
-    const first = points.indexOf(member.point) !== -1 && !series.some((s) => s.colour === c && s.label);
-    series.push({ xs: member.epochs, ys: member.g_loss, colour: c, label: first ? member.point : "", member });
-    series.push({ xs: member.epochs, ys: member.d_loss, colour: c, dash: [2, 3], member });
+    const first = !labelled.has(member.point);
+    labelled.add(member.point);
+    series.push({ xs: member.epochs, ys: member.g_loss, colour: member.colour, label: first ? member.point : "", member });
+    series.push({ xs: member.epochs, ys: member.d_loss, colour: member.colour, dash: [2, 3], member });
   }
   const chart = lineChart($("sweep-chart"), series, { title: `${view.info.members.length} members`, xlabel: "epoch", ylabel: "loss", right: 230 });
   sweepHit = chart && { chart, series };

@@ -124,8 +124,13 @@ def test_sweep_page_overlays_members_and_a_click_opens_one(cli, tmp_path):
     with replayed_page(sweep_dir) as (page, errors, _, _server):
         links = page.locator("#members a")
         assert links.count() == 4
-        colours = {links.nth(i).evaluate("a => a.style.color") for i in range(4)}
-        assert len(colours) == 2  # one colour per grid point
+        colours = [links.nth(i).evaluate("a => a.style.color") for i in range(4)]
+        assert len(set(colours)) == 2  # one colour per grid point
+        report = (sweep_dir / "report.html").read_text().split("<h2>Members</h2>")[1]
+        for i, colour in enumerate(colours):  # report.html gives each member the same colour
+            red, green, blue = (int(v) for v in colour.removeprefix("rgb(").removesuffix(")").split(","))
+            name = links.nth(i).inner_text()
+            assert f"<td>{name}</td><td><span style='color:#{red:02x}{green:02x}{blue:02x}'>" in report
         links.nth(3).click()
         page.wait_for_function(DRAWN)
         assert "member 003-seed1" in page.inner_text("#title")

@@ -34,6 +34,7 @@ from gankit.status import ProgressLines, holding_notices, progress_display, show
 if TYPE_CHECKING:
     from gankit.gan import GAN
     from gankit.metrics import EvalReport
+    from gankit.runs.job import RunResult
 
 
 class _Commands(TyperGroup):
@@ -167,7 +168,16 @@ def train(
         return
     if json_:
         _print_json(result.run_dir, result.report)
-        return
+    else:
+        _print_trained(result)
+    if view:  # at a terminal the finished run's page stays up, until Ctrl-C
+        from gankit.view.session import serve_finished_views
+
+        serve_finished_views()
+
+
+def _print_trained(result: "RunResult") -> None:
+    """The training summary, the evaluation and where the run is."""
     from gankit.report.summary import print_report, training_summary
 
     out.print(training_summary(result.gan.history[-1]))

@@ -39,14 +39,17 @@ on("evaluation", (evaluation) => { view.evaluation = evaluation; showVerdict(eva
 on("figure", (figure) => showFigure(figure.path));
 on("notice", (notice) => showNotice(notice.error));
 on("state", (state) => { view.running = state.running; showInfo(view.info); }); // the playground's start and pause
-on("end", () => {
+on("end", (end) => {
   view.ended = true;
   source.close();
-  // the server stops with training, so a reload would find no server: the page says how to see the run again
   const live = view.info && view.info.live;
   setStatus(live ? "finished" : "replay", false);
-  if (live) $("end-hint").textContent = `Training finished and its server stopped: this page stays as it is, but a reload finds `
-    + "no server. Replay the run with the gankit view command printed in the terminal.";
+  if (!live) return;
+  // at a terminal the server keeps serving the finished run until Ctrl-C; elsewhere it stopped with training
+  $("end-hint").textContent = end.server_stays
+    ? "Training finished. The server keeps showing this run (a reload works) until you press Ctrl-C in its terminal."
+    : "Training finished and its server stopped: this page stays as it is, but a reload finds no server. "
+      + "Replay the run with the gankit view command printed in the terminal.";
 });
 source.onerror = () => { if (!view.ended) setStatus("disconnected", false); };
 

@@ -300,3 +300,35 @@ def test_fuzzed_commands_are_answered_and_the_playground_keeps_working(playgroun
     count = frames(playground.hub)
     assert playground.command({"action": "d_step"})["ok"]
     wait_for(lambda: frames(playground.hub) > count)
+
+
+# ------------------------------------------------------------------ a steady verdict line
+
+
+def test_the_verdict_line_changes_only_when_4_of_the_last_5_rounds_disagree():
+    from gankit.view.steady_verdict import SteadyVerdict
+
+    steady = SteadyVerdict(rounds=5, to_change=4)
+    rounds = [False, True, False, True, True, True, False, True, True, False, False, False, False]
+    shown = [steady.add(apart)["verdict"][0] for apart in rounds]  # D: distinguishable, I: indistinguishable
+    # by hand: the first round sets I; round 6 makes 4 of the last 5 (T,F,T,T,T → 4 True) "apart": D;
+    # it stays D until round 13, whose last five (T,F,F,F,F) hold 4 "not apart"
+    assert "".join(shown) == "IIIIIDDDDDDDI"
+    assert steady.add(False) == {"verdict": "INDISTINGUISHABLE", "told_apart": 0, "rounds": 5, "window": 5, "to_change": 4}
+
+
+def test_a_round_flipping_each_second_leaves_the_line_alone():
+    from gankit.view.steady_verdict import SteadyVerdict
+
+    steady = SteadyVerdict()
+    assert {steady.add(n % 2 == 0)["verdict"] for n in range(40)} == {"DISTINGUISHABLE"}
+
+
+def test_each_test_round_carries_the_steady_verdict(playground):
+    playground._publish_test()
+    playground._publish_test()
+    test = last(playground.hub, "test")
+    assert test["steady"]["rounds"] == 2 and test["steady"]["verdict"] in ("DISTINGUISHABLE", "INDISTINGUISHABLE")
+    playground.command({"action": "reset"})  # fresh nets, a fresh tally
+    playground._publish_test()
+    assert last(playground.hub, "test")["steady"]["rounds"] == 1

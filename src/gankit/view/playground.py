@@ -12,7 +12,8 @@ trains, and Export writes exactly that.
 The training thread takes the lock for one D or G step at a time, so Pause and Reset
 act between two steps; :mod:`gankit.view.play_limits` keeps a single step short.
 Frames (the same snapshots as the live view) are published after every single step
-and about 10 times a second while running; the two-sample verdict about once a second.
+and about 10 times a second while running; a round of two-sample tests about once a second, whose
+verdict line changes only with the trend of the last rounds (:mod:`gankit.view.steady_verdict`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from gankit.view.play_limits import check_points, check_settings_values
 from gankit.view.playground_shapes import ACTIONS
 from gankit.view.run_info import run_info
 from gankit.view.snapshot import FrozenNets, fixed_extent, snapshot
+from gankit.view.steady_verdict import SteadyVerdict
 
 BASE_PRESET = "gaussian"
 BASE_OVERRIDES = ["train.ema_decay=0.0", "train.epochs=100", 'name="play"', 'description="exported from gankit play"',
@@ -185,6 +187,7 @@ class Playground:
         self.d_steps = self.g_steps = self._d_in_cycle = 0
         self._pending.clear()
         self._losses: list[tuple[float, float]] = []
+        self._steady = SteadyVerdict()  # the verdict line of these nets, steadier than each test round
         self.hub.restart()  # a reload shows this state only: no frames or notices of the nets just dropped
         self.hub.publish("info", run_info(
             config, None, "2d", live=True, play=True, real=np.round(real[:1000], 4).tolist(), extent=self.extent,
@@ -285,7 +288,8 @@ class Playground:
         p_values = {result.name: result.p_value for result in results}
         told_apart = any(holm_rejections(list(p_values.values()), self.config.eval.alpha))
         self.hub.publish("test", {"epoch": self.g_steps, "step": self.g_steps, "n": TEST_ROWS, "p_values": p_values,
-                                  "verdict": "DISTINGUISHABLE" if told_apart else "INDISTINGUISHABLE"})
+                                  "verdict": "DISTINGUISHABLE" if told_apart else "INDISTINGUISHABLE",
+                                  "steady": self._steady.add(told_apart)})
 
     # ------------------------------------------------------------------ export
 

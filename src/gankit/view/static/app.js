@@ -645,11 +645,16 @@ function showSettings(info) {
 
 const shown = (value, digits) => (value === null || value === undefined ? "–" : value.toFixed(digits));
 
+// The playground's verdict line: the steady verdict (it changes only when most of the last rounds disagree with
+// it, see the help text under it), then the latest round's p-values.
 function showLiveVerdict(test) {
-  const line = $("live-verdict");
+  const line = $("live-verdict"), steady = test.steady || { verdict: test.verdict, told_apart: 0, rounds: 0 };
+  const tests = Object.keys(test.p_values).length;
   const ps = Object.entries(test.p_values).map(([name, p]) => `${name} p = ${shown(p, 3)}`).join(", ");
-  line.textContent = `now (G step ${test.epoch}): ${test.verdict} — ${ps}; Holm-corrected over the ${Object.keys(test.p_values).length} tests at α = ${view.info.alpha}. It changes from second to second: watch the trend in the chart.`;
-  line.className = test.verdict === "DISTINGUISHABLE" ? "distinguishable" : "indistinguishable";
+  line.textContent = `${steady.verdict} (Holm-corrected over ${tests} tests at α = ${view.info.alpha}): told apart in `
+    + `${steady.told_apart} of the last ${steady.rounds} test rounds. Latest round, G step ${test.epoch}: ${ps}.`;
+  line.className = steady.verdict === "DISTINGUISHABLE" ? "distinguishable" : "indistinguishable";
+  line.dataset.verdict = steady.verdict;
 }
 
 for (const button of document.querySelectorAll("#controls [data-action]")) {

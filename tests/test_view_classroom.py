@@ -73,6 +73,18 @@ def test_out_of_range_numbers_are_refused_and_nothing_changes(playground, key, v
     assert playground.command({"action": "export"})["ok"]
 
 
+def test_the_step_cost_estimate_counts_weights_rows_and_passes():
+    from gankit.view.play_limits import step_work
+
+    config = load_config("gaussian", ["model.latent_dim=2", "model.generator.hidden=[4]",
+                                      "model.discriminator.hidden=[3]", "train.batch_size=10", "train.gp_weight=0"])
+    # G 2→4→2: 2·4+4 + 4·2+2 = 22 weights; D 2→3→1: 2·3+3 + 3·1+1 = 13; 35 × 10 rows × 2 batches × 3 passes
+    assert step_work(config) == 35 * 10 * 2 * 3
+    with_penalty = load_config("gaussian", ["model.latent_dim=2", "model.generator.hidden=[4]",
+                                            "model.discriminator.hidden=[3]", "train.batch_size=10", "train.gp_weight=10"])
+    assert step_work(with_penalty) == 35 * 10 * 2 * 9  # the penalty's second-order pass: three times the work
+
+
 def test_settings_whose_single_step_is_too_slow_are_refused(playground):
     reply = settings(playground, model__discriminator__hidden="[256, 256, 256, 256]",
                      model__generator__hidden="[256, 256, 256, 256]", train__batch_size="1000")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import urllib.error
@@ -228,8 +229,8 @@ def test_train_with_view_prints_the_url_and_leaves_a_replayable_run(cli, tmp_pat
     assert (out / "view" / "frames.jsonl").is_file() and (out / "view" / "info.json").is_file()
 
 
-class _Terminal:
-    """A stand-in for stdin at a terminal."""
+class _Terminal(io.StringIO):
+    """A stand-in for stdin at a terminal (a file, so a forked drawing process can close it as usual)."""
 
     def isatty(self) -> bool:
         return True
@@ -241,14 +242,14 @@ def stop_the_finished_view_when_it_waits() -> threading.Thread:
     from gankit.view import session
 
     def stop() -> None:
-        for _ in range(600):
-            if session._finished:
-                server = session._finished[-1][0]
-                with urllib.request.urlopen(server.url, timeout=10) as response:
-                    stopper.answers.append(response.status)
-                server.stopping.set()
-                return
+        while not session._finished:  # training, evaluation and figures first (minutes on a busy machine)
             threading.Event().wait(0.1)
+        server = session._finished[-1][0]
+        try:
+            with urllib.request.urlopen(server.url, timeout=30) as response:
+                stopper.answers.append(response.status)
+        finally:
+            server.stopping.set()
 
     stopper = threading.Thread(target=stop, daemon=True)
     stopper.answers = []

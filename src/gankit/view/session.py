@@ -72,7 +72,7 @@ def live_view(host: str | None, port: int, stay: bool | None = None) -> Iterator
 def serve_finished_views() -> None:
     """Serve the finished runs' pages kept by :func:`live_view` until Ctrl-C (called once the results are printed)."""
     while _finished:
-        server, run_dir = _finished.pop()
+        server, run_dir = _finished[-1]  # listed while it serves
         print(f"training finished; the live view keeps showing the run at {server.url} (a reload works): "
               "press Ctrl-C to stop it", file=sys.stderr, flush=True)
         try:
@@ -81,6 +81,7 @@ def serve_finished_views() -> None:
         except KeyboardInterrupt:
             pass
         finally:
+            _finished.pop()
             _close(server, run_dir)
 
 

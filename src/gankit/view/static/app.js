@@ -21,6 +21,7 @@ const on = (kind, handle) => source.addEventListener(kind, (event) => { handle(J
 on("info", (info) => {
   if (view.info) { // a playground reset or rebuild: a fresh state, old notices and frames go
     view.metrics = []; view.frames = []; view.tests = []; view.index = 0; view.follow = true; showNotice(null);
+    $("live-verdict").textContent = ""; // the verdict was about the nets just dropped
   }
   view.info = info;
   view.running = false; // a new state starts paused
@@ -488,8 +489,8 @@ function lineChart(canvas, series, options) {
   for (const line of options.hlines || []) {
     ctx.setLineDash([3, 3]); ctx.strokeStyle = line.colour; ctx.beginPath();
     ctx.moveTo(pad, sy(line.y)); ctx.lineTo(pad + w, sy(line.y)); ctx.stroke(); ctx.setLineDash([]);
-    ctx.fillStyle = line.colour; ctx.textAlign = "right"; ctx.textBaseline = "bottom";
-    ctx.fillText(line.label, pad + w - 4, sy(line.y) - 2); ctx.textAlign = "left";
+    ctx.fillStyle = line.colour; ctx.textAlign = "right"; ctx.textBaseline = line.below ? "top" : "bottom";
+    ctx.fillText(line.label, pad + w - 4, sy(line.y) + (line.below ? 2 : -2)); ctx.textAlign = "left";
   }
   let labels = 0; // legend entries, one under the other
   series.forEach((s) => {
@@ -502,9 +503,13 @@ function lineChart(canvas, series, options) {
       open = true;
     });
     ctx.stroke(); ctx.setLineDash([]);
-    if (s.label) {
+    if (s.label) { // a legend entry may hold several lines; each is shortened with "…" to fit the margin
       ctx.fillStyle = s.colour; ctx.textBaseline = "middle";
-      ctx.fillText(s.label, pad + w + 6, 30 + 16 * labels++);
+      for (const line of s.label.split("\n")) {
+        const y = 30 + 14 * labels++;
+        if (y <= 24 + h) ctx.fillText(fitted(ctx, line, "", right - 10), pad + w + 6, y);
+      }
+      labels += 0.4; // a little space between entries
     }
   });
   if (options.marker !== undefined && options.marker >= x0 && options.marker <= x1) { // never outside the chart
@@ -556,9 +561,9 @@ function drawTests() {
   lineChart($("p-chart"), names.map((name, i) => ({
     xs: view.tests.map((t) => t.epoch), ys: view.tests.map((t) => t.p_values[name]), colour: palette[i % 2], label: name,
   })), { title: "two-sample p-values (below α: told apart)", xlabel: xLabel(), ylabel: "p-value (log)", logy: true,
-    yrange: [Math.log10(floor) - 0.15, 0],
+    yrange: [Math.log10(floor) - 0.35, 0], // room under the floor for its label, clear of the p-values on it
     hlines: [{ y: view.info.alpha, label: `α = ${view.info.alpha}`, colour: "#a50026" },
-      { y: floor, label: atFloor ? "p at its floor" : "smallest possible p", colour: "#777" }],
+      { y: floor, label: atFloor ? "p at its floor" : "smallest possible p", colour: "#777", below: true }],
     marker: currentEpoch() });
 }
 
@@ -590,7 +595,8 @@ function drawSweep() {
   for (const member of view.info.members) {
     const first = !labelled.has(member.point);
     labelled.add(member.point);
-    series.push({ xs: member.epochs, ys: member.g_loss, colour: member.colour, label: first ? member.point : "", member });
+    const label = first ? member.point.split(/-(?=[\w.]+=)/).join("\n") : ""; // one line per setting of the point
+    series.push({ xs: member.epochs, ys: member.g_loss, colour: member.colour, label, member });
     series.push({ xs: member.epochs, ys: member.d_loss, colour: member.colour, dash: [2, 3], member });
   }
   const chart = lineChart($("sweep-chart"), series, { title: `${view.info.members.length} members`, xlabel: "epoch", ylabel: "loss", right: 230 });
@@ -626,7 +632,8 @@ async function send(command) {
     reply = { ok: false, error: `the playground's server did not answer (${problem.message}): is gankit play still running?` };
   }
   $("play-error").textContent = reply.ok ? "" : reply.error;
-  $("play-message").textContent = reply.ok && command.action === "settings" && !reply.rebuilt ? "Applied while running." : "";
+  $("play-message").textContent = reply.ok && command.action === "settings" && !reply.rebuilt
+    ? `Applied${view.running ? " while running" : ""}: the nets keep what they learned.` : "";
   if (!reply.ok && command.action === "settings") showSettings(view.info); // nothing changed: the form shows what trains
   if (command.action === "d_step" || command.action === "g_step") highlightStep(command.action[0]);
   if (reply.path) $("play-message").textContent = `Exported ${reply.path}; run it with: gankit train ${reply.path}`;

@@ -194,7 +194,7 @@ class Playground:
         self.hub.publish("info", run_info(
             config, None, "2d", live=True, play=True, real=np.round(real[:1000], 4).tolist(), extent=self.extent,
             columns=["x0", "x1"], held_out="the training rows (a playground has no held-out set)",
-            tests_when="about once a second", p_floor=1 / (TEST_PERMUTATIONS + 1),
+            tests_when="about once a second while running and after each single G step", p_floor=1 / (TEST_PERMUTATIONS + 1),
             settings=self._settings(), editable=list(EDITABLE), sources=SOURCES, x_label="G step",
             frame_window=self.hub.window))
         self._publish_frame()

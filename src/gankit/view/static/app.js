@@ -95,7 +95,7 @@ function showInfo(info) {
   $("timeline-bar").hidden = !["2d", "images", "table"].includes(info.kind);
   $("p-chart").hidden = info.kind !== "2d";
   $("loss-chart").hidden = info.kind === "sweep";
-  const when = info.tests_when || (info.test_every ? `every ${info.test_every} epoch(s)` : null);
+  const when = info.tests_when || (info.test_every > 1 ? `every ${info.test_every} epochs` : info.test_every ? "every epoch" : null);
   if (info.held_out && when) $("held-out").textContent = `Two-sample tests ${when} on ${info.held_out}.`;
   if (info.kind === "sweep") showMembers(info.members);
   $("panel-play").hidden = !info.play;
@@ -361,6 +361,8 @@ function drawTable() {
     : view.ended ? "no snapshot in this run" : "waiting for the first epoch";
   const figures = snapshot && snapshot.figures ? snapshot.figures : [];
   $("table-figures").hidden = !figures.length; // a run trained without --view: its final figures
+  $("table-hint").hidden = Boolean(figures.length);
+  $("table-figures-hint").hidden = !figures.length;
   $("columns-chart").hidden = $("pairs-chart").hidden = Boolean(figures.length);
   if (figures.length) {
     if ($("table-figures").dataset.paths !== figures.join()) {
@@ -412,11 +414,13 @@ function fitted(ctx, name, suffix, width) {
   return (shown === name ? name : shown.slice(0, -1) + "…") + suffix;
 }
 
-// A datetime column's bin edges travel as nanoseconds since 1970: shown as dates, not as 1.425e+18.
+// A datetime column's bin edges travel as dates (2015-03-01). Runs recorded before that have numbers since 1970
+// (nanoseconds, or microseconds below 1e17): shown as dates too, never as 1.425e+18.
 function binLabel(column, label) {
   if (label === undefined) return "";
   const number = Number(label);
-  return column.kind === "datetime" && Number.isFinite(number) ? new Date(number / 1e6).toISOString().slice(0, 7) : label; // 4 digits: a month
+  if (column.kind !== "datetime" || !Number.isFinite(number)) return label;
+  return new Date(number >= 1e17 ? number / 1e6 : number / 1e3).toISOString().slice(0, 10);
 }
 
 function drawPairs(canvas, pairs) {
@@ -519,7 +523,7 @@ function lineChart(canvas, series, options) {
   ctx.strokeStyle = "#888"; ctx.fillStyle = "#333"; ctx.font = "11px sans-serif"; ctx.lineWidth = 1;
   ctx.strokeRect(pad, 24, w, h);
   ctx.textAlign = "center"; ctx.textBaseline = "top";
-  for (const t of niceTicks(x0, x1, 6)) ctx.fillText(String(t), sx(t), 24 + h + 3);
+  for (const t of niceTicks(x0, x1, 6).filter(Number.isInteger)) ctx.fillText(String(t), sx(t), 24 + h + 3); // epochs, steps
   ctx.textAlign = "right"; ctx.textBaseline = "middle";
   const yTicks = options.logy ? [1, 0.1, 0.01, 0.001, 0.0001].filter((t) => f(t) >= y0 - 1e-9 && f(t) <= y1 + 1e-9) : niceTicks(y0, y1, 5);
   for (const t of yTicks) ctx.fillText(String(t), pad - 3, sy(t));

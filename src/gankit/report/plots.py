@@ -29,7 +29,7 @@ from gankit.report.roles import DISCRIMINATOR, GENERATED, GENERATOR, HEATMAP, RE
 REAL_ALPHA, GENERATED_ALPHA = 0.45, 0.6
 
 
-TITLE_CHARS = 80  # a title line that fits the narrowest single figure (about 7 inches at 10 points)
+TITLE_CHARS = 60  # a title line that fits over the narrowest single figure's axes (D's surface beside its colour bar)
 
 
 def figure_title(what: str, run: str | None = None, objective: str | None = None, verdict: str | None = None) -> str:
@@ -38,7 +38,7 @@ def figure_title(what: str, run: str | None = None, objective: str | None = None
     parts = [part for part in (run, objective, verdict.split(":")[0] if verdict else None) if part]
     lines, line = [], what
     for separator, part in zip([" — ", *[" · "] * len(parts)], parts):  # break between parts first …
-        if len(line) + len(separator) + len(part) <= TITLE_CHARS:
+        if len(line) + len(separator) + len(part) + 2 <= TITLE_CHARS:  # room for a trailing " ·"
             line += separator + part
         else:
             lines.append(line + separator.rstrip())

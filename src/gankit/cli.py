@@ -86,7 +86,7 @@ def train(
     json_: bool = typer.Option(False, "--json", help=JSON_HELP),
     nproc: int = typer.Option(1, "--nproc", help="Data-parallel processes on this machine (starts torchrun for you)."),
     max_restarts: int = typer.Option(0, "--max-restarts", help="With --nproc: restarts after a failed process."),
-    view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed)."),
+    view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed); at a terminal the page stays up after training, until Ctrl-C."),
     host: Optional[str] = typer.Option(None, "--host", help="With --view: the address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
     port: int = typer.Option(8765, "--port", min=0, max=65535, help="With --view: the port (0 = any free one)."),
     allow_change: list[str] = typer.Option([], "--allow-change", help="With --resume: continue although config.toml changed this key (train.epochs, checkpoint.keep, checkpoint.every_epochs)."),
@@ -132,8 +132,13 @@ def train(
         args = launch.rank_arguments(job, preset, set_, seed, data, quiet, json_)
         raise SystemExit(launch.launch_torchrun(job, nproc, max_restarts, args))
     result = launch.train_here(job, showing_phases)
-    if result is not None:  # None: a rank other than 0 of a distributed run
-        print_training(result, json_)
+    if result is None:  # a rank other than 0 of a distributed run
+        return
+    print_training(result, json_)
+    if view:  # at a terminal the finished run's page stays up, until Ctrl-C
+        from gankit.view.session import serve_finished_views
+
+        serve_finished_views()
 
 
 def _check_seed(seed: int | None) -> None:

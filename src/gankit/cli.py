@@ -135,10 +135,7 @@ def train(
     if result is None:  # a rank other than 0 of a distributed run
         return
     print_training(result, json_)
-    if view:  # at a terminal the finished run's page stays up, until Ctrl-C
-        from gankit.view.session import serve_finished_views
-
-        serve_finished_views()
+    launch.keep_finished_view(job)
 
 
 def _check_seed(seed: int | None) -> None:

@@ -101,6 +101,15 @@ def train_here(job: TrainJob, phases: Phases) -> RunResult | None:
     return result if ranks.is_main else None
 
 
+def keep_finished_view(job: TrainJob) -> None:
+    """With ``--view``, once the results are printed: at a terminal the finished run's page stays up (a reload
+    works) until Ctrl-C."""
+    if job.view:
+        from gankit.view.session import serve_finished_views  # noqa: PLC0415  (the view's server loads only with --view)
+
+        serve_finished_views()
+
+
 def _watched(view: bool, host: str | None, port: int, trackers: list, job: Callable[[Watcher | None], RunResult]):
     """``job(watcher)`` with the live view and the trackers following it (rank 0); they are finished after it."""
     if view:

@@ -7,7 +7,7 @@ import math
 from rich.console import Console
 
 from gankit.metrics import EvalReport
-from gankit.metrics.result import TestResult
+from gankit.metrics.result import TestResult, test_outcome
 from gankit.report.figure_text import UNDEFINED, figure_text
 from gankit.report.summary import print_report
 
@@ -24,6 +24,12 @@ def test_an_undefined_metric_prints_a_dash_not_nan():
     console = Console(record=True, width=120)
     print_report(console, report)
     cells = [[cell.strip() for cell in line.split("│")[1:-1]] for line in console.export_text().splitlines()]
-    rows = {row[0]: row[1:3] for row in cells if row}
-    assert rows == {"mmd": ["0.0123", "0.500"], "reverse_kl": [UNDEFINED, ""], "energy": [UNDEFINED, UNDEFINED]}
+    rows = {row[0]: row[1:4] for row in cells if row}
+    assert rows == {"mmd": ["0.0123", "0.500", "passes"], "reverse_kl": [UNDEFINED, "", ""],
+                    "energy": [UNDEFINED, UNDEFINED, UNDEFINED]}
     assert "nan" not in console.export_text()
+
+
+def test_an_undefined_p_value_neither_passes_nor_rejects():
+    assert [test_outcome(p, 0.05) for p in (0.01, 0.05, 0.5, None, math.nan)] == [
+        "rejects", "passes", "passes", "", UNDEFINED]

@@ -154,13 +154,15 @@ def write_comparison(run_dirs: list[Path], path: Path) -> Path:
 def _verdict_block(evaluation: dict[str, Any] | None) -> str:
     if not evaluation:
         return "<p class=muted>No evaluation yet (eval.json is missing: run <code>gankit eval RUN</code>).</p>"
+    from gankit.metrics.result import test_outcome  # noqa: PLC0415 (the metrics package loads torch)
+
     alpha = evaluation.get("alpha", 0.05)
     css = "yes" if evaluation.get("distinguishable") else "no"
     rows = []
     for name, result in evaluation.get("results", {}).items():
         p = result.get("p_value")
-        outcome = "" if p is None else (f"<span class=rejects>rejects (p &lt; {alpha})</span>" if p < alpha
-                                        else "<span class=passes>passes</span>")
+        outcome = {"rejects": f"<span class=rejects>rejects (p &lt; {alpha})</span>",
+                   "passes": "<span class=passes>passes</span>"}.get(test_outcome(p, alpha), test_outcome(p, alpha))
         rows.append([_e(name), _number(result.get("statistic")), _number(p), outcome,
                      _e(MEANINGS.get(name, MEANINGS.get(name.removeprefix("detection_"), "")))])
     table = _table(["metric", "statistic", "p-value", f"at α = {alpha}", "what it means"], rows, escape=False)

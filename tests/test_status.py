@@ -65,6 +65,26 @@ def test_brief_uncounted_phases_leave_no_line(capsys):
     assert kept == ["counted"]
 
 
+def test_a_slow_phase_refused_on_bad_input_leaves_no_line(monkeypatch):
+    """On a loaded machine loading can outlast the brief threshold; its error must still be the only line."""
+    from rich.console import Console
+
+    from gankit.errors import UserError
+
+    monkeypatch.setattr("gankit.status.BRIEF_SECONDS", -1.0)  # every phase counts as slow
+    console = Console(file=None, force_terminal=False, width=100)
+    with progress_display(console) as progress, show_phases(ProgressLines(progress)):
+        with phase("slow but fine"):
+            pass
+        try:
+            with phase("loading bad.csv"):
+                raise UserError("bad.csv: fewer than one batch")
+        except UserError:
+            pass
+        kept = [task.description for task in progress.tasks]
+    assert kept == ["slow but fine"]
+
+
 def test_notices_wait_for_the_inputs_checks_and_vanish_when_they_fail(capsys):
     from gankit.errors import UserError
     from gankit.status import holding_notices, notice, release_notices

@@ -257,8 +257,11 @@ def _scalar_column(column: pd.Series, path: Path) -> pd.Series:
         raise UserError(f"{path}: column '{column.name}' holds nested values (lists, structs or maps); "
                         f"gankit needs one number, text or date per cell: flatten or drop it")
     if any(issubclass(kind, (bytes, bytearray, memoryview)) for kind in kinds):
+        notice(f"{path}: column '{column.name}' holds bytes: read as UTF-8 text, and generated as text")
         return column.map(lambda v: bytes(v).decode("utf-8", "backslashreplace") if isinstance(v, (bytes, bytearray, memoryview)) else v)
     if kinds and all(issubclass(kind, datetime.time) for kind in kinds):
+        notice(f"{path}: column '{column.name}' holds times of day: read as seconds since midnight (float64), and "
+               "generated as such")
         return column.map(lambda v: v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6 if isinstance(v, datetime.time) else np.nan)
     return column
 

@@ -342,3 +342,12 @@ def test_dates_read_as_text_with_mixed_offsets_come_back_with_a_notice(cli, tmp_
     as_csv = cli("sample", str(tmp_path / "run"), "-n", "30", "-o", str(tmp_path / "s.csv"))
     assert "column 'when': its dates had mixed UTC offsets and come back in UTC (+00:00)" in as_csv.stderr
     assert "comes back as" not in as_csv.stderr  # text before, text after
+
+
+def test_a_last_batch_of_one_row_is_dropped_for_batchnorm_nets(cli, tmp_path):
+    """33 rows in batches of 16 leave one row: BatchNorm has no statistics of one row (it raised ValueError)."""
+    data = tmp_path / "r33.csv"
+    np.savetxt(data, np.random.default_rng(0).normal(size=(33, 2)), delimiter=",", header="a,b", comments="")
+    result = cli("train", "pacgan-ring", "--data", str(data), "--set", "train.batch_size=16", "--set", "model.pack=1",
+                 "--set", "train.epochs=1", "--out", str(tmp_path / "run"), *TABLE[2:])
+    assert result.code == 0, result.stderr

@@ -55,6 +55,19 @@ def test_checkpoints_of_another_preset_are_refused_and_nothing_changes(cli, tmp_
     assert (gaussian_run / "metrics.jsonl").read_bytes() == metrics
 
 
+def test_a_tabular_runs_checkpoints_in_a_d2l_run_are_refused_and_its_metrics_kept(cli, tmp_path, gaussian_run):
+    table = tmp_path / "t.csv"
+    table.write_text("a,b\n" + "".join(f"{i * .3:.2f},{i * 7 % 13}.5\n" for i in range(40)))
+    tabular = tmp_path / "tabular"
+    assert cli("train", "tabular", "--data", str(table), *TINY, "--set", "train.batch_size=20", "--out", str(tabular)).code == 0
+    shutil.rmtree(gaussian_run / "checkpoints")
+    shutil.copytree(tabular / "checkpoints", gaussian_run / "checkpoints")
+    metrics = (gaussian_run / "metrics.jsonl").read_bytes()
+    line = _one_line(cli("train", "--resume", str(gaussian_run), "--quiet"))
+    assert "config differs from" in line and "nothing was changed" in line
+    assert (gaussian_run / "metrics.jsonl").read_bytes() == metrics
+
+
 def test_checkpoints_of_another_run_with_the_same_config_are_refused(cli, tmp_path, gaussian_run):
     twin = tmp_path / "twin"
     assert cli("train", "d2l-gaussian", *TINY, "--out", str(twin)).code == 0

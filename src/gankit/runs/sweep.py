@@ -138,6 +138,7 @@ def _train_group(group: list[Member], group_gans: list[GAN], rows: list[RowSourc
     if stackable:
         resumed = checkpoints.resume(group_gans)
         if resumed is not None:
+            notice(f"{len(group)} member(s) go on from their checkpoint after step {resumed[0].state.step}")
             on_epoch(sum(gan.state.epoch for gan in resumed))  # trained before the stop
         gans = resumed or group_gans
         train_stacked(gans, rows, on_epoch, checkpoints)

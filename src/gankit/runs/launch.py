@@ -18,7 +18,10 @@ from typing import Callable, ContextManager
 
 from gankit.config import GanConfig, load_config, load_raw
 from gankit.errors import PeerLost, TrainingDiverged, UserError
+from gankit.run_files import read_json_object
 from gankit.runs.checkpoint_schedule import latest_checkpoint
+from gankit.runs.run_identity import check_resume_config
+from gankit.train.checkpoint_format import STATE
 from gankit.runs.directory import claim_run_dir, create_run_dir, run_name
 from gankit.runs.job import RunResult, Watcher, resume_run, train_run
 from gankit.runs.sweep import plan_sweep, run_sweep
@@ -64,15 +67,33 @@ def rank_arguments(job: TrainJob, preset: str | None, overrides: list[str], seed
 
 
 def launch_torchrun(job: TrainJob, nproc: int, max_restarts: int, args: list[str]) -> int:
-    """``python -m torch.distributed.run --standalone --nproc-per-node N -m gankit train ARGS --out DIR``; its exit
-    status. The ranks must agree on one directory, and a restart must find it: it is made here."""
+    """Start :func:`torchrun_command`; its exit status. The ranks must agree on one directory, and a restart must
+    find it: it is made here."""
     out_dir = job.out_dir
+    if job.resume is not None:
+        _check_resume_first(job.resume, job.allow_changes)
     if job.resume is None and out_dir is None:
         out_dir = create_run_dir(Path("runs"), job.run_name)
+    return subprocess.run(torchrun_command(job, nproc, max_restarts, args, out_dir)).returncode
+
+
+def _check_resume_first(run_dir: Path, allowed: tuple[str, ...]) -> None:
+    """The data-free checks of a resume, made before torchrun starts: a changed config or another run's checkpoint
+    is then one line and exit status 2, not a line from every rank and torchrun's own report (the ranks check
+    again, the data too)."""
+    checkpoint = latest_checkpoint(run_dir)
+    document = read_json_object(checkpoint / STATE) if checkpoint is not None else None
+    if document is not None and isinstance(document.get("config"), dict):
+        check_resume_config(run_dir, checkpoint, document, allowed)
+
+
+def torchrun_command(job: TrainJob, nproc: int, max_restarts: int, args: list[str], out_dir: Path | None) -> list[str]:
+    """``python -m torch.distributed.run --standalone --nproc-per-node N -m gankit train ARGS --out DIR``, with the
+    job's ``--allow-change`` keys passed on to every rank (each rank checks the resume itself)."""
     args = [*args, *(["--out", str(out_dir)] if out_dir is not None else [])]
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-               f"--max-restarts={max_restarts}", "-m", "gankit", "train", *args]
-    return subprocess.run(command).returncode
+    args += [part for key in job.allow_changes for part in ("--allow-change", key)]
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+            f"--max-restarts={max_restarts}", "-m", "gankit", "train", *args]
 
 
 def train_here(job: TrainJob, phases: Phases) -> RunResult | None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,8 +12,9 @@ import torch
 from gankit.config import apply_overrides, load_raw
 from gankit.errors import StopRequested
 from gankit.runs.checkpoint_schedule import step_checkpoints
-from gankit.runs.sweep import prepare_members, train_stacked
-from gankit.runs.sweep_checkpoints import GroupCheckpoints
+from gankit import GAN
+from gankit.runs.sweep import _train_member, prepare_members, train_stacked
+from gankit.runs.sweep_checkpoints import GroupCheckpoints, fit_member
 from gankit.runs.sweep_grid import expand_members, parse_grid
 
 SETTINGS = ["data.n=120", "train.batch_size=16", "train.epochs=3", "checkpoint.every_steps=5", "checkpoint.keep=2"]
@@ -87,3 +89,66 @@ def test_a_kill_between_two_members_writes_resumes_from_the_step_both_have(tmp_p
     train_stacked(resumed, rows, lambda k: None, again)
     for ours, theirs in zip(_tensors(resumed), _tensors(uninterrupted)):
         assert all(torch.equal(ours[k], theirs[k]) for k in ours)
+
+
+class _StopAtMember:
+    """Stands in for the signal catcher of a member trained alone: SIGTERM once its state reached ``step``."""
+
+    def __init__(self, gan, step: int) -> None:
+        self.gan, self.step = gan, step
+
+    def __call__(self) -> int | None:
+        return signal.SIGTERM if self.gan.state.step >= self.step else None
+
+
+@pytest.fixture
+def resumed_steps(monkeypatch):
+    """The steps that members went on from (a member trained from scratch again would end the same on CPU)."""
+    import gankit.runs.sweep_checkpoints as module
+
+    steps, load = [], module.load_newest_healthy
+
+    def spy(folder):
+        gan, path = load(folder)
+        steps.append(gan.state.step)
+        return gan, path
+
+    monkeypatch.setattr(module, "load_newest_healthy", spy)
+    return steps
+
+
+@pytest.mark.parametrize("stop_step", [4, 8])  # mid-epoch, and an epoch's last step
+def test_a_member_trained_alone_stops_and_goes_on_to_the_same_member(tmp_path, stop_step, resumed_steps):
+    """The path of nets that cannot be stacked (one after another, or in a worker process)."""
+    members = _members()
+    gans, _ = prepare_members(members)
+    folder = tmp_path / "progress" / members[0].label
+    with pytest.raises(StopRequested, match=f"Resume with: gankit sweep --resume {tmp_path}"):
+        fit_member(gans[0], folder, lambda k: None, _StopAtMember(gans[0], stop_step), tmp_path)
+    assert step_checkpoints(folder)[-1][0] == stop_step
+
+    fresh, _ = prepare_members(members)
+    counted = []
+    resumed = fit_member(fresh[0], folder, counted.append, lambda: None, tmp_path)
+    assert resumed_steps == [stop_step]
+    uninterrupted, _ = prepare_members(members)
+    whole = fit_member(uninterrupted[0], tmp_path / "whole", lambda k: None, lambda: None)
+    ours, theirs = _tensors([resumed])[0], _tensors([whole])[0]
+    assert all(torch.equal(ours[k], theirs[k]) for k in ours)
+    assert [(r.epoch, r.d_loss, r.g_loss) for r in resumed.history] == [(r.epoch, r.d_loss, r.g_loss) for r in whole.history]
+    assert sum(counted) == 3  # the epochs before the stop are counted once, on going on
+
+
+def test_a_worker_process_goes_on_from_the_member_checkpoints_left_by_a_kill(tmp_path, resumed_steps):
+    members = _members()
+    gans, _ = prepare_members(members)
+    progress = tmp_path / "progress" / members[0].label
+    with pytest.raises(StopRequested):  # stands in for a kill: the checkpoint of step 5 stays behind
+        fit_member(gans[0], progress, lambda k: None, _StopAtMember(gans[0], 5))
+    _train_member(members[0].config.model_dump(mode="json"), str(tmp_path / "out"), str(progress))
+    assert resumed_steps == [5]
+    fresh, _ = prepare_members(members)
+    whole = fit_member(fresh[0], tmp_path / "whole", lambda k: None, lambda: None)
+    ours, theirs = _tensors([GAN.load(tmp_path / "out", device=None)])[0], _tensors([whole])[0]
+    assert ours.keys() == theirs.keys()
+    assert all(torch.equal(ours[k], theirs[k]) for k in ours)

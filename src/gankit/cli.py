@@ -160,7 +160,7 @@ def sweep(
 ) -> None:
     """Train many GANs at once (seeds × grid points), vectorized, and summarize them.
 
-    Each group of members is checkpointed once trained; Ctrl-C or SIGTERM stops the sweep and prints the
+    Members checkpoint as they train, as single runs do; Ctrl-C or SIGTERM stops the sweep and prints the
     resume command; `--resume DIR` finishes it with the same members, bit for bit on CPU."""
     if nproc < 1:
         raise UserError(f"--nproc must be at least 1, got {nproc}")

@@ -28,13 +28,11 @@ from gankit.report.html_report import write_run_report
 from gankit.report.plots import figure_title, plot_losses
 from gankit.runs.directory import CHECKPOINT, append_jsonl, checkpoint_of, locked, write_json
 from gankit.train import distributed
-from gankit.runs.checkpoint_schedule import latest_checkpoint, prune, step_checkpoints, step_folder
+from gankit.runs.checkpoint_schedule import latest_checkpoint, prune, step_folder
 from gankit.run_files import read_eval, read_metrics
+from gankit.runs.resume_point import load_newest_healthy
 from gankit.runs.run_identity import check_resume, config_fingerprint, new_identity, write_identity
-from gankit.train.checkpoint_format import NonFiniteCheckpoint
 from gankit.train.loop import EpochRecord
-from gankit.train.checkpoint_schema import check_tensors
-from gankit.train.rng import global_rng_state, restore_global_rng
 from gankit.runs.signals import SignalCatcher
 from gankit.status import notice, phase, release_notices
 from gankit.train.state import TrainState
@@ -111,7 +109,7 @@ def resume_run(
         if latest_checkpoint(run_dir) is None:
             raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
         with phase(f"loading the latest checkpoint of {run_dir}"):
-            gan, checkpoint = _load_newest_healthy(run_dir)
+            gan, checkpoint = load_newest_healthy(run_dir)
         with phase(_loading_text(gan)):
             table = gan.load_data()
         _adopt_identity(gan, run_dir, checkpoint, table, allow_changes)
@@ -138,19 +136,6 @@ def _adopt_identity(gan: GAN, run_dir: Path, checkpoint: Path, table: Rows, allo
         write_identity(run_dir, gan.run_identity)
 
 
-def _load_newest_healthy(run_dir: Path) -> tuple[GAN, Path]:
-    """The newest step checkpoint whose tensors are all finite (a damaged newer one is named and skipped)."""
-    found = step_checkpoints(run_dir)
-    for index, (_, folder) in enumerate(reversed(found)):
-        try:
-            return _load_exact(folder), folder
-        except NonFiniteCheckpoint as problem:
-            if index == len(found) - 1:
-                raise
-            notice(f"{problem}; resuming from the checkpoint before it")
-    raise UserError(f"{run_dir}: no checkpoint to resume from (checkpoints/step-*)")
-
-
 def _writer_lock(run_dir: Path):
     """The run directory's lock, taken by rank 0 (the ranks of one distributed run write it together)."""
     return locked(run_dir) if distributed.current().is_main else nullcontext()
@@ -170,18 +155,6 @@ def _check_world_size(gan: GAN) -> None:
     if saved != ranks.world and ranks.is_main:
         notice(f"this run was trained with {saved} rank(s) and resumes with {ranks.world}: the global batch "
                f"and the order of the data change from here on, so it will not equal the uninterrupted run")
-
-
-def _load_exact(checkpoint: Path) -> GAN:
-    """A GAN from a checkpoint with the process-wide random states put back too."""
-    gan = GAN.load(checkpoint, device=None)
-    document, tensors = gan.checkpoint_info
-    expected = {key: value for key, value in global_rng_state()[0].items() if not key.startswith("rng.cuda")}
-    check_tensors(tensors, expected, str(checkpoint))  # the process-wide RNG states, before they are set
-    if document.get("global_rng") is None:
-        raise UserError(f"{checkpoint}: corrupted checkpoint state: 'global_rng' is missing")
-    restore_global_rng(tensors, document["global_rng"])
-    return gan
 
 
 def _train_with_care(
@@ -259,7 +232,7 @@ def _train_with_care(
 
 def _roll_back(gan: GAN, run_dir: Path) -> GAN:
     """Reload the last good checkpoint and multiply both of its learning rates by ``lr_factor``."""
-    good, _ = _load_newest_healthy(run_dir)
+    good, _ = load_newest_healthy(run_dir)
     good.run_identity = gan.run_identity
     good.state.opt_g.scale_lr(gan.config.guard.lr_factor)
     good.state.opt_d.scale_lr(gan.config.guard.lr_factor)

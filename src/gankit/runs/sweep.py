@@ -23,7 +23,7 @@ from gankit.report.sweep_summary import MetricSummary, member_row, summarize, wr
 from gankit.runs.directory import append_jsonl, locked
 from gankit.runs.job import draw_figures, finish_run, start_run_dir, write_eval
 from gankit.runs.signals import SignalCatcher
-from gankit.runs.sweep_checkpoints import GroupCheckpoints, stop_message
+from gankit.runs.sweep_checkpoints import GroupCheckpoints, fit_member, stop_message
 from gankit.runs.sweep_grid import Member, expand_members, structure_key
 from gankit.runs.sweep_state import forget_trained, save_group, trained_group, write_plan
 from gankit.status import phase, release_notices, show_phases, silent
@@ -134,7 +134,8 @@ def _train_group(group: list[Member], group_gans: list[GAN], rows: list[RowSourc
     workers = min(len(group), os.cpu_count() or 1)
     stackable = vectorize and all(can_vectorize(g.state, g.config.train) for g in group_gans)
     if stackable and nproc > 1 and len(group) > 1:
-        return train_in_processes(group_gans, on_epoch, min(nproc, len(group)), vectorized=True)
+        return train_in_processes(group_gans, on_epoch, min(nproc, len(group)), vectorized=True,
+                                  progress=checkpoints.folders)
     if stackable:
         resumed = checkpoints.resume(group_gans)
         if resumed is not None:
@@ -145,11 +146,10 @@ def _train_group(group: list[Member], group_gans: list[GAN], rows: list[RowSourc
         return gans
     if vectorize and workers > 1 and group_gans[0].config.data.source != "array":
         notice(f"training {len(group)} member(s) in {workers} processes: {NOT_STACKABLE}")
-        return train_in_processes(group_gans, on_epoch, workers)
+        return train_in_processes(group_gans, on_epoch, workers, progress=checkpoints.folders)
     reason = "--sequential was given" if not vectorize else NOT_STACKABLE
     notice(f"training {len(group)} member(s) one after another: {reason}")
-    train_sequentially(group_gans, on_epoch)
-    return group_gans
+    return [checkpoints.fit_alone(index, gan, on_epoch) for index, gan in enumerate(group_gans)]
 
 
 def prepare_members(members: list[Member]) -> tuple[list[GAN], list[RowSource]]:
@@ -172,30 +172,39 @@ def train_stacked(gans: list[GAN], rows: list[RowSource], on_epoch: EpochCallbac
     train_vectorized(states, rows, settings, on_epoch, checkpoints.after_step, checkpoints.after_epoch)
 
 
-def train_sequentially(gans: list[GAN], on_epoch: EpochCallback) -> None:
-    """One member after another with the ordinary loop."""
-    for gan in gans:
-        gan.fit(gan.training_rows, on_epoch=lambda record: on_epoch(1), verbose=False)
+def _train_member(config: dict, folder: str, progress: str | None) -> None:
+    """Worker process: train one member from its config alone and save it (nothing else crosses over); with
+    ``progress``, checkpointed as it trains there, and gone on from what an earlier, stopped sweep left."""
+    gan = GAN(validate(config))
+    if progress is None:
+        gan.fit(verbose=False)
+    else:
+        gan = fit_member(gan, Path(progress), lambda epochs: None, lambda: None)
+    gan.save(folder)
 
 
-def _train_member(config: dict, folder: str) -> None:
-    """Worker process: train one member from its config alone and checkpoint it (nothing else crosses over)."""
-    GAN(validate(config)).fit(verbose=False).save(folder)
-
-
-def _train_share(configs: list[dict], folders: list[str]) -> None:
-    """Worker process: train its share of a group as one vectorized program, then checkpoint each member."""
+def _train_share(configs: list[dict], folders: list[str], progress: list[str] | None) -> None:
+    """Worker process: train its share of a group as one vectorized program, then save each member; with
+    ``progress`` (one folder per member), checkpointed as it trains and gone on from an earlier stop."""
     gans = [GAN(validate(config)) for config in configs]
-    train_stacked(gans, [gan.prepare(gan.load_data()) for gan in gans], lambda k: None)
+    rows = [gan.prepare(gan.load_data()) for gan in gans]
+    if progress is None:
+        train_stacked(gans, rows, lambda k: None)
+    else:
+        checkpoints = GroupCheckpoints.in_folders([Path(folder) for folder in progress], gans)
+        gans = checkpoints.resume(gans) or gans
+        train_stacked(gans, rows, lambda k: None, checkpoints)
     for gan, folder in zip(gans, folders):
         gan.save(folder)
 
 
-def train_in_processes(gans: list[GAN], on_epoch: EpochCallback, workers: int, vectorized: bool = False) -> list[GAN]:
+def train_in_processes(gans: list[GAN], on_epoch: EpochCallback, workers: int, vectorized: bool = False,
+                       progress: list[Path] | None = None) -> list[GAN]:
     """Train members in ``workers`` processes at once; each equals its sequential run (same code, same seed).
 
     One member per task, or (``vectorized``) the members dealt into ``workers`` shares, each
     trained stacked in its process. Returns the trained GANs, loaded back from the workers' checkpoints.
+    ``progress``: one folder per member (one member per task) where it is checkpointed as it trains.
     """
     context = multiprocessing.get_context("spawn")
     shares = [list(range(i, len(gans), workers)) for i in range(workers)] if vectorized else [[i] for i in range(len(gans))]
@@ -205,7 +214,10 @@ def train_in_processes(gans: list[GAN], on_epoch: EpochCallback, workers: int, v
         for share in filter(None, shares):
             configs = [gans[i].config.model_dump(mode="json") for i in share]
             paths = [folders[i] for i in share]
-            job = pool.submit(_train_share, configs, paths) if vectorized else pool.submit(_train_member, configs[0], paths[0])
+            if vectorized:
+                job = pool.submit(_train_share, configs, paths, [str(progress[i]) for i in share] if progress else None)
+            else:
+                job = pool.submit(_train_member, configs[0], paths[0], str(progress[share[0]]) if progress else None)
             futures[job] = share
         for future in as_completed(futures):
             future.result()

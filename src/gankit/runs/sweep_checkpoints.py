@@ -8,6 +8,9 @@ has, whole and finite, with the same counters; the group then trains on from the
 (mid-epoch too), and ends bit for bit as the uninterrupted group on CPU.
 SIGINT/SIGTERM finish the current step, write the group's checkpoint and stop
 with the resume command (``StopRequested``).
+
+A member that cannot be stacked (one after another, or in a worker process) is
+checkpointed the same way on its own (:func:`fit_member`), in the same folder.
 """
 
 from __future__ import annotations
@@ -15,16 +18,27 @@ from __future__ import annotations
 import shutil
 import signal
 from pathlib import Path
+from typing import Callable
+
+import torch
 
 from gankit.errors import StopRequested, UserError
 from gankit.gan import GAN
 from gankit.runs.checkpoint_schedule import prune, step_checkpoints, step_folder
+from gankit.runs.resume_point import load_newest_healthy
 from gankit.runs.signals import SignalCatcher
 from gankit.runs.sweep_grid import Member
 from gankit.runs.sweep_state import PROGRESS
 from gankit.train.loop import EpochRecord
+from gankit.train.state import TrainState
 from gankit.train.vectorized import VectorizedGroup
 
+
+
+class _NoSignals:
+    """A worker process's stand-in for the signal catcher: its parent is the one that stops the sweep."""
+
+    received = None
 
 
 def stop_message(signum: int, sweep_dir: Path) -> str:
@@ -41,8 +55,15 @@ class GroupCheckpoints:
         self.folders = [sweep_dir / PROGRESS / member.label for member in group]
         self.gans = gans
         self.signals = signals
-        self.schedule = group[0].config.checkpoint
+        self.schedule = gans[0].config.checkpoint
         self.saved_step: int | None = None
+
+    @classmethod
+    def in_folders(cls, folders: list[Path], gans: list[GAN]) -> "GroupCheckpoints":
+        """The checkpoints of a share of a group trained in a worker process (its parent handles the signals)."""
+        checkpoints = cls(Path(), [], gans, _NoSignals())
+        checkpoints.folders = folders
+        return checkpoints
 
     def resume(self, prepared: list[GAN]) -> list[GAN] | None:
         """The group's members at their newest common checkpoint (their training rows taken from ``prepared``),
@@ -98,3 +119,42 @@ class GroupCheckpoints:
         """Remove the group's checkpoints once its trained members are saved."""
         for folder in self.folders:
             shutil.rmtree(folder, ignore_errors=True)
+
+    def fit_alone(self, index: int, gan: GAN, on_epoch: Callable[[int], None]) -> GAN:
+        """Train member ``index`` on its own, not stacked (see :func:`fit_member`); returns the trained GAN."""
+        return fit_member(gan, self.folders[index], on_epoch, lambda: self.signals.received, self.sweep_dir)
+
+
+def fit_member(gan: GAN, folder: Path, on_epoch: Callable[[int], None], stopping: Callable[[], int | None],
+               sweep_dir: Path | None = None) -> GAN:
+    """Train one member as a single run trains: step checkpoints in ``folder`` on its own ``[checkpoint]``
+    schedule, and on a stop (``stopping()`` returns the signal); a member found there goes on from its newest
+    healthy checkpoint (process-wide random states too), so it ends bit for bit as if never stopped on CPU.
+    ``on_epoch`` counts the epochs trained (those before a stop included)."""
+    if step_checkpoints(folder):
+        resumed, _ = load_newest_healthy(folder)
+        resumed.training_rows = gan.training_rows
+        gan = resumed
+        on_epoch(gan.state.epoch)
+    schedule = gan.config.checkpoint
+
+    def save(state: TrainState) -> None:
+        nets = [state.generator, state.discriminator]
+        if all(bool(torch.isfinite(p).all()) for net in nets for p in net.parameters()):  # never a non-finite one
+            gan.save(step_folder(folder, state.step))
+            prune(folder, schedule.keep)
+
+    def after_step(state: TrainState, d_value: torch.Tensor, g_value: torch.Tensor) -> None:
+        signum = stopping()
+        if (schedule.every_steps and state.step % schedule.every_steps == 0) or signum:
+            save(state)
+        if signum:
+            raise StopRequested(signum, stop_message(signum, sweep_dir) if sweep_dir else f"stopped by signal {signum}")
+
+    def after_epoch(record: EpochRecord) -> None:
+        if schedule.every_epochs and record.epoch % schedule.every_epochs == 0:
+            save(gan.state)
+        on_epoch(1)
+
+    gan.fit(gan.training_rows, on_epoch=after_epoch, after_step=after_step, verbose=False)
+    return gan

@@ -60,23 +60,33 @@ def test_sigkill_at_random_moments_then_resume_gives_the_same_members(tmp_path, 
     kills = 0
     for trial in range(2):
         out = tmp_path / f"trial{trial}"
-        args = ["sweep", *SWEEP, "--out", str(out)]
-        for attempt in range(5):
-            process = _start(args)
+
+        def a_while(process, attempt):
             _wait_for_the_plan(out, process)
             time.sleep(rng.uniform(0.0, 2.0))
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
-                kills += 1
-            process.wait()
-            if process.returncode == 0:
-                break
-            args = ["sweep", "--resume", str(out), "--quiet"]
-        else:
-            process = _start(args)
-            assert process.wait() == 0, process.stderr.read()
+
+        kills += _kill_and_resume(["sweep", *SWEEP, "--out", str(out)], out, 5, a_while)
         _assert_same_members(out, uninterrupted)
     assert kills >= 2
+
+
+def _kill_and_resume(args: list[str], out: Path, attempts: int, before_kill, counts=lambda: True) -> int:
+    """Start the sweep, let ``before_kill(process, attempt)`` wait, SIGKILL it, resume; until it finishes (the
+    last attempt is not killed). Returns how many kills ``counts()`` (asked at each kill) counted."""
+    kills = 0
+    for attempt in range(attempts):
+        process = _start(args)
+        before_kill(process, attempt)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += bool(counts())
+        process.wait()
+        if process.returncode == 0:
+            return kills
+        args = ["sweep", "--resume", str(out), "--quiet"]
+    process = _start(args)
+    assert process.wait() == 0, process.stderr.read()
+    return kills
 
 
 MID_GROUP = ["d2l-gaussian", "--seeds", "2", "--set", "data.n=400", "--set", "train.batch_size=8", "--set",
@@ -95,24 +105,15 @@ def test_sigkill_in_the_middle_of_a_group_resumes_from_its_checkpoints(tmp_path)
     assert run(["sweep", *MID_GROUP, "--out", str(whole)]) == 0
     rng = random.Random(2)
     out = tmp_path / "killed"
-    args = ["sweep", *MID_GROUP, "--out", str(out)]
-    mid_group_kills = 0
-    for attempt in range(4):
-        process = _start(args)
+
+    def more_checkpoints(process, attempt):
         deadline = time.time() + 120
         while process.poll() is None and time.time() < deadline and _group_checkpoints(out) <= 2 * attempt:
             time.sleep(0.01)
         time.sleep(rng.uniform(0.0, 0.2))
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            mid_group_kills += _group_checkpoints(out) > 0
-        process.wait()
-        if process.returncode == 0:
-            break
-        args = ["sweep", "--resume", str(out), "--quiet"]
-    else:
-        process = _start(args)
-        assert process.wait() == 0, process.stderr.read()
+
+    mid_group_kills = _kill_and_resume(["sweep", *MID_GROUP, "--out", str(out)], out, 4, more_checkpoints,
+                                       lambda: _group_checkpoints(out) > 0)
     assert mid_group_kills >= 1
     _assert_same_members(out, whole, count=2)
     assert not (out / "progress").exists()

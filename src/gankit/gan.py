@@ -35,6 +35,7 @@ from gankit.train.compile import compile_nets
 from gankit.train.rng import global_rng_state
 from gankit.train import distributed
 from gankit.train.loop import EpochRecord, RowSource, StepHook, capped_epochs, train
+from gankit.train.private_plan import plan_private_training
 from gankit.train.state import TrainState
 
 
@@ -214,6 +215,10 @@ class GAN:
             self.layout_ = layout
             self.class_names_ = table.class_names
             self.state_ = TrainState.create(self.config, self.layout_, device, self.batch_size_)
+            if self.config.privacy.on:
+                self.state_.privacy = plan_private_training(self.config, self.state_, table.n_rows)
+        if self.config.privacy.on != (self.state_.privacy is not None):
+            raise UserError("privacy.epsilon cannot be turned on or off when training goes on: start a new run")
         self.training_rows_ = table
         seed = data_seed(self.config.data, self.config.seed)
         if self.config.data.fresh:

@@ -348,8 +348,12 @@ class GAN:
     # ------------------------------------------------------------------ evaluation
 
     def evaluate(self, n: int | None = None, seed: int | None = None, real: Any = None) -> EvalReport:
-        """Two-sample tests of ``n`` generated rows against as many real rows (the training data by default)."""
-        return self.evaluation_task(n, seed, real).run()
+        """Two-sample tests of ``n`` generated rows against as many real rows (the training data by default);
+        a differentially private run's report carries its ledger (ε spent, δ, σ, C, q, steps, accountant)."""
+        report = self.evaluation_task(n, seed, real).run()
+        if self.state_.privacy is not None:
+            report.extra["differential_privacy"] = self.state_.privacy.to_dict()
+        return report
 
     def evaluation_task(self, n: int | None = None, seed: int | None = None, real: Any = None) -> EvaluationTask:
         """The samples :meth:`evaluate` compares, drawn now, with the settings (``real`` is used for rows only)."""

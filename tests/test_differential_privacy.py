@@ -23,7 +23,8 @@ from gankit.train.privacy_ledger import PrivacyLedger
 
 PUBLIC = ["model.pack=1", "tabular.conditional=false", "train.batch_size=40", "train.epochs=2",
           "tabular.public_bounds={age=[0,100],income=[0,200]}", "tabular.kinds={age='integer'}",
-          "tabular.public_categories={city=['north','south']}", "privacy.epsilon=5", "eval.permutations=19"]
+          "tabular.public_categories={city=['north','south']}", "privacy.epsilon=5", "eval.permutations=19",
+          "eval.n=60", "model.generator.hidden=[32]", "model.discriminator.hidden=[32]", "model.latent_dim=16"]
 
 
 def small_table(n: int = 120) -> pd.DataFrame:
@@ -213,7 +214,7 @@ def test_a_private_run_reports_its_guarantee_and_resumes_to_the_same_accounting(
     settings = [*PUBLIC, "train.epochs=3", "checkpoint.every_steps=1", "checkpoint.keep=20"]
     args = ["train", "tabular", "--data", str(data), *[part for s in settings for part in ("--set", s)]]
     whole = tmp_path / "whole"
-    result = cli(*args, "--out", str(whole))
+    result = cli(*args, "--out", str(whole), "--quiet")
     assert result.code == 0 and "privacy: ε" in result.stderr and "spent / 5 budget" in result.stderr
     ledger = json.loads((whole / "eval.json").read_text())["differential_privacy"]
     assert ledger["steps"] == 9 and ledger["epsilon_spent"] <= 5

@@ -77,9 +77,20 @@ def _public_spec(column: str, settings: TabularConfig, origin: str) -> ColumnSpe
         values = tuple(settings.public_categories[column])
         if not values or len(set(values)) != len(values):
             raise UserError(f"tabular.public_categories.{column} must list distinct values, got {list(values)}")
-        return ColumnSpec(column, "categorical", "object", categories=values)
+        return ColumnSpec(column, "categorical", _dtype_of(values), categories=values)
     raise UserError(f"column '{column}' of {origin} has no public metadata: under privacy.epsilon declare it in "
                     f"tabular.public_bounds (numbers) or tabular.public_categories, or leave it out of the table")
+
+
+def _dtype_of(values: tuple) -> str:
+    """The dtype generated categories come back in, from the declared values alone (numbers stay numbers)."""
+    if all(isinstance(value, bool) for value in values):
+        return "bool"
+    if all(isinstance(value, int) and not isinstance(value, bool) for value in values):
+        return "int64"
+    if all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values):
+        return "float64"
+    return "object"
 
 
 def public_transformer(specs: list[ColumnSpec], seed: int) -> TabularTransformer:

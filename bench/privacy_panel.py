@@ -21,9 +21,9 @@ Protocol (the split, the QualityReport, exact copies and DCR are bench/tabular_p
 Every fit trains ``--max-steps`` generator steps (the preset's default is 1,500; the shared 2-core machine
 does not allow that for the whole grid) and samples as many rows as the training part has. Figures per fit:
 QualityReport (against the training part), gankit's table two-sample tests (``evaluate_table``, on at most
-1,000 rows each: the C2ST-boosting AUC and whether the Holm-corrected tests tell the tables apart), exact
+500 rows each: the C2ST-boosting AUC and whether the Holm-corrected tests tell the tables apart), exact
 copies, DCR, the share of synthetic rows closer to training than to holdout, and a distance-based
-membership-inference attack: each of up to 1,000 training rows (members) and as many holdout rows
+membership-inference attack: each of up to 500 training rows (members) and as many holdout rows
 (non-members) is scored by minus its distance to the closest synthetic row; the AUC of telling members
 from non-members by that score (0.5 = the attack learns nothing).
 
@@ -58,8 +58,8 @@ from tabular_panel import machine, score, seed_everything, split, versions  # no
 RESULTS = Path(__file__).parent / "results" / "privacy.md"
 RUNS = Path(__file__).with_name("privacy_panel_runs.jsonl")
 TABLES = ("penguins", "wine", "doctorvisits", "fair")
-ATTACK_ROWS = 1000
-EVAL_ROWS = 1000
+ATTACK_ROWS = 500
+EVAL_ROWS = 500
 MARGIN = 0.05
 
 

@@ -200,6 +200,21 @@ def test_a_private_run_reads_the_real_rows_only_through_the_mechanism(watched_me
         GAN("tabular", overrides=["train.epochs=1"]).fit(sealed(small_table()), verbose=False)
 
 
+def test_public_metadata_without_privacy_is_refused():
+    with pytest.raises(UserError, match="read only under privacy.epsilon"):
+        GAN("tabular", overrides=["tabular.public_bounds={age=[0,100]}"])
+
+
+def test_rows_of_numbers_train_privately_as_they_are():
+    rows = np.random.default_rng(0).normal(size=(200, 2)).astype(np.float32)
+    gan = GAN("d2l-gaussian", overrides=["privacy.epsilon=2", "train.epochs=2", "train.batch_size=20"])
+    gan.fit(rows, verbose=False)
+    ledger = gan.state.privacy
+    assert ledger.steps == ledger.planned_steps == 20 and ledger.sample_rate == pytest.approx(0.1)
+    assert 1.9 < ledger.spent() <= 2.0
+    assert gan.sample(50, seed=0).shape == (50, 2)
+
+
 def test_every_column_needs_public_metadata():
     with pytest.raises(UserError, match="column 'city' .* no public metadata"):
         GAN("tabular", overrides=[*PUBLIC, "tabular.public_categories={}"]).fit(small_table(), verbose=False)
@@ -241,6 +256,8 @@ def test_a_private_run_reports_its_guarantee_and_resumes_to_the_same_accounting(
     ("model.discriminator.batch_norm=true", "batch_norm = false"),
     ("model.discriminator.spectral_norm=true", "spectral_norm = false"),
     ("privacy.epsilon=0.001", "cannot be reached"),
+    ("privacy.delta=0.05", "is not below 1/n"),
+    ("train.instance_noise=0.1", "instance_noise = 0"),
 ])
 def test_settings_that_cannot_be_private_are_one_line_and_exit_2(tmp_path, cli, setting, message):
     data = tmp_path / "t.csv"

@@ -409,6 +409,9 @@ class GanConfig(Section):
             self._check_table_rules()
         if self.privacy.on:
             self._check_private_rules()
+        elif self.tabular.public_bounds or self.tabular.public_categories:
+            raise ValueError("tabular.public_bounds and tabular.public_categories are read only under privacy.epsilon; "
+                             "set privacy.epsilon, or leave them out")
         if self.sample.method == "rejection":
             if self.train.objective not in ("non-saturating", "minimax"):
                 raise ValueError(f"sample.method = 'rejection' reads D's logit as log(p_data / p_G), which needs a "
@@ -447,6 +450,8 @@ class GanConfig(Section):
         if self.data.transform != "none" or self.data.fresh:
             raise ValueError("privacy.epsilon needs data.transform = 'none' and data.fresh = false: a transform "
                              "fitted on the rows reads them outside the private training")
+        if self.train.instance_noise:
+            raise ValueError("privacy.epsilon trains without instance noise: set train.instance_noise = 0")
         if self.train.precision != "fp32" or self.train.compile:
             raise ValueError("privacy.epsilon trains in fp32 without torch.compile: set train.precision = 'fp32' "
                              "and train.compile = false")

@@ -95,6 +95,9 @@ class PrivacyLedger:
             raise UserError("privacy.epsilon: the run plans no discriminator step")
         sample_rate = min(1.0, batch_size / n_rows)
         delta = config.delta if config.delta is not None else default_delta(n_rows)
+        if delta >= 1 / n_rows:
+            raise UserError(f"privacy.delta = {delta:g} is not below 1/n = {1 / n_rows:.3g} for {n_rows:,} rows: a "
+                            f"mechanism that publishes a row at random would meet it; leave it out for 1/(10·n)")
         noise = calibrated_noise(config.epsilon, delta, sample_rate, planned_steps, config.accountant)
         return cls(config.epsilon, delta, noise, config.max_grad_norm, sample_rate, planned_steps, config.accountant)
 

@@ -167,6 +167,8 @@ def measure(tool: str, table: PanelTable, epsilon: float | None, seed: int, max_
                    "ledger": ledger}
     spent = f", ε spent {ledger['epsilon_spent']:.2f} (σ {ledger['noise_multiplier']:.2f}, q {ledger['sample_rate']:.3f}, " \
             f"{ledger['steps']} steps)" if ledger else ""
+    if ledger and "gankit_ledger_epsilon" in ledger:  # the baseline's engine against gankit's ledger, same σ, q, steps
+        spent += f"; gankit's ledger for the same σ, q and steps: ε {ledger['gankit_ledger_epsilon']:.6f}"
     print(f"  {table.name:12s} {tool:8s} ε={epsilon} seed {seed}: CPU {fit_cpu_s:.0f} s, quality {figures['quality']:.3f}, "
           f"C2ST AUC {figures['c2st_auc']:.3f}, copies {figures['copies']:.3f}, DCR {figures['dcr_fake']:.3f} "
           f"(holdout {figures['dcr_holdout']:.3f}), closer {figures['closer']:.2f}, attack AUC "
@@ -190,6 +192,7 @@ def report_lines(runs: list[dict], command: str) -> list[str]:
              "| table | rows | tool | ε | seeds | steps | fit CPU s | quality | C2ST AUC | distinguishable | copies | "
              "DCR synth | DCR holdout | closer | attack AUC | ε spent | σ |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    notes: list[str] = []
     for (name, tool, epsilon, steps), found in sorted(groups.items(), key=lambda item: (
             TABLES.index(item[0][0]) if item[0][0] in TABLES else 99, item[0][1], -(item[0][2] or 1e9))):
         mean = lambda key: statistics.fmean(float(run[key]) for run in found)  # noqa: E731
@@ -197,11 +200,15 @@ def report_lines(runs: list[dict], command: str) -> list[str]:
         spent = f"{statistics.fmean(l['epsilon_spent'] for l in ledgers):.2f}" if ledgers else "–"
         sigma = f"{statistics.fmean(l['noise_multiplier'] for l in ledgers):.2f}" if ledgers else "–"
         rows = len(split(PANEL[name].frame())[0])
+        checks = [f"{l['epsilon_spent']:.6f} = {l['gankit_ledger_epsilon']:.6f}" for l in ledgers if "gankit_ledger_epsilon" in l]
+        if checks:
+            notes.append(f"{name}, {tool}, ε = {epsilon}: the engine's ε vs gankit's ledger for its σ, q and steps: "
+                         + "; ".join(checks))
         lines.append(f"| {name} | {rows} | {tool} | {epsilon or 'no DP'} | {len(found)} | {steps} | "
                      f"{mean('fit_cpu_s'):.0f} | {mean('quality'):.3f} | {mean('c2st_auc'):.3f} | "
                      f"{mean('distinguishable'):.2f} | {mean('copies'):.3f} | {mean('dcr_fake'):.3f} | "
                      f"{mean('dcr_holdout'):.3f} | {mean('closer'):.2f} | {mean('attack_auc'):.3f} | {spent} | {sigma} |")
-    return lines
+    return lines + [""] + [f"- {note}" for note in notes]
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -15,7 +15,7 @@ from opacus.optimizers import DPOptimizer
 import gankit.data.private_table as private_table
 from gankit import GAN
 from gankit.cli import run
-from gankit.config import TrainConfig, load_config
+from gankit.config import TrainConfig, load_config, with_changes
 from gankit.errors import UserError
 from gankit.losses import d_loss_wasserstein, gradient_penalty, r1_penalty
 from gankit.train.dp_sgd import clipped_sum, per_row_gradients, private_d_gradients, real_row_loss
@@ -135,6 +135,17 @@ def test_only_discriminator_steps_are_charged():
     ledger = gan.state.privacy
     assert ledger.steps == ledger.planned_steps == 3  # 120 rows / 40: three D steps, one G step
     assert gan.state.step == 1
+
+
+def test_training_stops_when_the_budget_is_spent(capsys):
+    table = small_table()
+    gan = GAN("tabular", overrides=[*PUBLIC, "train.epochs=1"]).fit(table, verbose=False)
+    before = [p.detach().clone() for p in gan.state.discriminator.parameters()]
+    gan.config = with_changes(gan.config, **{"train.epochs": 3})  # asked for more steps than the budget planned
+    gan.fit(table, verbose=False)
+    assert gan.state.privacy.steps == gan.state.privacy.planned_steps == 3
+    assert all(torch.equal(a, b) for a, b in zip(before, gan.state.discriminator.parameters()))
+    assert "privacy budget is spent after 3 steps" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------ what a private run reads

@@ -118,16 +118,29 @@ def test_the_clipped_sum_is_opacus_dpoptimizers_without_noise():
         torch.testing.assert_close(mine / 32, param.grad, rtol=1e-5, atol=1e-7)
 
 
-def test_generated_rows_terms_are_neither_clipped_nor_noised():
+def test_without_clipping_or_noise_the_private_gradient_is_ds_whole_loss():
     critic, train = _critic(), TrainConfig(objective="wgan", gp_weight=10.0)
-    real, fake = torch.randn(8, 3), torch.randn(20, 3)
-    grads, _ = private_d_gradients(critic, real, fake, torch.rand(8, 1), d_loss_wasserstein, train,
-                                   noise_multiplier=0.0, max_norm=1e-9, expected_rows=8.0,
-                                   generator=torch.Generator().manual_seed(0))
-    fakes_only = torch.autograd.grad(critic(fake).mean(), list(critic.parameters()))  # E[D(G(z))], whole
-    for mine, theirs in zip(grads, fakes_only):
-        torch.testing.assert_close(mine, theirs, rtol=1e-5, atol=1e-6)
-    assert torch.cat([g.flatten() for g in fakes_only]).norm() > 0.1  # far above the clipping norm
+    real, fake, mixes = torch.randn(8, 3), torch.randn(8, 3), torch.rand(8, 1)
+    grads, _ = private_d_gradients(critic, real, fake, mixes, d_loss_wasserstein, train, noise_multiplier=0.0,
+                                   max_norm=1e9, expected_rows=8.0, generator=torch.Generator().manual_seed(0))
+    whole = d_loss_wasserstein(critic(real), critic(fake)) + 10.0 * gradient_penalty(critic, real, fake, mixes)
+    for mine, theirs in zip(grads, torch.autograd.grad(whole, list(critic.parameters()))):
+        torch.testing.assert_close(mine, theirs, rtol=1e-4, atol=1e-6)
+
+
+def test_generated_rows_carry_no_noise():
+    critic, train = _critic(), TrainConfig(objective="wgan", gp_weight=10.0)
+    real, mixes = torch.randn(8, 3), torch.rand(8, 1)
+
+    def step(fake: torch.Tensor, sigma: float) -> torch.Tensor:
+        grads, _ = private_d_gradients(critic, real, fake, mixes, d_loss_wasserstein, train, sigma, 1.0, 8.0,
+                                       torch.Generator().manual_seed(0))
+        return torch.cat([g.flatten() for g in grads])
+
+    one, other = torch.randn(8, 3), torch.randn(8, 3)
+    noise = step(one, 3.0) - step(one, 0.0)  # σ·C/8 per coordinate, from the real rows' sum only
+    assert 0.3 < float(noise.std()) < 0.45
+    torch.testing.assert_close(step(other, 3.0) - step(other, 0.0), noise, rtol=1e-4, atol=1e-5)
 
 
 def test_only_discriminator_steps_are_charged():

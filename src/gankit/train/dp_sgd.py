@@ -13,9 +13,12 @@ real rows need protecting, so:
   ``N(0, σ²C²)`` is added to every coordinate (Opacus's DPOptimizer does the same);
   the sum is divided by the expected batch size ``q·n``, as Opacus does under Poisson
   sampling;
-* the generated rows' term is differentiated as usual, neither clipped nor noised:
-  generated rows are a function of G's weights and fresh noise, and G only ever
-  learns from D's private gradients, so this term is post-processing and costs no ε.
+* the generated rows' term is not noised and costs no ε: generated rows are a function
+  of G's weights and fresh noise, and G only ever learns from D's private gradients, so
+  this term is post-processing. Its rows' gradients are clipped to ``C`` like the real
+  rows' (without noise) and averaged: not for privacy, but so that the two sides of
+  D's loss keep their balance (with the real side clipped and the generated side
+  whole, D would learn mostly to push generated rows down).
 
 D must not mix rows (no BatchNorm, no PacGAN packs): the config refuses those.
 """
@@ -66,10 +69,16 @@ def real_row_loss(net: nn.Module, d_loss: DLoss, train: TrainConfig) -> RowLoss:
     return loss
 
 
-def fake_rows_loss(d_loss: DLoss, fake_logits: torch.Tensor) -> torch.Tensor:
-    """The part of D's loss that the generated rows touch: ``mean_j b(D(G(zⱼ)))`` (the real logits held at 0)."""
-    zero = torch.zeros(1, 1, dtype=fake_logits.dtype, device=fake_logits.device)
-    return d_loss(zero, fake_logits)
+def fake_row_loss(net: nn.Module, d_loss: DLoss) -> RowLoss:
+    """The part of D's loss that one generated row touches, ``b(D(G(z)))`` (the real logit held at 0), as a
+    function of D's parameters with the same signature as :func:`real_row_loss`."""
+    buffers = dict(net.named_buffers())
+
+    def loss(params: dict[str, torch.Tensor], row: torch.Tensor, partner: torch.Tensor, mix: torch.Tensor) -> torch.Tensor:
+        fake_logit = functional_call(net, (params, buffers), (row.unsqueeze(0),)).reshape(1, 1)
+        return d_loss(torch.zeros_like(fake_logit), fake_logit)
+
+    return loss
 
 
 def per_row_gradients(net: nn.Module, row_loss: RowLoss, real: torch.Tensor, partners: torch.Tensor,
@@ -111,9 +120,9 @@ def private_d_gradients(net: nn.Module, real: torch.Tensor, fake: torch.Tensor, 
     partners = fake[torch.arange(len(real), device=fake.device) % len(fake)].detach()
     row_grads, row_losses = per_row_gradients(net, real_row_loss(net, d_loss, train), real, partners, mixes)
     private = noised(clipped_sum(row_grads, max_norm), noise_multiplier, max_norm, generator)
-    params = [param for param in net.parameters() if param.requires_grad]
-    fake_loss = fake_rows_loss(d_loss, net(fake.detach()).float())
-    public = torch.autograd.grad(fake_loss, params)
-    grads = [p / expected_rows + g for p, g in zip(private, public)]
-    real_loss = row_losses.mean() if len(row_losses) else fake_loss.new_zeros(())
-    return grads, (real_loss + fake_loss).detach()
+    fake = fake.detach()
+    fake_grads, fake_losses = per_row_gradients(net, fake_row_loss(net, d_loss), fake, fake, mixes.new_zeros(len(fake), 1))
+    public = clipped_sum(fake_grads, max_norm)  # no noise: generated rows cost no ε
+    grads = [p / expected_rows + g / len(fake) for p, g in zip(private, public)]
+    real_loss = row_losses.mean() if len(row_losses) else fake_losses.new_zeros(())
+    return grads, (real_loss + fake_losses.mean()).detach()

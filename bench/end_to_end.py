@@ -38,6 +38,7 @@ started = time.perf_counter()
 import json, sys
 from contextlib import contextmanager
 import gankit.cli as cli
+from gankit.process_exit import leave
 from gankit.status import _Silent, show_phases
 imported = time.perf_counter()
 spans = []
@@ -50,10 +51,10 @@ def timing(text, total=None, unit=""):
     finally:
         spans.append((text.split(":")[0].split(" ")[0], begin - started, time.perf_counter() - started))
 
-cli._showing_phases = lambda quiet: show_phases(timing)
+cli.showing_phases = lambda quiet: show_phases(timing)
 code = cli.run(sys.argv[1:])
 print(json.dumps({"code": code, "import_cli": imported - started, "total": time.perf_counter() - started, "spans": spans}))
-cli._leave(code)  # as the `gankit` command ends (no interpreter teardown)
+leave(code)  # as the `gankit` command ends (no interpreter teardown)
 """
 
 

@@ -5,7 +5,7 @@ server running and, when Playwright and the system Chromium are there, a headles
 event), ``--repeats`` times each, in one process, plain first in even repeats and watched first in
 odd ones. The figures are the training loop's own wall time (the last epoch's ``elapsed``, no
 evaluation) and the CPU seconds spent meanwhile (this process plus, with the view, its drawing
-process), medians over repeats, and the ratios with/without (the issue's goal: at most 1.10). On a
+process), medians over repeats, and the ratios with/without (goal: at most 1.10, so that watching costs at most a tenth). On a
 machine shared with other work the wall time is noisy; the CPU ratio is the cost itself. The
 browser's rate is the page's redraws per second of training (goal: at least 5).
 

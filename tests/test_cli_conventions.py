@@ -192,7 +192,7 @@ def test_the_command_ends_without_teardown_yet_with_all_its_output_and_status():
     import subprocess
     import sys
 
-    code = "from gankit.cli import _leave; print('x' * 100_000); print('last line'); _leave(3)"
+    code = "from gankit.process_exit import leave; print('x' * 100_000); print('last line'); leave(3)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 3
     assert done.stdout.endswith("last line\n") and len(done.stdout) == 100_001 + len("last line\n")

@@ -93,3 +93,35 @@ def test_kinds_answer_what_the_front_ends_ask():
     assert (RowsKind.noun, ImagesKind.noun) == ("rows", "images")
     assert RowsKind.sample_suffixes == (".csv", ".npy") and ".parquet" in TableKind.sample_suffixes
     assert (RowsKind.rejection_sampling, TableKind.rejection_sampling) == (True, False)
+
+
+class _StandIn:
+    """What the live view's hooks read of a fitted GAN: its config, columns and real rows."""
+
+    def __init__(self, config, values: np.ndarray) -> None:
+        self.config, self.columns, self.values = config, [f"x{i}" for i in range(values.shape[1])], values
+
+    def real_rows(self):
+        return self
+
+
+def test_the_2d_panel_gets_real_points_and_held_out_rows_from_the_kind():
+    values = np.arange(40, dtype=np.float32).reshape(20, 2)
+    toy = RowsKind().view_plane(_StandIn(load_config("d2l-gaussian"), values), points=5, tests=7)
+    assert toy.real.shape == (5, 2) and set(toy.real[:, 0]) <= set(values[:, 0])
+    assert toy.held_out.shape == (7, 2) and not set(toy.held_out[:, 0]) & set(values[:, 0])  # a new draw of the law
+    assert "new draw" in toy.held_out_origin
+    from_file = RowsKind().view_plane(_StandIn(load_config("d2l-gaussian", ['data.source="file"', 'data.path="x.csv"']),
+                                               values), points=5, tests=7)
+    assert set(from_file.held_out[:, 0]) <= set(values[:, 0]) and "subset of the training rows" in from_file.held_out_origin
+    three = np.zeros((20, 3), np.float32)
+    assert RowsKind().view_plane(_StandIn(load_config("d2l-gaussian"), three), points=5, tests=7) is None
+    assert RowsKind().view_rows(_StandIn(load_config("d2l-gaussian"), values), 10) is None  # no snapshots
+
+
+def test_an_image_run_shows_each_epochs_grid_once_drawn(tmp_path):
+    grid = tmp_path / "plots" / "grids" / "epoch-000003.png"
+    grid.parent.mkdir(parents=True)
+    grid.write_bytes(b"")
+    assert ImagesKind().view_event(tmp_path, 3) == ("grid", {"epoch": 3, "path": "plots/grids/epoch-000003.png"})
+    assert ImagesKind().view_event(tmp_path, 4) is None and RowsKind().view_event(tmp_path, 3) is None

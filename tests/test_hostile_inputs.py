@@ -244,15 +244,110 @@ def test_an_npz_is_checked_by_its_decompressed_size(tmp_path, monkeypatch):
             load(path)
 
 
-@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"])
-def test_generated_integers_stay_inside_the_observed_range_for_every_width(dtype):
-    from gankit.data.column_kinds import infer_kinds, numbers_to_column
+WIDTHS = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+          "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64"]
 
-    info = np.iinfo(dtype)
-    real = pd.DataFrame({"v": np.array([info.min, info.max] + [0] * 18, dtype=dtype)})
+
+@pytest.mark.parametrize("dtype", WIDTHS)
+@pytest.mark.parametrize("edge", ["dtype", "inside"])  # observed the dtype's whole range, or bounds just inside it
+def test_generated_integers_stay_inside_the_observed_range_for_every_width(dtype, edge):
+    """Exactly inside, in the column's dtype: float64 rounds wide bounds (the float nearest 2**63 - 3 is 2**63),
+    so bounds and clipping are exact integers."""
+    import json
+
+    from gankit.data.column_kinds import ColumnSpec, infer_kinds, numbers_to_column
+
+    info = np.iinfo(dtype.lower())
+    step = 0 if edge == "dtype" else 3
+    low, high = int(info.min) + step if info.min else step, int(info.max) - step
+    values = [low, high] + [(low + high) // 2] * 18
+    real = pd.DataFrame({"v": pd.array(values + ([None] if dtype[0].isupper() else []), dtype=dtype)})
     (spec,) = infer_kinds(real, overrides={"v": "integer"})
-    generated = numbers_to_column(np.array([-1e30, 1e30, spec.minimum, spec.maximum, 0.4]), spec)
+    spec = ColumnSpec.from_dict(json.loads(json.dumps(spec.to_dict())))  # as a checkpoint keeps it
+    generated = numbers_to_column(np.array([-1e30, 1e30, float(low), float(high), 0.4, np.nan][: 5 + dtype[0].isupper()]),
+                                  spec)
     assert generated.dtype == real["v"].dtype
-    values = [int(v) for v in generated]
-    assert all(info.min <= v <= info.max for v in values)
-    assert values[1] > info.max // 2 and values[0] == info.min  # the top stays at the top: no wrap-around
+    present = [int(v) for v in generated.dropna()]
+    assert all(low <= v <= high for v in present), (present, low, high)
+    assert present[0] == low and present[1] == high  # beyond the range: clipped to its exact ends, no wrap-around
+    assert present[3] > high - 2**12  # the top stays at the top
+    assert generated.isna().sum() == (1 if dtype[0].isupper() else 0)
+
+
+def test_integers_beyond_2_to_the_53_are_named_in_one_notice():
+    from gankit.data.column_kinds import column_notices, infer_kinds
+
+    real = pd.DataFrame({"id": np.array([2**60 + 1, 2**60 + 7] * 10, dtype="int64") + np.arange(20),
+                         "small": np.arange(20, dtype="int64")})
+    notices = column_notices(infer_kinds(real, overrides={"id": "integer", "small": "integer"}))
+    assert len(notices) == 1 and "column 'id'" in notices[0] and "beyond 2**53" in notices[0]
+    assert "inside the observed range" in notices[0]
+
+
+# ------------------------------------------------------------------ every dtype read comes back, or a notice names it
+
+
+@pytest.fixture(scope="module")
+def every_dtype_run(tmp_path_factory):
+    from gankit.cli import run
+
+    folder = tmp_path_factory.mktemp("dtypes")
+    n, rng = 60, np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "i8": pd.array(rng.integers(-100, 100, n), dtype="int8"),
+        "u64": rng.integers(0, 2**62, n, dtype=np.uint64) + np.uint64(2**63),
+        "I32": pd.array([None if i % 7 == 0 else i * 1000 for i in range(n)], dtype="Int32"),
+        "f32": rng.normal(size=n).astype("float32"),
+        "b": rng.integers(0, 2, n).astype(bool),
+        "cat": pd.Categorical(rng.choice(["x", "y", "z"], n)),
+        "txt": rng.choice(["aa", "bb", "cc"], n),
+        "when": (pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), unit="D")).astype("datetime64[ms]"),
+    })
+    frame.to_parquet(folder / "all.parquet", index=False)
+    assert run(["train", "tabular", "--data", str(folder / "all.parquet"), "--out", str(folder / "run"), *TABLE]) == 0
+    return folder
+
+
+def test_a_parquet_sample_keeps_every_dtype_read_and_says_nothing(cli, every_dtype_run):
+    out = every_dtype_run / "again.parquet"
+    result = cli("sample", str(every_dtype_run / "run"), "-n", "80", "-o", str(out), "--seed", "1")
+    assert result.code == 0 and "comes back as" not in result.stderr, result.stderr
+    read = pd.read_parquet(every_dtype_run / "all.parquet").dtypes
+    assert pd.read_parquet(out).dtypes.to_dict() == read.to_dict()
+
+
+def test_a_csv_sample_names_each_dtype_it_cannot_keep(cli, every_dtype_run):
+    out = every_dtype_run / "again.csv"
+    result = cli("sample", str(every_dtype_run / "run"), "-n", "80", "-o", str(out), "--seed", "1")
+    assert result.code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "comes back as" in line]
+    written = pd.read_csv(out).dtypes
+    read = pd.read_parquet(every_dtype_run / "all.parquet").dtypes
+    changed = [name for name in read.index if str(read[name]) != str(written[name])]
+    assert changed == ["i8", "I32", "f32", "cat", "when"]
+    assert len(lines) == len(changed)
+    for name, line in zip(changed, lines):
+        assert f"column '{name}': read as {read[name]}, comes back as {written[name]}" in line and "CSV" in line
+
+
+def test_dates_read_as_text_with_mixed_offsets_come_back_with_a_notice(cli, tmp_path):
+    data = tmp_path / "mixed.csv"
+    data.write_text("when,x\n" + "".join(f"2020-01-{i % 28 + 1:02d}T10:00:00{'Z' if i % 2 else '+02:00'},{i}\n"
+                                         for i in range(40)))
+    assert cli("train", "tabular", "--data", str(data), "--out", str(tmp_path / "run"), *TABLE).code == 0
+    as_parquet = cli("sample", str(tmp_path / "run"), "-n", "30", "-o", str(tmp_path / "s.parquet"))
+    assert "column 'when': read as object, comes back as datetime64[ns, UTC] (dates with mixed UTC offsets, " \
+           "converted to UTC)" in as_parquet.stderr
+    assert str(pd.read_parquet(tmp_path / "s.parquet")["when"].dtype) == "datetime64[ns, UTC]"
+    as_csv = cli("sample", str(tmp_path / "run"), "-n", "30", "-o", str(tmp_path / "s.csv"))
+    assert "column 'when': its dates had mixed UTC offsets and come back in UTC (+00:00)" in as_csv.stderr
+    assert "comes back as" not in as_csv.stderr  # text before, text after
+
+
+def test_a_last_batch_of_one_row_is_dropped_for_batchnorm_nets(cli, tmp_path):
+    """33 rows in batches of 16 leave one row: BatchNorm has no statistics of one row (it raised ValueError)."""
+    data = tmp_path / "r33.csv"
+    np.savetxt(data, np.random.default_rng(0).normal(size=(33, 2)), delimiter=",", header="a,b", comments="")
+    result = cli("train", "pacgan-ring", "--data", str(data), "--set", "train.batch_size=16", "--set", "model.pack=1",
+                 "--set", "train.epochs=1", "--out", str(tmp_path / "run"), *TABLE[2:])
+    assert result.code == 0, result.stderr

@@ -55,6 +55,19 @@ def test_checkpoints_of_another_preset_are_refused_and_nothing_changes(cli, tmp_
     assert (gaussian_run / "metrics.jsonl").read_bytes() == metrics
 
 
+def test_a_tabular_runs_checkpoints_in_a_d2l_run_are_refused_and_its_metrics_kept(cli, tmp_path, gaussian_run):
+    table = tmp_path / "t.csv"
+    table.write_text("a,b\n" + "".join(f"{i * .3:.2f},{i * 7 % 13}.5\n" for i in range(40)))
+    tabular = tmp_path / "tabular"
+    assert cli("train", "tabular", "--data", str(table), *TINY, "--set", "train.batch_size=20", "--out", str(tabular)).code == 0
+    shutil.rmtree(gaussian_run / "checkpoints")
+    shutil.copytree(tabular / "checkpoints", gaussian_run / "checkpoints")
+    metrics = (gaussian_run / "metrics.jsonl").read_bytes()
+    line = _one_line(cli("train", "--resume", str(gaussian_run), "--quiet"))
+    assert "config differs from" in line and "nothing was changed" in line
+    assert (gaussian_run / "metrics.jsonl").read_bytes() == metrics
+
+
 def test_checkpoints_of_another_run_with_the_same_config_are_refused(cli, tmp_path, gaussian_run):
     twin = tmp_path / "twin"
     assert cli("train", "d2l-gaussian", *TINY, "--out", str(twin)).code == 0
@@ -146,3 +159,32 @@ def test_a_folder_left_mid_write_resumes_cleanly(cli, gaussian_run):
 def test_the_differences_name_dotted_keys():
     assert _differences({"a": {"b": 1, "c": 2}}, {"a": {"b": 1, "c": 3}, "d": 4}) == {"a.c": (2, 3), "d": (None, 4)}
     assert "train.epochs" in ALLOWED_CHANGES
+
+
+def test_allow_change_reaches_every_rank_of_an_nproc_resume(cli, gaussian_run, monkeypatch):
+    """``--nproc`` starts torchrun with its own argument list: the allowed changes must be in it, else every rank
+    refuses the resume that the user allowed."""
+    import gankit.runs.launch as launch
+
+    commands = []
+    monkeypatch.setattr(launch.subprocess, "run", lambda command: commands.append(command) or _Exited())
+    args = ("train", "--resume", str(gaussian_run), "--nproc", "2", "--quiet")
+    assert cli(*args, "--allow-change", "train.epochs", "--allow-change", "checkpoint.keep").code == 0
+    command = commands[-1]
+    assert command[command.index("train"):] == ["train", "--resume", str(gaussian_run), "--quiet",
+                                                "--allow-change", "train.epochs", "--allow-change", "checkpoint.keep"]
+    assert cli(*args).code == 0 and "--allow-change" not in commands[-1]
+
+
+class _Exited:
+    returncode = 0
+
+
+def test_an_nproc_resume_of_a_changed_config_is_one_line_before_torchrun_starts(cli, gaussian_run, monkeypatch):
+    import gankit.runs.launch as launch
+
+    monkeypatch.setattr(launch.subprocess, "run", lambda command: pytest.fail("torchrun must not start"))
+    config = gaussian_run / "config.toml"
+    config.write_text(config.read_text().replace("epochs = 2", "epochs = 3"))
+    line = _one_line(cli("train", "--resume", str(gaussian_run), "--nproc", "2", "--quiet"))
+    assert "train.epochs (2 in the checkpoint, 3 in config.toml)" in line and "--allow-change train.epochs" in line

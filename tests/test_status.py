@@ -28,7 +28,7 @@ class Recorder:
 
 def test_a_training_job_announces_each_phase(tmp_path, monkeypatch):
     recorder = Recorder()
-    monkeypatch.setattr("gankit.cli._showing_phases", lambda quiet: show_phases(recorder))
+    monkeypatch.setattr("gankit.cli.showing_phases", lambda quiet: show_phases(recorder))
     assert run(["train", "d2l-gaussian", *FAST, "--out", str(tmp_path / "r")]) == 0
     names = [text.split(":")[0].split(" ")[0] for text in recorder.started]
     assert names == ["loading", "training", "writing", "evaluating", "drawing"]
@@ -36,7 +36,7 @@ def test_a_training_job_announces_each_phase(tmp_path, monkeypatch):
 
 def test_the_epoch_bar_comes_only_after_the_data_checks(tmp_path, monkeypatch):
     recorder = Recorder()
-    monkeypatch.setattr("gankit.cli._showing_phases", lambda quiet: show_phases(recorder))
+    monkeypatch.setattr("gankit.cli.showing_phases", lambda quiet: show_phases(recorder))
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n3,nan\n" * 10)
     assert run(["train", "d2l-gaussian", "--data", str(bad), "--out", str(tmp_path / "r")]) == 2
@@ -63,6 +63,26 @@ def test_brief_uncounted_phases_leave_no_line(capsys):
             bar.advance(2)
         kept = [task.description for task in progress.tasks]
     assert kept == ["counted"]
+
+
+def test_a_slow_phase_refused_on_bad_input_leaves_no_line(monkeypatch):
+    """On a loaded machine loading can outlast the brief threshold; its error must still be the only line."""
+    from rich.console import Console
+
+    from gankit.errors import UserError
+
+    monkeypatch.setattr("gankit.status.BRIEF_SECONDS", -1.0)  # every phase counts as slow
+    console = Console(file=None, force_terminal=False, width=100)
+    with progress_display(console) as progress, show_phases(ProgressLines(progress)):
+        with phase("slow but fine"):
+            pass
+        try:
+            with phase("loading bad.csv"):
+                raise UserError("bad.csv: fewer than one batch")
+        except UserError:
+            pass
+        kept = [task.description for task in progress.tasks]
+    assert kept == ["slow but fine"]
 
 
 def test_notices_wait_for_the_inputs_checks_and_vanish_when_they_fail(capsys):

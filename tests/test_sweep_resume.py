@@ -39,9 +39,9 @@ def _wait_for_the_plan(out: Path, process: subprocess.Popen) -> None:
         time.sleep(0.05)
 
 
-def _assert_same_members(ours: Path, theirs: Path) -> None:
+def _assert_same_members(ours: Path, theirs: Path, count: int = 4) -> None:
     names = sorted(p.name for p in (theirs / "members").iterdir())
-    assert sorted(p.name for p in (ours / "members").iterdir()) == names and len(names) == 4
+    assert sorted(p.name for p in (ours / "members").iterdir()) == names and len(names) == count
     for name in names:
         mine = load_file(ours / "members" / name / "checkpoints/final/tensors.safetensors")
         other = load_file(theirs / "members" / name / "checkpoints/final/tensors.safetensors")
@@ -77,6 +77,45 @@ def test_sigkill_at_random_moments_then_resume_gives_the_same_members(tmp_path, 
             assert process.wait() == 0, process.stderr.read()
         _assert_same_members(out, uninterrupted)
     assert kills >= 2
+
+
+MID_GROUP = ["d2l-gaussian", "--seeds", "2", "--set", "data.n=400", "--set", "train.batch_size=8", "--set",
+             "train.epochs=3", "--set", "checkpoint.every_steps=4", "--set", "eval.permutations=19", "--set",
+             "eval.n=40", "--no-plots", "--quiet"]
+
+
+def _group_checkpoints(out: Path) -> int:
+    return len(list((out / "progress").glob("*/checkpoints/step-*"))) if (out / "progress").is_dir() else 0
+
+
+def test_sigkill_in_the_middle_of_a_group_resumes_from_its_checkpoints(tmp_path):
+    """Kills land while the stacked group trains, after some of its checkpoints are written: each resume goes on
+    from the newest checkpoint that both members have, and the sweep ends as the uninterrupted one."""
+    whole = tmp_path / "whole"
+    assert run(["sweep", *MID_GROUP, "--out", str(whole)]) == 0
+    rng = random.Random(2)
+    out = tmp_path / "killed"
+    args = ["sweep", *MID_GROUP, "--out", str(out)]
+    mid_group_kills = 0
+    for attempt in range(4):
+        process = _start(args)
+        deadline = time.time() + 120
+        while process.poll() is None and time.time() < deadline and _group_checkpoints(out) <= 2 * attempt:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.2))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            mid_group_kills += _group_checkpoints(out) > 0
+        process.wait()
+        if process.returncode == 0:
+            break
+        args = ["sweep", "--resume", str(out), "--quiet"]
+    else:
+        process = _start(args)
+        assert process.wait() == 0, process.stderr.read()
+    assert mid_group_kills >= 1
+    _assert_same_members(out, whole, count=2)
+    assert not (out / "progress").exists()
 
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])

@@ -11,29 +11,26 @@ scikit-learn, SciPy, pandas or matplotlib (tests/test_startup.py checks it; benc
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from typing import Optional
 
 import click
 import typer
-from rich.console import Console
 from typer._click.exceptions import NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from gankit import __version__
+from gankit.cli_output import (error_line, notice, out, print_comparison, print_evaluation, print_keys, print_presets,
+                               print_runs, print_samples_written, print_sweep, print_toy_bench, print_training,
+                               showing_phases)
 from gankit.collector import collector_paused
-from gankit.config import FILE_SOURCE_OF_FAMILY, MAX_SEED, GanConfig, apply_overrides, load_config, load_raw, preset_names, toml_string
+from gankit.config import MAX_SEED, apply_overrides, load_config, load_raw, preset_names
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError, closest_name
-from gankit.runs.directory import CHECKPOINT, check_run_dir, checkpoint_of, resolve_run
-from gankit.status import ProgressLines, holding_notices, progress_display, show_phases, silent
-
-if TYPE_CHECKING:
-    from gankit.gan import GAN
-    from gankit.metrics import EvalReport
+from gankit.option_overrides import data_overrides, shorthand_overrides
+from gankit.process_exit import exit_process
+from gankit.runs.directory import check_run_dir, checkpoint_of, resolve_run
+from gankit.status import holding_notices
 
 
 class _Commands(TyperGroup):
@@ -53,12 +50,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=_Commands,
 )
-out = Console(width=None if sys.stdout.isatty() else 120)  # wide enough for the tables in logs and pipes
-err = Console(stderr=True)
-SEP_NAMES = {"tab": "\t", "\\t": "\t", "space": " "}  # --sep spellings a shell passes easily
 
 QUIET_HELP = "No progress display or status lines (stderr); the results are still printed."
 JSON_HELP = "Print one JSON object (verdict, numbers, paths) on stdout and nothing else."
+HOST_OPTION = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1; another exposes the page, with a warning).")
+PORT_OPTION = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 = any free one).")
 
 
 def _print_version(value: bool) -> None:
@@ -74,43 +70,23 @@ def _options(
     """Train generative adversarial networks on your data and judge them with two-sample tests."""
 
 
-def _build_config(preset: str, overrides: list[str], seed: int | None, data: Path | None) -> GanConfig:
-    """The preset with ``--set`` overrides; ``--data`` points it at a table, an image folder or an image array."""
-    extra = []
-    if data is not None:
-        family = apply_overrides(load_raw(preset), overrides).get("model", {}).get("kind", "mlp")  # before validation
-        source = "images" if data.is_dir() else FILE_SOURCE_OF_FAMILY.get(family, "file")
-        extra += [f"data.path={toml_string(str(data))}", f'data.source="{source}"']
-    return load_config(preset, [*overrides, *extra], seed=seed)
-
-
 @app.command()
 def train(
     preset: Optional[str] = typer.Argument(None, help="A preset name (see `gankit presets`) or a .toml config file."),
     set_: list[str] = typer.Option([], "--set", help="Override a config value: --set train.epochs=50 (repeatable)."),
     seed: Optional[int] = typer.Option(None, help="Random seed (same seed on CPU → identical run)."),
-    data: Optional[Path] = typer.Option(
-        None, help="Train on this .csv/.parquet/.npy/.npz table, or with an image preset on an image folder or .npy/.npz array."
-    ),
-    discrete: Optional[str] = typer.Option(
-        None, "--discrete", help="Tables: treat these columns as categorical, comma-separated (e.g. --discrete zip,grade)."
-    ),
-    sep: Optional[str] = typer.Option(
-        None, "--sep", help="A .csv's field separator, one character or 'tab' (default: detected among , ; tab |)."
-    ),
+    data: Optional[Path] = typer.Option(None, help="Train on this .csv/.parquet/.npy/.npz table, or with an image preset on an image folder or .npy/.npz array."),
+    discrete: Optional[str] = typer.Option(None, "--discrete", help="Tables: treat these columns as categorical, comma-separated (e.g. --discrete zip,grade)."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="A .csv's field separator, one character or 'tab' (default: detected among , ; tab |)."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu, cuda or mps (default: the preset's train.device)."),
-    out_dir: Optional[Path] = typer.Option(
-        None, "--out", help="Run directory to create (default: runs/NNNN-<preset>[-<data>]/, linked as runs/latest)."
-    ),
-    resume: Optional[Path] = typer.Option(
-        None, "--resume", help="Continue this run directory (or `latest`) from its latest checkpoint."
-    ),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Run directory to create (default: runs/NNNN-<preset>[-<data>]/, linked as runs/latest)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue this run directory (or `latest`) from its latest checkpoint."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved config and exit."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     json_: bool = typer.Option(False, "--json", help=JSON_HELP),
     nproc: int = typer.Option(1, "--nproc", help="Data-parallel processes on this machine (starts torchrun for you)."),
     max_restarts: int = typer.Option(0, "--max-restarts", help="With --nproc: restarts after a failed process."),
-    view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed)."),
+    view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed); at a terminal the page stays up after training, until Ctrl-C."),
     host: Optional[str] = typer.Option(None, "--host", help="With --view: the address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
     port: int = typer.Option(8765, "--port", min=0, max=65535, help="With --view: the port (0 = any free one)."),
     allow_change: list[str] = typer.Option([], "--allow-change", help="With --resume: continue although config.toml changed this key (train.epochs, checkpoint.keep, checkpoint.every_epochs)."),
@@ -125,20 +101,15 @@ def train(
     """
     if nproc < 1 or max_restarts < 0:
         raise UserError("--nproc must be at least 1 and --max-restarts at least 0")
-    if discrete is not None:
-        names = [name.strip() for name in discrete.split(",") if name.strip()]
-        set_ = [*set_, "tabular.discrete=[" + ", ".join(toml_string(name) for name in names) + "]"]
-    if sep is not None:
-        set_ = [*set_, f"data.sep={toml_string(SEP_NAMES.get(sep, sep))}"]
-    if device is not None:
-        if resume is not None:
-            raise UserError("--device applies to new runs; a resumed run keeps its config's train.device")
-        set_ = [*set_, f"train.device={toml_string(device)}"]
+    if device is not None and resume is not None:
+        raise UserError("--device applies to new runs; a resumed run keeps its config's train.device")
+    set_ = [*set_, *shorthand_overrides(discrete, sep, device)]
     config = None
     if resume is None:
         if preset is None:
             raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume RUN")
-        config = _build_config(preset, set_, seed, data)  # a config error is reported before torch is imported
+        data_set = data_overrides(preset, set_, data) if data is not None else []
+        config = load_config(preset, [*set_, *data_set], seed=seed)  # a config error is reported before torch is imported
         if dry_run:
             if nproc > 1:
                 raise UserError("--dry-run prints the config; give it without --nproc")
@@ -158,58 +129,18 @@ def train(
     if nproc > 1 and not distributed.launched():
         if view:
             raise UserError("--view works without --nproc only")
-        args = ["--resume", str(resume)] if resume is not None else [preset, *sum((["--set", s] for s in set_), [])]
-        args += [*(["--seed", str(seed)] if seed is not None else []), *(["--data", str(data)] if data else [])]
-        args += [*(["--quiet"] if quiet else []), *(["--json"] if json_ else []), *sum((["--log", n] for n in log), [])]
+        args = launch.rank_arguments(job, preset, set_, seed, data, quiet, json_)
         raise SystemExit(launch.launch_torchrun(job, nproc, max_restarts, args))
-    result = launch.train_here(job, _showing_phases)
+    result = launch.train_here(job, showing_phases)
     if result is None:  # a rank other than 0 of a distributed run
         return
-    if json_:
-        _print_json(result.run_dir, result.report)
-        return
-    from gankit.report.summary import print_report, training_summary
-
-    out.print(training_summary(result.gan.history[-1]))
-    if result.gan.compile_seconds is not None:
-        out.print(f"torch.compile took {result.gan.compile_seconds:.1f} s (before training, not in examples/sec)")
-    print_report(out, result.report)
-    _print_sampling_cost(result.gan, "the figures' ")
-    out.print(f"run directory: {result.run_dir}")
-
-
-def _print_sampling_cost(gan: GAN, whose: str = "") -> None:
-    """With ``sample.method = "rejection"``: what the last draw of rows cost (candidates, share kept, seconds);
-    ``whose`` names that draw."""
-    if gan.sampling_cost is not None:
-        out.print(whose + gan.sampling_cost.describe(), soft_wrap=True)
-
-
-def _print_json(run_dir: Path, report: EvalReport, **extra: Any) -> None:
-    """``--json``: one object with the verdict, the numbers and the paths, for scripts."""
-    plots = sorted(str(path) for path in (run_dir / "plots").glob("*") if path.is_file())
-    paths = {"run_dir": str(run_dir), "eval": str(run_dir / "eval.json"), "checkpoint": str(run_dir / CHECKPOINT),
-             "plots": plots}
-    typer.echo(json.dumps({"verdict": report.verdict(), "distinguishable": report.distinguishable, **extra,
-                           "paths": paths, "report": report.as_dict()}))
+    print_training(result, json_)
+    launch.keep_finished_view(job)
 
 
 def _check_seed(seed: int | None) -> None:
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise UserError(f"--seed must be between 0 and {MAX_SEED} (2**32 - 1), got {seed}")
-
-
-@contextmanager
-def _showing_phases(quiet: bool) -> Iterator[None]:
-    """Show the library's phases (loading data, training, evaluating, figures, checkpoints) as lines of one
-    progress display on stderr; nothing under ``-q``/``--json``. Each line appears when its phase starts,
-    so the epoch bar comes only once the data has passed its checks."""
-    if quiet:
-        with show_phases(silent):
-            yield
-        return
-    with progress_display(err) as progress, show_phases(ProgressLines(progress)):
-        yield
 
 
 @app.command()
@@ -234,42 +165,15 @@ def sweep(
     if nproc < 1:
         raise UserError(f"--nproc must be at least 1, got {nproc}")
     with collector_paused():
-        from gankit.runs.launch import sweep_command
-        from gankit.runs.sweep_state import resume_sweep_dir
+        from gankit.runs.launch import resume_sweep_command, sweep_command
 
     if resume is not None:
-        return _print_sweep(resume_sweep_dir(resume, [preset, *grid, *set_, out_dir], lambda groups, make_dir, **options:
-                                             _sweep_with_progress(groups, make_dir, quiet or json_, "sweep", **options)), json_)
+        others = [preset, *grid, *set_, out_dir]
+        return print_sweep(resume_sweep_command(resume, others, quiet or json_, showing_phases, notice), json_)
     if preset is None:
         raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume SWEEP_DIR")
-    _print_sweep(sweep_command(apply_overrides(load_raw(preset), set_), preset, seeds, grid, out_dir, quiet or json_,
-                               _showing_phases, _notice, not sequential, not no_eval, nproc, plots), json_)
-
-
-def _print_sweep(result, json_: bool) -> None:
-    """A finished sweep's summary table (or, with --json, one object) and its folder."""
-    from gankit.report.sweep_summary import summary_table
-
-    if json_:
-        typer.echo(json.dumps({"sweep_dir": str(result.sweep_dir), "members": len(result.members),
-                               "summary": [summary.as_dict() for summary in result.summaries],
-                               "paths": {name: str(result.sweep_dir / name) for name in ("members.csv", "summary.csv", "summary.md")}}))
-        return
-    out.print(summary_table(result.summaries, len(result.members)))
-    out.print(f"sweep directory: {result.sweep_dir}")
-
-
-def _sweep_with_progress(groups, make_dir, quiet: bool, name: str, vectorize: bool = True, evaluate: bool = True,
-                         nproc: int = 1, plots: bool = True, resume: bool = False):
-    """Run planned sweep groups under one progress bar; notices go to stderr."""
-    with collector_paused():
-        from gankit.runs.launch import sweep_shown
-
-    return sweep_shown(groups, make_dir, quiet, name, _showing_phases, _notice, vectorize, evaluate, nproc, plots, resume)
-
-
-def _notice(text: str) -> None:
-    err.print(f"notice: {text}", markup=False)
+    print_sweep(sweep_command(apply_overrides(load_raw(preset), set_), preset, seeds, grid, out_dir, quiet or json_,
+                              showing_phases, notice, not sequential, not no_eval, nproc, plots), json_)
 
 
 bench_app = typer.Typer(help="Benchmarks with published protocols.", no_args_is_help=True)
@@ -288,32 +192,20 @@ def bench_toy(
     """Run toy presets over many seeds; print mode metrics, spread ratio and the k-NN C2ST and MMD pass rates
     beside a "true mixture" row (fresh draws of the data law, judged the same way) and the published rows
     (CSV and Markdown too)."""
-    from gankit.report.toy_bench import bench_table
-
     with collector_paused():
         from gankit.runs.toy_bench_run import run_toy_bench
 
-    folder, rows = run_toy_bench(presets, seeds, first_seed, set_, out_dir, quiet, _showing_phases, _notice)
-    if set_:
-        out.print(f"overrides for every run: {' '.join(set_)}")
-    out.print(bench_table(rows))
-    out.print(f"bench directory: {folder}")
+    print_toy_bench(*run_toy_bench(presets, seeds, first_seed, set_, out_dir, quiet, showing_phases, notice), set_)
 
 
 @app.command()
 def sample(
     run: Path = typer.Argument(..., help="A run directory (runs/NNNN-name, runs/latest) or a checkpoint folder."),
     n: int = typer.Option(1000, "-n", help="How many rows (or images) to generate."),
-    output: Path = typer.Option(
-        ..., "-o", "--output",
-        help="Rows: a .csv (with header) or .npy file. Tables: .csv or .parquet. Images: a folder of PNGs or an .npz file."
-    ),
+    output: Path = typer.Option(..., "-o", "--output", help="Rows: a .csv (with header) or .npy file. Tables: .csv or .parquet. Images: a folder of PNGs or an .npz file."),
     seed: Optional[int] = typer.Option(None, help="Seed of the noise (same seed → same samples)."),
     force: bool = typer.Option(False, "--force", help="Overwrite -o if it exists."),
-    where: list[str] = typer.Option(
-        [], "--where", help="Tables: only rows meeting this condition (repeatable; all must hold), e.g. "
-        "--where 'city=Lyon' --where 'age>40'; also 'city in Lyon,Porto', '30<=age<=50'."
-    ),
+    where: list[str] = typer.Option([], "--where", help="Tables: only rows meeting this condition (repeatable; all must hold), e.g. --where 'city=Lyon' --where 'age>40'; also 'city in Lyon,Porto', '30<=age<=50'."),
 ) -> None:
     """Draw new samples from a trained generator (any -n: rows are generated and written in chunks).
 
@@ -332,21 +224,15 @@ def sample(
 
     gan = GAN.load(folder)
     path = write_samples(gan, n, seed, output, overwrite=force, where=where or None)
-    out.print(f"wrote {n} {gan.data_kind.noun} to {path}")
-    _print_sampling_cost(gan)  # the last chunk's cost
+    print_samples_written(gan, n, path)
 
 
 @app.command(name="eval")
 def eval_(
     run: Path = typer.Argument(..., help="A run directory (or runs/latest)."),
-    n: Optional[int] = typer.Option(
-        None, "-n", "--n", help="Generated (and real) rows to compare; default: the config's eval.n. Capped by the real rows."
-    ),
+    n: Optional[int] = typer.Option(None, "-n", "--n", help="Generated (and real) rows to compare; default: the config's eval.n. Capped by the real rows."),
     seed: Optional[int] = typer.Option(None, help="Seed of sampling, permutations and splits."),
-    inception_weights: Optional[Path] = typer.Option(
-        None, "--inception-weights", help="Images: a local Inception weights file; adds FID, KID and precision/recall "
-        "(needs the torch-fidelity extra; nothing is downloaded)."
-    ),
+    inception_weights: Optional[Path] = typer.Option(None, "--inception-weights", help="Images: a local Inception weights file; adds FID, KID and precision/recall (needs the torch-fidelity extra; nothing is downloaded)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     json_: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
@@ -362,28 +248,17 @@ def eval_(
     with collector_paused():
         from gankit.runs.job import evaluate_run, load_run_gan
 
-    with _showing_phases(quiet or json_):
+    with showing_phases(quiet or json_):
         gan = load_run_gan(run)
         report = evaluate_run(run, gan, n=n, seed=seed, inception_weights=inception_weights)
-    used = f"used {report.n_fake} generated and {report.n_real} real rows"
-    note = None if n is None else (f"asked for -n {n}: {used}" + ("" if min(report.n_fake, report.n_real) >= n
-                                                                   else " (the real rows available cap it)"))
-    if json_:
-        _print_json(run, report, **({"n_asked": n} if n is not None else {}))
-        return
-    from gankit.report.summary import print_report
-
-    print_report(out, report)
-    _print_sampling_cost(gan, "the figures' ")
-    if note:
-        out.print(note)
+    print_evaluation(run, gan, report, n, json_)
 
 
 @app.command(name="view")
 def view_(
     folder: Path = typer.Argument(..., help="A run directory or a sweep directory."),
-    host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
-    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 = any free one)."),
+    host: Optional[str] = HOST_OPTION,
+    port: int = PORT_OPTION,
 ) -> None:
     """Replay a run (points, D's heatmap, G's manifold, losses, p-values over training) or a sweep in the browser.
 
@@ -397,8 +272,8 @@ def view_(
 @app.command()
 def play(
     out_dir: Path = typer.Option(Path("play"), "--out", help="Folder for exported configs (Export writes play-NNN.toml)."),
-    host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
-    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 = any free one)."),
+    host: Optional[str] = HOST_OPTION,
+    port: int = PORT_OPTION,
     frames: int = typer.Option(150, "--frames", help="Frames kept for a page that opens (older ones thinned): bounds memory."),
 ) -> None:
     """A playground in the browser: pick or draw 2-D data, set the objective, nets, learning rates and D steps,
@@ -428,7 +303,6 @@ def compare(
 ) -> None:
     """Compare runs side by side: print a table and write one self-contained page."""
     from gankit.report.html_report import compare_rows
-    from gankit.report.summary import comparison_table
     from gankit.runs.reports import write_compare_page
 
     if len(runs) < 2:
@@ -436,16 +310,13 @@ def compare(
     for folder in runs:
         check_run_dir(folder, sweep_ok=False)
     header, rows = compare_rows(runs)
-    page = write_compare_page(runs, output)
-    out.print(comparison_table(header, rows))
-    out.print(f"wrote {page}")
+    print_comparison(header, rows, write_compare_page(runs, output))
 
 
 @app.command()
 def presets() -> None:
     """List the presets shipped with gankit."""
-    for name in preset_names():
-        typer.echo(f"{name:16s} {load_raw(name).get('description', '')}")
+    print_presets({name: load_raw(name).get("description", "") for name in preset_names()})
 
 
 config_app = typer.Typer(help="The config's keys.", no_args_is_help=True, cls=_Commands)
@@ -458,9 +329,8 @@ def config_keys(
 ) -> None:
     """Every key --set accepts, with its type, default, allowed range and description."""
     from gankit.config_keys import config_keys as keys_under
-    from gankit.report.summary import keys_table
 
-    out.print(keys_table(keys_under(prefix or "")), markup=False, highlight=False)
+    print_keys(keys_under(prefix or ""))
 
 
 @app.command(name="runs")
@@ -469,17 +339,9 @@ def runs_(
     json_: bool = typer.Option(False, "--json", help="One JSON object per run, one per line."),
 ) -> None:
     """List the run directories: preset, data, verdict, when and how long it trained."""
-    from gankit.runs.listing import list_runs, runs_table
+    from gankit.runs.listing import list_runs
 
-    runs = list_runs(root)
-    if json_:
-        for info in runs:
-            typer.echo(json.dumps(info.as_dict()))
-        return
-    if not runs:
-        out.print(f"no runs in {root}/ yet: gankit train d2l-gaussian makes one")
-        return
-    out.print(runs_table(runs), markup=False, highlight=False)
+    print_runs(list_runs(root), root, json_)
 
 
 def _check_set_syntax(argv: list[str]) -> None:
@@ -503,51 +365,24 @@ def run(argv: list[str] | None = None) -> int:
     except typer.TyperException as problem:  # a usage or type error: one line, with click's did-you-mean
         command = problem.ctx.command_path if getattr(problem, "ctx", None) else "gankit"
         text = " ".join(f"{problem.format_message()} (see `{command} --help`)".split())
-        err.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
+        error_line(f"error: {text}")
         return getattr(problem, "exit_code", 2)
     except typer.Abort:
         return 1
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except UserError as problem:
-        err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        error_line(f"error: {problem}")
         return UserError.exit_code
     except (TrainingDiverged, StopRequested, PeerLost) as stopped:
-        err.print(f"{'error: ' if isinstance(stopped, TrainingDiverged) else ''}{stopped}", markup=False, highlight=False, soft_wrap=True)
+        error_line(f"{'error: ' if isinstance(stopped, TrainingDiverged) else ''}{stopped}")
         return stopped.exit_code
     except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
+        error_line("interrupted")
         return 130
     return 0
 
 
 def main() -> None:
     """Console entry point."""
-    code = run()
-    if code in (130, 143):  # stopped after writing its checkpoint: a late Ctrl-C must not break the exit
-        import signal
-
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)
-    _leave(code)
-
-
-def _leave(code: int) -> None:
-    """Exit with ``code`` without the interpreter's teardown.
-
-    Unloading PyTorch, SciPy and matplotlib module by module takes 0.3–0.9 s at exit
-    (measured: ``python -c "import torch"`` 1.8 s, 1.2 s when it ends with ``os._exit``)
-    and does nothing for the user: by the time :func:`run` returns, every file was
-    written atomically and closed, trackers were closed and child processes joined.
-    So only the two output streams are flushed before the process ends. A rank of a
-    torchrun job exits the usual way: ranks that outlive a dead peer would otherwise
-    end first and torchrun would name them, not the dead rank, as the root cause.
-    """
-    if "TORCHELASTIC_RUN_ID" in os.environ or "LOCAL_RANK" in os.environ:
-        sys.exit(code)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (BrokenPipeError, ValueError, OSError):  # a reader that went away (`gankit … | head`), a closed stream
-            pass
-    os._exit(code)
+    exit_process(run())

@@ -17,6 +17,8 @@ import sys
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, ContextManager, Iterator, Protocol
 
+from gankit.errors import UserError
+
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
@@ -81,15 +83,25 @@ class ProgressLines:
     def __call__(self, text: str, total: int | None = None, unit: str = "") -> Iterator[PhaseHandle]:
         task = self.progress.add_task(text, total=total, note="", count=_count(0, total, unit))
         handle = _TaskHandle(self.progress, task, total, unit)
+        refused = False
         try:
             yield handle
+        except UserError:
+            refused = True
+            raise
         finally:
-            if total is None:  # a phase without a count: a full bar once it is over
-                self.progress.update(task, total=1, completed=1)
-            self.progress.stop_task(task)  # freezes its elapsed time
-            elapsed = next(t.elapsed for t in self.progress.tasks if t.id == task) or 0.0
-            if total is None and elapsed < BRIEF_SECONDS:
-                self.progress.remove_task(task)  # a phase that was over at once leaves no line behind
+            self._end(task, total, refused)
+
+    def _end(self, task: "TaskID", total: int | None, refused: bool) -> None:
+        if refused:  # a phase stopped by bad input leaves only the error's one line
+            self.progress.remove_task(task)
+            return
+        if total is None:  # a phase without a count: a full bar once it is over
+            self.progress.update(task, total=1, completed=1)
+        self.progress.stop_task(task)  # freezes its elapsed time
+        elapsed = next(t.elapsed for t in self.progress.tasks if t.id == task) or 0.0
+        if total is None and elapsed < BRIEF_SECONDS:
+            self.progress.remove_task(task)  # a phase that was over at once leaves no line behind
 
 
 class _TaskHandle:

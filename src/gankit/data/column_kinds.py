@@ -40,7 +40,7 @@ import re
 import warnings
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,8 @@ SAMPLED_ROWS = 10_000  # rows kept to describe a dropped column's values
 DATETIME_UNITS = ("D", "h", "m", "s", "ms", "us", "ns")  # numpy units, coarsest first
 FEW_VALUES = 20  # a number column with at most this many distinct values ...
 ROWS_PER_VALUE = 10  # ... each seen this often on average is categorical
+MIXED_OFFSETS = "mixes UTC offsets"  # in the notice of a date column so read, which is then modelled in UTC
+EXACT_FLOAT_INTEGERS = 2**53  # float64 holds every integer up to this one exactly
 MAX_DECIMALS = 6  # continuous columns: values rounded to the fewest decimals (up to this many) that hold them
 
 
@@ -75,7 +77,9 @@ class ColumnSpec:
     category's count, plus the missing count last when ``has_missing``).
     ``decimals`` (continuous columns): generated values are rounded to that many
     decimals; -1: not rounded. ``notice`` is a line for the user when inference did
-    something they should know.
+    something they should know. ``read_dtype``: the column's dtype as read (empty in
+    checkpoints from before it was kept), against which a sample's dtypes are checked
+    (``data/dtype_changes.py``).
     """
 
     name: str
@@ -83,8 +87,8 @@ class ColumnSpec:
     dtype: str
     has_missing: bool = False
     categories: tuple = ()
-    minimum: float = 0.0
-    maximum: float = 0.0
+    minimum: float | int = 0.0  # exact Python ints for integer dtypes
+    maximum: float | int = 0.0
     unit: str = ""
     tz: str = ""
     treatment: str = "onehot"
@@ -93,6 +97,7 @@ class ColumnSpec:
     counts: tuple[int, ...] = ()
     decimals: int = -1
     notice: str = ""
+    read_dtype: str = ""  # the dtype the column had as read (a sample's dtypes are checked against it)
 
     @property
     def is_number(self) -> bool:
@@ -137,7 +142,8 @@ def infer_kinds(
     _check_options(frame, discrete, overrides, max_categories, high_cardinality, origin)
     forced = {name: "categorical" for name in discrete} | overrides
     context = _Context(origin, max_categories, high_cardinality)
-    return [_infer_column(frame[name], forced.get(name), context) for name in frame.columns]
+    return [replace(_infer_column(frame[name], forced.get(name), context), read_dtype=str(frame[name].dtype))
+            for name in frame.columns]
 
 
 def kinds_line(specs: Iterable[ColumnSpec]) -> str:
@@ -340,8 +346,24 @@ def _number_spec(series: pd.Series, kind: str, context: _Context, notice: str = 
     else:
         dtype = "float64"
     decimals = _decimals(numbers.to_numpy()) if kind == "continuous" else -1
+    if _integer_target(dtype) is not None:  # exact bounds: float64 rounds integers beyond 2**53
+        low, high = int(series.min()), int(series.max())
+        notice = notice or _wide_integers_notice(str(series.name), context.origin, low, high)
+        return ColumnSpec(str(series.name), kind, dtype, has_missing, minimum=low, maximum=high, decimals=decimals,
+                          notice=notice)
     return ColumnSpec(str(series.name), kind, dtype, has_missing, minimum=float(numbers.min()),
                       maximum=float(numbers.max()), decimals=decimals, notice=notice)
+
+
+def _wide_integers_notice(name: str, origin: str, low: int, high: int) -> str:
+    """A line for an integer column beyond float64's exact range: its generated values are exact only to a step."""
+    widest = max(abs(low), abs(high))
+    if widest <= EXACT_FLOAT_INTEGERS:
+        return ""
+    step = int(np.spacing(np.float64(widest)))
+    return (f"column '{name}' of {origin} holds integers up to {widest:,}, beyond 2**53: they are modelled as float64 "
+            f"numbers, so generated values come in steps of up to {step:,} near the ends of the range (always inside "
+            f"the observed range, in the column's dtype)")
 
 
 _OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
@@ -369,7 +391,7 @@ def _datetime_spec(series: pd.Series, context: _Context) -> ColumnSpec:
     offsets = _utc_offsets(series)
     if len(offsets) > 1:
         shown = ", ".join(f"'{offset}'" for offset in sorted(offsets)[:3])
-        notice = "; ".join(filter(None, [notice, f"column '{series.name}' of {context.origin} mixes UTC offsets "
+        notice = "; ".join(filter(None, [notice, f"column '{series.name}' of {context.origin} {MIXED_OFFSETS} "
                                                  f"({shown}): its dates are modelled and generated in UTC"]))
     tz = str(parsed.dt.tz) if parsed.dt.tz is not None else ""
     unit = _coarsest_unit(_naive_utc(parsed))
@@ -495,8 +517,10 @@ def numbers_to_column(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
         numbers = np.round(numbers)
     elif spec.decimals >= 0:
         numbers = np.round(numbers, spec.decimals)
+    if _integer_target(spec.dtype) is not None:
+        return _exact_integers(numbers, spec)
     if spec.kind != "datetime":
-        return pd.Series(_within_integer_dtype(numbers, spec.dtype), name=spec.name).astype(spec.dtype)
+        return pd.Series(numbers, name=spec.name).astype(spec.dtype)
     missing = np.isnan(numbers)
     stamps = np.where(missing, 0, numbers).astype(np.int64).astype(f"datetime64[{spec.unit}]")
     stamps[missing] = np.datetime64("NaT")
@@ -506,18 +530,38 @@ def numbers_to_column(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
     return column.astype(spec.dtype)
 
 
-def _within_integer_dtype(numbers: np.ndarray, dtype: str) -> np.ndarray:
-    """Clip float64 values to those an integer ``dtype`` holds: the float nearest 2**63 − 1 (or 2**64 − 1) is
-    2**63 (2**64), which wraps around to the most negative value (or 0) when cast; any other dtype: unchanged."""
-    target = pd.api.types.pandas_dtype(dtype)
-    target = np.dtype(getattr(target, "numpy_dtype", target))
-    if target.kind not in "iu":
-        return numbers
+def _integer_target(dtype: str) -> np.dtype | None:
+    """The NumPy integer dtype behind ``dtype`` (int8 … uint64, or pandas' nullable Int8 … UInt64), else None."""
+    try:
+        target = pd.api.types.pandas_dtype(dtype)
+    except TypeError:
+        return None
+    target = getattr(target, "numpy_dtype", target)
+    return np.dtype(target) if isinstance(target, np.dtype) and target.kind in "iu" else None
+
+
+def _exact_integers(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
+    """Generated float64 values (NaN: missing) as the column's integer dtype, inside its observed range exactly.
+
+    float64 holds every integer only up to 2**53: the float nearest a wider bound may lie outside it (the float
+    nearest 2**63 − 1 is 2**63, which would wrap around to the most negative value). So the values are cast
+    inside the dtype's range first, then clipped to the bounds in integer arithmetic.
+    """
+    target = _integer_target(spec.dtype)
     info = np.iinfo(target)
+    low = max(int(np.ceil(spec.minimum)), int(info.min))  # older checkpoints keep the bounds as floats
+    high = min(int(np.floor(spec.maximum)), int(info.max))
     highest = float(info.max)
     if highest > info.max:  # rounded up: take the float below it
         highest = float(np.nextafter(highest, -np.inf))
-    return np.clip(numbers, float(info.min), highest)
+    missing = np.isnan(numbers)
+    inside = np.clip(np.where(missing, 0.0, numbers), float(info.min), highest).astype(target)
+    values = np.clip(inside, target.type(low), target.type(high))
+    values[numbers >= float(high)] = high  # a value at (or beyond) a bound's float is that bound, exactly
+    values[numbers <= float(low)] = low
+    if isinstance(pd.api.types.pandas_dtype(spec.dtype), np.dtype):
+        return pd.Series(values, name=spec.name)
+    return pd.Series(pd.arrays.IntegerArray(values, missing), name=spec.name)
 
 
 def category_codes(series: pd.Series, spec: ColumnSpec, origin: str = "data") -> np.ndarray:

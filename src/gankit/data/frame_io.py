@@ -60,8 +60,12 @@ def checked_output(path: Path, suffixes: tuple[str, ...]) -> str:
     suffix = path.suffix.lower()
     if suffix not in suffixes:
         raise UserError(f"{path}: unsupported output type '{path.suffix}'; use one of {', '.join(suffixes)}")
+    if path.parent.is_file():
+        raise UserError(f"{path}: {path.parent} is a file, not a folder")
     if not path.parent.is_dir():
         raise UserError(f"{path}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder; give a file name ending in {' or '.join(suffixes)}")
     return suffix
 
 
@@ -90,7 +94,7 @@ def read_csv(path: Path, sep: str | None = None) -> pd.DataFrame:
             # it warns instead, and we make that warning an error.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(path, index_col=False, sep=sep)
-            _refuse_repeated_names(path, sep)
+            _check_header_names(path, sep)
             return frame
     except pd.errors.ParserWarning:
         raise UserError(f"{path}: line 2 has more fields than the header row (line 1)") from None
@@ -102,11 +106,15 @@ def read_csv(path: Path, sep: str | None = None) -> pd.DataFrame:
         raise UserError(f"{path}: {_undecodable(path)}") from None
 
 
-def _refuse_repeated_names(path: Path, sep: str) -> None:
-    """A header naming one column twice (``a,a``): pandas would rename the second ``a.1`` without a word."""
+def _check_header_names(path: Path, sep: str) -> None:
+    """A header naming one column twice (``a,a``) or leaving a name empty (``,x``): pandas would rename them
+    ``a.1`` and ``Unnamed: 0`` without a word."""
     names = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
+        if not name.strip():
+            raise UserError(f"{path}: field {position} of the header row is empty (a saved row index?); give every "
+                            "column a name, or drop that column")
         if name in seen:
             raise UserError(f"{path}: the header names column '{name}' twice (fields {seen[name]} and {position}); "
                             "rename one so every column has its own name")
@@ -257,8 +265,11 @@ def _scalar_column(column: pd.Series, path: Path) -> pd.Series:
         raise UserError(f"{path}: column '{column.name}' holds nested values (lists, structs or maps); "
                         f"gankit needs one number, text or date per cell: flatten or drop it")
     if any(issubclass(kind, (bytes, bytearray, memoryview)) for kind in kinds):
+        notice(f"{path}: column '{column.name}' holds bytes: read as UTF-8 text, and generated as text")
         return column.map(lambda v: bytes(v).decode("utf-8", "backslashreplace") if isinstance(v, (bytes, bytearray, memoryview)) else v)
     if kinds and all(issubclass(kind, datetime.time) for kind in kinds):
+        notice(f"{path}: column '{column.name}' holds times of day: read as seconds since midnight (float64), and "
+               "generated as such")
         return column.map(lambda v: v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6 if isinstance(v, datetime.time) else np.nan)
     return column
 

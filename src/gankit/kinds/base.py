@@ -8,14 +8,16 @@ plain rows of numbers, so a kind overrides only where it differs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Protocol
 
 import numpy as np
 import torch
 
-from gankit.config import GanConfig
+from gankit.config import TOY_SOURCES, GanConfig
 from gankit.data import Rows, as_rows, load_training_rows
+from gankit.data.toy import toy_source
 from gankit.data.condition import Conditions
 from gankit.data.layout import Layout
 from gankit.errors import UserError
@@ -49,6 +51,16 @@ class FittedGan(Protocol):
 
 
 TitleOf = Callable[[str], str]  # a figure's subject → its title (run name, objective, verdict)
+HELD_OUT_SEED = 104_729  # the live view's held-out rows, noise and snapshots come from their own stream
+
+
+@dataclass(frozen=True)
+class ViewPlane:
+    """What the live view's 2-D panel shows besides the generator: real points, and real rows for its tests."""
+
+    real: np.ndarray  # real rows drawn behind the generated points
+    held_out: np.ndarray  # real rows the two-sample tests compare with
+    held_out_origin: str  # where those come from, as the page says it
 
 
 class DataKind:
@@ -130,6 +142,32 @@ class DataKind:
         """The live view's panel: ``2d``, ``rows``, ``table`` or ``images``."""
         return "2d" if columns == 2 else "rows"
 
+    def view_plane(self, gan: FittedGan, points: int, tests: int) -> ViewPlane | None:
+        """The 2-D panel's ``points`` real points and ``tests`` real rows for its two-sample tests; None for
+        another panel. A toy source's test rows are a new draw, never trained on; data from a file has no
+        held-out part, so they are a subset of the training rows."""
+        if self.view_panel(len(gan.columns)) != "2d":
+            return None
+        rows, seed = gan.real_rows().values, gan.config.seed
+        if gan.config.data.source in TOY_SOURCES:
+            drawn = toy_source(gan.config.data).sample(tests, np.random.default_rng([seed, HELD_OUT_SEED]))
+            return ViewPlane(_subset(rows, points, seed), drawn[:, :2], "held-out rows: a new draw of the toy source")
+        return ViewPlane(_subset(rows, points, seed), _subset(rows, tests, seed + HELD_OUT_SEED),
+                         "a subset of the training rows (a file has no held-out rows)")
+
+    def view_rows(self, gan: FittedGan, n: int) -> Any:
+        """The real rows the live view's snapshots compare the generator with (``n`` at most); None for a kind
+        whose panel takes no snapshots."""
+        return None
+
+    def view_snapshot(self, gan: FittedGan, real: Any, epoch: int) -> dict[str, Any]:
+        """The live view's snapshot of the generator now against ``real`` (:meth:`view_rows`), kept for replay."""
+        raise NotImplementedError(f"{self.name} data has no live-view snapshots")
+
+    def view_event(self, run_dir: Path, epoch: int) -> tuple[str, dict[str, Any]] | None:
+        """What the live view shows of an epoch besides its losses and snapshot, as (event, data); else None."""
+        return None
+
     # ------------------------------------------------------------------ checkpoint
 
     def checkpoint_entries(self) -> dict[str, Any]:
@@ -138,3 +176,8 @@ class DataKind:
 
     def restore(self, document: dict[str, Any]) -> None:
         """Read back :meth:`checkpoint_entries` from a checkpoint's state.json."""
+
+
+def _subset(values: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """``n`` rows of ``values`` in a random order drawn from ``seed``, their first two columns."""
+    return values[np.random.default_rng(seed).permutation(len(values))[:n]][:, :2]

@@ -71,3 +71,10 @@ class ImagesKind(DataKind):
 
     def view_panel(self, columns: int | None) -> str:
         return "images"
+
+    def view_event(self, run_dir: Path, epoch: int) -> tuple[str, dict[str, Any]] | None:
+        """The epoch's grid of samples, once drawn (``epoch_figures``)."""
+        from gankit.report.image_grid import GRIDS  # noqa: PLC0415
+
+        grid = GRIDS / f"epoch-{epoch:06d}.png"
+        return ("grid", {"epoch": epoch, "path": grid.as_posix()}) if (run_dir / grid).is_file() else None

@@ -25,7 +25,7 @@ from gankit.data.table_encoding import encode_frame, fit_transformer, metric_kin
 from gankit.data.table_transformer import TabularTransformer
 from gankit.data.where import parse_where
 from gankit.errors import UserError
-from gankit.kinds.base import DataKind, FittedGan, TitleOf
+from gankit.kinds.base import HELD_OUT_SEED, DataKind, FittedGan, TitleOf
 from gankit.kinds.conditional_sampling import ConditionalCost, coded_column, sample_where
 from gankit.metrics.evaluate import real_rows_index
 from gankit.metrics.evaluation_task import EvaluationTask
@@ -137,10 +137,15 @@ class TableKind(DataKind):
     def view_panel(self, columns: int | None) -> str:
         return "table"
 
-    def view_snapshot(self, real: pd.DataFrame, fake: pd.DataFrame, epoch: int) -> dict[str, Any]:
+    def view_rows(self, gan: FittedGan, n: int) -> pd.DataFrame:
+        frame = self.real_frame(gan.config)
+        return frame.sample(n=min(len(frame), n), random_state=gan.config.seed % 2**32)
+
+    def view_snapshot(self, gan: FittedGan, real: pd.DataFrame, epoch: int) -> dict[str, Any]:
         """The live view's snapshot of the table now: each column's shape and the pair trends, real vs generated."""
         from gankit.report.table_snapshot import table_snapshot  # noqa: PLC0415  (SciPy: only a live table view)
 
+        fake = gan.sample(len(real), seed=gan.config.seed + HELD_OUT_SEED)
         return table_snapshot(real, fake, metric_kinds(self.transformer), epoch)
 
     def checkpoint_entries(self) -> dict[str, Any]:

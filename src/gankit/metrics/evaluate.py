@@ -12,7 +12,7 @@ from gankit.data.toy import GaussianMixture
 from gankit.metrics.html_table import html_table
 from gankit.metrics.modes import mode_metrics
 from gankit.metrics.moments import moment_errors
-from gankit.metrics.result import TestResult
+from gankit.metrics.result import TestResult, test_outcome
 from gankit.metrics.c2st import c2st
 from gankit.metrics.twosample import permutation_tests
 
@@ -86,16 +86,11 @@ class EvalReport:
 
     def _repr_html_(self) -> str:
         """The verdict and every result as one table, as a notebook shows the report."""
-        rows = [(r.name, r.statistic, r.p_value, _rejection(r, self.alpha)) for r in self.results]
+        rows = [(r.name, r.statistic, r.p_value, test_outcome(r.p_value, self.alpha)) for r in self.results]
         caption = f"{self.verdict()} — {self.n_fake} generated vs {self.n_real} real rows (seed {self.seed})"
         return html_table(["metric", "statistic", "p-value", f"p < {self.alpha}"], rows, caption)
 
 
-def _rejection(result: TestResult, alpha: float) -> str:
-    """'rejects' or 'passes' for a test, '' for a metric without a p-value."""
-    if result.p_value is None:
-        return ""
-    return "rejects" if result.rejects(alpha) else "passes"
 
 
 def evaluate(

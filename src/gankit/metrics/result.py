@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
+
+
+def test_outcome(p_value: float | None, alpha: float) -> str:
+    """'rejects' or 'passes' at level ``alpha``; '' for a metric without a p-value, '–' for an undefined one.
+
+    One wording for the terminal, the notebook and report.html: a NaN p-value (a test that could not be
+    computed) neither passes nor rejects.
+    """
+    if p_value is None:
+        return ""
+    if math.isnan(p_value):
+        return "–"
+    return "rejects" if p_value < alpha else "passes"
+
+
+test_outcome.__test__ = False  # not a pytest test function
 
 
 @dataclass(frozen=True)

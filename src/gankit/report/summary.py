@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from gankit.report.figure_text import figure_text
+
 if TYPE_CHECKING:  # annotations only: this module is imported by the command line before torch is needed
     from gankit.metrics import EvalReport
     from gankit.train.loop import EpochRecord
@@ -23,16 +25,17 @@ def epoch_note(record: EpochRecord) -> str:
 
 
 def eval_table(report: EvalReport) -> RichTable:
-    """One row per metric: value, p-value and whether it rejects at α."""
+    """One row per metric: value, p-value and whether it rejects at α; an undefined value shows as "–"."""
+    from gankit.metrics.result import test_outcome  # noqa: PLC0415 (the metrics package loads torch)
+
     table = RichTable(title=f"evaluation: {report.n_fake} generated vs {report.n_real} real rows (seed {report.seed})")
     for header in ("metric", "statistic", "p-value", f"p < {report.alpha}"):
         table.add_column(header, justify="left" if header == "metric" else "right")
     for result in report.results:
-        if result.p_value is None:
-            table.add_row(result.name, f"{result.statistic:.4g}", "", "")
-        else:
-            flag = "[red]rejects[/red]" if result.rejects(report.alpha) else "[green]passes[/green]"
-            table.add_row(result.name, f"{result.statistic:.4g}", f"{result.p_value:.3f}", flag)
+        outcome = test_outcome(result.p_value, report.alpha)
+        flag = {"rejects": "[red]rejects[/red]", "passes": "[green]passes[/green]"}.get(outcome, outcome)
+        p_value = "" if result.p_value is None else figure_text(result.p_value, ".3f")
+        table.add_row(result.name, figure_text(result.statistic), p_value, flag)
     return table
 
 

@@ -18,11 +18,15 @@ from typing import Callable, ContextManager
 
 from gankit.config import GanConfig, load_config, load_raw
 from gankit.errors import PeerLost, TrainingDiverged, UserError
+from gankit.run_files import read_json_object
 from gankit.runs.checkpoint_schedule import latest_checkpoint
+from gankit.runs.run_identity import check_resume_config
+from gankit.train.checkpoint_format import STATE
 from gankit.runs.directory import claim_run_dir, create_run_dir, run_name
 from gankit.runs.job import RunResult, Watcher, resume_run, train_run
 from gankit.runs.sweep import plan_sweep, run_sweep
 from gankit.runs.sweep_grid import parse_grid
+from gankit.runs.sweep_state import resume_sweep_dir
 from gankit.runs.trackers import Trackers, make_trackers
 from gankit.status import phase
 from gankit.train import distributed
@@ -53,16 +57,43 @@ def default_run_name(config: GanConfig, preset: str) -> str:
     return run_name(config.name, config.data.path, config.data.source, preset_source)
 
 
+def rank_arguments(job: TrainJob, preset: str | None, overrides: list[str], seed: int | None, data: Path | None,
+                   quiet: bool, as_json: bool) -> list[str]:
+    """The ``gankit train`` arguments each torchrun rank is started with: the command's own, less ``--nproc``
+    (:func:`launch_torchrun` adds the run directory)."""
+    args = ["--resume", str(job.resume)] if job.resume is not None else [preset, *sum((["--set", s] for s in overrides), [])]
+    args += [*(["--seed", str(seed)] if seed is not None else []), *(["--data", str(data)] if data else [])]
+    return args + [*(["--quiet"] if quiet else []), *(["--json"] if as_json else []), *sum((["--log", n] for n in job.log), [])]
+
+
 def launch_torchrun(job: TrainJob, nproc: int, max_restarts: int, args: list[str]) -> int:
-    """``python -m torch.distributed.run --standalone --nproc-per-node N -m gankit train ARGS --out DIR``; its exit
-    status. The ranks must agree on one directory, and a restart must find it: it is made here."""
+    """Start :func:`torchrun_command`; its exit status. The ranks must agree on one directory, and a restart must
+    find it: it is made here."""
     out_dir = job.out_dir
+    if job.resume is not None:
+        _check_resume_first(job.resume, job.allow_changes)
     if job.resume is None and out_dir is None:
         out_dir = create_run_dir(Path("runs"), job.run_name)
+    return subprocess.run(torchrun_command(job, nproc, max_restarts, args, out_dir)).returncode
+
+
+def _check_resume_first(run_dir: Path, allowed: tuple[str, ...]) -> None:
+    """The data-free checks of a resume, made before torchrun starts: a changed config or another run's checkpoint
+    is then one line and exit status 2, not a line from every rank and torchrun's own report (the ranks check
+    again, the data too)."""
+    checkpoint = latest_checkpoint(run_dir)
+    document = read_json_object(checkpoint / STATE) if checkpoint is not None else None
+    if document is not None and isinstance(document.get("config"), dict):
+        check_resume_config(run_dir, checkpoint, document, allowed)
+
+
+def torchrun_command(job: TrainJob, nproc: int, max_restarts: int, args: list[str], out_dir: Path | None) -> list[str]:
+    """``python -m torch.distributed.run --standalone --nproc-per-node N -m gankit train ARGS --out DIR``, with the
+    job's ``--allow-change`` keys passed on to every rank (each rank checks the resume itself)."""
     args = [*args, *(["--out", str(out_dir)] if out_dir is not None else [])]
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-               f"--max-restarts={max_restarts}", "-m", "gankit", "train", *args]
-    return subprocess.run(command).returncode
+    args += [part for key in job.allow_changes for part in ("--allow-change", key)]
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+            f"--max-restarts={max_restarts}", "-m", "gankit", "train", *args]
 
 
 def train_here(job: TrainJob, phases: Phases) -> RunResult | None:
@@ -89,6 +120,15 @@ def train_here(job: TrainJob, phases: Phases) -> RunResult | None:
     finally:
         distributed.teardown()
     return result if ranks.is_main else None
+
+
+def keep_finished_view(job: TrainJob) -> None:
+    """With ``--view``, once the results are printed: at a terminal the finished run's page stays up (a reload
+    works) until Ctrl-C."""
+    if job.view:
+        from gankit.view.session import serve_finished_views  # noqa: PLC0415  (the view's server loads only with --view)
+
+        serve_finished_views()
 
 
 def _watched(view: bool, host: str | None, port: int, trackers: list, job: Callable[[Watcher | None], RunResult]):
@@ -156,3 +196,11 @@ def sweep_command(raw: dict, preset: str, seeds: int, grid: list[str], out_dir: 
         return claim_run_dir(out_dir) if out_dir is not None else create_run_dir(Path("runs"), name)
 
     return sweep_shown(groups, make_dir, quiet, "sweep", phases, notify, vectorize, evaluate, nproc, plots)
+
+
+def resume_sweep_command(sweep_dir: Path, other_arguments: list, quiet: bool, phases: Phases,
+                         notify: Callable[[str], None]):
+    """``gankit sweep --resume DIR``: finish a stopped sweep with its own plan and options, under this command's
+    display (``other_arguments``: what else was given, which a resumed sweep refuses)."""
+    return resume_sweep_dir(sweep_dir, other_arguments, lambda groups, make_dir, **options:
+                            sweep_shown(groups, make_dir, quiet, "sweep", phases, notify, **options))

@@ -58,6 +58,18 @@ def check_resume(run_dir: Path, checkpoint: Path, document: dict[str, Any], rows
                  allowed: tuple[str, ...] = ()) -> GanConfig | None:
     """Refuse (one line) a checkpoint that does not belong to ``run_dir``; return the folder's config when it
     differs from the checkpoint's only in ``allowed`` keys (the run continues under it), else None."""
+    folder_config, changed = check_resume_config(run_dir, checkpoint, document, allowed)
+    recorded = document.get("run") if isinstance(document.get("run"), dict) else {}
+    if recorded.get("data") and recorded["data"] != data_fingerprint(rows):
+        raise UserError(f"{checkpoint}: the training data ({folder_config.data.path or folder_config.data.source}) "
+                        f"changed since this checkpoint was written; restore it or start a new run")
+    return folder_config if changed else None
+
+
+def check_resume_config(run_dir: Path, checkpoint: Path, document: dict[str, Any],
+                        allowed: tuple[str, ...] = ()) -> tuple[GanConfig, dict[str, tuple[Any, Any]]]:
+    """The checks of :func:`check_resume` that need no data (config and run id; the ``--nproc`` launcher makes
+    them before it starts the ranks); the folder's config and the keys that changed."""
     for key in allowed:
         if key not in ALLOWED_CHANGES:
             raise UserError(f"--allow-change {key}: only {', '.join(ALLOWED_CHANGES)} may change on a resume")
@@ -74,10 +86,7 @@ def check_resume(run_dir: Path, checkpoint: Path, document: dict[str, Any], rows
     if recorded.get("run_id") and identity.get("run_id") and recorded["run_id"] != identity["run_id"]:
         raise UserError(f"{checkpoint}: this checkpoint belongs to another run (run id {recorded['run_id']}, "
                         f"{run_dir / IDENTITY} says {identity['run_id']}); nothing was changed")
-    if recorded.get("data") and recorded["data"] != data_fingerprint(rows):
-        raise UserError(f"{checkpoint}: the training data ({folder_config.data.path or folder_config.data.source}) "
-                        f"changed since this checkpoint was written; restore it or start a new run")
-    return folder_config if changed else None
+    return folder_config, changed
 
 
 def _folder_config(run_dir: Path) -> GanConfig:

@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 
 from gankit.atomic_write import atomic_write
+from gankit.data.dtype_changes import dtype_changes
 from gankit.data.frame_io import checked_output
 from gankit.data.memory_budget import check_fits, size_text
 from gankit.errors import UserError, write_failed
@@ -53,6 +54,7 @@ def _write_chunks(gan: GAN, n: int, seed: int, output: Path, overwrite: bool, wh
                 writer.write(_chunk(gan, count, chunk_seed(seed, index) if n > CHUNK_ROWS else seed, where))
                 if index == 0:
                     _check_disk(temp, output, n, count)
+                    _tell_dtype_changes(gan, writer, suffix)
             writer.close()
         finally:
             writer.abandon()
@@ -70,6 +72,15 @@ def _chunk(gan: GAN, count: int, seed: int, where: list[str] | None = None) -> p
     return rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=gan.columns)
 
 
+def _tell_dtype_changes(gan: GAN, writer: "_CsvWriter | _ParquetWriter | _NpyWriter", suffix: str) -> None:
+    """A table's columns that the file will read back in another dtype than they were read in: a notice each."""
+    specs = getattr(gan.transformer, "specs", None)
+    if specs is None or suffix not in (".csv", ".parquet"):
+        return
+    for line in dtype_changes(specs, writer.dtypes(), suffix):
+        notice(line)
+
+
 def _check_disk(temp: Path, output: Path, n: int, first: int) -> None:
     """After the first chunk: refuse when the whole file will not fit on its disk."""
     expected = temp.stat().st_size / first * n
@@ -81,11 +92,16 @@ def _check_disk(temp: Path, output: Path, n: int, first: int) -> None:
 
 class _CsvWriter:
     def __init__(self, path: Path, n: int) -> None:
-        self.path, self.started = path, False
+        self.path, self.started, self.first_rows = path, False, 0
 
     def write(self, chunk: pd.DataFrame) -> None:
         chunk.to_csv(self.path, index=False, mode="a" if self.started else "w", header=not self.started)
+        self.first_rows = self.first_rows or len(chunk)
         self.started = True
+
+    def dtypes(self) -> dict[str, str]:
+        """The dtypes its first chunk reads back in (a CSV keeps none: they are inferred again)."""
+        return {str(name): str(dtype) for name, dtype in pd.read_csv(self.path, nrows=self.first_rows).dtypes.items()}
 
     def close(self) -> None:
         pass
@@ -105,12 +121,19 @@ class _ParquetWriter:
         table = pa.Table.from_pandas(chunk, schema=self.schema, preserve_index=False)
         if self.writer is None:
             self.schema = table.schema
-            for field in table.schema:
-                if pa.types.is_timestamp(field.type) and field.type.unit == "s":
-                    notice(f"column '{field.name}': Parquet has no timestamps in seconds; written as timestamp[ms] "
-                           "(the same instants), so it reads back as datetime64[ms]")
             self.writer = pq.ParquetWriter(self.path, self.schema)
         self.writer.write_table(table)
+
+    def dtypes(self) -> dict[str, str]:
+        """The dtypes the file reads back in (Parquet keeps them, but has no timestamps in seconds)."""
+        import io
+
+        import pyarrow.parquet as pq
+
+        buffer = io.BytesIO()  # an empty file of the same schema, written and read back as this one will be
+        pq.write_table(self.schema.empty_table(), buffer)
+        buffer.seek(0)
+        return {str(name): str(dtype) for name, dtype in pq.read_table(buffer).to_pandas().dtypes.items()}
 
     def close(self) -> None:
         if self.writer is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
-import signal
 import tempfile
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -24,6 +23,7 @@ from gankit.report.sweep_summary import MetricSummary, member_row, summarize, wr
 from gankit.runs.directory import append_jsonl, locked
 from gankit.runs.job import draw_figures, finish_run, start_run_dir, write_eval
 from gankit.runs.signals import SignalCatcher
+from gankit.runs.sweep_checkpoints import GroupCheckpoints, stop_message
 from gankit.runs.sweep_grid import Member, expand_members, structure_key
 from gankit.runs.sweep_state import forget_trained, save_group, trained_group, write_plan
 from gankit.status import phase, release_notices, show_phases, silent
@@ -68,10 +68,11 @@ def run_sweep(
     resume: bool = False,
 ) -> SweepResult:
     """Train every group (vectorized where the nets allow), then write members' runs (each with its
-    plots/ unless ``plots`` is off) and the summary. The plan is written first and each group is
-    checkpointed once trained (runs/sweep_state.py); with ``resume``, ``make_dir`` gives the folder of a
-    stopped sweep and its trained groups are loaded, not trained again. SIGINT/SIGTERM stop the sweep
-    (``StopRequested``) with the resume command."""
+    plots/ unless ``plots`` is off) and the summary. The plan is written first, a stacked group is
+    checkpointed as it trains (runs/sweep_checkpoints.py) and each group once trained (runs/sweep_state.py);
+    with ``resume``, ``make_dir`` gives the folder of a stopped sweep: its trained groups are loaded, not trained
+    again, and a stacked group goes on from its newest checkpoint. SIGINT/SIGTERM stop the sweep
+    (``StopRequested``) with the resume command, a stacked group after its current step and a checkpoint."""
     prepared = [prepare_members(group) for group in groups]  # loads and validates all data before writing
     release_notices()
     on_epoch(_epochs_cut(groups, prepared))  # epochs that train.max_steps took away count as done
@@ -82,12 +83,10 @@ def run_sweep(
 
         def counted(steps: int) -> None:
             if signals.received:
-                name = signal.Signals(signals.received).name
-                raise StopRequested(signals.received, f"stopped by {name}; the groups trained so far are checkpointed. "
-                                                      f"Resume with: gankit sweep --resume {sweep_dir}")
+                raise StopRequested(signals.received, stop_message(signals.received, sweep_dir))
             on_epoch(steps)
 
-        result = _train_groups(groups, prepared, sweep_dir, counted, notice, vectorize, evaluate, nproc, plots)
+        result = _train_groups(groups, prepared, sweep_dir, counted, notice, vectorize, evaluate, nproc, plots, signals)
         forget_trained(sweep_dir)
         return result
 
@@ -100,14 +99,16 @@ def _epochs_cut(groups: list[list[Member]], prepared: list[tuple[list[GAN], list
 
 
 def _train_groups(groups, prepared, sweep_dir: Path, on_epoch, notice, vectorize: bool, evaluate: bool,
-                  nproc: int, plots: bool) -> SweepResult:
+                  nproc: int, plots: bool, signals: SignalCatcher) -> SweepResult:
     """``run_sweep``'s work once its directory exists and is locked."""
     members, gans = [], []
     for group, (group_gans, rows) in zip(groups, prepared):
         trained = trained_group(sweep_dir, group, group_gans)
         if trained is None:
-            trained = _train_group(group, group_gans, rows, on_epoch, notice, vectorize, nproc)
+            checkpoints = GroupCheckpoints(sweep_dir, group, group_gans, signals)
+            trained = _train_group(group, group_gans, rows, on_epoch, notice, vectorize, nproc, checkpoints)
             save_group(sweep_dir, group, trained)
+            checkpoints.forget()
         else:
             on_epoch(sum(gan.config.train.epochs for gan in trained))  # trained before the stop
         members += group
@@ -127,15 +128,21 @@ def _train_groups(groups, prepared, sweep_dir: Path, on_epoch, notice, vectorize
 
 
 def _train_group(group: list[Member], group_gans: list[GAN], rows: list[RowSource], on_epoch, notice,
-                 vectorize: bool, nproc: int) -> list[GAN]:
-    """One group's training: stacked, in processes, or one member after another; returns the trained GANs."""
+                 vectorize: bool, nproc: int, checkpoints: GroupCheckpoints) -> list[GAN]:
+    """One group's training: stacked (checkpointed as it goes, and resumed from its newest checkpoint), in
+    processes, or one member after another; returns the trained GANs."""
     workers = min(len(group), os.cpu_count() or 1)
     stackable = vectorize and all(can_vectorize(g.state, g.config.train) for g in group_gans)
     if stackable and nproc > 1 and len(group) > 1:
         return train_in_processes(group_gans, on_epoch, min(nproc, len(group)), vectorized=True)
     if stackable:
-        train_stacked(group_gans, rows, on_epoch)
-        return group_gans
+        resumed = checkpoints.resume(group_gans)
+        if resumed is not None:
+            notice(f"{len(group)} member(s) go on from their checkpoint after step {resumed[0].state.step}")
+            on_epoch(sum(gan.state.epoch for gan in resumed))  # trained before the stop
+        gans = resumed or group_gans
+        train_stacked(gans, rows, on_epoch, checkpoints)
+        return gans
     if vectorize and workers > 1 and group_gans[0].config.data.source != "array":
         notice(f"training {len(group)} member(s) in {workers} processes: {NOT_STACKABLE}")
         return train_in_processes(group_gans, on_epoch, workers)
@@ -152,11 +159,17 @@ def prepare_members(members: list[Member]) -> tuple[list[GAN], list[RowSource]]:
     return gans, rows
 
 
-def train_stacked(gans: list[GAN], rows: list[RowSource], on_epoch: EpochCallback) -> None:
-    """Train prepared members as one vectorized group; fills each GAN's state and history."""
-    histories = train_vectorized([gan.state for gan in gans], rows, [gan.config.train for gan in gans], on_epoch)
-    for gan, history in zip(gans, histories):
-        gan.history += history
+def train_stacked(gans: list[GAN], rows: list[RowSource], on_epoch: EpochCallback,
+                  checkpoints: GroupCheckpoints | None = None) -> None:
+    """Train prepared (or checkpoint-loaded) members as one vectorized group, checkpointed by ``checkpoints``
+    when given; fills each GAN's state and history."""
+    states, settings = [gan.state for gan in gans], [gan.config.train for gan in gans]
+    if checkpoints is None:
+        histories = train_vectorized(states, rows, settings, on_epoch)
+        for gan, history in zip(gans, histories):
+            gan.history += history
+        return
+    train_vectorized(states, rows, settings, on_epoch, checkpoints.after_step, checkpoints.after_epoch)
 
 
 def train_sequentially(gans: list[GAN], on_epoch: EpochCallback) -> None:

@@ -41,7 +41,17 @@ def parse_grid(entries: list[str]) -> dict[str, list[Any]]:
         key, sep, values = entry.partition("=")
         if not sep or not values.strip():
             raise UserError(f"--grid expects key=v1,v2,…, got '{entry}'")
-        grid[key.strip()] = [parse_override(f"{key}={value}")[1] for value in _split_values(values)]
+        key = key.strip()
+        if not key:
+            raise UserError(f"--grid expects key=v1,v2,…, got '{entry}' (no key)")
+        if key == "seed":
+            raise UserError("--grid seed: a sweep gives its members the seeds 0 … N−1 itself; set N with --seeds")
+        if key in grid:
+            raise UserError(f"--grid names {key} twice; give all its values in one: {key}=v1,v2,…")
+        grid[key] = [parse_override(f"{key}={value}")[1] for value in _split_values(values)]
+        repeated = [value for index, value in enumerate(grid[key]) if value in grid[key][:index]]
+        if repeated:
+            raise UserError(f"--grid {key} lists {repeated[0]!r} twice; each value makes its own members, give it once")
     return grid
 
 

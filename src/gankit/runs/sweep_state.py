@@ -1,12 +1,15 @@
 """What a sweep keeps on disk so that a stopped or killed sweep resumes: its plan and its trained groups.
 
 ``SWEEP/sweep.json`` holds the plan (every member's label, settings and resolved config,
-in their groups, and the sweep's options), written before any training. As each group
-finishes training, each of its members is checkpointed under ``SWEEP/trained/LABEL/``
-(the single-run checkpoint format). ``gankit sweep --resume SWEEP`` reloads the plan,
-loads the groups already trained and trains the others from their seeds; members are
-trained deterministically from their seeds, so on CPU the final members equal the
-uninterrupted sweep's bit for bit. ``trained/`` is removed once every member is written.
+in their groups, and the sweep's options), written before any training. While a stacked
+group trains, its members are checkpointed as single runs are, under ``SWEEP/progress/``
+(``runs/sweep_checkpoints.py``); as each group finishes training, each of its members is
+checkpointed under ``SWEEP/trained/LABEL/`` (the single-run checkpoint format).
+``gankit sweep --resume SWEEP`` reloads the plan, loads the groups already trained, goes on
+with a stacked group from its newest checkpoint and trains the others from their seeds;
+members are trained deterministically from their seeds, so on CPU the final members equal
+the uninterrupted sweep's bit for bit. ``trained/`` and ``progress/`` are removed once
+every member is written.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from gankit.runs.sweep_grid import Member
 
 PLAN = "sweep.json"
 TRAINED = "trained"
+PROGRESS = "progress"  # stacked groups' checkpoints while they train
 PLAN_VERSION = 1
 
 
@@ -83,3 +87,4 @@ def save_group(sweep_dir: Path, group: list[Member], gans: list[GAN]) -> None:
 def forget_trained(sweep_dir: Path) -> None:
     """Remove the groups' checkpoints once every member's own folder is written."""
     shutil.rmtree(sweep_dir / TRAINED, ignore_errors=True)
+    shutil.rmtree(sweep_dir / PROGRESS, ignore_errors=True)

@@ -125,7 +125,7 @@ def run_epoch(
     ranks = state.ranks  # with several ranks: global batches of batch_size × world, each rank takes its shard
     size = state.batch_size * ranks.world
     n_rows = rows.shape[-2]
-    n_batches = batches_per_epoch(n_rows, size, state.pack, train.drop_last or ranks.world > 1)
+    n_batches = batches_per_epoch(n_rows, size, _smallest_batch(state), train.drop_last or ranks.world > 1)
     # each batch contiguous, so a stacked member's batch is laid out as its single run's (same kernels, same bits)
     batches = ((r.contiguous(), z.contiguous(), g.contiguous())
                for r, z, g in zip(rows.split(size, -2), noise.split(size, -2), g_noise.split(size, -2)))
@@ -167,6 +167,14 @@ def run_epoch(
     d_mean, g_mean = (torch.stack(values, dim=-1).mean(-1) for values in zip(*state.partial_losses))
     means = mean_over_ranks(torch.stack((d_mean, g_mean)))  # every rank logs the losses of the whole global batch
     return means[0], means[1]
+
+
+def _smallest_batch(state: EpochState) -> int:
+    """The fewest rows a last batch may hold: one pack, and two where G or D has BatchNorm (a single row has no
+    batch statistics: training on it fails)."""
+    nets = [net for net in (state.generator, getattr(state, "discriminator", None)) if isinstance(net, torch.nn.Module)]
+    normed = any(isinstance(module, torch.nn.modules.batchnorm._BatchNorm) for net in nets for module in net.modules())
+    return max(state.pack, 2) if normed else state.pack
 
 
 @contextmanager

@@ -139,6 +139,14 @@ class LeanAdam:
                  "decoupled_weight_decay": False, "params": list(range(len(state)))}
         return {"state": state, "param_groups": [group]}
 
+    def stack_members(self, singles: Sequence["LeanAdam"]) -> None:
+        """Take the moments and step count of one single-member optimizer per member, in order (a stacked group
+        built from members' states, fresh or loaded from their checkpoints, goes on where each stood)."""
+        with torch.no_grad():
+            self.exp_avg.copy_(torch.cat([single.exp_avg for single in singles]))
+            self.exp_avg_sq.copy_(torch.cat([single.exp_avg_sq for single in singles]))
+            self._step.copy_(singles[0]._step)
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a single run's :meth:`state_dict` (or a ``torch.optim.Adam`` one over the same parameters)."""
         group = state["param_groups"][0]

@@ -32,6 +32,8 @@ from gankit.train.state import TrainState
 from gankit.train.steps import update_ema
 
 EpochCallback = Callable[[int], None]
+GroupHook = Callable[["VectorizedGroup"], None]
+EpochHook = Callable[["VectorizedGroup", list[EpochRecord]], None]
 
 
 def can_vectorize(state: TrainState, train: TrainConfig) -> bool:
@@ -53,6 +55,8 @@ class VectorizedGroup:
         self.discriminator = StackedNet([s.discriminator for s in states], [s.d_buffer for s in states])
         self.opt_g = LeanAdam(self.generator, [t.g_optimizer for t in settings])
         self.opt_d = LeanAdam(self.discriminator, [t.d_optimizer for t in settings])
+        self.opt_g.stack_members([s.opt_g for s in states])  # members loaded from checkpoints go on where they stood
+        self.opt_d.stack_members([s.opt_d for s in states])
         self.ema_decays = [s.ema_decay for s in states]
         has_ema = any(s.ema_buffer is not None for s in states)  # a member without one averages with decay 0
         self.ema = torch.cat([(s.ema_buffer or s.g_buffer).flat.detach() for s in states]).clone() if has_ema else None
@@ -64,10 +68,12 @@ class VectorizedGroup:
         self.partial_losses: list[tuple[torch.Tensor, torch.Tensor]] = []
 
     def begin_epoch(self) -> None:
+        """Each member's epoch start; resumed mid-epoch, the losses of its steps so far are stacked again."""
         for state in self.states:
             state.batch_in_epoch = self.batch_in_epoch
             state.begin_epoch()
-        self.partial_losses = []
+        steps = zip(*(state.partial_losses for state in self.states)) if self.batch_in_epoch else ()
+        self.partial_losses = [(torch.stack([d for d, _ in pairs]), torch.stack([g for _, g in pairs])) for pairs in steps]
 
     def draw_epoch(self, data: list[RowSource], train: TrainConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Each member's rows and noise, drawn from its own streams, stacked: ``(M, n, ·)``."""
@@ -120,14 +126,19 @@ class VectorizedGroup:
 
 
 def train_vectorized(states: list[TrainState], sources: list[RowSource], settings: list[TrainConfig],
-                     on_epoch: EpochCallback) -> list[list[EpochRecord]]:
-    """Train all members of one group together; returns each member's epoch records."""
+                     on_epoch: EpochCallback, after_step: GroupHook | None = None,
+                     after_epoch: EpochHook | None = None) -> list[list[EpochRecord]]:
+    """Train all members of one group together from where their states stand (fresh, or loaded from checkpoints,
+    even mid-epoch); returns each member's epoch records. ``after_step`` runs after every G step and
+    ``after_epoch`` (with the epoch's record of each member) after every epoch, both before ``on_epoch``
+    (the place to checkpoint: :meth:`VectorizedGroup.write_back` puts the stack into the members' states)."""
     with objects_frozen():
-        return _train_group(VectorizedGroup(states, settings), sources, settings, on_epoch)
+        return _train_group(VectorizedGroup(states, settings), sources, settings, on_epoch, after_step, after_epoch)
 
 
 def _train_group(group: VectorizedGroup, sources: list[RowSource], settings: list[TrainConfig],
-                 on_epoch: EpochCallback) -> list[list[EpochRecord]]:
+                 on_epoch: EpochCallback, after_step: GroupHook | None,
+                 after_epoch: EpochHook | None) -> list[list[EpochRecord]]:
     train = settings[0]
     losses = objective(train.objective, torch.tensor([t.label_smoothing for t in settings]))
     histories: list[list[EpochRecord]] = [[] for _ in group.states]
@@ -135,12 +146,17 @@ def _train_group(group: VectorizedGroup, sources: list[RowSource], settings: lis
     with torch_threads(train.threads):
         while group.epoch < train.epochs:
             started = time.perf_counter()
-            d_means, g_means = run_epoch(group, sources, train, losses)
+            d_means, g_means = run_epoch(group, sources, train, losses,
+                                         None if after_step is None else lambda *_: after_step(group))
             seconds = time.perf_counter() - started
             elapsed += seconds
             speed = rows_seen(len(rows_for_epoch(sources[0], 0)), group.batch_size, train.drop_last) / seconds
-            for history, d_mean, g_mean in zip(histories, d_means.tolist(), g_means.tolist()):
-                history.append(EpochRecord(group.epoch, d_mean, g_mean, speed, elapsed))
+            records = [EpochRecord(group.epoch, d_mean, g_mean, speed, elapsed)
+                       for d_mean, g_mean in zip(d_means.tolist(), g_means.tolist())]
+            for history, record in zip(histories, records):
+                history.append(record)
+            if after_epoch is not None:
+                after_epoch(group, records)
             on_epoch(len(group.states))
     group.write_back()
     return histories

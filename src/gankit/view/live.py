@@ -5,10 +5,10 @@ when a frame is due and the drawing process is idle; everything else — the
 generated points, D's heatmap, G's manifold and arrows, the two-sample p-values —
 is computed by that process (:mod:`gankit.view.drawing`) on its own copy of the nets. Frames are also appended to ``view/frames.jsonl``
 (at most :data:`STORED_FRAMES` spread over training) and p-values to
-``view/tests.jsonl``, so ``gankit view RUN`` replays them after the run. A table run
-instead gets a snapshot of its columns and pair trends (``report/table_snapshot.py``)
-every k epochs, taken in the training thread within the tests' time share and kept
-in ``view/tables.jsonl``.
+``view/tests.jsonl``, so ``gankit view RUN`` replays them after the run. What depends on
+the data is the data kind's (``kinds/``): a table run instead gets a snapshot of its columns
+and pair trends every k epochs, taken in the training thread within the tests' time share
+and kept in ``view/tables.jsonl``; an image run's epoch grids are announced as drawn.
 """
 
 from __future__ import annotations
@@ -25,10 +25,8 @@ import numpy as np
 import torch
 
 from gankit import status
-from gankit.config import TOY_SOURCES
-from gankit.data.toy import toy_source
 from gankit.gan import GAN
-from gankit.report.image_grid import GRIDS
+from gankit.kinds.base import HELD_OUT_SEED, ViewPlane
 from gankit.train.loop import EpochRecord
 from gankit.view.hub import Hub
 from gankit.view.run_info import run_info
@@ -44,8 +42,7 @@ FRAME_POINTS = 300  # generated points per frame (one fixed noise batch, so poin
 REAL_POINTS = 1000  # real points shown
 TEST_ROWS = 200  # held-out real rows and generated rows per two-sample test
 TESTS_PER_RUN = 20  # two-sample tests spread over training (every k = epochs / 20 epochs, time allowing)
-HELD_OUT_SEED = 104_729  # held-out toy rows come from their own stream, never the training draw
-TABLE_ROWS = 500  # real and generated rows per table snapshot (columns' shapes and pair trends)
+SNAPSHOT_ROWS = 500  # real and generated rows per snapshot (a table's columns' shapes and pair trends)
 
 
 class LiveView:
@@ -59,7 +56,7 @@ class LiveView:
         self.test_every = test_every
         self.frame_share = frame_share
         self.test_share = test_share
-        self.kind = "rows"
+        self.panel = "rows"  # the page's panel, named by the data kind
         self.frames_sent = 0
         self._idle = threading.Event()  # no job is out at the drawing process
         self._idle.set()
@@ -73,8 +70,8 @@ class LiveView:
         self.run_dir: Path | None = None
         self.last_gan: GAN | None = None  # the GAN training ended with (for the last frame)
         self.evaluation: dict[str, Any] | None = None  # the final eval.json, once the run is evaluated
-        self._table_real: Any = None  # a table run's real rows and column kinds, for its snapshots
-        self._last_table_epoch = -1
+        self._snapshot_real: Any = None  # the real rows the kind's snapshots compare with (None: no snapshots)
+        self._last_snapshot_epoch = -1
         self._process: multiprocessing.Process | None = None
         self._pipe: Connection | None = None
         self._reader: threading.Thread | None = None
@@ -86,29 +83,31 @@ class LiveView:
         config = gan.config
         self.run_dir = run_dir
         self.last_gan = gan
-        # the page's panel, named by the data kind: each panel streams its own events (frames, tables, grids)
-        self.kind = gan.data_kind.view_panel(len(gan.columns))
+        # each panel streams its own events: the 2-D plane frames and tests, a table snapshots, images grids
+        self.panel = gan.data_kind.view_panel(len(gan.columns))
         self.test_every = self.test_every or max(1, config.train.epochs // TESTS_PER_RUN)
         extra: dict[str, Any] = {"test_every": self.test_every, "frame_window": self.hub.window}
-        if self.kind == "2d":
-            real = _subset(gan.real_rows().values, REAL_POINTS, config.seed)
-            held_out, origin = _held_out_rows(gan)
-            noise = gan.state.latent.sample(FRAME_POINTS, torch.Generator().manual_seed(config.seed + HELD_OUT_SEED))
-            setup = drawing.Setup(FrozenNets.of(gan), fixed_extent(real), noise, held_out, TEST_ROWS)
-            extra |= {"real": np.round(real, 4).tolist(), "extent": setup.extent, "columns": gan.columns,
-                      "held_out": origin}
-            steps = config.train.epochs * max(1, gan.training_rows.n_rows // config.train.batch_size)
-            self._store_gap = max(1, steps // STORED_FRAMES)
-            self._process, self._pipe = drawing.start(setup)
-            self._reader = threading.Thread(target=self._read_replies, name="gankit-view-reader", daemon=True)
-            self._reader.start()
-        if self.kind == "table":
-            frame = gan.data_kind.real_frame(config)
-            self._table_real = frame.sample(n=min(len(frame), TABLE_ROWS), random_state=config.seed % 2**32)
-        info = run_info(config, run_dir, self.kind, live=True, **extra)
+        plane = gan.data_kind.view_plane(gan, REAL_POINTS, TEST_ROWS)
+        if plane is not None:
+            extra |= self._start_drawing(gan, plane)
+        self._snapshot_real = gan.data_kind.view_rows(gan, SNAPSHOT_ROWS)
+        info = run_info(config, run_dir, self.panel, live=True, **extra)
         (run_dir / VIEW).mkdir(parents=True, exist_ok=True)
         (run_dir / VIEW / "info.json").write_text(json.dumps(info))
         self.hub.publish("info", info)
+
+    def _start_drawing(self, gan: GAN, plane: ViewPlane) -> dict[str, Any]:
+        """Start the process that draws the 2-D panel's frames and runs its tests; what the page needs of it."""
+        config = gan.config
+        noise = gan.state.latent.sample(FRAME_POINTS, torch.Generator().manual_seed(config.seed + HELD_OUT_SEED))
+        setup = drawing.Setup(FrozenNets.of(gan), fixed_extent(plane.real), noise, plane.held_out, TEST_ROWS)
+        steps = config.train.epochs * max(1, gan.training_rows.n_rows // config.train.batch_size)
+        self._store_gap = max(1, steps // STORED_FRAMES)
+        self._process, self._pipe = drawing.start(setup)
+        self._reader = threading.Thread(target=self._read_replies, name="gankit-view-reader", daemon=True)
+        self._reader.start()
+        return {"real": np.round(plane.real, 4).tolist(), "extent": setup.extent, "columns": gan.columns,
+                "held_out": plane.held_out_origin}
 
     def step(self, gan: GAN) -> None:
         """After a training step: send the nets' weights to the drawing process when a frame is due and it is idle."""
@@ -126,7 +125,8 @@ class LiveView:
         self._submit(gan, test=False)
 
     def epoch(self, gan: GAN, record: EpochRecord) -> None:
-        """After an epoch: its losses; a two-sample test every k epochs; an image run's grid."""
+        """After an epoch: its losses; a two-sample test or the kind's snapshot every k epochs; the kind's event
+        (an image run's grid)."""
         self.last_gan = gan  # a rollback replaces the GAN
         self.hub.publish("metric", record.as_dict())
         if self._pipe is not None and record.epoch % self.test_every == 0 and self._test_due():
@@ -136,39 +136,38 @@ class LiveView:
                 self._submit(gan, test=True)
             else:
                 self._test_pending = True  # sent after the next step that finds the process idle
-        if self.kind == "table" and record.epoch % self.test_every == 0 and self._test_due():
-            self._table_snapshot(gan, record.epoch)
-        if self.kind == "images" and self.run_dir is not None:
-            grid = GRIDS / f"epoch-{record.epoch:06d}.png"
-            if (self.run_dir / grid).is_file():
-                self.hub.publish("grid", {"epoch": record.epoch, "path": grid.as_posix()})
+        if self._snapshot_real is not None and record.epoch % self.test_every == 0 and self._test_due():
+            self._snapshot(gan, record.epoch)
+        event = gan.data_kind.view_event(self.run_dir, record.epoch) if self.run_dir is not None else None
+        if event is not None:
+            self.hub.publish(*event)
 
-    def finish(self, gan: GAN | None, evaluation: dict[str, Any] | None) -> None:
-        """Training is over: the last frame and test, the final evaluation; the page is told the run ended."""
+    def finish(self, gan: GAN | None, evaluation: dict[str, Any] | None, server_stays: bool = False) -> None:
+        """Training is over: the last frame and test, the final evaluation; the page is told the run ended, and
+        whether the server keeps serving it (``server_stays``: a reload then still works)."""
         if self._pipe is not None:
             self._idle.wait()
             if gan is not None:
                 self._submit(gan, test=True, store=True)
                 self._idle.wait()
             self._stop_drawing()
-        if self.kind == "table" and gan is not None and self._last_table_epoch != gan.state.epoch:
-            self._table_snapshot(gan, gan.state.epoch)
+        if self._snapshot_real is not None and gan is not None and self._last_snapshot_epoch != gan.state.epoch:
+            self._snapshot(gan, gan.state.epoch)
         if evaluation is not None:
             self.hub.publish_evaluation(evaluation)
-        self.hub.publish("end", {"reason": "training finished"})
+        self.hub.publish("end", {"reason": "training finished", "server_stays": server_stays})
         self.hub.close()
 
     def _test_due(self) -> bool:
         """Every k epochs, unless the tests would then take more than ``test_share`` of the time."""
         return not self.test_share or time.perf_counter() - self._last_test >= self._test_cost / self.test_share
 
-    def _table_snapshot(self, gan: GAN, epoch: int) -> None:
-        """A table run's columns and pair trends now (real vs generated rows), published and kept for replay."""
+    def _snapshot(self, gan: GAN, epoch: int) -> None:
+        """The kind's snapshot now (a table's columns and pair trends, real vs generated), published and kept."""
         started = time.perf_counter()
-        fake = gan.sample(len(self._table_real), seed=gan.config.seed + HELD_OUT_SEED)
-        text = json.dumps(gan.data_kind.view_snapshot(self._table_real, fake, epoch))
+        text = json.dumps(gan.data_kind.view_snapshot(gan, self._snapshot_real, epoch))
         self._append("tables.jsonl", self.hub.publish_text("table", text))
-        self._last_table_epoch = epoch
+        self._last_snapshot_epoch = epoch
         self._last_test, self._test_cost = started, time.perf_counter() - started
 
     def _submit(self, gan: GAN, test: bool, store: bool = False) -> None:
@@ -228,17 +227,3 @@ class LiveView:
         with open(self.run_dir / VIEW / name, "a") as handle:
             handle.write(line + "\n")
 
-
-def _subset(values: np.ndarray, n: int, seed: int) -> np.ndarray:
-    return values[np.random.default_rng(seed).permutation(len(values))[:n]][:, :2]
-
-
-def _held_out_rows(gan: GAN) -> tuple[np.ndarray, str]:
-    """Real rows for the tests and where they come from: a toy source's new draw, never trained on;
-    for data from a file (which has no held-out part) a subset of the training rows."""
-    data = gan.config.data
-    if data.source in TOY_SOURCES:
-        rng = np.random.default_rng([gan.config.seed, HELD_OUT_SEED])
-        return toy_source(data).sample(TEST_ROWS, rng)[:, :2], "held-out rows: a new draw of the toy source"
-    rows = _subset(gan.real_rows().values, TEST_ROWS, gan.config.seed + HELD_OUT_SEED)
-    return rows, "a subset of the training rows (a file has no held-out rows)"

@@ -161,7 +161,7 @@ def _privacy_block(evaluation: dict[str, Any] | None) -> str:
     ledger = (evaluation or {}).get("differential_privacy")
     if not isinstance(ledger, dict):
         return ""
-    rows = [[label, str(ledger.get(key, UNDEFINED))] for label, key in PRIVACY_FIELDS]
+    rows = [[label, str(ledger.get(key, ""))] for label, key in PRIVACY_FIELDS]
     return "<h2>Differential privacy</h2>" + _table(["", "value"], rows)
 
 

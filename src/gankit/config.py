@@ -228,6 +228,36 @@ class TabularConfig(Section):
     conditional: bool = Field(
         False, description="CTGAN's conditional vector with training-by-sampling over the categorical columns"
     )
+    public_bounds: dict[str, tuple[float, float]] = Field(
+        {}, description="with privacy.epsilon: column → [low, high], public bounds of a number column (values "
+        "outside are clipped); the encoding reads these instead of the data"
+    )
+    public_categories: dict[str, list[str | int | float | bool]] = Field(
+        {}, description="with privacy.epsilon: column → its public list of categories; values not listed are "
+        "never generated"
+    )
+
+
+class PrivacyConfig(Section):
+    """Differentially private training (DP-SGD on the discriminator, ``train/private_epoch.py``): off unless
+    ``epsilon`` is set. The privacy unit is one training row; ``gankit[privacy]`` (Opacus) does the accounting."""
+
+    epsilon: float | None = Field(
+        None, gt=0, le=100, description="the privacy budget ε the whole run may spend (None = not private)"
+    )
+    delta: float | None = Field(
+        None, gt=0, lt=0.1, description="δ of the (ε, δ) guarantee; default: 1/(10·n) for n training rows"
+    )
+    max_grad_norm: float = Field(
+        1.0, gt=0, description="C: each real row's gradient of D's loss is clipped to this L2 norm before the noise"
+    )
+    accountant: Literal["rdp", "prv"] = Field(
+        "rdp", description="Opacus's accountant: rdp (Rényi DP, slightly loose) or prv (privacy random variables, tighter)"
+    )
+
+    @property
+    def on(self) -> bool:
+        return self.epsilon is not None
 
 
 class OptimizerConfig(Section):
@@ -343,6 +373,7 @@ class GanConfig(Section):
     checkpoint: CheckpointConfig = CheckpointConfig()
     guard: GuardConfig = GuardConfig()
     tabular: TabularConfig = TabularConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
 
     @model_validator(mode="after")
     def _batches_hold_whole_packs(self) -> "GanConfig":
@@ -376,6 +407,11 @@ class GanConfig(Section):
                              "model.output_noise > 0; leave it at 0")
         if self.model.kind == "tabular":
             self._check_table_rules()
+        if self.privacy.on:
+            self._check_private_rules()
+        elif self.tabular.public_bounds or self.tabular.public_categories:
+            raise ValueError("tabular.public_bounds and tabular.public_categories are read only under privacy.epsilon; "
+                             "set privacy.epsilon, or leave them out")
         if self.sample.method == "rejection":
             if self.train.objective not in ("non-saturating", "minimax"):
                 raise ValueError(f"sample.method = 'rejection' reads D's logit as log(p_data / p_G), which needs a "
@@ -394,6 +430,31 @@ class GanConfig(Section):
         if self.tabular.conditional and self.train.instance_noise:
             raise ValueError("train.instance_noise would blur the one-hot conditions of tabular.conditional; "
                              "set one of them off")
+
+    def _check_private_rules(self) -> None:
+        """Settings under which D's training cannot be made private per real row (each refusal says why)."""
+        if self.model.pack > 1:
+            raise ValueError(f"privacy.epsilon needs model.pack = 1: a PacGAN pack of {self.model.pack} rows mixes rows, "
+                             f"so one row's gradient cannot be clipped alone; set model.pack = 1")
+        if self.tabular.conditional:
+            raise ValueError("privacy.epsilon needs tabular.conditional = false: training-by-sampling picks real rows "
+                             "by their categories' frequencies, which Poisson sampling of rows does not account for")
+        if self.model.discriminator.batch_norm:
+            raise ValueError("privacy.epsilon needs model.discriminator.batch_norm = false: BatchNorm mixes the rows "
+                             "of a batch, so one row's gradient cannot be clipped alone")
+        if self.model.discriminator.spectral_norm:
+            raise ValueError("privacy.epsilon needs model.discriminator.spectral_norm = false: its power iteration "
+                             "updates D's state from real rows outside the clipped gradients")
+        if self.model.kind == "dcgan" or self.model.conditional:
+            raise ValueError("privacy.epsilon is for tables and rows of numbers, not images (model.kind = 'dcgan')")
+        if self.data.transform != "none" or self.data.fresh:
+            raise ValueError("privacy.epsilon needs data.transform = 'none' and data.fresh = false: a transform "
+                             "fitted on the rows reads them outside the private training")
+        if self.train.instance_noise:
+            raise ValueError("privacy.epsilon trains without instance noise: set train.instance_noise = 0")
+        if self.train.precision != "fp32" or self.train.compile:
+            raise ValueError("privacy.epsilon trains in fp32 without torch.compile: set train.precision = 'fp32' "
+                             "and train.compile = false")
 
     def to_toml(self) -> str:
         """The resolved config as TOML text (None values are left out)."""

@@ -35,6 +35,9 @@ from gankit.train.compile import compile_nets
 from gankit.train.rng import global_rng_state
 from gankit.train import distributed
 from gankit.train.loop import EpochRecord, RowSource, StepHook, capped_epochs, train
+from gankit.train.dp_sgd import check_private_net
+from gankit.train.private_plan import plan_private_training
+from gankit.train.privacy_ledger import PrivacyLedger
 from gankit.train.state import TrainState
 
 
@@ -94,6 +97,7 @@ class GAN:
         self.training_rows_: Rows | None = None
         self.batch_size_: int | None = None  # the batch size in effect, set by check_trainable
         self.compile_seconds_: float | None = None  # set by fit when train.compile is on
+        self.privacy_plan_: PrivacyLedger | None = None  # privacy.epsilon: the ledger planned by check_trainable
         self.checkpoint_info_: tuple[dict, dict] | None = None  # what load() read, for an exact resume
         self.sampling_cost_: SamplingCost | ConditionalCost | None = None  # the last sample()'s cost: by rejection or where
         self.run_identity: dict[str, str] | None = None  # set by a run, recorded in every checkpoint (runs/run_identity.py)
@@ -157,6 +161,8 @@ class GAN:
         if self.state_ is None:  # nets too big for the memory: one line now, not an allocation failure later
             check_training_memory(self.config, self.data_kind.layout(table, self.config), resolve_device(self.config.train.device))
         self._cap_epochs(table.n_rows)
+        if self.config.privacy.on and self.state_ is None:  # σ for the budget: an unreachable one fails here
+            self.privacy_plan_ = plan_private_training(self.config, table.n_rows, self.batch_size_)
         return table
 
     def _cap_epochs(self, n_rows: int) -> None:
@@ -214,6 +220,12 @@ class GAN:
             self.layout_ = layout
             self.class_names_ = table.class_names
             self.state_ = TrainState.create(self.config, self.layout_, device, self.batch_size_)
+            if self.config.privacy.on:
+                check_private_net(self.state_.discriminator)
+                self.state_.privacy = self.privacy_plan_ or plan_private_training(
+                    self.config, table.n_rows, self.state_.batch_size)
+        if self.config.privacy.on != (self.state_.privacy is not None):
+            raise UserError("privacy.epsilon cannot be turned on or off when training goes on: start a new run")
         self.training_rows_ = table
         seed = data_seed(self.config.data, self.config.seed)
         if self.config.data.fresh:
@@ -343,8 +355,12 @@ class GAN:
     # ------------------------------------------------------------------ evaluation
 
     def evaluate(self, n: int | None = None, seed: int | None = None, real: Any = None) -> EvalReport:
-        """Two-sample tests of ``n`` generated rows against as many real rows (the training data by default)."""
-        return self.evaluation_task(n, seed, real).run()
+        """Two-sample tests of ``n`` generated rows against as many real rows (the training data by default);
+        a differentially private run's report carries its ledger (ε spent, δ, σ, C, q, steps, accountant)."""
+        report = self.evaluation_task(n, seed, real).run()
+        if self.state_.privacy is not None:
+            report.extra["differential_privacy"] = self.state_.privacy.to_dict()
+        return report
 
     def evaluation_task(self, n: int | None = None, seed: int | None = None, real: Any = None) -> EvaluationTask:
         """The samples :meth:`evaluate` compares, drawn now, with the settings (``real`` is used for rows only)."""

@@ -19,6 +19,7 @@ from gankit.config import GanConfig, with_changes
 from gankit.data import Rows, as_rows
 from gankit.data.condition import Conditions
 from gankit.data.frame_io import WRITE_SUFFIXES, read_frame
+from gankit.data.private_table import encode_private_rows, public_specs, public_transformer
 from gankit.data.layout import Layout
 from gankit.data.table_encoding import encode_frame, fit_transformer, metric_kinds, table_conditions, table_layout
 from gankit.data.table_transformer import TabularTransformer
@@ -58,7 +59,14 @@ class TableKind(DataKind):
         return as_rows(data), "array"
 
     def _encode(self, frame: pd.DataFrame, config: GanConfig, origin: str) -> Rows:
-        """The table as training rows (the transformer is fitted on first use)."""
+        """The table as training rows (the transformer is fitted on first use; under privacy.epsilon it is built
+        from the declared public metadata, ``data/private_table.py``)."""
+        if config.privacy.on:
+            if self.transformer is None:
+                columns = [str(column) for column in frame.columns]
+                self.transformer = public_transformer(public_specs(columns, config.tabular, origin), config.seed)
+            self.frame = frame
+            return encode_private_rows(frame, self.transformer, origin)
         if self.transformer is None:
             self.transformer = fit_transformer(frame, config.tabular, config.seed, origin)
         self.frame = frame

@@ -94,7 +94,7 @@ def run_page(run_dir: Path) -> str:
     objective = _config_value(config_text, "objective") or "?"
     body = [f"<h1>{_e(run_dir.name)}</h1>",
             f"<p class=muted>objective: {_e(objective)} · {len(history)} epoch(s) · {_e(str(run_dir))}</p>",
-            _verdict_block(evaluation),
+            _verdict_block(evaluation), _privacy_block(evaluation),
             "<h2>Figures</h2>", _figures(run_dir / "plots"),
             "<h2>Timings</h2>", _timings(history),
             "<h2>Config</h2>", _config_block(config_text)]
@@ -149,6 +149,20 @@ def write_comparison(run_dirs: list[Path], path: Path) -> Path:
 
 
 # ------------------------------------------------------------------ blocks
+
+
+PRIVACY_FIELDS = (("ε spent", "epsilon_spent"), ("ε budget", "epsilon_budget"), ("δ", "delta"),
+                  ("noise multiplier σ", "noise_multiplier"), ("clipping norm C", "max_grad_norm"),
+                  ("sampling rate q", "sample_rate"), ("steps", "steps"), ("accountant", "accountant"))
+
+
+def _privacy_block(evaluation: dict[str, Any] | None) -> str:
+    """A differentially private run's guarantee (eval.json's ``differential_privacy``), or nothing."""
+    ledger = (evaluation or {}).get("differential_privacy")
+    if not isinstance(ledger, dict):
+        return ""
+    rows = [[label, str(ledger.get(key, ""))] for label, key in PRIVACY_FIELDS]
+    return "<h2>Differential privacy</h2>" + _table(["", "value"], rows)
 
 
 def _verdict_block(evaluation: dict[str, Any] | None) -> str:

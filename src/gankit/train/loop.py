@@ -25,7 +25,9 @@ from gankit.config import TrainConfig
 from gankit.losses import DLoss, GLoss, objective
 from gankit.train.distributed import mean_over_ranks, shard
 from gankit.train.lr_schedule import lr_factor
+from gankit.status import notice, tell
 from gankit.train.precision import autocast
+from gankit.train.private_epoch import run_private_epoch
 from gankit.train.row_source import RowSource, rows_for_epoch
 from gankit.train.state import TrainState
 from gankit.train.steps import d_step, g_step, make_penalty
@@ -202,7 +204,15 @@ def train(
         while state.epoch < train_config.epochs:
             started = time.perf_counter()
             rows = rows_for_epoch(data, state.epoch)
-            d_mean, g_mean = run_epoch(state, rows, train_config, losses, after_step)
+            if state.privacy is not None and state.privacy.exhausted:
+                notice(f"the privacy budget is spent after {state.privacy.steps:,} steps: training stops at "
+                       f"epoch {state.epoch}")
+                break
+            if state.privacy is not None:  # DP-SGD on D, Poisson batches (train/private_epoch.py)
+                n_batches = batches_per_epoch(len(rows), state.batch_size, 1, train_config.drop_last)
+                d_mean, g_mean = run_private_epoch(state, rows, train_config, losses, n_batches, after_step)
+            else:
+                d_mean, g_mean = run_epoch(state, rows, train_config, losses, after_step)
             seconds = time.perf_counter() - started
             elapsed += seconds
             speed = rows_seen(len(rows), state.batch_size, train_config.drop_last) / seconds
@@ -210,6 +220,8 @@ def train(
             records.append(record)
             if on_epoch is not None:
                 on_epoch(record)
+    if state.privacy is not None:
+        tell(state.privacy.line())
     return records
 
 

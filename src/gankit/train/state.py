@@ -19,6 +19,7 @@ from gankit.train.instance_noise import batch_noise
 from gankit.train.optim import LeanAdam, TorchOptimizer, make_optimizer, optimizer_from_tree, optimizer_tree
 from gankit.train.param_buffer import ParameterBuffer
 from gankit.train.precision import LossScale
+from gankit.train.privacy_ledger import PrivacyLedger
 from gankit.train.rng import seed_global_rng
 from gankit.train.row_source import RowSource, rows_for_epoch
 from gankit.train.steps import penalty_mix, update_ema
@@ -65,6 +66,10 @@ class TrainState:
     ddp_discriminator: nn.Module | None = None
     # A term of G's own output added to its loss (a table's condition cross-entropy, data/condition.py).
     g_penalty: Callable[[torch.Tensor], torch.Tensor] | None = None
+    # Differentially private training (train/private_epoch.py): the budget's ledger, and the seed of each D step's
+    # draws (Poisson coins, noise), or None for ordinary training.
+    privacy: PrivacyLedger | None = None
+    privacy_seed: int = 0
 
     def distribute(self, ranks: Ranks, sync_batch_norm: bool) -> None:
         """Train as one rank of a torchrun job: G and D wrapped in DistributedDataParallel."""
@@ -78,7 +83,7 @@ class TrainState:
     def create(cls, config: GanConfig, layout: Layout | int, device: torch.device, batch_size: int | None = None) -> "TrainState":
         """Fresh nets and optimizers for rows of ``layout`` (or a width), every random stream from ``config.seed``."""
         layout = Layout(layout) if isinstance(layout, int) else layout
-        init_seed, noise_seed, order_seed, penalty_seed, layer_seed = seeds_for(config.seed, 5)
+        init_seed, noise_seed, order_seed, penalty_seed, layer_seed, privacy_seed = seeds_for(config.seed, 6)
         seed_global_rng(layer_seed)  # dropout and Gumbel-softmax draw from the global streams (saved in checkpoints)
         init_rng = torch.Generator().manual_seed(init_seed)
         generator = build_generator(config.model, layout, init_rng).to(device)
@@ -108,6 +113,7 @@ class TrainState:
             ema_decay=config.train.ema_decay,
             pack=config.model.pack,
             penalty_seed=penalty_seed,
+            privacy_seed=privacy_seed,
             d_batch_statistics=any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules()),
             precision=config.train.precision,
             loss_scales=(LossScale(config.train.precision == "fp16"), LossScale(config.train.precision == "fp16")),
@@ -175,6 +181,8 @@ class TrainState:
         info = {"step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
                 "batch_size": self.batch_size, "world_size": self.ranks.world, "modules": list(self.modules()),
                 "optimizers": optimizers}
+        if self.privacy is not None:
+            info["privacy"] = self.privacy.to_dict()
         return {key: value.detach().cpu().clone() for key, value in tensors.items()}, info
 
     def load_state_dict(self, tensors: dict[str, torch.Tensor], info: dict[str, Any]) -> None:
@@ -192,6 +200,7 @@ class TrainState:
         self.epoch_rng = (tensors["epoch_rng.noise"], tensors["epoch_rng.order"]) if "epoch_rng.noise" in tensors else None
         losses = tensors.get("partial_losses")
         self.partial_losses = [] if losses is None else list(zip(*losses.unbind(1)))  # (steps, 2) → (d, g) pairs
+        self.privacy = PrivacyLedger.from_dict(info["privacy"]) if "privacy" in info else None
 
     def modules(self) -> dict[str, nn.Module]:
         """The nets by their checkpoint names."""

@@ -38,9 +38,10 @@ EpochHook = Callable[["VectorizedGroup", list[EpochRecord]], None]
 
 def can_vectorize(state: TrainState, train: TrainConfig) -> bool:
     """Whether a prepared state can train stacked: plain perceptrons (no buffers such as BatchNorm
-    statistics, no dropout), Adam for both nets, one D step per G step, fp32."""
+    statistics, no dropout), Adam for both nets, one D step per G step, fp32, not differentially private
+    (a private run trains alone, through its own accounted loop)."""
     simple_loop = train.n_critic == 1 and train.d_optimizer.name == train.g_optimizer.name == "adam"
-    return (simple_loop and state.g_penalty is None and state.precision == "fp32"
+    return (simple_loop and state.g_penalty is None and state.precision == "fp32" and state.privacy is None
             and vectorizable(state.generator) and vectorizable(state.discriminator))
 
 

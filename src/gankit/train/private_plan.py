@@ -1,0 +1,23 @@
+"""The plan of a differentially private run, made once before its first step: checks, then the ledger.
+
+The planned D steps are the plain loop's (``train.epochs`` × ``batches_per_epoch``,
+after ``train.max_steps`` capped the epochs), and ``σ`` is calibrated so that exactly
+those steps spend the budget (``train/privacy_ledger.py``).
+"""
+
+from __future__ import annotations
+
+from gankit.config import GanConfig
+from gankit.errors import UserError
+from gankit.train import distributed
+from gankit.train.loop import batches_per_epoch
+from gankit.train.privacy_ledger import PrivacyLedger
+
+
+def plan_private_training(config: GanConfig, n_rows: int, batch_size: int) -> PrivacyLedger:
+    """The ledger of a fresh DP run on ``n_rows`` training rows in batches of ``batch_size`` on average (one line
+    and exit 2 for a budget that cannot be met), made before the run directory is."""
+    if distributed.current().world > 1:
+        raise UserError("privacy.epsilon trains in one process: run it without torchrun")
+    steps = config.train.epochs * batches_per_epoch(n_rows, batch_size, 1, config.train.drop_last)
+    return PrivacyLedger.plan(config.privacy, n_rows, batch_size, steps)

@@ -94,20 +94,21 @@ def private_overrides(table: PanelTable, frame: pd.DataFrame, epsilon: float) ->
 
 
 def fit_gankit(table: PanelTable, frame: pd.DataFrame, train: pd.DataFrame, epsilon: float | None, seed: int,
-               max_steps: int):
-    """gankit's preset (private when ``epsilon``); returns (sample function, privacy ledger or None)."""
+               max_steps: int, extra: tuple[str, ...] = ()):
+    """gankit's preset (private when ``epsilon``, with the ``extra`` settings then); returns (sample function,
+    privacy ledger or None)."""
     from gankit import GAN
 
     settings = [f"train.max_steps={max_steps}", "train.threads=0"]
     if epsilon is not None:
-        settings += private_overrides(table, frame, epsilon)
+        settings += private_overrides(table, frame, epsilon) + list(extra)
     gan = GAN("tabular", overrides=settings, seed=seed).fit(train, verbose=False)
     ledger = gan.state.privacy.to_dict() if gan.state.privacy is not None else None
     return (lambda n: gan.sample(n, seed=seed)), ledger
 
 
 def fit_ctgan_dp(table: PanelTable, frame: pd.DataFrame, train: pd.DataFrame, epsilon: float | None, seed: int,
-                 max_steps: int):
+                 max_steps: int, extra: tuple[str, ...] = ()):
     """The baseline: CTGAN's nets and transformer with Opacus on its discriminator (bench/ctgan_opacus.py)."""
     from ctgan_opacus import fit_private_ctgan
 
@@ -150,26 +151,28 @@ def two_sample(table: PanelTable, train: pd.DataFrame, fake: pd.DataFrame) -> di
     return {"c2st_auc": float(report["detection_boosting"].statistic), "distinguishable": bool(report.distinguishable)}
 
 
-def measure(tool: str, table: PanelTable, epsilon: float | None, seed: int, max_steps: int) -> dict:
+def measure(tool: str, table: PanelTable, epsilon: float | None, seed: int, max_steps: int,
+            extra: tuple[str, ...] = ()) -> dict:
     """Fit, sample as many rows as the training part has, score; one printed line, one line in RUNS."""
     frame = table.frame()
     train, holdout = split(frame)
     seed_everything(seed)
     started, cpu = time.perf_counter(), time.process_time()
-    sample, ledger = FITS[tool](table, frame, train, epsilon, seed, max_steps)
+    extra = extra if epsilon is not None and tool == "gankit" else ()
+    sample, ledger = FITS[tool](table, frame, train, epsilon, seed, max_steps, extra)
     fit_s, fit_cpu_s = time.perf_counter() - started, time.process_time() - cpu
     fake = sample(len(train))[train.columns]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         figures = {"tool": tool, "table": table.name, "epsilon": epsilon, "seed": seed, "max_steps": max_steps,
-                   "fit_s": fit_s, "fit_cpu_s": fit_cpu_s, **score(table, train, holdout, fake),
+                   "extra": list(extra), "fit_s": fit_s, "fit_cpu_s": fit_cpu_s, **score(table, train, holdout, fake),
                    **two_sample(table, train, fake), "attack_auc": attack_auc(table, train, holdout, fake),
                    "ledger": ledger}
     spent = f", ε spent {ledger['epsilon_spent']:.2f} (σ {ledger['noise_multiplier']:.2f}, q {ledger['sample_rate']:.3f}, " \
             f"{ledger['steps']} steps)" if ledger else ""
     if ledger and "gankit_ledger_epsilon" in ledger:  # the baseline's engine against gankit's ledger, same σ, q, steps
         spent += f"; gankit's ledger for the same σ, q and steps: ε {ledger['gankit_ledger_epsilon']:.6f}"
-    print(f"  {table.name:12s} {tool:8s} ε={epsilon} seed {seed}: CPU {fit_cpu_s:.0f} s, quality {figures['quality']:.3f}, "
+    print(f"  {table.name:12s} {label(tool, extra)} ε={epsilon} seed {seed}: CPU {fit_cpu_s:.0f} s, quality {figures['quality']:.3f}, "
           f"C2ST AUC {figures['c2st_auc']:.3f}, copies {figures['copies']:.3f}, DCR {figures['dcr_fake']:.3f} "
           f"(holdout {figures['dcr_holdout']:.3f}), closer {figures['closer']:.2f}, attack AUC "
           f"{figures['attack_auc']:.3f}{spent}", flush=True)
@@ -178,11 +181,17 @@ def measure(tool: str, table: PanelTable, epsilon: float | None, seed: int, max_
     return figures
 
 
+def label(tool: str, extra) -> str:
+    """The tool's name in the table, with the extra DP settings of a probe."""
+    return " ".join([tool, *extra])
+
+
 def report_lines(runs: list[dict], command: str) -> list[str]:
     """The table of means over seeds, per table, tool and ε."""
     groups: dict[tuple, list[dict]] = {}
     for run in runs:
-        groups.setdefault((run["table"], run["tool"], run["epsilon"] or 0, run["max_steps"]), []).append(run)
+        tool = label(run["tool"], run.get("extra", ()))
+        groups.setdefault((run["table"], tool, run["epsilon"] or 0, run["max_steps"]), []).append(run)
     lines = [f"## {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC", "", f"`{command}`", "",
              f"Machine: {machine()}; {versions()}. Means over seeds. Quality: SDMetrics QualityReport; C2ST: gankit's "
              "boosting detection AUC (0.5 = indistinguishable); distinguishable: share of fits whose Holm-corrected "
@@ -220,6 +229,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, default=3, help="fits per setting: seeds first-seed, first-seed + 1, ...")
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=300, help="generator steps of every fit")
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", dest="extra",
+                        help="extra gankit settings for the DP fits (a tuning probe; recorded with each fit)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--report", action="store_true", help=f"print the means from {RUNS.name} and append them to "
                                                               f"{RESULTS.name}; fit nothing")
@@ -245,7 +256,7 @@ def main() -> None:
         for epsilon in settings:
             for tool in options.tools:
                 for seed in range(options.first_seed, options.first_seed + options.seeds):
-                    measure(tool, PANEL[name], epsilon, seed, options.max_steps)
+                    measure(tool, PANEL[name], epsilon, seed, options.max_steps, tuple(options.extra))
 
 
 if __name__ == "__main__":

@@ -215,8 +215,9 @@ class ModelConfig(Section):
 class TabularConfig(Section):
     """How a table of mixed columns becomes training rows (``data/column_kinds.py``, ``data/table_transformer.py``)."""
 
-    continuous: Literal["vgm", "quantile"] = Field(
-        "vgm", description="number columns: vgm = CTGAN's mode-specific normalization; quantile = normal scores"
+    continuous: Literal["vgm", "quantile", "copula"] = Field(
+        "vgm", description="number columns: vgm = CTGAN's mode-specific normalization; quantile = normal scores; "
+        "copula = normal scores decorrelated jointly by their correlation matrix (the Gaussian copula's)"
     )
     max_modes: int = Field(10, ge=1, le=100, description="vgm: mixture components per number column")
     discrete: list[str] = Field([], description="columns to treat as categorical whatever their dtype")

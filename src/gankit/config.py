@@ -229,6 +229,10 @@ class TabularConfig(Section):
     conditional: bool = Field(
         False, description="CTGAN's conditional vector with training-by-sampling over the categorical columns"
     )
+    moment_weight: float = Field(
+        0.0, ge=0, le=1000, description="weight of G's moment-matching term: the gap between its batch's means and "
+        "second moments (column pairs: correlations, joint category frequencies) and the real rows' (0 = off)"
+    )
 
 
 class OptimizerConfig(Section):

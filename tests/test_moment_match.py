@@ -46,3 +46,17 @@ def test_generator_penalty_is_none_without_conditions_or_moments():
     assert generator_penalty(rows, None, 0.0) is None
     conditions = Conditions(positions=(0,), train_probs=(1.0,), sample_probs=(1.0,))
     assert generator_penalty(rows, conditions, 0.0) == conditions.loss
+
+
+def test_marginal_term_by_hand():
+    moments = MomentMatch.of(torch.tensor([[0.0], [2.0]]), None, weight=0.0, marginal_weight=3.0)
+    # standardized real values ±1/√2; generated rows at the center are 1/√2 from any real draw: 3 · 0.5
+    assert moments.loss(torch.tensor([[1.0], [1.0]])).item() == pytest.approx(1.5)
+
+
+def test_marginal_term_draws_real_rows_of_each_asked_condition():
+    rows = torch.tensor([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [3.0, 0.0, 1.0], [3.0, 0.0, 1.0]])
+    conditions = Conditions(positions=(1, 2), train_probs=(0.5, 0.5), sample_probs=(0.5, 0.5))
+    moments = MomentMatch.of(rows, conditions, weight=0.0, marginal_weight=1.0)
+    batch = torch.cat((rows, torch.tensor([[1.0, 0.0]] * 2 + [[0.0, 1.0]] * 2)), dim=1)  # each row asks its own
+    assert moments.loss(batch).item() == pytest.approx(0.0, abs=1e-12)

@@ -220,8 +220,8 @@ class GAN:
         if self.config.data.fresh:
             return lambda epoch: self._to_rows(toy_rows(self.config.data, seed, epoch), device)
         rows, conditions = self._to_rows(table, device), self.conditions
-        moment_weight = self.config.tabular.moment_weight if self.config.data.is_table else 0.0
-        self.state_.g_penalty = generator_penalty(rows, conditions, moment_weight)
+        weights = (self.config.tabular.moment_weight, self.config.tabular.marginal_weight) if self.config.data.is_table else (0, 0)
+        self.state_.g_penalty = generator_penalty(rows, conditions, *weights)
         if conditions is not None:  # CTGAN's training-by-sampling: each epoch's rows drawn anew, with their conditions
             by_condition = conditions.index_rows(rows, table.origin)
 

@@ -15,6 +15,11 @@ With CTGAN's conditional vector (``data/condition.py``) each generated row was a
 and the real batch is drawn to match: the target is then the mean, over the batch's rows, of the moments
 of the real rows holding each row's condition (precomputed per condition), which is what a real batch with
 the same conditions has on average.
+
+With ``tabular.marginal_weight`` = v > 0, G also pays v · mean over columns of the squared gap between its
+batch's sorted values of each column and the sorted values of as many real rows drawn at random (each one
+holding the condition of the generated row it stands for): the squared 1-D Wasserstein distance between the
+two samples of each column, which the column-shape scores (KS, TV) follow.
 """
 
 from __future__ import annotations
@@ -33,25 +38,27 @@ Penalty = Callable[[torch.Tensor], torch.Tensor]
 class MomentMatch:
     """Target first and second moments of standardized rows, one set per condition (or one for the table)."""
 
-    def __init__(self, center: torch.Tensor, spread: torch.Tensor, means: torch.Tensor, seconds: torch.Tensor,
-                 weight: float) -> None:
-        self.center, self.spread = center, spread
-        self.means, self.seconds = means, seconds  # K × D and K × D × D
-        self.weight = weight
+    def __init__(self, standard: torch.Tensor, center: torch.Tensor, spread: torch.Tensor, groups: list[torch.Tensor],
+                 weight: float, marginal_weight: float = 0.0) -> None:
+        self.standard, self.center, self.spread = standard, center, spread
+        self.means = torch.stack([standard[group].mean(dim=0) for group in groups])  # K × D
+        self.seconds = torch.stack([standard[group].T @ standard[group] / len(group) for group in groups])  # K × D × D
+        self.holders = torch.cat(groups)  # real row numbers, by condition (as RowsByCondition)
+        self.counts = torch.tensor([len(group) for group in groups], device=standard.device)
+        self.offsets = torch.cumsum(self.counts, 0) - self.counts
+        self.weight, self.marginal_weight = weight, marginal_weight
 
     @classmethod
-    def of(cls, rows: torch.Tensor, conditions: Conditions | None, weight: float) -> MomentMatch:
+    def of(cls, rows: torch.Tensor, conditions: Conditions | None, weight: float,
+           marginal_weight: float = 0.0) -> MomentMatch:
         """The targets of ``rows`` (real transformed rows, N × D), per condition when there are conditions."""
         rows = rows.float()
         center, spread = rows.mean(dim=0), rows.std(dim=0).clamp_min(SPREAD_FLOOR)
-        standard = (rows - center) / spread
         if conditions is None:
-            groups = [torch.ones(len(rows), dtype=torch.bool, device=rows.device)]
+            groups = [torch.arange(len(rows), device=rows.device)]
         else:
-            groups = [rows[:, position] > 0.5 for position in conditions.positions]
-        means = torch.stack([standard[group].mean(dim=0) for group in groups])
-        seconds = torch.stack([standard[group].T @ standard[group] / int(group.sum()) for group in groups])
-        return cls(center, spread, means, seconds, weight)
+            groups = [torch.nonzero(rows[:, position] > 0.5)[:, 0] for position in conditions.positions]
+        return cls((rows - center) / spread, center, spread, groups, weight, marginal_weight)
 
     @property
     def width(self) -> int:
@@ -63,18 +70,34 @@ class MomentMatch:
         n = len(fake)
         if len(self.means) == 1:
             mean_target, second_target = self.means[0], self.seconds[0]
+            asked = torch.zeros(n, dtype=torch.long, device=fake.device)
         else:
-            share = fake[:, self.width :].detach().sum(dim=0) / n  # each condition's share of the batch
+            code = fake[:, self.width :].detach()
+            share = code.sum(dim=0) / n  # each condition's share of the batch
             mean_target = share @ self.means
             second_target = torch.einsum("k,kij->ij", share, self.seconds)
+            asked = code.argmax(dim=1)
         mean_gap = standard.mean(dim=0) - mean_target
         second_gap = standard.T @ standard / n - second_target
-        return self.weight * (mean_gap.square().sum() + second_gap.square().sum()) / self.width
+        loss = self.weight * (mean_gap.square().sum() + second_gap.square().sum()) / self.width
+        if self.marginal_weight > 0:
+            loss = loss + self.marginal_weight * self.marginal_gap(standard, asked)
+        return loss
+
+    def marginal_gap(self, standard: torch.Tensor, asked: torch.Tensor) -> torch.Tensor:
+        """Mean over columns of the squared gap between the sorted generated values and the sorted values of
+        real rows drawn for the same conditions (``asked``: each generated row's condition)."""
+        pick = self.offsets[asked] + (torch.rand(len(asked), device=asked.device) * self.counts[asked]).long()
+        real = self.standard[self.holders[pick]]
+        return (standard.sort(dim=0).values - real.sort(dim=0).values).square().mean()
 
 
-def generator_penalty(rows: torch.Tensor, conditions: Conditions | None, moment_weight: float) -> Penalty | None:
-    """What G pays beyond D's verdict on a table: the conditions' cross-entropy and the moment term, each when on."""
-    moments = MomentMatch.of(rows, conditions, moment_weight) if moment_weight > 0 else None
+def generator_penalty(rows: torch.Tensor, conditions: Conditions | None, moment_weight: float,
+                      marginal_weight: float = 0.0) -> Penalty | None:
+    """What G pays beyond D's verdict on a table: the conditions' cross-entropy and the moment and marginal
+    terms, each when on."""
+    on = moment_weight > 0 or marginal_weight > 0
+    moments = MomentMatch.of(rows, conditions, moment_weight, marginal_weight) if on else None
     if moments is None:
         return conditions.loss if conditions is not None else None
     if conditions is None:

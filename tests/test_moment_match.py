@@ -60,3 +60,17 @@ def test_marginal_term_draws_real_rows_of_each_asked_condition():
     moments = MomentMatch.of(rows, conditions, weight=0.0, marginal_weight=1.0)
     batch = torch.cat((rows, torch.tensor([[1.0, 0.0]] * 2 + [[0.0, 1.0]] * 2)), dim=1)  # each row asks its own
     assert moments.loss(batch).item() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_marginal_term_sorts_only_the_value_columns():
+    rows = torch.tensor([[0.0, 1.0, 0.0], [2.0, 0.0, 1.0]])
+    moments = MomentMatch.of(rows, None, weight=0.0, marginal_weight=1.0, value_columns=[0])
+    # the one-hot columns of the generated rows are off, but only column 0 (at the center: 0.5 from ±1/√2) counts
+    assert moments.loss(torch.tensor([[1.0, 0.5, 0.5], [1.0, 0.5, 0.5]])).item() == pytest.approx(0.5)
+
+
+def test_layout_value_columns_are_the_tanh_columns_before_the_conditions():
+    from gankit.data.layout import Layout
+
+    layout = Layout(7, classes=2, softmax_blocks=((1, 2), (4, 1)))
+    assert layout.value_columns == [0, 3]

@@ -221,7 +221,7 @@ class GAN:
             return lambda epoch: self._to_rows(toy_rows(self.config.data, seed, epoch), device)
         rows, conditions = self._to_rows(table, device), self.conditions
         weights = (self.config.tabular.moment_weight, self.config.tabular.marginal_weight) if self.config.data.is_table else (0, 0)
-        self.state_.g_penalty = generator_penalty(rows, conditions, *weights)
+        self.state_.g_penalty = generator_penalty(rows, conditions, *weights, self.layout_.value_columns)
         if conditions is not None:  # CTGAN's training-by-sampling: each epoch's rows drawn anew, with their conditions
             by_condition = conditions.index_rows(rows, table.origin)
 

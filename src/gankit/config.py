@@ -233,6 +233,10 @@ class TabularConfig(Section):
         0.0, ge=0, le=1000, description="weight of G's moment-matching term: the gap between its batch's means and "
         "second moments (column pairs: correlations, joint category frequencies) and the real rows' (0 = off)"
     )
+    copula_max_rows: int = Field(
+        0, ge=0, description="0 = off; else a table with more rows than this is encoded with vgm instead of copula "
+        "and trains without the moment and marginal terms (they help small tables; large ones learn from D)"
+    )
     marginal_weight: float = Field(
         0.0, ge=0, le=1000, description="weight of G's marginal term: the squared gap between each column's sorted "
         "values in its batch and in as many real rows (a 1-D Wasserstein distance per column; 0 = off)"

@@ -19,6 +19,7 @@ from gankit.config import GanConfig, apply_overrides, load_raw, validate, with_c
 from gankit.data.layout import Layout
 from gankit.data.condition import Conditions
 from gankit.data.moment_match import generator_penalty
+from gankit.data.table_encoding import term_weights
 from gankit.data import Scaler, Rows, data_seed
 from gankit.data.toy import toy_rows
 from gankit.errors import UserError
@@ -220,7 +221,7 @@ class GAN:
         if self.config.data.fresh:
             return lambda epoch: self._to_rows(toy_rows(self.config.data, seed, epoch), device)
         rows, conditions = self._to_rows(table, device), self.conditions
-        weights = (self.config.tabular.moment_weight, self.config.tabular.marginal_weight) if self.config.data.is_table else (0, 0)
+        weights = term_weights(self.config.tabular, table.n_rows) if self.config.data.is_table else (0.0, 0.0)
         self.state_.g_penalty = generator_penalty(rows, conditions, *weights, self.layout_.value_columns)
         if conditions is not None:  # CTGAN's training-by-sampling: each epoch's rows drawn anew, with their conditions
             by_condition = conditions.index_rows(rows, table.origin)

@@ -72,3 +72,17 @@ def test_copula_transformer_decorrelates_number_scores_and_round_trips_exactly()
     np.testing.assert_allclose(back[["x", "y"]], frame[["x", "y"]], rtol=1e-5, atol=1e-6)
     again = TabularTransformer.from_dict(transformer.to_dict())
     np.testing.assert_array_equal(again.transform(frame), rows)
+
+
+def test_size_rule_switches_copula_and_terms_off_above_copula_max_rows():
+    from gankit.config import TabularConfig
+    from gankit.data.table_encoding import is_large, size_rule_line, term_weights
+
+    settings = TabularConfig(continuous="copula", moment_weight=10, marginal_weight=5, copula_max_rows=2000)
+    assert not is_large(settings, 2000) and term_weights(settings, 2000) == (10, 5)
+    assert is_large(settings, 2001) and term_weights(settings, 2001) == (0.0, 0.0)
+    assert size_rule_line(settings, 2001) == ("2,001 rows > tabular.copula_max_rows = 2,000: number columns by vgm, "
+                                              "no moment or marginal terms")
+    assert size_rule_line(settings, 150).startswith("150 rows ≤ tabular.copula_max_rows = 2,000: number columns by copula")
+    off = TabularConfig(continuous="copula", moment_weight=10, copula_max_rows=0)
+    assert not is_large(off, 10**6) and size_rule_line(off, 10**6) is None and term_weights(off, 10**6) == (10, 0)

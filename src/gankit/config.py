@@ -215,8 +215,9 @@ class ModelConfig(Section):
 class TabularConfig(Section):
     """How a table of mixed columns becomes training rows (``data/column_kinds.py``, ``data/table_transformer.py``)."""
 
-    continuous: Literal["vgm", "quantile"] = Field(
-        "vgm", description="number columns: vgm = CTGAN's mode-specific normalization; quantile = normal scores"
+    continuous: Literal["vgm", "quantile", "copula"] = Field(
+        "vgm", description="number columns: vgm = CTGAN's mode-specific normalization; quantile = normal scores; "
+        "copula = normal scores decorrelated jointly by their correlation matrix (the Gaussian copula's)"
     )
     max_modes: int = Field(10, ge=1, le=100, description="vgm: mixture components per number column")
     discrete: list[str] = Field([], description="columns to treat as categorical whatever their dtype")
@@ -235,6 +236,18 @@ class TabularConfig(Section):
     public_categories: dict[str, list[str | int | float | bool]] = Field(
         {}, description="with privacy.epsilon: column → its public list of categories; values not listed are "
         "never generated"
+    )
+    moment_weight: float = Field(
+        0.0, ge=0, le=1000, description="weight of G's moment-matching term: the gap between its batch's means and "
+        "second moments (column pairs: correlations, joint category frequencies) and the real rows' (0 = off)"
+    )
+    copula_max_rows: int = Field(
+        0, ge=0, description="0 = off; else a table with more rows than this is encoded with vgm instead of copula "
+        "and trains without the moment and marginal terms (they help small tables; large ones learn from D)"
+    )
+    marginal_weight: float = Field(
+        0.0, ge=0, le=1000, description="weight of G's marginal term: the squared gap between each column's sorted "
+        "values in its batch and in as many real rows (a 1-D Wasserstein distance per column; 0 = off)"
     )
 
 

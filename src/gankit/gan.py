@@ -18,6 +18,7 @@ import torch
 from gankit.config import GanConfig, apply_overrides, load_raw, validate, with_changes
 from gankit.data.layout import Layout
 from gankit.data.condition import Conditions
+from gankit.data.moment_match import generator_penalty
 from gankit.data import Scaler, Rows, data_seed
 from gankit.data.toy import toy_rows
 from gankit.errors import UserError
@@ -231,8 +232,9 @@ class GAN:
         if self.config.data.fresh:
             return lambda epoch: self._to_rows(toy_rows(self.config.data, seed, epoch), device)
         rows, conditions = self._to_rows(table, device), self.conditions
+        weights = self.data_kind.generator_terms(self.config, table.n_rows)
+        self.state_.g_penalty = generator_penalty(rows, conditions, *weights, self.layout_.value_columns)
         if conditions is not None:  # CTGAN's training-by-sampling: each epoch's rows drawn anew, with their conditions
-            self.state_.g_penalty = conditions.loss
             by_condition = conditions.index_rows(rows, table.origin)
 
             def epoch_rows(epoch: int) -> torch.Tensor:

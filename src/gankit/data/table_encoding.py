@@ -19,14 +19,41 @@ from gankit.data.table_transformer import TabularTransformer
 from gankit.status import notice, tell
 
 
+def is_large(settings: TabularConfig, rows: int) -> bool:
+    """Whether ``tabular.copula_max_rows`` turns the copula encoding and G's moment and marginal terms off for a
+    table of ``rows`` rows (the size rule; ``size_rule_line`` says it)."""
+    return settings.continuous == "copula" and 0 < settings.copula_max_rows < rows
+
+
+def size_rule_line(settings: TabularConfig, rows: int) -> str | None:
+    """The size rule's choice for a table of ``rows`` rows, as printed; None when the rule is off."""
+    if settings.continuous != "copula" or not settings.copula_max_rows:
+        return None
+    if is_large(settings, rows):
+        return (f"{rows:,} rows > tabular.copula_max_rows = {settings.copula_max_rows:,}: number columns by vgm, "
+                "no moment or marginal terms")
+    return (f"{rows:,} rows ≤ tabular.copula_max_rows = {settings.copula_max_rows:,}: number columns by copula, "
+            f"moment weight {settings.moment_weight:g}, marginal weight {settings.marginal_weight:g}")
+
+
+def term_weights(settings: TabularConfig, rows: int) -> tuple[float, float]:
+    """G's moment and marginal weights for a table of ``rows`` rows, after the size rule."""
+    return (0.0, 0.0) if is_large(settings, rows) else (settings.moment_weight, settings.marginal_weight)
+
+
 def fit_transformer(frame: pd.DataFrame, settings: TabularConfig, seed: int, origin: str) -> TabularTransformer:
-    """Infer each column's kind (with the config's overrides), print them and any notices, fit the transformer."""
+    """Infer each column's kind (with the config's overrides), print them, any notices and the size rule's
+    choice, fit the transformer."""
     specs = infer_kinds(frame, settings.discrete, settings.kinds, settings.max_categories, settings.high_cardinality,
                         origin)
     tell(kinds_line(specs))
     for text in column_notices(specs):
         notice(text)
-    return TabularTransformer.fit(frame, specs, settings.continuous, settings.max_modes, seed)
+    rule = size_rule_line(settings, len(frame))
+    if rule:
+        tell(rule)
+    continuous = "vgm" if is_large(settings, len(frame)) else settings.continuous
+    return TabularTransformer.fit(frame, specs, continuous, settings.max_modes, seed)
 
 
 def encode_frame(frame: pd.DataFrame, transformer: TabularTransformer, origin: str) -> Rows:

@@ -21,7 +21,8 @@ from gankit.data.condition import Conditions
 from gankit.data.frame_io import WRITE_SUFFIXES, read_frame
 from gankit.data.private_table import encode_private_rows, public_specs, public_transformer
 from gankit.data.layout import Layout
-from gankit.data.table_encoding import encode_frame, fit_transformer, metric_kinds, table_conditions, table_layout
+from gankit.data.table_encoding import (encode_frame, fit_transformer, metric_kinds, table_conditions, table_layout,
+                                        term_weights)
 from gankit.data.table_transformer import TabularTransformer
 from gankit.data.where import parse_where
 from gankit.errors import UserError
@@ -82,6 +83,11 @@ class TableKind(DataKind):
 
     def conditions(self, config: GanConfig) -> Conditions | None:
         return table_conditions(self.transformer, config.tabular) if self.transformer is not None else None
+
+    def generator_terms(self, config: GanConfig, n_rows: int) -> tuple[float, float]:
+        """The size rule's weights; none under privacy.epsilon, where G never sees real rows (the terms would
+        read them outside the accounted mechanism)."""
+        return (0.0, 0.0) if config.privacy.on else term_weights(config.tabular, n_rows)
 
     def real_frame(self, config: GanConfig) -> pd.DataFrame:
         """The table trained on: kept from ``fit``, or read again from ``data.path``."""

@@ -107,6 +107,14 @@ def test_without_the_conditional_vector_categories_are_met_by_rejection():
     assert gan.sampling_cost.coded == "" and gan.sampling_cost.candidates == 10_000 > gan.sampling_cost.accepted
 
 
+def test_a_date_condition_holds_on_every_sampled_row():
+    frame = small_table(120, seed=2)
+    frame["joined"] = pd.Timestamp("2019-01-01") + pd.to_timedelta(np.random.default_rng(0).integers(0, 1500, 120), "D")
+    gan = GAN("tabular", overrides=TINY, seed=0).fit(frame, verbose=False)
+    rows = gan.sample(200, seed=3, where=["joined>=2020-01-01", "joined<2021-07-01"])
+    assert len(rows) == 200 and rows["joined"].between("2020-01-01", "2021-06-30").all()
+
+
 def test_where_on_rows_of_numbers_is_a_user_error():
     gan = GAN("d2l-gaussian", overrides=["train.epochs=1"]).fit(verbose=False)
     with pytest.raises(UserError, match="applies to tables"):

@@ -262,7 +262,7 @@ class GAN:
             raise UserError(f"the number of samples must be at least 1, got {n}")
         seed = seed if seed is not None else torch.seed()
         self.sampling_cost_ = None  # set again below by a draw that has a cost
-        if where is not None:
+        if where is not None or self.data_kind.filters_rows:  # conditions, or a table's constraints
             rows, self.sampling_cost_ = self.data_kind.sample_where(self, n, seed, where)
             return rows
         rng = torch.Generator().manual_seed(seed)

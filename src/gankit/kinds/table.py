@@ -20,9 +20,12 @@ from gankit.data import Rows, as_rows
 from gankit.data.condition import Conditions
 from gankit.data.frame_io import WRITE_SUFFIXES, read_frame
 from gankit.data.layout import Layout
-from gankit.data.table_encoding import encode_frame, fit_transformer, metric_kinds, table_conditions, table_layout
+from gankit.data.column_kinds import ColumnSpec
+from gankit.data.constraints import TableConstraints, restore_constraints
+from gankit.data.table_encoding import (encode_frame, fit_table_constraints, fit_transformer, metric_kinds,
+                                        model_settings, table_conditions, table_layout)
 from gankit.data.table_transformer import TabularTransformer
-from gankit.data.where import parse_where
+from gankit.data.where import Where, parse_where
 from gankit.errors import UserError
 from gankit.kinds.base import DataKind, FittedGan, TitleOf
 from gankit.kinds.conditional_sampling import ConditionalCost, coded_column, sample_where
@@ -43,6 +46,7 @@ class TableKind(DataKind):
 
     def __init__(self) -> None:
         self.transformer: TabularTransformer | None = None  # the table's reversible map to training rows
+        self.constraints: TableConstraints | None = None  # [[tabular.constraints]], fitted with the transformer
         self.frame: pd.DataFrame | None = None  # the table trained on
 
     @classmethod
@@ -58,11 +62,28 @@ class TableKind(DataKind):
         return as_rows(data), "array"
 
     def _encode(self, frame: pd.DataFrame, config: GanConfig, origin: str) -> Rows:
-        """The table as training rows (the transformer is fitted on first use)."""
+        """The table as training rows (the constraints and the transformer are fitted on first use)."""
         if self.transformer is None:
-            self.transformer = fit_transformer(frame, config.tabular, config.seed, origin)
+            self.constraints = fit_table_constraints(frame, config.tabular, origin)
+            learned = self._learned(frame)
+            settings = model_settings(config.tabular, self.constraints, list(learned.columns))
+            self.transformer = fit_transformer(learned, settings, config.seed, origin)
         self.frame = frame
-        return encode_frame(frame, self.transformer, origin)
+        return encode_frame(self._learned(frame), self.transformer, origin)
+
+    def _learned(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The table as the generator learns it: with the constraints' transforms applied."""
+        return self.constraints.encode(frame) if self.constraints is not None else frame
+
+    @property
+    def column_specs(self) -> list[ColumnSpec]:
+        """The table's own columns (a constrained table's generator may learn others in their place)."""
+        return self.constraints.specs if self.constraints is not None else self.transformer.specs
+
+    @property
+    def filters_rows(self) -> bool:
+        """Whether every sample is checked against the table's constraints (``sample_where`` with no condition)."""
+        return self.constraints is not None
 
     def fitted_config(self, config: GanConfig) -> GanConfig:
         """The kinds chosen, as overrides: the run directory's config.toml says how each column was modelled."""
@@ -86,20 +107,28 @@ class TableKind(DataKind):
         return self.frame
 
     def real_rows(self, config: GanConfig) -> Rows:
-        return encode_frame(self.real_frame(config), self.transformer, str(config.data.path))
+        return encode_frame(self._learned(self.real_frame(config)), self.transformer, str(config.data.path))
 
     def decode(self, rows: np.ndarray, layout: Layout, rng: torch.Generator, seed: int) -> pd.DataFrame:
         rows = gumbel_max(torch.from_numpy(rows), layout.softmax_blocks, rng).numpy()
-        return self.transformer.inverse_transform(rows, rng=np.random.default_rng(seed))
+        frame = self.transformer.inverse_transform(rows, rng=np.random.default_rng(seed))
+        return self.constraints.decode(frame) if self.constraints is not None else frame
 
     def sample_where(self, gan: FittedGan, n: int, seed: int, where: Any) -> tuple[pd.DataFrame, ConditionalCost]:
-        """``n`` rows meeting every condition of ``where`` (strings or a dict, ``data/where.py``): categories through
-        the conditional vector, the rest by rejection (``kinds/conditional_sampling.py``)."""
-        checked = parse_where(where, self.transformer.specs)
+        """``n`` rows meeting every condition of ``where`` (strings or a dict, ``data/where.py``; None: no condition)
+        and every constraint: categories through the conditional vector, the rest by rejection
+        (``kinds/conditional_sampling.py``)."""
+        checked = parse_where(where, self.column_specs) if where is not None else Where(())
         categories = {spec.name: spec.categories for spec in self.transformer.specs}
         coded = coded_column(checked, self.conditions(gan.config), self.transformer.discrete_blocks, categories)
-        return sample_where(n, seed, checked, coded, gan.draw_rows,
-                            lambda rows, rng, batch_seed: self.decode(rows, gan.layout, rng, batch_seed))
+
+        def decode(rows: np.ndarray, rng: torch.Generator, batch_seed: int) -> pd.DataFrame:
+            frame = self.decode(rows, gan.layout, rng, batch_seed)
+            if self.constraints is None:
+                return frame
+            return frame[self.constraints.holds(frame)].reset_index(drop=True)
+
+        return sample_where(n, seed, checked, coded, gan.draw_rows, decode)
 
     def evaluation_frames(self, gan: FittedGan, n: int | None = None, seed: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The evaluation's sample: ``n`` real rows drawn at random (a table stored sorted must not be judged on
@@ -111,7 +140,7 @@ class TableKind(DataKind):
 
     def evaluation_task(self, gan: FittedGan, n: int, seed: int, plan: dict[str, Any], real: Any) -> EvaluationTask:
         frame, fake = self.evaluation_frames(gan, n, seed)
-        return EvaluationTask("table", frame, fake, **plan, options={"kinds": metric_kinds(self.transformer)})
+        return EvaluationTask("table", frame, fake, **plan, options={"kinds": metric_kinds(self.column_specs)})
 
     def draw_figures(self, run_dir: Path, gan: FittedGan, n: int | None, seed: int | None, title: TitleOf) -> None:
         """plots/columns.png (each column's shape score) and plots/pairs.png (pair-trend scores of every column
@@ -122,7 +151,7 @@ class TableKind(DataKind):
 
         n, seed = gan.eval_plan(n, seed)
         real, fake = self.evaluation_frames(gan, n, seed)  # the rows eval.json judged, so the figures agree with it
-        real, fake, kinds = checked_tables(real, fake, metric_kinds(self.transformer))
+        real, fake, kinds = checked_tables(real, fake, metric_kinds(self.column_specs))
         plot_column_shapes(tabular_report(real, fake, kinds, seed, detection=False), run_dir / "plots" / "columns.png")
         plot_correlation_difference(real, fake, kinds, run_dir / "plots" / "pairs.png")
 
@@ -133,11 +162,17 @@ class TableKind(DataKind):
         """The live view's snapshot of the table now: each column's shape and the pair trends, real vs generated."""
         from gankit.report.table_snapshot import table_snapshot  # noqa: PLC0415  (SciPy: only a live table view)
 
-        return table_snapshot(real, fake, metric_kinds(self.transformer), epoch)
+        return table_snapshot(real, fake, metric_kinds(self.column_specs), epoch)
 
     def checkpoint_entries(self) -> dict[str, Any]:
-        return {"tabular": self.transformer.to_dict()} if self.transformer is not None else {}
+        entries = {"tabular": self.transformer.to_dict()} if self.transformer is not None else {}
+        if self.constraints is not None:
+            entries["table_constraints"] = self.constraints.to_dict()
+        return entries
 
     def restore(self, document: dict[str, Any]) -> None:
         if "tabular" in document:
             self.transformer = TabularTransformer.from_dict(document["tabular"])
+        if "table_constraints" in document:
+            self.constraints = restore_constraints(document["config"]["tabular"]["constraints"],
+                                                   document["table_constraints"])

@@ -441,6 +441,23 @@ def compare(
     out.print(f"wrote {page}")
 
 
+@app.command(name="inspect")
+def inspect_(
+    data: Path = typer.Argument(..., help="The table: .csv or .parquet."),
+    write_config: Optional[Path] = typer.Option(None, "--write-config", help="Accept every suggestion: append them "
+                                                "to this .toml config (a new file starts from the tabular preset)."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="The CSV's column separator (default: detected)."),
+) -> None:
+    """Suggest the constraints that hold on every row of a table, as [[tabular.constraints]] to paste into a config.
+
+    Example: gankit inspect examples/people.csv --write-config people.toml
+    """
+    from gankit.runs.inspect_table import inspect_table
+
+    out.print(inspect_table(data, SEP_NAMES.get(sep, sep) if sep else None, write_config), markup=False,
+              highlight=False, soft_wrap=True)
+
+
 @app.command()
 def presets() -> None:
     """List the presets shipped with gankit."""

@@ -187,7 +187,7 @@ def constraint_holds(constraint: Constraint, frame: pd.DataFrame, dates: frozens
         formula = constraint.formula
         target = _numbers(frame[formula.target])
         values = formula.evaluate({name: _numbers(frame[name]) for name in formula.inputs})
-        tolerance = FORMULA_TOLERANCE * np.abs(values) + _half_last_decimal(target)
+        tolerance = FORMULA_TOLERANCE * np.abs(values) + half_last_decimal(target)
         with np.errstate(invalid="ignore"):
             held &= (np.abs(target - values) <= tolerance) | (np.isnan(target) & np.isnan(values))
     return held
@@ -380,7 +380,7 @@ def _restored(values: np.ndarray, spec: ColumnSpec) -> pd.Series:
         return series
 
 
-def _half_last_decimal(target: np.ndarray) -> float:
+def half_last_decimal(target: np.ndarray) -> float:
     """Half a unit of the last decimal the target's values are written with (0 when they need more than 9)."""
     present = target[~np.isnan(target)]
     for decimals in range(10):

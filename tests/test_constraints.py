@@ -149,7 +149,7 @@ def test_rows_that_break_a_constraint_are_found_by_hand():
 
 @pytest.fixture(scope="module")
 def fitted():
-    return GAN("tabular", overrides=TINY + overrides(ALL_FORMS), seed=0).fit(FRAME, verbose=False)
+    return GAN("tabular", overrides=TINY, seed=0, constraints=ALL_FORMS).fit(FRAME, verbose=False)
 
 
 def test_every_sampled_row_meets_every_constraint_in_the_data_s_dtypes(fitted):
@@ -162,6 +162,7 @@ def test_every_sampled_row_meets_every_constraint_in_the_data_s_dtypes(fitted):
 
 
 def test_same_data_config_and_seed_give_the_same_constrained_samples_bit_for_bit(fitted):
+    """A second fit in the same process, the constraints given as --set instead of the API's argument."""
     again = GAN("tabular", overrides=TINY + overrides(ALL_FORMS), seed=0).fit(FRAME, verbose=False)
     pd.testing.assert_frame_equal(fitted.sample(300, seed=4), again.sample(300, seed=4), check_exact=True)
     pd.testing.assert_frame_equal(fitted.sample(50, seed=4, where="low<20"), again.sample(50, seed=4, where="low<20"),

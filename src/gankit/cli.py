@@ -312,13 +312,17 @@ def sample(
     force: bool = typer.Option(False, "--force", help="Overwrite -o if it exists."),
     where: list[str] = typer.Option(
         [], "--where", help="Tables: only rows meeting this condition (repeatable; all must hold), e.g. "
-        "--where 'city=Lyon' --where 'age>40'; also 'city in Lyon,Porto', '30<=age<=50'."
+        "--where 'city=Lyon' --where 'age>40'; also 'city in Lyon,Porto', '30<=age<=50', 'joined>=2020-01-01'."
     ),
 ) -> None:
     """Draw new samples from a trained generator (any -n: rows are generated and written in chunks).
 
     Conditional sampling of a table: gankit sample runs/latest -n 500 -o lyon.csv --where "city=Lyon" --where "age>40"
-    (a category comes from the generator's conditional vector, a number by rejection; the acceptance is printed).
+    (a category comes from the generator's conditional vector, a number or date by rejection; the acceptance is printed).
+
+    Constraints declared at training ([[tabular.constraints]]: 'start <= end', '0 <= age <= 100', combinations of
+    categories seen, 'total = a + b'; gankit inspect examples/people.csv --write-config people.toml suggests them)
+    hold on every row sampled.
     """
     _check_seed(seed)
     if output.exists() and not force and (not output.is_dir() or any(output.iterdir())):

@@ -77,11 +77,18 @@ class GAN:
     (3, 2)
     """
 
-    def __init__(self, config: GanConfig | str = "d2l-gaussian", overrides: list[str] | None = None, seed: int | None = None):
+    def __init__(self, config: GanConfig | str = "d2l-gaussian", overrides: list[str] | None = None, seed: int | None = None,
+                 constraints: list[dict[str, Any]] | None = None):
+        """``constraints`` (tables): rules every sampled row satisfies, added to ``[[tabular.constraints]]``, e.g.
+        ``[{"inequality": "start <= end"}, {"combinations": ["country", "city"]}, {"formula": "total = a + b"}]``
+        (``data/constraints.py``)."""
         raw = config.model_dump() if isinstance(config, GanConfig) else load_raw(config)
         raw = apply_overrides(raw, overrides or [])
         if seed is not None:
             raw["seed"] = seed
+        if constraints:
+            tabular = raw.setdefault("tabular", {})
+            tabular["constraints"] = [*tabular.get("constraints", []), *constraints]
         self.config = validate(raw)
         # learned by fit (or read by load); None until then
         self.data_kind_: DataKind | None = None  # the data's kind, with what it learned (a table's transformer)

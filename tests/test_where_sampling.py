@@ -179,4 +179,4 @@ def test_sample_help_shows_a_where_example(cli):
     assert result.code == 0
     text = " ".join(result.stdout.split())
     assert "--where" in text and '--where "city=Lyon" --where "age>40"' in text and "joined>=2020-01-01" in text
-    assert "[[tabular.constraints]]" in text and "gankit inspect examples/people.csv --write-config" in text
+    assert "tabular.constraints in the config: 'start <= end'" in text and "gankit inspect examples/people.csv --write-config" in text

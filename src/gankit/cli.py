@@ -320,9 +320,9 @@ def sample(
     Conditional sampling of a table: gankit sample runs/latest -n 500 -o lyon.csv --where "city=Lyon" --where "age>40"
     (a category comes from the generator's conditional vector, a number or date by rejection; the acceptance is printed).
 
-    Constraints declared at training ([[tabular.constraints]]: 'start <= end', '0 <= age <= 100', combinations of
-    categories seen, 'total = a + b'; gankit inspect examples/people.csv --write-config people.toml suggests them)
-    hold on every row sampled.
+    Constraints declared at training (tabular.constraints in the config: 'start <= end', '0 <= age <= 100',
+    combinations of categories seen, 'total = a + b'; gankit inspect examples/people.csv --write-config people.toml
+    suggests them) hold on every row sampled.
     """
     _check_seed(seed)
     if output.exists() and not force and (not output.is_dir() or any(output.iterdir())):

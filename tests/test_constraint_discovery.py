@@ -1,10 +1,9 @@
 """``gankit inspect``: the constraints that hold on a hand-made table are found (and the ones that do not, not), the
 snippet loads as a config, and ``--write-config`` accepts them in one step."""
 
-import tomllib
-
 import numpy as np
 import pandas as pd
+import tomllib
 
 from gankit.config import load_config
 from gankit.data.column_kinds import infer_kinds

@@ -29,8 +29,8 @@ def inspect_table(data: Path, sep: str | None = None, write_config: Path | None 
         if not suggestions:
             raise UserError(f"{data}: no constraint to write to {write_config}")
         _write_config(write_config, snippet)
-        lines += ["", f"wrote {len(suggestions)} constraint{'s' if len(suggestions) > 1 else ''} to {write_config}; "
-                      f"train with: gankit train {write_config} --data {data}"]
+        written = f"wrote {len(suggestions)} constraint{'s' if len(suggestions) > 1 else ''} to {write_config}"
+        lines += ["", f"{written}; train with: gankit train {write_config} --data {data}"]
     return "\n".join(lines)
 
 

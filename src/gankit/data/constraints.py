@@ -93,6 +93,7 @@ class Transform:
     labels: dict[str, list] = field(default_factory=dict)  # combine: label → the columns' values
 
     def encode(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The table as the generator learns it: ``b − a`` for ``b``, one column for combinations, no formula column."""
         constraint = self.constraint
         if self.kind == "gap":
             low, high = constraint.comparisons[0].left, constraint.comparisons[0].right
@@ -105,6 +106,7 @@ class Transform:
         return frame
 
     def decode(self, frame: pd.DataFrame, specs: Mapping[str, ColumnSpec]) -> pd.DataFrame:
+        """Generated rows back in the table's columns (``specs``: their kinds, decimals and dtypes)."""
         constraint = self.constraint
         if self.kind == "gap":
             low, high = constraint.comparisons[0].left, constraint.comparisons[0].right
@@ -250,7 +252,6 @@ def _comparisons(key: str, text: str, by_name: Mapping[str, ColumnSpec]) -> Cons
         raise UserError(f"constraint {label}: compares two columns; {_unknown(sides, by_name)}")
     if key == "range" and not columns:
         raise UserError(f"constraint {label}: names no column; {_unknown(sides, by_name)}")
-    ranged = columns[0] if len(sides) == 2 else sides[1]
     if len(sides) == 3 and sides[1] not in by_name:
         raise UserError(f"constraint {label}: the middle of a range is its column; {_unknown(sides[1:2], by_name)}")
     date_column = next((by_name[name] for name in columns if by_name[name].kind == "datetime"), None)
@@ -262,8 +263,6 @@ def _comparisons(key: str, text: str, by_name: Mapping[str, ColumnSpec]) -> Cons
     if len({by_name[name].kind == "datetime" for name in columns}) > 1:
         raise UserError(f"constraint {label}: compares a date column with a number column")
     comparisons = tuple(Comparison(values[i], values[i + 1], operators[i] == "<") for i in range(len(operators)))
-    if key == "range" and len(sides) == 2 and ranged not in sides:
-        raise UserError(f"constraint {label}: names no column")
     return Constraint(label, comparisons=comparisons)
 
 

@@ -61,6 +61,15 @@ def test_one_g_step_moves_the_generated_points(playground):
     assert after["fake"] != before["fake"] and after["heat"] == before["heat"]
 
 
+def test_a_single_g_step_shows_its_loss_and_a_test_round_at_once(playground):
+    hub = playground.hub
+    playground.command({"action": "d_step"})
+    playground.command({"action": "g_step"})
+    wait_for(lambda: "test" in hub.kinds())
+    assert last(hub, "metric")["epoch"] == 1 and hub.kinds().count("metric") == 1  # not after 10 G steps
+    assert last(hub, "test")["epoch"] == 1 and last(hub, "test")["steady"]["rounds"] == 1
+
+
 @pytest.mark.parametrize("settings, message", [
     ({"train.d_optimizer.lr": "-1"}, "config key 'train.d_optimizer.lr'"),
     ({"train.objective": '"nope"'}, "config key 'train.objective'"),

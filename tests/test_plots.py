@@ -86,3 +86,15 @@ def test_image_grids_are_enlarged_and_gif_frames_name_their_epoch(tmp_path):
         assert gif.size[1] == grid.size[1] + LABEL_HEIGHT and (band < 128).any()  # dark text in the band
         bands.append(band)
     assert not np.array_equal(bands[0], bands[1])  # "epoch 1" and "epoch 2" differ
+
+
+def test_a_long_run_name_wraps_the_figure_title_instead_of_running_off_the_figure():
+    from gankit.report.plots import TITLE_CHARS, figure_title
+
+    member = "007-seed1-train.d_optimizer.lr=0.05-train.g_optimizer.lr=0.002-train.objective=non-saturating"
+    title = figure_title("losses", member, "non-saturating", "DISTINGUISHABLE: the samples can be told apart")
+    lines = title.split("\n")
+    assert len(lines) > 1 and all(len(line) <= TITLE_CHARS for line in lines)
+    assert lines[-1] == "non-saturating · DISTINGUISHABLE"  # broken between the parts, not inside "non-saturating"
+    assert member in title.replace("\n", "")  # the name whole, broken only after its hyphens
+    assert figure_title("losses", "0001-ring", "wgan") == "losses — 0001-ring · wgan"  # a short title stays one line

@@ -78,13 +78,42 @@ def test_report_and_compare_refuse_bad_input(cli, tmp_path, two_runs):
     assert not_run.code == 2 and "not a run directory" in not_run.stderr
 
 
-def test_a_sweep_writes_its_report(cli, tmp_path):
+def colours_in_png(data_uri: str, palette: tuple[str, ...]) -> set[str]:
+    """The palette colours that more than 50 pixels of an embedded PNG are drawn in (to 2/255 per channel)."""
+    import base64
+    import io
+
+    import matplotlib.image
+    import numpy as np
+
+    pixels = matplotlib.image.imread(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1])))[..., :3]
+    found = set()
+    for colour in palette:
+        rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+        if (np.abs(pixels - rgb).max(axis=-1) < 2 / 255).sum() > 50:
+            found.add(colour)
+    return found
+
+
+def test_a_sweep_report_colours_each_grid_point_as_the_view_does(cli, tmp_path):
+    from gankit.report.sweep_colours import PALETTE
+    from gankit.view.replay import replay
+
     sweep_dir = tmp_path / "sweep"
-    assert cli("sweep", "d2l-gaussian", "--seeds", "2", "--set", "train.epochs=2", "--set", "eval.permutations=49",
-               "-q", "--out", str(sweep_dir)).code == 0
+    assert cli("sweep", "d2l-gaussian", "--seeds", "2", "--grid", "train.d_optimizer.lr=0.01,0.05",
+               "--set", "train.epochs=2", "--set", "eval.permutations=49", "-q", "--out", str(sweep_dir)).code == 0
     text = (sweep_dir / "report.html").read_text()
-    assert "sweep of 2 member(s)" in text and "000-seed0" in text and "001-seed1" in text
-    assert len(_images(text)) == 1
+    assert "sweep of 4 member(s)" in text and "000-seed0" in text and "003-seed1" in text
+    [figure] = _images(text)
+    members = json.loads(replay(sweep_dir).texts("info")[0])["members"]
+    page_colours = {member["point"]: member["colour"] for member in members}
+    assert len(page_colours) == 2 and len(set(page_colours.values())) == 2  # two grid points, two colours, not four
+    # the figure draws the page's two colours, and not the four a colour per member would take
+    assert colours_in_png(figure, PALETTE[:4]) == set(page_colours.values())
+    for member in members:  # the members table: each member's grid point with the page's colour
+        members_table = text.split("<h2>Members</h2>")[1]
+        row = re.search(rf"<td>{re.escape(member['label'])}</td><td>(.*?)</td>", members_table).group(1)
+        assert member["colour"] in row and html.escape(member["point"], quote=True) in row
 
 
 def test_report_renders_every_figure_in_a_browser_without_the_network(two_runs):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -57,3 +58,12 @@ def test_a_watched_table_run_keeps_snapshots_over_training_for_replay(tmp_path):
     assert [column["name"] for column in stored[0]["columns"]] == ["a", "b"]
     replayed = [json.loads(text) for kind, text in replay(run_dir).stream() if kind == "table"]
     assert replayed == stored
+
+
+@pytest.mark.parametrize("unit", ["ns", "us", "s"])
+def test_datetime_bins_are_labelled_with_dates_whatever_the_unit(unit):
+    dates = pd.Series(pd.date_range("2015-01-01", "2019-12-31", periods=200)).astype(f"datetime64[{unit}]")
+    table = pd.DataFrame({"joined": dates})
+    [column] = table_snapshot(table, table, {"joined": "datetime"}, 1)["columns"]
+    assert column["labels"][0].startswith("2015-01") and column["labels"][-1].startswith("2019-")
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", label) for label in column["labels"])

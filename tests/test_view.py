@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import urllib.error
@@ -226,6 +227,58 @@ def test_train_with_view_prints_the_url_and_leaves_a_replayable_run(cli, tmp_pat
     assert "live view: http://127.0.0.1:" in result.stderr
     assert f"gankit view {out}" in result.stderr
     assert (out / "view" / "frames.jsonl").is_file() and (out / "view" / "info.json").is_file()
+
+
+class _Terminal(io.StringIO):
+    """A stand-in for stdin at a terminal (a file, so a forked drawing process can close it as usual)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def stop_the_finished_view_when_it_waits() -> threading.Thread:
+    """A thread that, once a finished run's view is kept serving, checks that it still answers, then stops it
+    (as Ctrl-C would); ``answers`` on the thread holds the status code it got."""
+    from gankit.view import session
+
+    def stop() -> None:
+        while not session._finished:  # training, evaluation and figures first (minutes on a busy machine)
+            threading.Event().wait(0.1)
+        server = session._finished[-1][0]
+        try:
+            with urllib.request.urlopen(server.url, timeout=30) as response:
+                stopper.answers.append(response.status)
+        finally:
+            server.stopping.set()
+
+    stopper = threading.Thread(target=stop, daemon=True)
+    stopper.answers = []
+    stopper.start()
+    return stopper
+
+
+def test_at_a_terminal_the_finished_runs_page_keeps_being_served_until_ctrl_c(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    stopper = stop_the_finished_view_when_it_waits()
+    result = cli("train", "d2l-gaussian", *SHORT, "--out", str(tmp_path / "run"), "--view", "--port", "0")
+    stopper.join(10)
+    assert result.code == 0, result.stderr
+    assert stopper.answers == [200]  # the page was still served after training
+    assert "keeps showing the run" in result.stderr and "press Ctrl-C" in result.stderr
+    assert f"gankit view {tmp_path / 'run'}" in result.stderr  # and then it closed, saying how to replay
+
+
+def test_in_ci_or_without_a_terminal_the_view_closes_with_training(monkeypatch):
+    from gankit.view.session import keeps_serving
+
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    monkeypatch.setenv("CI", "true")
+    assert keeps_serving() is False
+    monkeypatch.delenv("CI")
+    assert keeps_serving() is True
+    monkeypatch.setattr("sys.stdin", None)  # pythonw, a daemon
+    assert keeps_serving() is False
 
 
 def test_train_with_view_on_another_host_warns(cli, tmp_path):

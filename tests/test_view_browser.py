@@ -124,8 +124,13 @@ def test_sweep_page_overlays_members_and_a_click_opens_one(cli, tmp_path):
     with replayed_page(sweep_dir) as (page, errors, _, _server):
         links = page.locator("#members a")
         assert links.count() == 4
-        colours = {links.nth(i).evaluate("a => a.style.color") for i in range(4)}
-        assert len(colours) == 2  # one colour per grid point
+        colours = [links.nth(i).evaluate("a => a.style.color") for i in range(4)]
+        assert len(set(colours)) == 2  # one colour per grid point
+        report = (sweep_dir / "report.html").read_text().split("<h2>Members</h2>")[1]
+        for i, colour in enumerate(colours):  # report.html gives each member the same colour
+            red, green, blue = (int(v) for v in colour.removeprefix("rgb(").removesuffix(")").split(","))
+            name = links.nth(i).inner_text()
+            assert f"<td>{name}</td><td><span style='color:#{red:02x}{green:02x}{blue:02x}'>" in report
         links.nth(3).click()
         page.wait_for_function(DRAWN)
         assert "member 003-seed1" in page.inner_text("#title")
@@ -162,3 +167,27 @@ def test_a_table_run_shows_its_columns_and_pairs_per_snapshot_on_the_timeline(tm
         page.wait_for_function("document.getElementById('frame-label').textContent.startsWith('snapshot 1/4')")
         assert page.evaluate("document.getElementById('columns-chart').toDataURL()") != last
         assert errors == []
+
+
+def test_at_a_terminal_a_finished_runs_page_still_reloads(tmp_path):
+    from gankit.view import session
+
+    config = load_config("d2l-gaussian", ["train.epochs=3", "eval.permutations=19", "data.n=400"])
+    with session.live_view(None, 0, stay=True) as live:  # as at a terminal: the server outlives training
+        result = train_run(config, lambda: claim_run_dir(tmp_path / "run"), watcher=live)
+        live.last_gan, live.evaluation = result.gan, result.report.as_dict()
+    server = session._finished[-1][0]
+    try:
+        with browser_page() as (page, errors, _):
+            page.goto(server.url)
+            page.wait_for_function(DRAWN)
+            page.reload()  # what gave "connection refused" when the server stopped with training
+            page.wait_for_function(DRAWN)
+            assert page.inner_text("#status") == "finished"
+            assert "a reload works" in page.inner_text("#end-hint")
+            assert page.evaluate("window.__view.frames.length") > 0 and "DISTINGUISHABLE" in page.inner_text("#verdict")
+            assert errors == []
+    finally:
+        server.stopping.set()  # as Ctrl-C does
+        session.serve_finished_views()
+    assert not session._finished

@@ -73,6 +73,18 @@ def test_out_of_range_numbers_are_refused_and_nothing_changes(playground, key, v
     assert playground.command({"action": "export"})["ok"]
 
 
+def test_the_step_cost_estimate_counts_weights_rows_and_passes():
+    from gankit.view.play_limits import step_work
+
+    config = load_config("gaussian", ["model.latent_dim=2", "model.generator.hidden=[4]",
+                                      "model.discriminator.hidden=[3]", "train.batch_size=10", "train.gp_weight=0"])
+    # G 2→4→2: 2·4+4 + 4·2+2 = 22 weights; D 2→3→1: 2·3+3 + 3·1+1 = 13; 35 × 10 rows × 2 batches × 3 passes
+    assert step_work(config) == 35 * 10 * 2 * 3
+    with_penalty = load_config("gaussian", ["model.latent_dim=2", "model.generator.hidden=[4]",
+                                            "model.discriminator.hidden=[3]", "train.batch_size=10", "train.gp_weight=10"])
+    assert step_work(with_penalty) == 35 * 10 * 2 * 9  # the penalty's second-order pass: three times the work
+
+
 def test_settings_whose_single_step_is_too_slow_are_refused(playground):
     reply = settings(playground, model__discriminator__hidden="[256, 256, 256, 256]",
                      model__generator__hidden="[256, 256, 256, 256]", train__batch_size="1000")
@@ -300,3 +312,35 @@ def test_fuzzed_commands_are_answered_and_the_playground_keeps_working(playgroun
     count = frames(playground.hub)
     assert playground.command({"action": "d_step"})["ok"]
     wait_for(lambda: frames(playground.hub) > count)
+
+
+# ------------------------------------------------------------------ a steady verdict line
+
+
+def test_the_verdict_line_changes_only_when_4_of_the_last_5_rounds_disagree():
+    from gankit.view.steady_verdict import SteadyVerdict
+
+    steady = SteadyVerdict(rounds=5, to_change=4)
+    rounds = [False, True, False, True, True, True, False, True, True, False, False, False, False]
+    shown = [steady.add(apart)["verdict"][0] for apart in rounds]  # D: distinguishable, I: indistinguishable
+    # by hand: the first round sets I; round 6 makes 4 of the last 5 (T,F,T,T,T → 4 True) "apart": D;
+    # it stays D until round 13, whose last five (T,F,F,F,F) hold 4 "not apart"
+    assert "".join(shown) == "IIIIIDDDDDDDI"
+    assert steady.add(False) == {"verdict": "INDISTINGUISHABLE", "told_apart": 0, "rounds": 5, "window": 5, "to_change": 4}
+
+
+def test_a_round_flipping_each_second_leaves_the_line_alone():
+    from gankit.view.steady_verdict import SteadyVerdict
+
+    steady = SteadyVerdict()
+    assert {steady.add(n % 2 == 0)["verdict"] for n in range(40)} == {"DISTINGUISHABLE"}
+
+
+def test_each_test_round_carries_the_steady_verdict(playground):
+    playground._publish_test()
+    playground._publish_test()
+    test = last(playground.hub, "test")
+    assert test["steady"]["rounds"] == 2 and test["steady"]["verdict"] in ("DISTINGUISHABLE", "INDISTINGUISHABLE")
+    playground.command({"action": "reset"})  # fresh nets, a fresh tally
+    playground._publish_test()
+    assert last(playground.hub, "test")["steady"]["rounds"] == 1

@@ -34,6 +34,7 @@ from gankit.status import ProgressLines, holding_notices, progress_display, show
 if TYPE_CHECKING:
     from gankit.gan import GAN
     from gankit.metrics import EvalReport
+    from gankit.runs.job import RunResult
 
 
 class _Commands(TyperGroup):
@@ -110,7 +111,7 @@ def train(
     json_: bool = typer.Option(False, "--json", help=JSON_HELP),
     nproc: int = typer.Option(1, "--nproc", help="Data-parallel processes on this machine (starts torchrun for you)."),
     max_restarts: int = typer.Option(0, "--max-restarts", help="With --nproc: restarts after a failed process."),
-    view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed)."),
+    view: bool = typer.Option(False, "--view", help="Watch it learn: serve a live page of the run (URL printed); at a terminal the page stays up after training, until Ctrl-C."),
     host: Optional[str] = typer.Option(None, "--host", help="With --view: the address to listen on (default 127.0.0.1; another exposes the page, with a warning)."),
     port: int = typer.Option(8765, "--port", min=0, max=65535, help="With --view: the port (0 = any free one)."),
     allow_change: list[str] = typer.Option([], "--allow-change", help="With --resume: continue although config.toml changed this key (train.epochs, checkpoint.keep, checkpoint.every_epochs)."),
@@ -167,7 +168,16 @@ def train(
         return
     if json_:
         _print_json(result.run_dir, result.report)
-        return
+    else:
+        _print_trained(result)
+    if view:  # at a terminal the finished run's page stays up, until Ctrl-C
+        from gankit.view.session import serve_finished_views
+
+        serve_finished_views()
+
+
+def _print_trained(result: "RunResult") -> None:
+    """The training summary, the evaluation and where the run is."""
     from gankit.report.summary import print_report, training_summary
 
     out.print(training_summary(result.gan.history[-1]))

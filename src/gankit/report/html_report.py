@@ -25,6 +25,7 @@ from gankit.atomic_write import atomic_write
 from gankit.report.plots import figure_title
 from gankit.run_files import read_eval, read_metrics, read_text, read_toml
 from gankit.report.roles import DISCRIMINATOR, GENERATOR, equilibrium
+from gankit.report.sweep_colours import PALETTE, grid_point, point_colours
 
 matplotlib.use("Agg")
 
@@ -105,14 +106,17 @@ def write_sweep_report(sweep_dir: Path) -> Path:
     """Write ``sweep_dir/report.html``: the summary table, every member and their curves overlaid."""
     members = sorted(path for path in (sweep_dir / "members").iterdir() if path.is_dir())
     histories = {member.name: _jsonl(member / "metrics.jsonl") for member in members}
-    rows = [[member.name, _verdict_word(_json(member / "eval.json"))] for member in members]
+    colours = point_colours(list(histories))  # one per grid point, as the view's sweep page colours them
+    rows = [[_e(member.name), _swatch(colours[member.name]) + _e(grid_point(member.name)),
+             _e(_verdict_word(_json(member / "eval.json")))] for member in members]
     config_text = _config_text(members[0]) if members else ""
     objective = _config_value(config_text, "objective") or "?"
     body = [f"<h1>{_e(sweep_dir.name)}</h1>",
             f"<p class=muted>sweep of {len(members)} member(s) · objective: {_e(objective)}</p>",
             "<h2>Summary over members</h2>", _markdown_table(_text(sweep_dir / "summary.md")),
-            "<h2>Loss curves</h2>", _img(_loss_figure(histories, objective, sweep_dir.name), "members' losses"),
-            "<h2>Members</h2>", _table(["member", "verdict"], rows),
+            "<h2>Loss curves</h2>", _img(_loss_figure(histories, objective, sweep_dir.name, colours, _point_legend(histories)),
+                                         "members' losses, one colour per grid point"),
+            "<h2>Members</h2>", _table(["member", "grid point", "verdict"], rows, escape=False),
             "<h2>Config of the first member</h2>", _config_block(config_text)]
     return _write(sweep_dir / REPORT, _page(f"gankit report · {sweep_dir.name}", body))
 
@@ -187,15 +191,20 @@ def _timings(history: list[dict[str, Any]]) -> str:
     return _table(["", ""], rows)
 
 
-def _loss_figure(histories: dict[str, list[dict[str, Any]]], objective: str | None, title: str) -> bytes:
-    """Several runs' losses per epoch overlaid: one colour per run, G solid, D dotted (a run's own
-    figure is its plots/losses.png)."""
+def _loss_figure(histories: dict[str, list[dict[str, Any]]], objective: str | None, title: str,
+                 colours: dict[str, str] | None = None, legend: dict[str, str | None] | None = None) -> bytes:
+    """Several runs' losses per epoch overlaid, G solid, D dotted (a run's own figure is its plots/losses.png).
+
+    ``colours``: run → colour (default: one per run, :data:`PALETTE` in order); ``legend``: run → its legend
+    entry, None for none (default: its name)."""
     fig = Figure(figsize=(8, 4))
     ax = fig.add_subplot()
     for index, (name, history) in enumerate(histories.items()):
         epochs = [row["epoch"] for row in history]
-        ax.plot(epochs, [row["d_loss"] for row in history], color=f"C{index % 10}", linestyle=":")
-        ax.plot(epochs, [row["g_loss"] for row in history], color=f"C{index % 10}", label=name)
+        colour = colours[name] if colours else PALETTE[index % len(PALETTE)]
+        label = legend.get(name) if legend else name
+        ax.plot(epochs, [row["d_loss"] for row in history], color=colour, linestyle=":")
+        ax.plot(epochs, [row["g_loss"] for row in history], color=colour, label=label or "_nolegend_")
     for role, value in (equilibrium(objective) if objective else {}).items():
         colour = DISCRIMINATOR if role == "d_loss" else GENERATOR
         ax.axhline(value, color=colour, linestyle="--", linewidth=0.8, alpha=0.6,
@@ -209,6 +218,21 @@ def _loss_figure(histories: dict[str, list[dict[str, Any]]], objective: str | No
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     return buffer.getvalue()
+
+
+def _point_legend(histories: dict[str, Any]) -> dict[str, str | None]:
+    """One legend entry per grid point, on the first of its members."""
+    seen: set[str] = set()
+    legend: dict[str, str | None] = {}
+    for name in histories:
+        point = grid_point(name)
+        legend[name] = None if point in seen else point
+        seen.add(point)
+    return legend
+
+
+def _swatch(colour: str) -> str:
+    return f"<span style='color:{colour}'>&#9679;</span> "
 
 
 def _config_block(text: str) -> str:

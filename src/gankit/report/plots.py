@@ -12,6 +12,7 @@ Every figure's title names the run, the objective and the verdict when given.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,22 @@ from gankit.report.roles import DISCRIMINATOR, GENERATED, GENERATOR, HEATMAP, RE
 REAL_ALPHA, GENERATED_ALPHA = 0.45, 0.6
 
 
+TITLE_CHARS = 60  # a title line that fits over the narrowest single figure's axes (D's surface beside its colour bar)
+
+
 def figure_title(what: str, run: str | None = None, objective: str | None = None, verdict: str | None = None) -> str:
-    """``what — run · objective · VERDICT`` with the parts that are known."""
+    """``what — run · objective · VERDICT`` with the parts that are known, in lines of at most
+    :data:`TITLE_CHARS` characters, so a long run name (a sweep member's) is never cut off at the figure's edge."""
     parts = [part for part in (run, objective, verdict.split(":")[0] if verdict else None) if part]
-    return f"{what} — {' · '.join(parts)}" if parts else what
+    lines, line = [], what
+    for separator, part in zip([" — ", *[" · "] * len(parts)], parts):  # break between parts first …
+        if len(line) + len(separator) + len(part) + 2 <= TITLE_CHARS:  # room for a trailing " ·"
+            line += separator + part
+        else:
+            lines.append(line + separator.rstrip())
+            line = part
+    lines.append(line)
+    return "\n".join(piece for line in lines for piece in textwrap.wrap(line, TITLE_CHARS) or [line])  # … then inside one
 
 
 def plot_losses(history: list[dict[str, Any]], path: Path, objective: str | None = None, title: str = "") -> Path:
@@ -104,7 +117,9 @@ def plot_training_grid(frames: list[dict[str, np.ndarray]], path: Path, title: s
     width, height = 3.3 * columns + 1.0, 3.1 * rows + 0.6
     fig, axes = plt.subplots(rows, columns, figsize=(width, height), squeeze=False)
     # fixed margins in inches: tight_layout measured every tick label of every panel (about half a second)
-    fig.subplots_adjust(left=0.5 / width, right=0.9 - 0.15 / width, bottom=0.35 / height, top=1 - 0.7 / height,
+    title_lines = (title or "over training").count("\n") + 1
+    fig.subplots_adjust(left=0.5 / width, right=0.9 - 0.15 / width, bottom=0.35 / height,
+                        top=1 - (0.5 + 0.2 * title_lines) / height,
                         wspace=0.3, hspace=0.35)
     image = None
     for ax, frame in zip(axes.ravel(), frames):

@@ -12,7 +12,7 @@ columns' shapes and the pairs converging.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -42,7 +42,8 @@ def table_snapshot(real: pd.DataFrame, fake: pd.DataFrame, kinds: dict[str, str]
 
 def _column(name: str, kind: str, real: pd.Series, fake: pd.Series) -> dict[str, Any]:
     if kind in ("numerical", "datetime"):
-        labels, real_shares, fake_shares = _binned(_as_numbers(real), _as_numbers(fake))
+        label = _date_label if kind == "datetime" else _number_label
+        labels, real_shares, fake_shares = _binned(_as_numbers(real), _as_numbers(fake), label)
     else:
         labels, real_shares, fake_shares = _categories(real.astype("string"), fake.astype("string"))
     return {"name": name, "kind": kind, "labels": labels,
@@ -50,11 +51,24 @@ def _column(name: str, kind: str, real: pd.Series, fake: pd.Series) -> dict[str,
 
 
 def _as_numbers(values: pd.Series) -> np.ndarray:
-    numbers = values.astype("int64").to_numpy(float) if values.dtype.kind == "M" else values.to_numpy(float)
+    """The finite values as floats; datetimes as nanoseconds since 1970 (their labels turn back into dates)."""
+    if values.dtype.kind == "M":
+        values = values.dropna().astype("datetime64[ns]").astype("int64")
+    numbers = values.to_numpy(float)
     return numbers[np.isfinite(numbers)]
 
 
-def _binned(real: np.ndarray, fake: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _number_label(edge: float) -> str:
+    return f"{edge:.4g}"
+
+
+def _date_label(edge: float) -> str:
+    """A datetime bin's edge (nanoseconds since 1970) as its date, ``2015-03-01``: never as 1.425e+18."""
+    return str(pd.Timestamp(int(edge), unit="ns").date())
+
+
+def _binned(real: np.ndarray, fake: np.ndarray, label: Callable[[float], str] = _number_label
+            ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Shares per bin over the real values' 1st–99th percentile (values outside go to the end bins)."""
     if len(real) == 0:
         return [], np.zeros(0), np.zeros(0)
@@ -63,7 +77,7 @@ def _binned(real: np.ndarray, fake: np.ndarray) -> tuple[list[str], np.ndarray, 
     edges = np.linspace(low, high, BINS + 1)
     shares = [np.bincount(np.clip(np.searchsorted(edges, v, side="right") - 1, 0, BINS - 1), minlength=BINS) / max(len(v), 1)
               for v in (real, fake)]
-    return [f"{edge:.4g}" for edge in edges[:-1]], shares[0], shares[1]
+    return [label(edge) for edge in edges[:-1]], shares[0], shares[1]
 
 
 def _categories(real: pd.Series, fake: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -143,8 +143,9 @@ class LiveView:
             if (self.run_dir / grid).is_file():
                 self.hub.publish("grid", {"epoch": record.epoch, "path": grid.as_posix()})
 
-    def finish(self, gan: GAN | None, evaluation: dict[str, Any] | None) -> None:
-        """Training is over: the last frame and test, the final evaluation; the page is told the run ended."""
+    def finish(self, gan: GAN | None, evaluation: dict[str, Any] | None, server_stays: bool = False) -> None:
+        """Training is over: the last frame and test, the final evaluation; the page is told the run ended, and
+        whether the server keeps serving it (``server_stays``: a reload then still works)."""
         if self._pipe is not None:
             self._idle.wait()
             if gan is not None:
@@ -155,7 +156,7 @@ class LiveView:
             self._table_snapshot(gan, gan.state.epoch)
         if evaluation is not None:
             self.hub.publish_evaluation(evaluation)
-        self.hub.publish("end", {"reason": "training finished"})
+        self.hub.publish("end", {"reason": "training finished", "server_stays": server_stays})
         self.hub.close()
 
     def _test_due(self) -> bool:

@@ -51,8 +51,9 @@ def check_settings_values(config: GanConfig) -> None:
 
 
 def step_work(config: GanConfig) -> float:
-    """Multiply-adds of the slowest single step: both nets' weights × the batch's rows × 3 (forward, backward),
-    twice more with a gradient penalty (its second-order backward pass)."""
+    """Multiply-adds of the slowest single step: both nets' weights × the batch's rows × 2 (D sees a real and a
+    generated batch) × 3 (forward and backward), three times that with a gradient penalty (its second-order
+    backward pass)."""
     latent = config.model.latent_dim
     weights = _weights([latent, *config.model.generator.hidden, 2]) + _weights([2, *config.model.discriminator.hidden, 1])
     passes = 3 * (3 if config.train.gp_weight else 1)

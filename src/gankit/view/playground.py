@@ -11,8 +11,11 @@ the rest rebuilds the nets. After every change the settings in force are publish
 trains, and Export writes exactly that.
 The training thread takes the lock for one D or G step at a time, so Pause and Reset
 act between two steps; :mod:`gankit.view.play_limits` keeps a single step short.
-Frames (the same snapshots as the live view) are published after every single step
-and about 10 times a second while running; the two-sample verdict about once a second.
+Frames (the same snapshots as the live view) are published after every single step and
+about 10 times a second while running; a round of two-sample tests about once a second
+while running and after every single G step, whose verdict line changes only with the
+trend of the last rounds (:mod:`gankit.view.steady_verdict`). Losses are averaged over 10 G
+steps while running; a single G step's loss is published at once.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from gankit.view.play_limits import check_points, check_settings_values
 from gankit.view.playground_shapes import ACTIONS
 from gankit.view.run_info import run_info
 from gankit.view.snapshot import FrozenNets, fixed_extent, snapshot
+from gankit.view.steady_verdict import SteadyVerdict
 
 BASE_PRESET = "gaussian"
 BASE_OVERRIDES = ["train.ema_decay=0.0", "train.epochs=100", 'name="play"', 'description="exported from gankit play"',
@@ -185,11 +189,12 @@ class Playground:
         self.d_steps = self.g_steps = self._d_in_cycle = 0
         self._pending.clear()
         self._losses: list[tuple[float, float]] = []
+        self._steady = SteadyVerdict()  # the verdict line of these nets, steadier than each test round
         self.hub.restart()  # a reload shows this state only: no frames or notices of the nets just dropped
         self.hub.publish("info", run_info(
             config, None, "2d", live=True, play=True, real=np.round(real[:1000], 4).tolist(), extent=self.extent,
             columns=["x0", "x1"], held_out="the training rows (a playground has no held-out set)",
-            tests_when="about once a second", p_floor=1 / (TEST_PERMUTATIONS + 1),
+            tests_when="about once a second while running and after each single G step", p_floor=1 / (TEST_PERMUTATIONS + 1),
             settings=self._settings(), editable=list(EDITABLE), sources=SOURCES, x_label="G step",
             frame_window=self.hub.window))
         self._publish_frame()
@@ -225,9 +230,12 @@ class Playground:
                 if self._closed:
                     return
                 try:
-                    if self._pending:
-                        self._one_step(self._pending.pop(0))
+                    if self._pending:  # a single step: its loss and (after a G step) a test round show at once
+                        which = self._pending.pop(0)
+                        self._one_step(which, single=True)
                         self._publish_frame()
+                        if which == "g":
+                            self._publish_test()
                         continue
                     if self._d_in_cycle < self.config.train.n_critic:
                         self._one_step("d")
@@ -250,7 +258,9 @@ class Playground:
                     self._publish_state()
             time.sleep(0)  # let command threads take the lock
 
-    def _one_step(self, which: str) -> None:
+    def _one_step(self, which: str, single: bool = False) -> None:
+        """One D or G step. G's losses are published averaged over 10 G steps while running, at once for a single
+        step (so a learner stepping by hand sees each one)."""
         state, batch = self.gan.state, self.config.train.batch_size
         pick = torch.randint(len(self.rows), (batch,), generator=self._generator)
         z = state.latent.sample(batch, self._generator)
@@ -264,10 +274,10 @@ class Playground:
         self.g_steps += 1
         state.step += 1
         self._losses.append((getattr(self, "_d_value", math.nan), g_value))
-        if len(self._losses) >= 10:
-            d_mean, g_mean = np.nanmean(np.array(self._losses), axis=0)
+        if len(self._losses) >= 10 or single:
+            d_mean, g_mean = (_mean_of_known(column) for column in zip(*self._losses))
             self._losses = []
-            self.hub.publish("metric", {"epoch": self.g_steps, "d_loss": float(d_mean), "g_loss": float(g_mean)})
+            self.hub.publish("metric", {"epoch": self.g_steps, "d_loss": d_mean, "g_loss": g_mean})
 
     def _publish_state(self) -> None:
         """Running or paused, for the page's badge (a reload shows it too)."""
@@ -285,7 +295,8 @@ class Playground:
         p_values = {result.name: result.p_value for result in results}
         told_apart = any(holm_rejections(list(p_values.values()), self.config.eval.alpha))
         self.hub.publish("test", {"epoch": self.g_steps, "step": self.g_steps, "n": TEST_ROWS, "p_values": p_values,
-                                  "verdict": "DISTINGUISHABLE" if told_apart else "INDISTINGUISHABLE"})
+                                  "verdict": "DISTINGUISHABLE" if told_apart else "INDISTINGUISHABLE",
+                                  "steady": self._steady.add(told_apart)})
 
     # ------------------------------------------------------------------ export
 
@@ -321,6 +332,12 @@ def _setting(config: GanConfig, key: str) -> Any:
     for part in key.split("."):
         value = getattr(value, part)
     return value
+
+
+def _mean_of_known(values: tuple[float, ...]) -> float:
+    """The mean of the values that are known (NaN: no D step yet), NaN when none is (the page shows "–")."""
+    known = [value for value in values if not math.isnan(value)]
+    return sum(known) / len(known) if known else math.nan
 
 
 def _finite(loss: torch.Tensor) -> float:

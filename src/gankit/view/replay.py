@@ -4,12 +4,11 @@ A run directory gives the same events training published: ``info``, every
 ``metric``, the frames (``view/frames.jsonl`` when the run was watched, else the
 snapshots under ``plots/frames/``), the two-sample tests over training, the image
 grids, the final evaluation and the figures. A sweep directory gives every
-member's loss curves, grouped by grid point.
+member's loss curves, coloured by grid point as ``report.html`` colours them.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from gankit.config import load_config
 from gankit.errors import UserError
 from gankit.report.decision_frames import load_frames
 from gankit.report.image_grid import GRIDS
+from gankit.report.sweep_colours import grid_point, point_colours
 from gankit.run_files import read_eval, read_json_object, read_metrics
 from gankit.runs.directory import read_jsonl
 from gankit.view.hub import Hub, finite_or_none
@@ -29,7 +29,6 @@ from gankit.view.snapshot import DIGITS, HEAT_NODES, fixed_extent
 FRAMES = Path("plots") / "frames"
 FIGURES = ("plots/samples.png", "plots/losses.png", "plots/columns.png", "plots/pairs.png", "plots/decision.png")
 TABLE_FIGURES = ("plots/columns.png", "plots/pairs.png")  # a table run's columns and pair trends, as drawn at its end
-_MEMBER_PREFIX = re.compile(r"^\d+-seed\d+-?")
 
 
 def is_sweep(folder: Path) -> bool:
@@ -103,12 +102,15 @@ def _frame_of(saved: dict[str, np.ndarray]) -> dict[str, Any]:
 
 def _replay_sweep(sweep_dir: Path, hub: Hub) -> None:
     members = []
-    for folder in sorted(path for path in (sweep_dir / "members").iterdir() if path.is_dir()):
+    folders = sorted(path for path in (sweep_dir / "members").iterdir() if path.is_dir())
+    colours = point_colours([folder.name for folder in folders])  # as report.html colours them
+    for folder in folders:
         metrics = read_metrics(folder / "metrics.jsonl")
         evaluation = read_eval(folder / "eval.json")
         members.append(finite_or_none({
             "label": folder.name,
-            "point": _MEMBER_PREFIX.sub("", folder.name) or "(one grid point)",
+            "point": grid_point(folder.name),
+            "colour": colours[folder.name],
             "path": f"members/{folder.name}",
             "epochs": [row["epoch"] for row in metrics],
             "d_loss": [row["d_loss"] for row in metrics],

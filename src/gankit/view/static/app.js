@@ -21,6 +21,7 @@ const on = (kind, handle) => source.addEventListener(kind, (event) => { handle(J
 on("info", (info) => {
   if (view.info) { // a playground reset or rebuild: a fresh state, old notices and frames go
     view.metrics = []; view.frames = []; view.tests = []; view.index = 0; view.follow = true; showNotice(null);
+    $("live-verdict").textContent = ""; // the verdict was about the nets just dropped
   }
   view.info = info;
   view.running = false; // a new state starts paused
@@ -39,14 +40,17 @@ on("evaluation", (evaluation) => { view.evaluation = evaluation; showVerdict(eva
 on("figure", (figure) => showFigure(figure.path));
 on("notice", (notice) => showNotice(notice.error));
 on("state", (state) => { view.running = state.running; showInfo(view.info); }); // the playground's start and pause
-on("end", () => {
+on("end", (end) => {
   view.ended = true;
   source.close();
-  // the server stops with training, so a reload would find no server: the page says how to see the run again
   const live = view.info && view.info.live;
   setStatus(live ? "finished" : "replay", false);
-  if (live) $("end-hint").textContent = `Training finished and its server stopped: this page stays as it is, but a reload finds `
-    + "no server. Replay the run with the gankit view command printed in the terminal.";
+  if (!live) return;
+  // at a terminal the server keeps serving the finished run until Ctrl-C; elsewhere it stopped with training
+  $("end-hint").textContent = end.server_stays
+    ? "Training finished. The server keeps showing this run (a reload works) until you press Ctrl-C in its terminal."
+    : "Training finished and its server stopped: this page stays as it is, but a reload finds no server. "
+      + "Replay the run with the gankit view command printed in the terminal.";
 });
 source.onerror = () => { if (!view.ended) setStatus("disconnected", false); };
 
@@ -91,7 +95,7 @@ function showInfo(info) {
   $("timeline-bar").hidden = !["2d", "images", "table"].includes(info.kind);
   $("p-chart").hidden = info.kind !== "2d";
   $("loss-chart").hidden = info.kind === "sweep";
-  const when = info.tests_when || (info.test_every ? `every ${info.test_every} epoch(s)` : null);
+  const when = info.tests_when || (info.test_every > 1 ? `every ${info.test_every} epochs` : info.test_every ? "every epoch" : null);
   if (info.held_out && when) $("held-out").textContent = `Two-sample tests ${when} on ${info.held_out}.`;
   if (info.kind === "sweep") showMembers(info.members);
   $("panel-play").hidden = !info.play;
@@ -357,6 +361,8 @@ function drawTable() {
     : view.ended ? "no snapshot in this run" : "waiting for the first epoch";
   const figures = snapshot && snapshot.figures ? snapshot.figures : [];
   $("table-figures").hidden = !figures.length; // a run trained without --view: its final figures
+  $("table-hint").hidden = Boolean(figures.length);
+  $("table-figures-hint").hidden = !figures.length;
   $("columns-chart").hidden = $("pairs-chart").hidden = Boolean(figures.length);
   if (figures.length) {
     if ($("table-figures").dataset.paths !== figures.join()) {
@@ -408,11 +414,13 @@ function fitted(ctx, name, suffix, width) {
   return (shown === name ? name : shown.slice(0, -1) + "…") + suffix;
 }
 
-// A datetime column's bin edges travel as nanoseconds since 1970: shown as dates, not as 1.425e+18.
+// A datetime column's bin edges travel as dates (2015-03-01). Runs recorded before that have numbers since 1970
+// (nanoseconds, or microseconds below 1e17): shown as dates too, never as 1.425e+18.
 function binLabel(column, label) {
   if (label === undefined) return "";
   const number = Number(label);
-  return column.kind === "datetime" && Number.isFinite(number) ? new Date(number / 1e6).toISOString().slice(0, 7) : label; // 4 digits: a month
+  if (column.kind !== "datetime" || !Number.isFinite(number)) return label;
+  return new Date(number >= 1e17 ? number / 1e6 : number / 1e3).toISOString().slice(0, 10);
 }
 
 function drawPairs(canvas, pairs) {
@@ -485,10 +493,11 @@ function lineChart(canvas, series, options) {
   for (const line of options.hlines || []) {
     ctx.setLineDash([3, 3]); ctx.strokeStyle = line.colour; ctx.beginPath();
     ctx.moveTo(pad, sy(line.y)); ctx.lineTo(pad + w, sy(line.y)); ctx.stroke(); ctx.setLineDash([]);
-    ctx.fillStyle = line.colour; ctx.textAlign = "right"; ctx.textBaseline = "bottom";
-    ctx.fillText(line.label, pad + w - 4, sy(line.y) - 2); ctx.textAlign = "left";
+    ctx.fillStyle = line.colour; ctx.textAlign = "right"; ctx.textBaseline = line.below ? "top" : "bottom";
+    ctx.fillText(line.label, pad + w - 4, sy(line.y) + (line.below ? 2 : -2)); ctx.textAlign = "left";
   }
-  series.forEach((s, k) => {
+  let labels = 0; // legend entries, one under the other
+  series.forEach((s) => {
     ctx.strokeStyle = s.colour; ctx.lineWidth = s.width || 1.5; ctx.setLineDash(s.dash || []);
     ctx.beginPath();
     let open = false; // an undefined value (null) breaks the line
@@ -498,9 +507,13 @@ function lineChart(canvas, series, options) {
       open = true;
     });
     ctx.stroke(); ctx.setLineDash([]);
-    if (s.label) {
+    if (s.label) { // a legend entry may hold several lines; each is shortened with "…" to fit the margin
       ctx.fillStyle = s.colour; ctx.textBaseline = "middle";
-      ctx.fillText(s.label, pad + w + 6, 30 + 16 * k);
+      for (const line of s.label.split("\n")) {
+        const y = 30 + 14 * labels++;
+        if (y <= 24 + h) ctx.fillText(fitted(ctx, line, "", right - 10), pad + w + 6, y);
+      }
+      labels += 0.4; // a little space between entries
     }
   });
   if (options.marker !== undefined && options.marker >= x0 && options.marker <= x1) { // never outside the chart
@@ -510,7 +523,7 @@ function lineChart(canvas, series, options) {
   ctx.strokeStyle = "#888"; ctx.fillStyle = "#333"; ctx.font = "11px sans-serif"; ctx.lineWidth = 1;
   ctx.strokeRect(pad, 24, w, h);
   ctx.textAlign = "center"; ctx.textBaseline = "top";
-  for (const t of niceTicks(x0, x1, 6)) ctx.fillText(String(t), sx(t), 24 + h + 3);
+  for (const t of niceTicks(x0, x1, 6).filter(Number.isInteger)) ctx.fillText(String(t), sx(t), 24 + h + 3); // epochs, steps
   ctx.textAlign = "right"; ctx.textBaseline = "middle";
   const yTicks = options.logy ? [1, 0.1, 0.01, 0.001, 0.0001].filter((t) => f(t) >= y0 - 1e-9 && f(t) <= y1 + 1e-9) : niceTicks(y0, y1, 5);
   for (const t of yTicks) ctx.fillText(String(t), pad - 3, sy(t));
@@ -552,22 +565,17 @@ function drawTests() {
   lineChart($("p-chart"), names.map((name, i) => ({
     xs: view.tests.map((t) => t.epoch), ys: view.tests.map((t) => t.p_values[name]), colour: palette[i % 2], label: name,
   })), { title: "two-sample p-values (below α: told apart)", xlabel: xLabel(), ylabel: "p-value (log)", logy: true,
-    yrange: [Math.log10(floor) - 0.15, 0],
+    yrange: [Math.log10(floor) - 0.35, 0], // room under the floor for its label, clear of the p-values on it
     hlines: [{ y: view.info.alpha, label: `α = ${view.info.alpha}`, colour: "#a50026" },
-      { y: floor, label: atFloor ? "p at its floor" : "smallest possible p", colour: "#777" }],
+      { y: floor, label: atFloor ? "p at its floor" : "smallest possible p", colour: "#777", below: true }],
     marker: currentEpoch() });
 }
 
 // ------------------------------------------------------------------ sweeps
 
-// matplotlib's default cycle (C0…C9) in its order, as report.html colours a sweep's members
-const POINT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+// Each member's colour comes with it from the server: one per grid point, the same rule and palette as report.html
+// (report/sweep_colours.py), so a colour means the same setting on both pages.
 let sweepHit = null;
-
-function pointColour(point) {
-  const points = [...new Set(view.info.members.map((m) => m.point))];
-  return POINT_COLOURS[points.indexOf(point) % POINT_COLOURS.length];
-}
 
 function showMembers(members) {
   const list = $("members");
@@ -577,7 +585,8 @@ function showMembers(members) {
     const link = document.createElement("a");
     link.href = "?run=" + encodeURIComponent(member.path);
     link.textContent = member.label;
-    link.style.color = pointColour(member.point);
+    link.style.color = member.colour;
+    item.style.setProperty("--bullet", member.colour);
     item.appendChild(link);
     if (member.verdict) item.title = member.verdict;
     list.appendChild(item);
@@ -586,12 +595,13 @@ function showMembers(members) {
 
 function drawSweep() {
   const series = [];
-  const points = [...new Set(view.info.members.map((m) => m.point))];
+  const labelled = new Set(); // one legend entry per grid point
   for (const member of view.info.members) {
-    const c = pointColour(member.point);
-    const first = points.indexOf(member.point) !== -1 && !series.some((s) => s.colour === c && s.label);
-    series.push({ xs: member.epochs, ys: member.g_loss, colour: c, label: first ? member.point : "", member });
-    series.push({ xs: member.epochs, ys: member.d_loss, colour: c, dash: [2, 3], member });
+    const first = !labelled.has(member.point);
+    labelled.add(member.point);
+    const label = first ? member.point.split(/-(?=[\w.]+=)/).join("\n") : ""; // one line per setting of the point
+    series.push({ xs: member.epochs, ys: member.g_loss, colour: member.colour, label, member });
+    series.push({ xs: member.epochs, ys: member.d_loss, colour: member.colour, dash: [2, 3], member });
   }
   const chart = lineChart($("sweep-chart"), series, { title: `${view.info.members.length} members`, xlabel: "epoch", ylabel: "loss", right: 230 });
   sweepHit = chart && { chart, series };
@@ -626,7 +636,8 @@ async function send(command) {
     reply = { ok: false, error: `the playground's server did not answer (${problem.message}): is gankit play still running?` };
   }
   $("play-error").textContent = reply.ok ? "" : reply.error;
-  $("play-message").textContent = reply.ok && command.action === "settings" && !reply.rebuilt ? "Applied while running." : "";
+  $("play-message").textContent = reply.ok && command.action === "settings" && !reply.rebuilt
+    ? `Applied${view.running ? " while running" : ""}: the nets keep what they learned.` : "";
   if (!reply.ok && command.action === "settings") showSettings(view.info); // nothing changed: the form shows what trains
   if (command.action === "d_step" || command.action === "g_step") highlightStep(command.action[0]);
   if (reply.path) $("play-message").textContent = `Exported ${reply.path}; run it with: gankit train ${reply.path}`;
@@ -645,11 +656,16 @@ function showSettings(info) {
 
 const shown = (value, digits) => (value === null || value === undefined ? "–" : value.toFixed(digits));
 
+// The playground's verdict line: the steady verdict (it changes only when most of the last rounds disagree with
+// it, see the help text under it), then the latest round's p-values.
 function showLiveVerdict(test) {
-  const line = $("live-verdict");
+  const line = $("live-verdict"), steady = test.steady || { verdict: test.verdict, told_apart: 0, rounds: 0 };
+  const tests = Object.keys(test.p_values).length;
   const ps = Object.entries(test.p_values).map(([name, p]) => `${name} p = ${shown(p, 3)}`).join(", ");
-  line.textContent = `now (G step ${test.epoch}): ${test.verdict} — ${ps}; Holm-corrected over the ${Object.keys(test.p_values).length} tests at α = ${view.info.alpha}. It changes from second to second: watch the trend in the chart.`;
-  line.className = test.verdict === "DISTINGUISHABLE" ? "distinguishable" : "indistinguishable";
+  line.textContent = `${steady.verdict} (Holm-corrected over ${tests} tests at α = ${view.info.alpha}): told apart in `
+    + `${steady.told_apart} of the last ${steady.rounds} test rounds. Latest round, G step ${test.epoch}: ${ps}.`;
+  line.className = steady.verdict === "DISTINGUISHABLE" ? "distinguishable" : "indistinguishable";
+  line.dataset.verdict = steady.verdict;
 }
 
 for (const button of document.querySelectorAll("#controls [data-action]")) {

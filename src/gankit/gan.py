@@ -81,11 +81,18 @@ class GAN:
     (3, 2)
     """
 
-    def __init__(self, config: GanConfig | str = "d2l-gaussian", overrides: list[str] | None = None, seed: int | None = None):
+    def __init__(self, config: GanConfig | str = "d2l-gaussian", overrides: list[str] | None = None, seed: int | None = None,
+                 constraints: list[dict[str, Any]] | None = None):
+        """``constraints`` (tables): rules every sampled row satisfies, added to ``[[tabular.constraints]]``, e.g.
+        ``[{"inequality": "start <= end"}, {"combinations": ["country", "city"]}, {"formula": "total = a + b"}]``
+        (``data/constraints.py``)."""
         raw = config.model_dump() if isinstance(config, GanConfig) else load_raw(config)
         raw = apply_overrides(raw, overrides or [])
         if seed is not None:
             raw["seed"] = seed
+        if constraints:
+            tabular = raw.setdefault("tabular", {})
+            tabular["constraints"] = [*tabular.get("constraints", []), *constraints]
         self.config = validate(raw)
         # learned by fit (or read by load); None until then
         self.data_kind_: DataKind | None = None  # the data's kind, with what it learned (a table's transformer)
@@ -276,7 +283,7 @@ class GAN:
             raise UserError(f"the number of samples must be at least 1, got {n}")
         seed = seed if seed is not None else torch.seed()
         self.sampling_cost_ = None  # set again below by a draw that has a cost
-        if where is not None:
+        if where is not None or self.data_kind.filters_rows:  # conditions, or a table's constraints
             rows, self.sampling_cost_ = self.data_kind.sample_where(self, n, seed, where)
             return rows
         rng = torch.Generator().manual_seed(seed)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from gankit.config import TabularConfig
-from gankit.data.column_kinds import column_notices, infer_kinds, kinds_line
+from gankit.data.column_kinds import ColumnSpec, column_notices, infer_kinds, kinds_line
 from gankit.data.condition import Conditions
+from gankit.data.constraints import TableConstraints, fit_constraints
 from gankit.data.layout import Layout
 from gankit.data.rows import Rows
 from gankit.data.table_transformer import TabularTransformer
@@ -56,6 +57,33 @@ def fit_transformer(frame: pd.DataFrame, settings: TabularConfig, seed: int, ori
     return TabularTransformer.fit(frame, specs, continuous, settings.max_modes, seed)
 
 
+def fit_table_constraints(frame: pd.DataFrame, settings: TabularConfig, origin: str) -> TableConstraints | None:
+    """The ``[[tabular.constraints]]`` checked against ``frame`` and planned (``data/constraints.py``); None when
+    there are none. Prints how each one holds."""
+    if not settings.constraints:
+        return None
+    names = set(frame.columns)
+    specs = infer_kinds(frame, [name for name in settings.discrete if name in names],
+                        {name: kind for name, kind in settings.kinds.items() if name in names},
+                        settings.max_categories, settings.high_cardinality, origin)
+    constraints = fit_constraints(settings.constraints, frame, specs, origin)
+    parts = [f"{text} by construction" for text in constraints.by_transform]
+    parts += [f"{text} by rejection" for text in constraints.by_rejection]
+    tell("constraints: " + "; ".join(parts))
+    return constraints
+
+
+def model_settings(settings: TabularConfig, constraints: TableConstraints | None, columns: list[str]) -> TabularConfig:
+    """The ``[tabular]`` settings for the table as the generator learns it (``columns``, after the constraints'
+    transforms): a combinations column is categorical; settings naming a column no longer there are left out."""
+    if constraints is None:
+        return settings
+    combined = constraints.combined_columns
+    discrete = [name for name in settings.discrete if name in columns] + combined
+    kinds = {name: kind for name, kind in settings.kinds.items() if name in columns and name not in combined}
+    return settings.model_copy(update={"discrete": list(dict.fromkeys(discrete)), "kinds": kinds})
+
+
 def encode_frame(frame: pd.DataFrame, transformer: TabularTransformer, origin: str) -> Rows:
     """The frame's rows in the transformer's space, as a training :class:`Table` named after the frame's columns."""
     return Rows(transformer.transform(frame, origin=origin), [str(c) for c in frame.columns], origin)
@@ -76,7 +104,9 @@ def table_layout(transformer: TabularTransformer, conditions: Conditions | None 
                   code_probs=conditions.train_probs)
 
 
-def metric_kinds(transformer: TabularTransformer) -> dict[str, str]:
-    """gankit's column kinds in the evaluation's vocabulary (``metrics/table_checks.py``)."""
+def metric_kinds(transformer: TabularTransformer | list[ColumnSpec]) -> dict[str, str]:
+    """gankit's column kinds (of a transformer, or column specs) in the evaluation's vocabulary
+    (``metrics/table_checks.py``)."""
+    specs = transformer if isinstance(transformer, list) else transformer.specs
     names = {"continuous": "numerical", "integer": "numerical", "datetime": "datetime", "boolean": "boolean"}
-    return {spec.name: names.get(spec.kind, "categorical") for spec in transformer.specs}
+    return {spec.name: names.get(spec.kind, "categorical") for spec in specs}

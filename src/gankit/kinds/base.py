@@ -119,6 +119,8 @@ class DataKind:
         """Generated rows in data units as what ``GAN.sample`` returns."""
         return rows
 
+    filters_rows = False  # whether every sample goes through sample_where (a table with constraints)
+
     def sample_where(self, gan: FittedGan, n: int, seed: int, where: Any) -> tuple[Any, Any]:
         """``n`` rows meeting the conditions ``where``, and what drawing them cost (tables only)."""
         raise UserError(f"--where (conditional sampling) applies to tables; this GAN generates {self.noun}")

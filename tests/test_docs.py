@@ -54,8 +54,8 @@ def test_the_chinese_tutorial_runs_the_english_one_s_commands_and_code():
 
 def _cheap_gan(gan_class):
     class CheapGAN(gan_class):
-        def __init__(self, config="d2l-gaussian", overrides=None, seed=None):
-            super().__init__(config, [*(overrides or []), *CHEAP_GAN], seed)
+        def __init__(self, config="d2l-gaussian", overrides=None, seed=None, **options):
+            super().__init__(config, [*(overrides or []), *CHEAP_GAN], seed, **options)
     return CheapGAN
 
 

@@ -243,7 +243,7 @@ def test_high_cardinality_continuous_needs_numbers():
 # ---------------------------------------------------------------- the transformer
 
 
-@pytest.mark.parametrize("method", ["vgm", "quantile"])
+@pytest.mark.parametrize("method", ["vgm", "quantile", "copula"])
 def test_round_trip_restores_the_frame(method):
     frame = mixed_frame()
     transformer = TabularTransformer.fit(frame, infer_kinds(frame), continuous=method, max_modes=3)

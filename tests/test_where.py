@@ -103,3 +103,32 @@ def test_a_bad_condition_is_one_line_naming_it(where, words):
 def test_the_string_is_never_evaluated():
     with pytest.raises(UserError, match="is not a number"):
         parse_where("mass>__import__('os').getcwd()", SPECS)
+
+
+DATED = pd.DataFrame({"joined": ["2019-12-31", "2020-01-01", "2020-06-15", None, "2021-03-02", "2018-07-04"] * 5})
+DATED_SPECS = infer_kinds(DATED)
+
+
+@pytest.mark.parametrize("where, rows", [
+    ("joined>=2020-01-01", [1, 2, 4]),
+    ("joined>2020-01-01", [2, 4]),
+    ("joined<2020-01-01", [0, 5]),
+    ("2019-12-31<=joined<2020-06-15", [0, 1]),
+    ("joined>=2020-01-01 12:00", [2, 4]),  # a bound between two days of a column counted in days
+    ("joined in 2018-07-04,2021-03-02", [4, 5]),
+    ({"joined": {">": pd.Timestamp("2020-01-01"), "<=": "2021-01-01"}}, [2]),
+])
+def test_a_date_column_takes_bounds_written_as_dates(where, rows):
+    assert DATED_SPECS[0].kind == "datetime"
+    assert np.flatnonzero(parse_where(where, DATED_SPECS).mask(DATED.iloc[:6])).tolist() == rows
+
+
+@pytest.mark.parametrize("where, words", [
+    ("joined>=soon", ["'soon' is not a date", "from 2018-07-04 to 2021-03-02", "joined>=2018-07-04"]),
+    ("joined>3", ["'3' is not a date"]),
+    ("joined>2022-01-01", ["never met", "estimated rate 0", "ranges from 2018-07-04 to 2021-03-02"]),
+])
+def test_a_bad_date_condition_is_one_line_naming_it(where, words):
+    with pytest.raises(UserError) as caught:
+        parse_where(where, DATED_SPECS)
+    assert "\n" not in str(caught.value) and all(word in str(caught.value) for word in words)

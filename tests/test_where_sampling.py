@@ -83,11 +83,11 @@ def test_a_condition_never_met_by_the_generator_is_one_line_with_its_rate(fitted
 
 def test_a_condition_too_rare_for_the_cap_is_refused_after_the_first_batch(fitted, monkeypatch):
     gan, _ = fitted
-    monkeypatch.setattr(conditional_sampling, "MAX_CANDIDATES", 20_000)
+    monkeypatch.setattr(conditional_sampling, "MAX_CANDIDATES", 6_000)  # 5,000 rows need a rate above 83%
     with pytest.raises(UserError) as caught:
         gan.sample(5_000, seed=0, where=["age>70", "city=Oslo"])
     message = str(caught.value)
-    assert "too rare to sample" in message and "estimated rate 0." in message and "more than the 20,000" in message
+    assert "too rare to sample" in message and "estimated rate 0." in message and "more than the 6,000" in message
     assert "\n" not in message
 
 
@@ -105,6 +105,14 @@ def test_without_the_conditional_vector_categories_are_met_by_rejection():
     rows = gan.sample(100, seed=0, where="city in Lima,Pune")
     assert rows["city"].isin(["Lima", "Pune"]).all()
     assert gan.sampling_cost.coded == "" and gan.sampling_cost.candidates == 10_000 > gan.sampling_cost.accepted
+
+
+def test_a_date_condition_holds_on_every_sampled_row():
+    frame = small_table(120, seed=2)
+    frame["joined"] = pd.Timestamp("2019-01-01") + pd.to_timedelta(np.random.default_rng(0).integers(0, 1500, 120), "D")
+    gan = GAN("tabular", overrides=TINY, seed=0).fit(frame, verbose=False)
+    rows = gan.sample(200, seed=3, where=["joined>=2020-01-01", "joined<2021-07-01"])
+    assert len(rows) == 200 and rows["joined"].between("2020-01-01", "2021-06-30").all()
 
 
 def test_where_on_rows_of_numbers_is_a_user_error():
@@ -170,4 +178,5 @@ def test_sample_help_shows_a_where_example(cli):
     result = cli("sample", "--help")
     assert result.code == 0
     text = " ".join(result.stdout.split())
-    assert "--where" in text and '--where "city=Lyon" --where "age>40"' in text
+    assert "--where" in text and '--where "city=Lyon" --where "age>40"' in text and "joined>=2020-01-01" in text
+    assert "tabular.constraints in the config: 'start <= end'" in text and "gankit inspect examples/people.csv --write-config" in text

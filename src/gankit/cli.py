@@ -27,7 +27,7 @@ from gankit.cli_output import (error_line, notice, out, print_comparison, print_
 from gankit.collector import collector_paused
 from gankit.config import MAX_SEED, apply_overrides, load_config, load_raw, preset_names
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError, closest_name
-from gankit.option_overrides import data_overrides, shorthand_overrides
+from gankit.option_overrides import SEP_NAMES, data_overrides, shorthand_overrides
 from gankit.process_exit import exit_process
 from gankit.runs.directory import check_run_dir, checkpoint_of, resolve_run
 from gankit.status import holding_notices
@@ -205,12 +205,16 @@ def sample(
     output: Path = typer.Option(..., "-o", "--output", help="Rows: a .csv (with header) or .npy file. Tables: .csv or .parquet. Images: a folder of PNGs or an .npz file."),
     seed: Optional[int] = typer.Option(None, help="Seed of the noise (same seed → same samples)."),
     force: bool = typer.Option(False, "--force", help="Overwrite -o if it exists."),
-    where: list[str] = typer.Option([], "--where", help="Tables: only rows meeting this condition (repeatable; all must hold), e.g. --where 'city=Lyon' --where 'age>40'; also 'city in Lyon,Porto', '30<=age<=50'."),
+    where: list[str] = typer.Option([], "--where", help="Tables: only rows meeting this condition (repeatable; all must hold), e.g. --where 'city=Lyon' --where 'age>40'; also 'city in Lyon,Porto', '30<=age<=50', 'joined>=2020-01-01'."),
 ) -> None:
     """Draw new samples from a trained generator (any -n: rows are generated and written in chunks).
 
     Conditional sampling of a table: gankit sample runs/latest -n 500 -o lyon.csv --where "city=Lyon" --where "age>40"
-    (a category comes from the generator's conditional vector, a number by rejection; the acceptance is printed).
+    (a category comes from the generator's conditional vector, a number or date by rejection; the acceptance is printed).
+
+    Constraints declared at training (tabular.constraints in the config: 'start <= end', '0 <= age <= 100',
+    combinations of categories seen, 'total = a + b'; gankit inspect examples/people.csv --write-config people.toml
+    suggests them) hold on every row sampled.
     """
     _check_seed(seed)
     if output.exists() and not force and (not output.is_dir() or any(output.iterdir())):
@@ -311,6 +315,23 @@ def compare(
         check_run_dir(folder, sweep_ok=False)
     header, rows = compare_rows(runs)
     print_comparison(header, rows, write_compare_page(runs, output))
+
+
+@app.command(name="inspect")
+def inspect_(
+    data: Path = typer.Argument(..., help="The table: .csv or .parquet."),
+    write_config: Optional[Path] = typer.Option(None, "--write-config", help="Accept every suggestion: append them "
+                                                "to this .toml config (a new file starts from the tabular preset)."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="The CSV's column separator (default: detected)."),
+) -> None:
+    """Suggest the constraints that hold on every row of a table, as [[tabular.constraints]] to paste into a config.
+
+    Example: gankit inspect examples/people.csv --write-config people.toml
+    """
+    from gankit.runs.inspect_table import inspect_table
+
+    out.print(inspect_table(data, SEP_NAMES.get(sep, sep) if sep else None, write_config), markup=False,
+              highlight=False, soft_wrap=True)
 
 
 @app.command()

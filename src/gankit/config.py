@@ -212,11 +212,36 @@ class ModelConfig(Section):
     pack: int = Field(1, ge=1, le=64, description="PacGAN: D judges this many samples concatenated")
 
 
+class ConstraintConfig(Section):
+    """One constraint every sampled row of a table satisfies (``data/constraints.py``): set exactly one key."""
+
+    inequality: str = Field("", description="one column at most another: 'start <= end' (or '<'); number or date columns")
+    range: str = Field(
+        "", description="a column within bounds, each a number, a date or a column: '0 <= score <= 100', 'age >= 0'"
+    )
+    combinations: list[str] = Field(
+        [], description="categorical columns that take only the combinations of values seen in the data"
+    )
+    formula: str = Field(
+        "", description="a column computed from others: 'total = price + tax' (numbers, columns, + - * /, "
+        "abs, min, max, round; parsed, never evaluated as Python)"
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "ConstraintConfig":
+        given = [name for name in type(self).model_fields if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError("set exactly one of inequality, range, combinations, formula"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        return self
+
+
 class TabularConfig(Section):
     """How a table of mixed columns becomes training rows (``data/column_kinds.py``, ``data/table_transformer.py``)."""
 
-    continuous: Literal["vgm", "quantile"] = Field(
-        "vgm", description="number columns: vgm = CTGAN's mode-specific normalization; quantile = normal scores"
+    continuous: Literal["vgm", "quantile", "copula"] = Field(
+        "vgm", description="number columns: vgm = CTGAN's mode-specific normalization; quantile = normal scores; "
+        "copula = normal scores decorrelated jointly by their correlation matrix (the Gaussian copula's)"
     )
     max_modes: int = Field(10, ge=1, le=100, description="vgm: mixture components per number column")
     discrete: list[str] = Field([], description="columns to treat as categorical whatever their dtype")
@@ -236,7 +261,23 @@ class TabularConfig(Section):
         {}, description="with privacy.epsilon: column → its public list of categories; values not listed are "
         "never generated"
     )
+    moment_weight: float = Field(
+        0.0, ge=0, le=1000, description="weight of G's moment-matching term: the gap between its batch's means and "
+        "second moments (column pairs: correlations, joint category frequencies) and the real rows' (0 = off)"
+    )
+    copula_max_rows: int = Field(
+        0, ge=0, description="0 = off; else a table with more rows than this is encoded with vgm instead of copula "
+        "and trains without the moment and marginal terms (they help small tables; large ones learn from D)"
+    )
+    marginal_weight: float = Field(
+        0.0, ge=0, le=1000, description="weight of G's marginal term: the squared gap between each column's sorted "
+        "values in its batch and in as many real rows (a 1-D Wasserstein distance per column; 0 = off)"
+    )
 
+    constraints: list[ConstraintConfig] = Field(
+        [], description="rules every sampled row satisfies, one [[tabular.constraints]] table each "
+        "(gankit inspect DATA suggests them)"
+    )
 
 class PrivacyConfig(Section):
     """Differentially private training (DP-SGD on the discriminator, ``train/private_epoch.py``): off unless

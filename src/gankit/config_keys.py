@@ -36,7 +36,7 @@ def config_keys(prefix: str = "") -> list[KeyDoc]:
     keys = list(_walk(GanConfig, ""))
     if not prefix:
         return keys
-    chosen = [doc for doc in keys if doc.key == prefix or doc.key.startswith(prefix + ".")]
+    chosen = [doc for doc in keys if doc.key == prefix or doc.key.startswith((prefix + ".", prefix + "[]."))]
     if not chosen:
         sections = sorted({part for doc in keys for part in _prefixes(doc.key)})
         guess = closest_name(prefix, sections)
@@ -51,17 +51,30 @@ def _prefixes(key: str) -> list[str]:
 
 
 def _walk(model: type[BaseModel], path: str):
+    """Every key of ``model``; a list of sections (``[[tabular.constraints]]``) is the list's key, then each
+    entry's keys as ``list[].key``."""
     for name, field in model.model_fields.items():
         key = f"{path}{name}"
         section = _section_type(field.annotation)
+        entry = _list_entry_type(field.annotation)
         if section is not None:
             yield from _walk(section, key + ".")
+        elif entry is not None:
+            yield KeyDoc(key, f"list of [[{key}]] tables", _default(field), "", field.description or "")
+            yield from _walk(entry, key + "[].")
         else:
             yield KeyDoc(key, _type_name(field.annotation), _default(field), _range(field), field.description or "")
 
 
 def _section_type(annotation: Any) -> type[BaseModel] | None:
     return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _list_entry_type(annotation: Any) -> type[BaseModel] | None:
+    """The section type of a ``list[Section]`` field, else None."""
+    if typing.get_origin(annotation) is not list:
+        return None
+    return _section_type(typing.get_args(annotation)[0])
 
 
 def _type_name(annotation: Any) -> str:

@@ -18,6 +18,7 @@ import torch
 from gankit.config import GanConfig, apply_overrides, load_raw, validate, with_changes
 from gankit.data.layout import Layout
 from gankit.data.condition import Conditions
+from gankit.data.moment_match import generator_penalty
 from gankit.data import Scaler, Rows, data_seed
 from gankit.data.toy import toy_rows
 from gankit.errors import UserError
@@ -80,11 +81,18 @@ class GAN:
     (3, 2)
     """
 
-    def __init__(self, config: GanConfig | str = "d2l-gaussian", overrides: list[str] | None = None, seed: int | None = None):
+    def __init__(self, config: GanConfig | str = "d2l-gaussian", overrides: list[str] | None = None, seed: int | None = None,
+                 constraints: list[dict[str, Any]] | None = None):
+        """``constraints`` (tables): rules every sampled row satisfies, added to ``[[tabular.constraints]]``, e.g.
+        ``[{"inequality": "start <= end"}, {"combinations": ["country", "city"]}, {"formula": "total = a + b"}]``
+        (``data/constraints.py``)."""
         raw = config.model_dump() if isinstance(config, GanConfig) else load_raw(config)
         raw = apply_overrides(raw, overrides or [])
         if seed is not None:
             raw["seed"] = seed
+        if constraints:
+            tabular = raw.setdefault("tabular", {})
+            tabular["constraints"] = [*tabular.get("constraints", []), *constraints]
         self.config = validate(raw)
         # learned by fit (or read by load); None until then
         self.data_kind_: DataKind | None = None  # the data's kind, with what it learned (a table's transformer)
@@ -231,8 +239,9 @@ class GAN:
         if self.config.data.fresh:
             return lambda epoch: self._to_rows(toy_rows(self.config.data, seed, epoch), device)
         rows, conditions = self._to_rows(table, device), self.conditions
+        weights = self.data_kind.generator_terms(self.config, table.n_rows)
+        self.state_.g_penalty = generator_penalty(rows, conditions, *weights, self.layout_.value_columns)
         if conditions is not None:  # CTGAN's training-by-sampling: each epoch's rows drawn anew, with their conditions
-            self.state_.g_penalty = conditions.loss
             by_condition = conditions.index_rows(rows, table.origin)
 
             def epoch_rows(epoch: int) -> torch.Tensor:
@@ -274,7 +283,7 @@ class GAN:
             raise UserError(f"the number of samples must be at least 1, got {n}")
         seed = seed if seed is not None else torch.seed()
         self.sampling_cost_ = None  # set again below by a draw that has a cost
-        if where is not None:
+        if where is not None or self.data_kind.filters_rows:  # conditions, or a table's constraints
             rows, self.sampling_cost_ = self.data_kind.sample_where(self, n, seed, where)
             return rows
         rng = torch.Generator().manual_seed(seed)

@@ -417,6 +417,12 @@ def _coarsest_unit(stamps: np.ndarray) -> str:
     return "ns"
 
 
+def date_counts(values: pd.Series, unit: str) -> np.ndarray:
+    """Dates (datetime64 or text) as float64 counts of ``unit`` since 1970-01-01 UTC, NaN where missing or not a
+    date: how a datetime column is compared with a bound (``data/where.py``)."""
+    return _datetime_counts(_parse_dates(values), unit)
+
+
 def _datetime_counts(parsed: pd.Series, unit: str) -> np.ndarray:
     """Datetimes as float64 counts of ``unit`` since 1970-01-01 UTC, NaN for missing."""
     stamps = _naive_utc(parsed)

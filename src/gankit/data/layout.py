@@ -36,6 +36,12 @@ class Layout:
         """Numbers of the image part (0 for plain rows)."""
         return self.width - self.classes if self.image is not None else 0
 
+    @property
+    def value_columns(self) -> list[int]:
+        """A table row's tanh columns: those before the condition columns that no one-hot group holds."""
+        grouped = {start + offset for start, width in self.softmax_blocks for offset in range(width)}
+        return [column for column in range(self.width - self.classes) if column not in grouped]
+
     def as_dict(self) -> dict[str, Any]:
         return {"width": self.width, "image": list(self.image) if self.image else None, "classes": self.classes,
                 "softmax_blocks": [list(block) for block in self.softmax_blocks], "code_probs": list(self.code_probs)}

@@ -11,22 +11,77 @@ from __future__ import annotations
 import pandas as pd
 
 from gankit.config import TabularConfig
-from gankit.data.column_kinds import column_notices, infer_kinds, kinds_line
+from gankit.data.column_kinds import ColumnSpec, column_notices, infer_kinds, kinds_line
 from gankit.data.condition import Conditions
+from gankit.data.constraints import TableConstraints, fit_constraints
 from gankit.data.layout import Layout
 from gankit.data.rows import Rows
 from gankit.data.table_transformer import TabularTransformer
 from gankit.status import notice, tell
 
 
+def is_large(settings: TabularConfig, rows: int) -> bool:
+    """Whether ``tabular.copula_max_rows`` turns the copula encoding and G's moment and marginal terms off for a
+    table of ``rows`` rows (the size rule; ``size_rule_line`` says it)."""
+    return settings.continuous == "copula" and 0 < settings.copula_max_rows < rows
+
+
+def size_rule_line(settings: TabularConfig, rows: int) -> str | None:
+    """The size rule's choice for a table of ``rows`` rows, as printed; None when the rule is off."""
+    if settings.continuous != "copula" or not settings.copula_max_rows:
+        return None
+    if is_large(settings, rows):
+        return (f"{rows:,} rows > tabular.copula_max_rows = {settings.copula_max_rows:,}: number columns by vgm, "
+                "no moment or marginal terms")
+    return (f"{rows:,} rows ≤ tabular.copula_max_rows = {settings.copula_max_rows:,}: number columns by copula, "
+            f"moment weight {settings.moment_weight:g}, marginal weight {settings.marginal_weight:g}")
+
+
+def term_weights(settings: TabularConfig, rows: int) -> tuple[float, float]:
+    """G's moment and marginal weights for a table of ``rows`` rows, after the size rule."""
+    return (0.0, 0.0) if is_large(settings, rows) else (settings.moment_weight, settings.marginal_weight)
+
+
 def fit_transformer(frame: pd.DataFrame, settings: TabularConfig, seed: int, origin: str) -> TabularTransformer:
-    """Infer each column's kind (with the config's overrides), print them and any notices, fit the transformer."""
+    """Infer each column's kind (with the config's overrides), print them, any notices and the size rule's
+    choice, fit the transformer."""
     specs = infer_kinds(frame, settings.discrete, settings.kinds, settings.max_categories, settings.high_cardinality,
                         origin)
     tell(kinds_line(specs))
     for text in column_notices(specs):
         notice(text)
-    return TabularTransformer.fit(frame, specs, settings.continuous, settings.max_modes, seed)
+    rule = size_rule_line(settings, len(frame))
+    if rule:
+        tell(rule)
+    continuous = "vgm" if is_large(settings, len(frame)) else settings.continuous
+    return TabularTransformer.fit(frame, specs, continuous, settings.max_modes, seed)
+
+
+def fit_table_constraints(frame: pd.DataFrame, settings: TabularConfig, origin: str) -> TableConstraints | None:
+    """The ``[[tabular.constraints]]`` checked against ``frame`` and planned (``data/constraints.py``); None when
+    there are none. Prints how each one holds."""
+    if not settings.constraints:
+        return None
+    names = set(frame.columns)
+    specs = infer_kinds(frame, [name for name in settings.discrete if name in names],
+                        {name: kind for name, kind in settings.kinds.items() if name in names},
+                        settings.max_categories, settings.high_cardinality, origin)
+    constraints = fit_constraints(settings.constraints, frame, specs, origin)
+    parts = [f"{text} by construction" for text in constraints.by_transform]
+    parts += [f"{text} by rejection" for text in constraints.by_rejection]
+    tell("constraints: " + "; ".join(parts))
+    return constraints
+
+
+def model_settings(settings: TabularConfig, constraints: TableConstraints | None, columns: list[str]) -> TabularConfig:
+    """The ``[tabular]`` settings for the table as the generator learns it (``columns``, after the constraints'
+    transforms): a combinations column is categorical; settings naming a column no longer there are left out."""
+    if constraints is None:
+        return settings
+    combined = constraints.combined_columns
+    discrete = [name for name in settings.discrete if name in columns] + combined
+    kinds = {name: kind for name, kind in settings.kinds.items() if name in columns and name not in combined}
+    return settings.model_copy(update={"discrete": list(dict.fromkeys(discrete)), "kinds": kinds})
 
 
 def encode_frame(frame: pd.DataFrame, transformer: TabularTransformer, origin: str) -> Rows:
@@ -49,7 +104,9 @@ def table_layout(transformer: TabularTransformer, conditions: Conditions | None 
                   code_probs=conditions.train_probs)
 
 
-def metric_kinds(transformer: TabularTransformer) -> dict[str, str]:
-    """gankit's column kinds in the evaluation's vocabulary (``metrics/table_checks.py``)."""
+def metric_kinds(transformer: TabularTransformer | list[ColumnSpec]) -> dict[str, str]:
+    """gankit's column kinds (of a transformer, or column specs) in the evaluation's vocabulary
+    (``metrics/table_checks.py``)."""
+    specs = transformer if isinstance(transformer, list) else transformer.specs
     names = {"continuous": "numerical", "integer": "numerical", "datetime": "datetime", "boolean": "boolean"}
-    return {spec.name: names.get(spec.kind, "categorical") for spec in transformer.specs}
+    return {spec.name: names.get(spec.kind, "categorical") for spec in specs}

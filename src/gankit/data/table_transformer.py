@@ -15,7 +15,12 @@ in [−1, 1], ``softmax`` for a one-hot group.
   ``quantile`` maps values through sklearn's ``QuantileTransformer`` to a normal
   score z and outputs z / 5.3, which keeps its whole range (|z| ≤ 5.2) inside
   (−0.99, 0.99); the inverse undoes both.
-  Either way the inverse clips to the observed [min, max], rounds integers and
+  ``copula`` takes each column's normal scores by mid-rank (``data/normal_scores.py``:
+  exact both ways, extremes near ±Φ⁻¹(1/2n), divided by QUANTILE_SCALE too), then
+  makes one joint step over all number columns: their scores are decorrelated by the inverse square root of their correlation
+  matrix (``data/copula_mix.py``), so that G starts from the Gaussian copula's
+  dependence; the inverse mixes them back before each column is decoded.
+  Every way, the inverse clips to the observed [min, max], rounds integers and
   datetimes to whole units, and restores the dtype.
 * Categorical and boolean columns are one softmax block of their categories.
 * Missing values are kept: a number column that had any gets a softmax block
@@ -46,9 +51,11 @@ from gankit.data.column_kinds import (
     column_numbers,
     numbers_to_column,
 )
+from gankit.data.copula_mix import CopulaMix
+from gankit.data.normal_scores import NormalScores
 from gankit.errors import UserError
 
-CONTINUOUS_METHODS = ("vgm", "quantile")
+CONTINUOUS_METHODS = ("vgm", "quantile", "copula")
 ALPHA_LIMIT = 0.99  # |α| and |z / QUANTILE_SCALE| stay inside this, so tanh can reach them
 VGM_SAMPLE = 5000  # values the mixture is fitted on
 MODE_WEIGHT_FLOOR = 0.005  # lighter mixture components are dropped
@@ -211,18 +218,55 @@ class QuantileNormalizer:
         return cls(data["quantiles"], data["references"])
 
 
+class ScoreNormalizer:
+    """Values → mid-rank normal scores (``data/normal_scores.py``), divided by QUANTILE_SCALE: ``copula``'s columns."""
+
+    width = 1
+
+    def __init__(self, scores: NormalScores) -> None:
+        self.normal_scores = scores
+
+    @classmethod
+    def fit(cls, values: np.ndarray) -> ScoreNormalizer:
+        return cls(NormalScores.fit(values))
+
+    def blocks(self, start: int, column: str) -> list[Block]:
+        return [Block(start, 1, "tanh", column, "value")]
+
+    def encode(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        scores = self.normal_scores.encode(values) / QUANTILE_SCALE
+        return np.clip(scores, -ALPHA_LIMIT, ALPHA_LIMIT)[:, None].astype(np.float32)
+
+    def decode(self, part: np.ndarray) -> np.ndarray:
+        return self.normal_scores.decode(np.clip(part[:, 0].astype(np.float64), -1.0, 1.0) * QUANTILE_SCALE)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.normal_scores.to_dict()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScoreNormalizer:
+        return cls(NormalScores.from_dict(data))
+
+
+Normalizer = ModeNormalizer | QuantileNormalizer | ScoreNormalizer
+
+
 class NumberEncoder:
     """A continuous, integer or datetime column: its normalizer's blocks, then [present, missing] if needed."""
 
-    def __init__(self, spec: ColumnSpec, normalizer: ModeNormalizer | QuantileNormalizer, median: float) -> None:
+    def __init__(self, spec: ColumnSpec, normalizer: Normalizer, median: float) -> None:
         self.spec, self.normalizer, self.median = spec, normalizer, median
 
     @classmethod
     def fit(cls, series: pd.Series, spec: ColumnSpec, method: str, max_modes: int, seed: int) -> NumberEncoder:
         numbers = column_numbers(series, spec)
         observed = numbers[~np.isnan(numbers)]
-        normalizer = (ModeNormalizer.fit(observed, max_modes, seed) if method == "vgm"
-                      else QuantileNormalizer.fit(observed, seed))
+        if method == "vgm":
+            normalizer: Normalizer = ModeNormalizer.fit(observed, max_modes, seed)
+        elif method == "quantile":
+            normalizer = QuantileNormalizer.fit(observed, seed)
+        else:
+            normalizer = ScoreNormalizer.fit(observed)
         return cls(spec, normalizer, float(np.median(observed)))
 
     @property
@@ -254,7 +298,7 @@ class NumberEncoder:
 
     @classmethod
     def from_dict(cls, spec: ColumnSpec, data: Mapping[str, Any], method: str) -> NumberEncoder:
-        normalizer_type = ModeNormalizer if method == "vgm" else QuantileNormalizer
+        normalizer_type = {"vgm": ModeNormalizer, "quantile": QuantileNormalizer, "copula": ScoreNormalizer}[method]
         return cls(spec, normalizer_type.from_dict(data["normalizer"]), float(data["median"]))
 
 
@@ -322,9 +366,16 @@ Encoder = NumberEncoder | CategoryEncoder | SampledColumn
 class TabularTransformer:
     """A fitted map table ⇄ float32 rows; build it with :meth:`fit` or :meth:`from_dict`."""
 
-    def __init__(self, encoders: list[Encoder], continuous: str, max_modes: int, seed: int) -> None:
+    def __init__(self, encoders: list[Encoder], continuous: str, max_modes: int, seed: int,
+                 mix: CopulaMix | None = None) -> None:
         self.encoders, self.continuous, self.max_modes, self.seed = encoders, continuous, max_modes, seed
         self.starts = np.concatenate([[0], np.cumsum([encoder.width for encoder in encoders])]).astype(int).tolist()
+        self.mix = mix  # ``copula``: the joint decorrelation of the number columns' scores
+
+    @property
+    def score_columns(self) -> list[int]:
+        """Output positions of the number columns' scores (the value blocks the copula mix acts on)."""
+        return [start for encoder, start in zip(self.encoders, self.starts) if isinstance(encoder, NumberEncoder)]
 
     @classmethod
     def fit(cls, frame: pd.DataFrame, specs: list[ColumnSpec], continuous: str = "vgm", max_modes: int = 10,
@@ -337,7 +388,11 @@ class TabularTransformer:
         _check_columns(frame, specs, "data")
         encoders = [_fit_encoder(frame[spec.name], spec, continuous, max_modes, seed + index)
                     for index, spec in enumerate(specs)]
-        return cls(encoders, continuous, max_modes, seed)
+        transformer = cls(encoders, continuous, max_modes, seed)
+        if continuous == "copula" and len(transformer.score_columns) > 1:
+            scores = transformer.transform(frame)[:, transformer.score_columns] * QUANTILE_SCALE
+            transformer.mix = CopulaMix.fit(scores)
+        return transformer
 
     @property
     def specs(self) -> list[ColumnSpec]:
@@ -365,7 +420,12 @@ class TabularTransformer:
         _check_columns(frame, self.specs, origin)
         rng = rng if rng is not None else np.random.default_rng(self.seed)
         parts = [encoder.encode(frame[encoder.spec.name], rng, origin) for encoder in self.encoders]
-        return np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
+        rows = np.hstack(parts)
+        if self.mix is not None:
+            columns = self.score_columns
+            mixed = self.mix.encode(rows[:, columns] * QUANTILE_SCALE) / QUANTILE_SCALE
+            rows[:, columns] = np.clip(mixed, -ALPHA_LIMIT, ALPHA_LIMIT)
+        return np.ascontiguousarray(rows, dtype=np.float32)
 
     def inverse_transform(self, array: np.ndarray, rng: np.random.Generator | None = None) -> pd.DataFrame:
         """A table from N × output_dim rows (e.g. generator output); ``rng`` draws the not-learned columns."""
@@ -373,6 +433,10 @@ class TabularTransformer:
         if array.ndim != 2 or array.shape[1] != self.output_dim:
             raise ValueError(f"expected rows of width {self.output_dim}, got shape {array.shape}")
         rng = rng if rng is not None else np.random.default_rng(self.seed)
+        if self.mix is not None:
+            array = array.copy()
+            scores = np.clip(array[:, self.score_columns], -1.0, 1.0) * QUANTILE_SCALE
+            array[:, self.score_columns] = self.mix.decode(scores) / QUANTILE_SCALE
         columns = {encoder.spec.name: encoder.decode(array[:, start:start + encoder.width], rng)
                    for encoder, start in zip(self.encoders, self.starts)}
         return pd.DataFrame(columns)
@@ -381,7 +445,8 @@ class TabularTransformer:
         """Plain JSON-able data that :meth:`from_dict` turns back into this transformer."""
         return {"format": FORMAT_VERSION, "continuous": self.continuous, "max_modes": self.max_modes,
                 "seed": self.seed,
-                "columns": [{"spec": encoder.spec.to_dict(), **encoder.to_dict()} for encoder in self.encoders]}
+                "columns": [{"spec": encoder.spec.to_dict(), **encoder.to_dict()} for encoder in self.encoders],
+                **({"mix": self.mix.to_dict()} if self.mix is not None else {})}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TabularTransformer:
@@ -390,7 +455,8 @@ class TabularTransformer:
             raise UserError(f"saved table transformer has format {data.get('format')!r}; this gankit reads "
                             f"format {FORMAT_VERSION}")
         encoders = [_encoder_from_dict(column, data["continuous"]) for column in data["columns"]]
-        return cls(encoders, data["continuous"], int(data["max_modes"]), int(data["seed"]))
+        mix = CopulaMix.from_dict(data["mix"]) if "mix" in data else None
+        return cls(encoders, data["continuous"], int(data["max_modes"]), int(data["seed"]), mix)
 
 
 def _fit_encoder(series: pd.Series, spec: ColumnSpec, continuous: str, max_modes: int, seed: int) -> Encoder:

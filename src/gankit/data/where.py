@@ -8,6 +8,7 @@
 ``island in Biscoe,Dream``     one of several categories (or whole numbers)
 ``body_mass_g>4000``           a number above (``>``, ``>=``, ``<``, ``<=``; ``=`` for one value)
 ``3000<=body_mass_g<=4000``    a range (``<`` or ``<=`` on each side)
+``joined>=2020-01-01``         a date column takes the same bounds, with dates as values
 =============================  ==========================================================
 
 The dict form names each column once: ``{"island": "Biscoe", "sex": {"in": ["male", "female"]},
@@ -15,7 +16,9 @@ The dict form names each column once: ``{"island": "Biscoe", "sex": {"in": ["mal
 
 Each condition is checked against the fitted columns before anything is generated: an unknown column, a
 category the table never had, a value that is not a number, an operator a column cannot take, or a range
-outside the values the table holds is one line naming the condition (exit 2). Several conditions on one
+outside the values the table holds is one line naming the condition (exit 2). A date column's bounds are dates (any
+form pandas reads, e.g. ``2020-01-01`` or ``2020-01-01 12:30``; a date without a time zone is in the column's), compared
+as counts of the column's unit since 1970 (``data/column_kinds.py``). Several conditions on one
 column are merged into one (``age>20`` and ``age<=30`` → 20 < age ≤ 30); one whose merge is empty never holds.
 """
 
@@ -29,7 +32,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from gankit.data.column_kinds import ColumnSpec
+from gankit.data.column_kinds import ColumnSpec, date_counts
 from gankit.errors import UserError
 
 COMPARISONS = ("=", "==", ">", ">=", "<", "<=")
@@ -51,9 +54,12 @@ class ColumnCondition:
     low_closed: bool = True
     high: float = math.inf
     high_closed: bool = True
+    date_unit: str = ""  # a date column: values and bounds are counts of this unit since 1970 (UTC)
 
     def mask(self, series: pd.Series) -> np.ndarray:
         """Which of ``series``' values meet the condition (a missing value never does)."""
+        if self.date_unit:
+            series = pd.Series(date_counts(series, self.date_unit), index=series.index)
         if self.values is not None:
             held = series.isin(list(self.values)).to_numpy(dtype=bool)
         else:
@@ -152,10 +158,7 @@ def _column(name: str, text: str, by_name: Mapping[str, ColumnSpec]) -> ColumnSp
     name = name.strip()
     if name not in by_name:
         raise UserError(f"--where '{text}': no column '{name}'; the columns are {', '.join(by_name)}")
-    spec = by_name[name]
-    if spec.kind == "datetime":
-        raise UserError(f"--where '{text}': column '{name}' holds dates; conditions take categories and numbers")
-    return spec
+    return by_name[name]
 
 
 # ------------------------------------------------------------------ one condition
@@ -173,7 +176,8 @@ def _one_of(spec: ColumnSpec, values: list, text: str) -> ColumnCondition:
     if not values:
         raise UserError(f"--where '{text}': 'in' needs at least one value, e.g. '{spec.name} in a,b'")
     if spec.is_number:
-        return ColumnCondition(spec.name, text, tuple(sorted({_number(spec, value, text) for value in values})))
+        return ColumnCondition(spec.name, text, tuple(sorted({_number(spec, value, text) for value in values})),
+                               date_unit=spec.unit if spec.kind == "datetime" else "")
     return ColumnCondition(spec.name, text, tuple(dict.fromkeys(_category(spec, value, text) for value in values)))
 
 
@@ -215,7 +219,8 @@ def _bound(spec: ColumnSpec, op: str, value: Any, text: str) -> ColumnCondition:
     """A bound on a number column (a categorical column of numbers: the categories within it)."""
     if not spec.is_number:
         return _categories_compared(spec, op, value, text)
-    return ColumnCondition(spec.name, text, **_bounds_of(op, _number(spec, value, text)))
+    return ColumnCondition(spec.name, text, **_bounds_of(op, _number(spec, value, text)),
+                           date_unit=spec.unit if spec.kind == "datetime" else "")
 
 
 def _bounds_of(op: str, number: float) -> dict[str, Any]:
@@ -225,14 +230,49 @@ def _bounds_of(op: str, number: float) -> dict[str, Any]:
 
 
 def _number(spec: ColumnSpec, value: Any, text: str) -> float:
+    """``value`` as a number of ``spec``'s scale (a date column: counts of its unit since 1970)."""
+    if spec.kind == "datetime":
+        return _date_number(spec, value, text)
     try:
         number = float(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError):
         number = math.nan
     if isinstance(value, (bool, np.bool_)) or not math.isfinite(number):
-        where = f"from {spec.minimum:g} to {spec.maximum:g}" if spec.is_number else _values_text(spec)
+        where = _scale_text(spec) if spec.is_number else _values_text(spec)
         raise UserError(f"--where '{text}': '{value}' is not a number; column '{spec.name}' holds numbers ({where})")
     return number
+
+
+def _date_number(spec: ColumnSpec, value: Any, text: str) -> float:
+    """A date as fractional counts of the column's unit since 1970-01-01 UTC (naive dates in the column's zone)."""
+    try:
+        stamp = pd.Timestamp(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if isinstance(value, (bool, np.bool_, int, float, np.number)) or pd.isna(stamp):
+        raise UserError(f"--where '{text}': '{value}' is not a date; column '{spec.name}' holds dates "
+                        f"({_scale_text(spec)}), e.g. '{spec.name}>={_scale_value(spec, spec.minimum)}'")
+    if stamp.tzinfo is None and spec.tz:
+        stamp = stamp.tz_localize(spec.tz)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return (stamp - pd.Timestamp(0)) / pd.Timedelta(1, unit=_PANDAS_UNITS[spec.unit])
+
+
+_PANDAS_UNITS = {"D": "D", "h": "h", "m": "min", "s": "s", "ms": "ms", "us": "us", "ns": "ns"}
+
+
+def _scale_value(spec: ColumnSpec, number: float) -> str:
+    """A bound as the user reads it: a date for a date column, else the number."""
+    if spec.kind != "datetime":
+        return f"{number:g}"
+    stamp = pd.Timestamp(0) + pd.Timedelta(number, unit=_PANDAS_UNITS[spec.unit])
+    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
+
+
+def _scale_text(spec: ColumnSpec) -> str:
+    """A number column's observed range, for messages."""
+    return f"from {_scale_value(spec, spec.minimum)} to {_scale_value(spec, spec.maximum)}"
 
 
 def _values_text(spec: ColumnSpec) -> str:
@@ -253,7 +293,7 @@ def _merge(first: ColumnCondition, second: ColumnCondition) -> ColumnCondition:
     else:
         values = first.values if first.values is not None else second.values
     merged = ColumnCondition(first.column, f"{first.text} and {second.text}", values, low, not low_open, high,
-                             high_closed)
+                             high_closed, first.date_unit or second.date_unit)
     if values is not None and (low > -math.inf or high < math.inf):  # numbers in a set, kept where the bounds admit
         merged = replace(merged, values=tuple(value for value in values if merged.admits(float(value))))
     return merged
@@ -266,11 +306,12 @@ def _check_reachable(condition: ColumnCondition, spec: ColumnSpec) -> None:
                         f"'{spec.name}' meets all of it")
     if not spec.is_number:
         return
-    observed = _merge(condition, ColumnCondition(spec.name, "", None, spec.minimum, True, spec.maximum, True))
+    observed = _merge(condition, ColumnCondition(spec.name, "", None, spec.minimum, True, spec.maximum, True,
+                                                 condition.date_unit))
     if observed.values is not None:
         reachable = bool(observed.values)
     else:
         reachable = observed.low < observed.high or (observed.low == observed.high and observed.admits(observed.low))
     if not reachable:
         raise UserError(f"--where '{condition.text}': never met (estimated rate 0): column '{spec.name}' ranges "
-                        f"from {spec.minimum:g} to {spec.maximum:g} in the data")
+                        f"{_scale_text(spec)} in the data")

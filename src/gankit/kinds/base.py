@@ -105,6 +105,10 @@ class DataKind:
         """CTGAN's conditions drawn with each row (tables), else None."""
         return None
 
+    def generator_terms(self, config: GanConfig, n_rows: int) -> tuple[float, float]:
+        """The weights of G's moment and marginal terms against the real rows (tables), else none."""
+        return 0.0, 0.0
+
     def real_rows(self, config: GanConfig) -> Rows:
         """The training rows again, after a GAN was loaded from a checkpoint."""
         return load_training_rows(config.data, config.seed)
@@ -114,6 +118,8 @@ class DataKind:
     def decode(self, rows: np.ndarray, layout: Layout, rng: torch.Generator, seed: int) -> Any:
         """Generated rows in data units as what ``GAN.sample`` returns."""
         return rows
+
+    filters_rows = False  # whether every sample goes through sample_where (a table with constraints)
 
     def sample_where(self, gan: FittedGan, n: int, seed: int, where: Any) -> tuple[Any, Any]:
         """``n`` rows meeting the conditions ``where``, and what drawing them cost (tables only)."""

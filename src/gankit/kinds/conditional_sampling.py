@@ -12,6 +12,10 @@
   candidate met it, or when ``n`` rows would need more than ``MAX_CANDIDATES`` candidates at that rate. The loop
   never draws more than ``MAX_CANDIDATES``, so it cannot hang and never returns fewer than ``n`` rows.
 
+A table with constraints (``data/constraints.py``) samples through here even without a condition: each batch is
+decoded with the constraints' transforms undone, and the rows that break one are dropped like rows that miss a
+condition, so every returned row holds every constraint.
+
 Batch ``i`` draws from the seed ``(seed, i)``, so the same seed gives the same rows.
 """
 
@@ -44,6 +48,7 @@ class ConditionalCost:
     rows: int
     seconds: float
     coded: str  # the condition asked of G through the conditional vector ("" when none)
+    what: str = "conditional sampling"  # or, with no condition, the sampling that keeps a table's constraints
 
     @property
     def acceptance(self) -> float:
@@ -51,7 +56,7 @@ class ConditionalCost:
 
     def describe(self) -> str:
         vector = f"{self.coded} via the conditional vector; " if self.coded else ""
-        return (f"conditional sampling: {vector}{self.candidates:,} candidates for {self.rows:,} rows "
+        return (f"{self.what}: {vector}{self.candidates:,} candidates for {self.rows:,} rows "
                 f"(acceptance {self.acceptance:.1%}, {self.seconds:.2f} s)")
 
 
@@ -123,7 +128,8 @@ def sample_where(n: int, seed: int, where: Where, coded: CodedColumn | None, dra
         size = int(min(np.ceil((n - count) / rate * 1.2), MAX_BATCH_ROWS, MAX_CANDIDATES - total))
     rows = pd.concat(kept, ignore_index=True).iloc[:n].reset_index(drop=True)
     coded_text = coded.condition.text if coded is not None else ""
-    return rows, ConditionalCost(total, count, n, time.perf_counter() - started, coded_text)
+    what = "conditional sampling" if where.conditions else "sampling within the constraints"
+    return rows, ConditionalCost(total, count, n, time.perf_counter() - started, coded_text, what)
 
 
 def _batch(size: int, seed: int, coded: CodedColumn | None, draw: Draw, decode: Decode) -> pd.DataFrame:
@@ -146,10 +152,11 @@ def _check_rate(n: int, count: int, total: int, where: Where, rejected: list[Col
     rates = {condition.text: float(condition.mask(frame[condition.column]).mean()) for condition in rejected}
     rarest = min(rates, key=rates.get) if rates else where.text
     alone = f"; {rarest} alone: {rates[rarest]:.3g}" if len(rates) > 1 else ""
+    asked = f"--where '{where.text}'" if where.conditions else "the table's constraints"
     if count == 0:
-        raise UserError(f"--where '{where.text}': never met by the generator: 0 of {total:,} generated rows "
+        raise UserError(f"{asked}: never met by the generator: 0 of {total:,} generated rows "
                         f"(estimated rate below 1 in {total:,}{alone}); loosen the condition")
-    raise UserError(f"--where '{where.text}': too rare to sample: met by {count:,} of {total:,} generated rows "
+    raise UserError(f"{asked}: too rare to sample: met by {count:,} of {total:,} generated rows "
                     f"(estimated rate {count / total:.3g}{alone}); {n:,} rows would need about "
                     f"{n * total / count:,.0f} candidates, more than the {MAX_CANDIDATES:,} one sample generates at "
                     "most; loosen the condition or ask for fewer rows")

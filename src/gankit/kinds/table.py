@@ -21,9 +21,12 @@ from gankit.data.condition import Conditions
 from gankit.data.frame_io import WRITE_SUFFIXES, read_frame
 from gankit.data.private_table import encode_private_rows, public_specs, public_transformer
 from gankit.data.layout import Layout
-from gankit.data.table_encoding import encode_frame, fit_transformer, metric_kinds, table_conditions, table_layout
+from gankit.data.column_kinds import ColumnSpec
+from gankit.data.constraints import TableConstraints, restore_constraints
+from gankit.data.table_encoding import (encode_frame, fit_table_constraints, fit_transformer, metric_kinds,
+                                        model_settings, table_conditions, table_layout, term_weights)
 from gankit.data.table_transformer import TabularTransformer
-from gankit.data.where import parse_where
+from gankit.data.where import Where, parse_where
 from gankit.errors import UserError
 from gankit.kinds.base import HELD_OUT_SEED, DataKind, FittedGan, TitleOf
 from gankit.kinds.conditional_sampling import ConditionalCost, coded_column, sample_where
@@ -44,6 +47,7 @@ class TableKind(DataKind):
 
     def __init__(self) -> None:
         self.transformer: TabularTransformer | None = None  # the table's reversible map to training rows
+        self.constraints: TableConstraints | None = None  # [[tabular.constraints]], fitted with the transformer
         self.frame: pd.DataFrame | None = None  # the table trained on
 
     @classmethod
@@ -59,18 +63,43 @@ class TableKind(DataKind):
         return as_rows(data), "array"
 
     def _encode(self, frame: pd.DataFrame, config: GanConfig, origin: str) -> Rows:
-        """The table as training rows (the transformer is fitted on first use; under privacy.epsilon it is built
-        from the declared public metadata, ``data/private_table.py``)."""
+        """The table as training rows (the constraints and the transformer are fitted on first use; under
+        privacy.epsilon the transformer is built from the declared public metadata, ``data/private_table.py``)."""
         if config.privacy.on:
-            if self.transformer is None:
-                columns = [str(column) for column in frame.columns]
-                self.transformer = public_transformer(public_specs(columns, config.tabular, origin), config.seed)
-            self.frame = frame
-            return encode_private_rows(frame, self.transformer, origin)
+            return self._encode_private(frame, config, origin)
         if self.transformer is None:
-            self.transformer = fit_transformer(frame, config.tabular, config.seed, origin)
+            self.constraints = fit_table_constraints(frame, config.tabular, origin)
+            learned = self._learned(frame)
+            settings = model_settings(config.tabular, self.constraints, list(learned.columns))
+            self.transformer = fit_transformer(learned, settings, config.seed, origin)
         self.frame = frame
-        return encode_frame(frame, self.transformer, origin)
+        return encode_frame(self._learned(frame), self.transformer, origin)
+
+    def _encode_private(self, frame: pd.DataFrame, config: GanConfig, origin: str) -> Rows:
+        """Under privacy.epsilon: the encoding from public metadata only (constraints, checked against the rows
+        at fit, would read them outside the accounted mechanism)."""
+        if config.tabular.constraints:
+            raise UserError("tabular.constraints are checked against the training rows, which a private run reads "
+                            "only through DP-SGD: remove them, or privacy.epsilon")
+        if self.transformer is None:
+            columns = [str(column) for column in frame.columns]
+            self.transformer = public_transformer(public_specs(columns, config.tabular, origin), config.seed)
+        self.frame = frame
+        return encode_private_rows(frame, self.transformer, origin)
+
+    def _learned(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The table as the generator learns it: with the constraints' transforms applied."""
+        return self.constraints.encode(frame) if self.constraints is not None else frame
+
+    @property
+    def column_specs(self) -> list[ColumnSpec]:
+        """The table's own columns (a constrained table's generator may learn others in their place)."""
+        return self.constraints.specs if self.constraints is not None else self.transformer.specs
+
+    @property
+    def filters_rows(self) -> bool:
+        """Whether every sample is checked against the table's constraints (``sample_where`` with no condition)."""
+        return self.constraints is not None
 
     def fitted_config(self, config: GanConfig) -> GanConfig:
         """The kinds chosen, as overrides: the run directory's config.toml says how each column was modelled."""
@@ -83,6 +112,11 @@ class TableKind(DataKind):
     def conditions(self, config: GanConfig) -> Conditions | None:
         return table_conditions(self.transformer, config.tabular) if self.transformer is not None else None
 
+    def generator_terms(self, config: GanConfig, n_rows: int) -> tuple[float, float]:
+        """The size rule's weights; none under privacy.epsilon, where G never sees real rows (the terms would
+        read them outside the accounted mechanism)."""
+        return (0.0, 0.0) if config.privacy.on else term_weights(config.tabular, n_rows)
+
     def real_frame(self, config: GanConfig) -> pd.DataFrame:
         """The table trained on: kept from ``fit``, or read again from ``data.path``."""
         if self.frame is None:
@@ -94,20 +128,28 @@ class TableKind(DataKind):
         return self.frame
 
     def real_rows(self, config: GanConfig) -> Rows:
-        return encode_frame(self.real_frame(config), self.transformer, str(config.data.path))
+        return encode_frame(self._learned(self.real_frame(config)), self.transformer, str(config.data.path))
 
     def decode(self, rows: np.ndarray, layout: Layout, rng: torch.Generator, seed: int) -> pd.DataFrame:
         rows = gumbel_max(torch.from_numpy(rows), layout.softmax_blocks, rng).numpy()
-        return self.transformer.inverse_transform(rows, rng=np.random.default_rng(seed))
+        frame = self.transformer.inverse_transform(rows, rng=np.random.default_rng(seed))
+        return self.constraints.decode(frame) if self.constraints is not None else frame
 
     def sample_where(self, gan: FittedGan, n: int, seed: int, where: Any) -> tuple[pd.DataFrame, ConditionalCost]:
-        """``n`` rows meeting every condition of ``where`` (strings or a dict, ``data/where.py``): categories through
-        the conditional vector, the rest by rejection (``kinds/conditional_sampling.py``)."""
-        checked = parse_where(where, self.transformer.specs)
+        """``n`` rows meeting every condition of ``where`` (strings or a dict, ``data/where.py``; None: no condition)
+        and every constraint: categories through the conditional vector, the rest by rejection
+        (``kinds/conditional_sampling.py``)."""
+        checked = parse_where(where, self.column_specs) if where is not None else Where(())
         categories = {spec.name: spec.categories for spec in self.transformer.specs}
         coded = coded_column(checked, self.conditions(gan.config), self.transformer.discrete_blocks, categories)
-        return sample_where(n, seed, checked, coded, gan.draw_rows,
-                            lambda rows, rng, batch_seed: self.decode(rows, gan.layout, rng, batch_seed))
+
+        def decode(rows: np.ndarray, rng: torch.Generator, batch_seed: int) -> pd.DataFrame:
+            frame = self.decode(rows, gan.layout, rng, batch_seed)
+            if self.constraints is None:
+                return frame
+            return frame[self.constraints.holds(frame)].reset_index(drop=True)
+
+        return sample_where(n, seed, checked, coded, gan.draw_rows, decode)
 
     def evaluation_frames(self, gan: FittedGan, n: int | None = None, seed: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The evaluation's sample: ``n`` real rows drawn at random (a table stored sorted must not be judged on
@@ -119,7 +161,7 @@ class TableKind(DataKind):
 
     def evaluation_task(self, gan: FittedGan, n: int, seed: int, plan: dict[str, Any], real: Any) -> EvaluationTask:
         frame, fake = self.evaluation_frames(gan, n, seed)
-        return EvaluationTask("table", frame, fake, **plan, options={"kinds": metric_kinds(self.transformer)})
+        return EvaluationTask("table", frame, fake, **plan, options={"kinds": metric_kinds(self.column_specs)})
 
     def draw_figures(self, run_dir: Path, gan: FittedGan, n: int | None, seed: int | None, title: TitleOf) -> None:
         """plots/columns.png (each column's shape score) and plots/pairs.png (pair-trend scores of every column
@@ -130,7 +172,7 @@ class TableKind(DataKind):
 
         n, seed = gan.eval_plan(n, seed)
         real, fake = self.evaluation_frames(gan, n, seed)  # the rows eval.json judged, so the figures agree with it
-        real, fake, kinds = checked_tables(real, fake, metric_kinds(self.transformer))
+        real, fake, kinds = checked_tables(real, fake, metric_kinds(self.column_specs))
         plot_column_shapes(tabular_report(real, fake, kinds, seed, detection=False), run_dir / "plots" / "columns.png")
         plot_correlation_difference(real, fake, kinds, run_dir / "plots" / "pairs.png")
 
@@ -146,11 +188,17 @@ class TableKind(DataKind):
         from gankit.report.table_snapshot import table_snapshot  # noqa: PLC0415  (SciPy: only a live table view)
 
         fake = gan.sample(len(real), seed=gan.config.seed + HELD_OUT_SEED)
-        return table_snapshot(real, fake, metric_kinds(self.transformer), epoch)
+        return table_snapshot(real, fake, metric_kinds(self.column_specs), epoch)
 
     def checkpoint_entries(self) -> dict[str, Any]:
-        return {"tabular": self.transformer.to_dict()} if self.transformer is not None else {}
+        entries = {"tabular": self.transformer.to_dict()} if self.transformer is not None else {}
+        if self.constraints is not None:
+            entries["table_constraints"] = self.constraints.to_dict()
+        return entries
 
     def restore(self, document: dict[str, Any]) -> None:
         if "tabular" in document:
             self.transformer = TabularTransformer.from_dict(document["tabular"])
+        if "table_constraints" in document:
+            self.constraints = restore_constraints(document["config"]["tabular"]["constraints"],
+                                                   document["table_constraints"])

@@ -25,11 +25,11 @@ from gankit.cli_output import (error_line, notice, out, print_comparison, print_
                                print_runs, print_samples_written, print_sweep, print_toy_bench, print_training,
                                showing_phases)
 from gankit.collector import collector_paused
-from gankit.config import MAX_SEED, apply_overrides, load_config, load_raw, preset_names
+from gankit.config import apply_overrides, load_raw, preset_names
 from gankit.errors import PeerLost, StopRequested, TrainingDiverged, UserError, closest_name
-from gankit.option_overrides import SEP_NAMES, data_overrides, shorthand_overrides
+from gankit.option_overrides import SEP_NAMES, check_set_syntax
 from gankit.process_exit import exit_process
-from gankit.runs.directory import check_run_dir, checkpoint_of, resolve_run
+from gankit.runs.command_inputs import eval_run, sample_folder, train_config, train_options
 from gankit.status import holding_notices
 
 
@@ -101,46 +101,29 @@ def train(
     """
     if nproc < 1 or max_restarts < 0:
         raise UserError("--nproc must be at least 1 and --max-restarts at least 0")
-    if device is not None and resume is not None:
-        raise UserError("--device applies to new runs; a resumed run keeps its config's train.device")
-    set_ = [*set_, *shorthand_overrides(discrete, sep, device)]
-    config = None
-    if resume is None:
-        if preset is None:
-            raise UserError("give a preset or a .toml config (see `gankit presets`), or --resume RUN")
-        data_set = data_overrides(preset, set_, data) if data is not None else []
-        config = load_config(preset, [*set_, *data_set], seed=seed)  # a config error is reported before torch is imported
-        if dry_run:
-            if nproc > 1:
-                raise UserError("--dry-run prints the config; give it without --nproc")
-            sys.stdout.write(config.to_toml())  # verbatim: rich would expand tabs inside strings
-            return
-    elif preset or set_ or seed is not None or data or out_dir:
-        raise UserError("--resume RUN continues a run with its own config; give no preset, --set, --seed, --data or --out")
-    else:
-        resume = resolve_run(resume)
+    options = train_options(preset, set_, seed, data, resume, out_dir, (discrete, sep, device))
+    config = train_config(options)  # a config error is reported before torch is imported
+    if dry_run and config is not None:
+        if nproc > 1:
+            raise UserError("--dry-run prints the config; give it without --nproc")
+        sys.stdout.write(config.to_toml())  # verbatim: rich would expand tabs inside strings
+        return
 
     with collector_paused():
         from gankit.runs import launch
         from gankit.train import distributed
 
-    job = launch.TrainJob(config, resume, out_dir, launch.default_run_name(config, preset) if config else "run",
+    job = launch.TrainJob(config, options.resume, out_dir, launch.default_run_name(config, preset) if config else "run",
                           quiet or json_, view, host, port, log, tuple(allow_change))
     if nproc > 1 and not distributed.launched():
         if view:
             raise UserError("--view works without --nproc only")
-        args = launch.rank_arguments(job, preset, set_, seed, data, quiet, json_)
-        raise SystemExit(launch.launch_torchrun(job, nproc, max_restarts, args))
+        raise SystemExit(launch.launch_torchrun(job, nproc, max_restarts, launch.rank_arguments(job, options, quiet, json_)))
     result = launch.train_here(job, showing_phases)
     if result is None:  # a rank other than 0 of a distributed run
         return
     print_training(result, json_)
     launch.keep_finished_view(job)
-
-
-def _check_seed(seed: int | None) -> None:
-    if seed is not None and not 0 <= seed <= MAX_SEED:
-        raise UserError(f"--seed must be between 0 and {MAX_SEED} (2**32 - 1), got {seed}")
 
 
 @app.command()
@@ -216,11 +199,7 @@ def sample(
     combinations of categories seen, 'total = a + b'; gankit inspect examples/people.csv --write-config people.toml
     suggests them) hold on every row sampled.
     """
-    _check_seed(seed)
-    if output.exists() and not force and (not output.is_dir() or any(output.iterdir())):
-        raise UserError(f"{output} already exists; give --force to overwrite it, or another -o")
-    run = resolve_run(run)
-    folder = run if (run / "state.json").is_file() else checkpoint_of(run)
+    folder = sample_folder(run, output, force, seed)
 
     with collector_paused():
         from gankit.gan import GAN
@@ -241,13 +220,7 @@ def eval_(
     json_: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Re-run the two-sample evaluation of a finished run; rewrites eval.json and the figures."""
-    _check_seed(seed)
-    if n is not None and not 20 <= n <= 5000:
-        raise UserError(f"-n must be between 20 and 5000, got {n}")
-    if inception_weights is not None and not inception_weights.is_file():
-        raise UserError(f"--inception-weights: file not found: {inception_weights}")
-    run = resolve_run(run)
-    checkpoint_of(run)  # a missing run or checkpoint is reported before torch is imported
+    run = eval_run(run, n, seed, inception_weights)  # a bad option or a missing checkpoint: before torch loads
 
     with collector_paused():
         from gankit.runs.job import evaluate_run, load_run_gan
@@ -292,12 +265,10 @@ def report(
     folders: list[Path] = typer.Argument(..., help="Run or sweep directories."),
 ) -> None:
     """Rebuild report.html (one self-contained page that opens offline) in each run or sweep directory."""
-    from gankit.runs.reports import rebuild_report
+    from gankit.runs.reports import rebuild_reports
 
-    for folder in folders:
-        check_run_dir(folder, sweep_ok=True)
-    for folder in folders:
-        out.print(f"wrote {rebuild_report(folder)}")
+    for path in rebuild_reports(folders):
+        out.print(f"wrote {path}")
 
 
 @app.command()
@@ -306,15 +277,9 @@ def compare(
     output: Path = typer.Option(Path("compare.html"), "-o", "--output", help="The page to write."),
 ) -> None:
     """Compare runs side by side: print a table and write one self-contained page."""
-    from gankit.report.html_report import compare_rows
-    from gankit.runs.reports import write_compare_page
+    from gankit.runs.reports import compare_runs
 
-    if len(runs) < 2:
-        raise UserError("compare needs at least two run directories")
-    for folder in runs:
-        check_run_dir(folder, sweep_ok=False)
-    header, rows = compare_rows(runs)
-    print_comparison(header, rows, write_compare_page(runs, output))
+    print_comparison(*compare_runs(runs, output))
 
 
 @app.command(name="inspect")
@@ -365,18 +330,10 @@ def runs_(
     print_runs(list_runs(root), root, json_)
 
 
-def _check_set_syntax(argv: list[str]) -> None:
-    """``--set train.epochs 5`` (a space for ``=``) would be read as a stray argument: say what to write."""
-    for i, arg in enumerate(argv[:-1]):
-        if arg == "--set" and "=" not in argv[i + 1]:
-            value = argv[i + 2] if i + 2 < len(argv) and not argv[i + 2].startswith("-") else "VALUE"
-            raise UserError(f"--set takes key=value joined by '=': write --set {argv[i + 1]}={value}")
-
-
 def run(argv: list[str] | None = None) -> int:
     """Run the app on ``argv``; return the exit status (user errors: one line on stderr and 2)."""
     try:
-        _check_set_syntax(sys.argv[1:] if argv is None else argv)
+        check_set_syntax(sys.argv[1:] if argv is None else argv)
         with holding_notices():  # a bad input gets its one error line, with no notice about it before
             code = app(args=argv, prog_name="gankit", standalone_mode=False)  # usage errors come to us
         return code if isinstance(code, int) else 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gankit.config import FILE_SOURCE_OF_FAMILY, apply_overrides, load_raw, toml_string
+from gankit.errors import UserError
 
 SEP_NAMES = {"tab": "\t", "\\t": "\t", "space": " "}  # --sep spellings a shell passes easily
 
@@ -33,3 +34,11 @@ def data_overrides(preset: str, overrides: list[str], data: Path) -> list[str]:
     family = apply_overrides(load_raw(preset), overrides).get("model", {}).get("kind", "mlp")  # before validation
     source = "images" if data.is_dir() else FILE_SOURCE_OF_FAMILY.get(family, "file")
     return [f"data.path={toml_string(str(data))}", f'data.source="{source}"']
+
+
+def check_set_syntax(argv: list[str]) -> None:
+    """``--set train.epochs 5`` (a space for ``=``) would be read as a stray argument: say what to write."""
+    for i, arg in enumerate(argv[:-1]):
+        if arg == "--set" and "=" not in argv[i + 1]:
+            value = argv[i + 2] if i + 2 < len(argv) and not argv[i + 2].startswith("-") else "VALUE"
+            raise UserError(f"--set takes key=value joined by '=': write --set {argv[i + 1]}={value}")

@@ -20,6 +20,7 @@ from gankit.config import GanConfig, load_config, load_raw
 from gankit.errors import PeerLost, TrainingDiverged, UserError
 from gankit.run_files import read_json_object
 from gankit.runs.checkpoint_schedule import latest_checkpoint
+from gankit.runs.command_inputs import TrainOptions
 from gankit.runs.run_identity import check_resume_config
 from gankit.train.checkpoint_format import STATE
 from gankit.runs.directory import claim_run_dir, create_run_dir, run_name
@@ -57,12 +58,15 @@ def default_run_name(config: GanConfig, preset: str) -> str:
     return run_name(config.name, config.data.path, config.data.source, preset_source)
 
 
-def rank_arguments(job: TrainJob, preset: str | None, overrides: list[str], seed: int | None, data: Path | None,
-                   quiet: bool, as_json: bool) -> list[str]:
+def rank_arguments(job: TrainJob, options: TrainOptions, quiet: bool, as_json: bool) -> list[str]:
     """The ``gankit train`` arguments each torchrun rank is started with: the command's own, less ``--nproc``
     (:func:`launch_torchrun` adds the run directory)."""
-    args = ["--resume", str(job.resume)] if job.resume is not None else [preset, *sum((["--set", s] for s in overrides), [])]
-    args += [*(["--seed", str(seed)] if seed is not None else []), *(["--data", str(data)] if data else [])]
+    if job.resume is not None:
+        args = ["--resume", str(job.resume)]
+    else:
+        args = [str(options.preset), *sum((["--set", s] for s in options.overrides), [])]
+    args += [*(["--seed", str(options.seed)] if options.seed is not None else []),
+             *(["--data", str(options.data)] if options.data else [])]
     return args + [*(["--quiet"] if quiet else []), *(["--json"] if as_json else []), *sum((["--log", n] for n in job.log), [])]
 
 

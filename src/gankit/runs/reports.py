@@ -10,10 +10,30 @@ replace the run's own report).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 from gankit.errors import UserError
-from gankit.report.html_report import write_comparison, write_run_report, write_sweep_report
-from gankit.runs.directory import locked
+from gankit.report.html_report import compare_rows, write_comparison, write_run_report, write_sweep_report
+from gankit.runs.directory import check_run_dir, locked
+
+
+def rebuild_reports(folders: list[Path]) -> Iterator[Path]:
+    """Rebuild each folder's report, yielding its path as it is written; every folder is checked first, so a
+    damaged one is reported before any page is rewritten."""
+    for folder in folders:
+        check_run_dir(folder, sweep_ok=True)
+    for folder in folders:
+        yield rebuild_report(folder)
+
+
+def compare_runs(run_dirs: list[Path], output: Path) -> tuple[list[str], list[list[str]], Path]:
+    """``gankit compare``: the comparison table (header, rows) of two or more runs, and the page written."""
+    if len(run_dirs) < 2:
+        raise UserError("compare needs at least two run directories")
+    for folder in run_dirs:
+        check_run_dir(folder, sweep_ok=False)
+    header, rows = compare_rows(run_dirs)
+    return header, rows, write_compare_page(run_dirs, output)
 
 
 def rebuild_report(folder: Path) -> Path:

@@ -155,7 +155,7 @@ class GAN:
         Batches of half the table (whole packs; a remainder of at least one pack makes a
         third, smaller batch) give G two updates per pass over the data instead of
         one (on palmerpenguins' 344 rows: QualityReport ≈ 0.75 vs 0.73 in the same
-        300 epochs, see bench/tabular_RESULTS.md). The batch size in effect is kept in
+        300 epochs; the docs' benchmarks page). The batch size in effect is kept in
         ``self.batch_size_`` (and then on the training state); the config is not changed.
         """
         batch, pack = self.config.train.batch_size, self.config.model.pack

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from gankit import GAN
+from gankit.errors import UserError
 from gankit.nets.table_nets import TabularGenerator, gumbel_max
 
 TINY = ["train.epochs=2", "train.batch_size=50", "model.generator.hidden=[32]", "model.discriminator.hidden=[32]",
@@ -210,12 +211,17 @@ def test_the_same_seed_gives_the_same_table_gan():
     pd.testing.assert_frame_equal(first, second)
 
 
-def test_a_table_smaller_than_a_batch_is_trained_in_two_halves(capsys):
-    """125 rows, batch 500, packs of 10: batches of 60 (whole packs), so G gets two updates per epoch."""
+def test_a_table_smaller_than_a_batch_is_trained_as_one_whole_batch(capsys):
+    """125 rows, batch 500, packs of 10: one batch of 120 rows (whole packs), one G update per epoch."""
     gan = GAN("tabular", overrides=[*TINY, "train.batch_size=500"]).fit(mixed_frame(125))
-    assert gan.state.batch_size == 60 and gan.state.step == 2 * 2  # the 5 rows left over make no batch
+    assert gan.state.batch_size == 120 and gan.state.step == 2  # 2 epochs of one step each
     assert gan.config.train.batch_size == 500  # the config stays what the user asked for
-    assert "125 rows, fewer than train.batch_size = 500; training with batches of 60" in capsys.readouterr().err
+    assert "125 rows, fewer than train.batch_size = 500; training with one batch of 120 rows" in capsys.readouterr().err
+
+
+def test_a_table_of_less_than_one_pack_is_refused():
+    with pytest.raises(UserError, match="9 rows is fewer than one batch"):
+        GAN("tabular", overrides=[*TINY, "train.batch_size=500"]).fit(mixed_frame(9))
 
 
 @pytest.mark.parametrize("objective", ["non-saturating", "minimax", "wgan", "lsgan", "hinge"])

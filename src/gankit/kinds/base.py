@@ -71,7 +71,7 @@ class DataKind:
     sample_file: ClassVar[str] = "chunked"  # how `gankit sample -o` writes: rows in chunks, or whole images
     sample_suffixes: ClassVar[tuple[str, ...]] = (".csv", ".npy")
     rejection_sampling: ClassVar[bool] = True  # sample.method = "rejection" applies to this kind's rows
-    trains_in_halves: ClassVar[bool] = False  # a data set smaller than one batch trains in half batches
+    trains_whole_when_small: ClassVar[bool] = False  # a data set smaller than one batch trains as one whole batch
     loading_note: ClassVar[str] = ""  # added to the "loading DATA" status line
     nets_from_hidden_widths: ClassVar[bool] = True  # the nets are sized by model.*.hidden (a GAN's repr shows them)
 

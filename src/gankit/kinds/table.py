@@ -42,7 +42,7 @@ class TableKind(DataKind):
     name = "table"
     sample_suffixes = WRITE_SUFFIXES
     rejection_sampling = False  # a table samples through its conditions and Gumbel-max decoding instead
-    trains_in_halves = True
+    trains_whole_when_small = True
     loading_note = " and fitting the table transformer"
 
     def __init__(self) -> None:

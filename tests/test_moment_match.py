@@ -29,6 +29,18 @@ def test_moment_targets_follow_the_batch_conditions():
     assert moments.loss(wrong).item() > 1.0
 
 
+def test_with_conditions_columns_are_scaled_as_training_by_sampling_draws_them():
+    """One row of ten holds the rare category; training-by-sampling asks for it with probability 0.4. Scaled by
+    the table, its one-hot column would reach (1 − 0.1) / 0.316 = 2.85; scaled by the drawn batches it is
+    (1 − 0.4) / √(0.4 · 0.6) = 1.22."""
+    rows = torch.tensor([[1.0, 0.0]] * 9 + [[0.0, 1.0]])
+    conditions = Conditions(positions=(0, 1), train_probs=(0.6, 0.4), sample_probs=(0.9, 0.1))
+    moments = MomentMatch.of(rows, conditions, weight=1.0)
+    assert moments.center.tolist() == pytest.approx([0.6, 0.4])
+    assert moments.spread.tolist() == pytest.approx([0.24 ** 0.5] * 2)
+    assert moments.means[1].tolist() == pytest.approx([-0.6 / 0.24 ** 0.5, 0.6 / 0.24 ** 0.5])
+
+
 def test_the_moment_term_pulls_a_correlation_towards_the_real_one():
     real = torch.randn(400, 1)
     rows = torch.cat((real, real + 0.1 * torch.randn(400, 1)), dim=1)  # correlation near 1

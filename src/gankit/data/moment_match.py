@@ -4,7 +4,8 @@ With ``tabular.moment_weight`` = w > 0, G pays, at every step,
 
     w · (‖m_fake − m_real‖² + ‖S_fake − S_real‖²_F) / D
 
-over the D columns of a transformed row, each standardized by the real rows' mean and spread: m is the
+over the D columns of a transformed row, each standardized by the real rows' mean and spread (with the
+conditional vector, those of the batches training-by-sampling draws, where a rare category is common): m is the
 mean row, S the mean outer product of a row with itself. S holds what the column-pair trends of a table
 are made of: between two number columns the correlation of their scores, between two one-hot blocks the
 joint frequencies of their categories (the contingency table), between a number and a one-hot block the
@@ -60,11 +61,13 @@ class MomentMatch:
         """The targets of ``rows`` (real transformed rows, N × D), per condition when there are conditions;
         ``value_columns``: the columns the marginal term sorts (default all)."""
         rows = rows.float()
-        center, spread = rows.mean(dim=0), rows.std(dim=0).clamp_min(SPREAD_FLOOR)
         if conditions is None:
             groups = [torch.arange(len(rows), device=rows.device)]
+            center, spread = rows.mean(dim=0), rows.std(dim=0)
         else:
             groups = [torch.nonzero(rows[:, position] > 0.5)[:, 0] for position in conditions.positions]
+            center, spread = _sampled_center_and_spread(rows, groups, conditions.train_probs)
+        spread = spread.clamp_min(SPREAD_FLOOR)
         return cls((rows - center) / spread, center, spread, groups, weight, marginal_weight, value_columns)
 
     @property
@@ -104,6 +107,20 @@ class MomentMatch:
         conditions hold the same order statistic of the same condition's rows."""
         keys = asked[:, None].to(values.dtype) * CONDITION_STRIDE + values.detach().clamp(-STANDARD_LIMIT, STANDARD_LIMIT)
         return values.gather(0, keys.argsort(dim=0))
+
+
+def _sampled_center_and_spread(rows: torch.Tensor, groups: list[torch.Tensor],
+                               probs: tuple[float, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each column's mean and spread in the batches training-by-sampling draws (condition c with probability
+    ``probs[c]``, then one of its rows), not in the table: a 3% category is asked for in about a third of
+    the rows, and scaled by the table's spread its one-hot column would reach 5.7 and its second moment 33,
+    a term that then drowns the conditions' cross-entropy."""
+    weights = torch.tensor(probs, dtype=rows.dtype, device=rows.device)
+    weights = weights / weights.sum()
+    means = torch.stack([rows[group].mean(dim=0) for group in groups])
+    squares = torch.stack([rows[group].square().mean(dim=0) for group in groups])
+    center = weights @ means
+    return center, (weights @ squares - center.square()).clamp_min(0).sqrt()
 
 
 def generator_penalty(rows: torch.Tensor, conditions: Conditions | None, moment_weight: float,

@@ -235,7 +235,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-steps", type=int, default=300, help="generator steps of every fit")
     parser.add_argument("--set", nargs="+", default=DP_TUNING, metavar="KEY=VALUE", dest="extra",
                         help=f"extra gankit settings for the DP fits, recorded with each fit and shown in the table "
-                             f"(default {' '.join(DP_TUNING)}; --set train.gp_weight=10 gives the preset's penalty)")
+                             f"(default {' '.join(DP_TUNING)}; --set privacy.gradient_penalty=true keeps the preset's penalty)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--report", action="store_true", help=f"print the means from {RUNS.name} and append them to "
                                                               f"{RESULTS.name}; fit nothing")

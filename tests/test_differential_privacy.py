@@ -302,3 +302,12 @@ def test_without_opacus_a_private_run_is_one_line_naming_the_extra(monkeypatch, 
                  *[part for s in PUBLIC for part in ("--set", s)])
     assert result.code == 2 and "needs Opacus" in result.stderr and "[privacy]" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_gradient_penalty_is_off_under_dp_unless_asked_for(capsys):
+    plain = GAN("tabular", overrides=[*PUBLIC, "train.epochs=1"]).fit(small_table(), verbose=False)
+    assert plain.config.train.gp_weight == 0.0  # the preset's λ = 10, dropped: the run's config says so
+    assert "privacy: no gradient penalty under DP (train.gp_weight = 10 → 0)" in capsys.readouterr().err
+    kept = GAN("tabular", overrides=[*PUBLIC, "train.epochs=1", "privacy.gradient_penalty=true"]).fit(
+        small_table(), verbose=False)
+    assert kept.config.train.gp_weight == 10.0 and "no gradient penalty" not in capsys.readouterr().err

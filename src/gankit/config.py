@@ -295,6 +295,9 @@ class PrivacyConfig(Section):
     accountant: Literal["rdp", "prv"] = Field(
         "rdp", description="Opacus's accountant: rdp (Rényi DP, slightly loose) or prv (privacy random variables, tighter)"
     )
+    gradient_penalty: bool = Field(
+        False, description="keep train.gp_weight's gradient penalty under DP (off by default: it costs quality there, see the privacy guide)"
+    )
 
     @property
     def on(self) -> bool:

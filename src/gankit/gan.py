@@ -37,7 +37,7 @@ from gankit.train.rng import global_rng_state
 from gankit.train import distributed
 from gankit.train.loop import EpochRecord, RowSource, StepHook, capped_epochs, train
 from gankit.train.dp_sgd import check_private_net
-from gankit.train.private_plan import plan_private_training
+from gankit.train.private_plan import plan_private_training, private_settings
 from gankit.train.privacy_ledger import PrivacyLedger
 from gankit.train.state import TrainState
 
@@ -169,6 +169,7 @@ class GAN:
             check_training_memory(self.config, self.data_kind.layout(table, self.config), resolve_device(self.config.train.device))
         self._cap_epochs(table.n_rows)
         if self.config.privacy.on and self.state_ is None:  # σ for the budget: an unreachable one fails here
+            self.config = private_settings(self.config)
             self.privacy_plan_ = plan_private_training(self.config, table.n_rows, self.batch_size_)
         return table
 
@@ -226,6 +227,8 @@ class GAN:
             self.columns_ = table.columns
             self.layout_ = layout
             self.class_names_ = table.class_names
+            if self.config.privacy.on:  # rows given directly skip check_trainable; a no-op after it
+                self.config = private_settings(self.config)
             self.state_ = TrainState.create(self.config, self.layout_, device, self.batch_size_)
             if self.config.privacy.on:
                 check_private_net(self.state_.discriminator)

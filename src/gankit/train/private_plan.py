@@ -7,8 +7,9 @@ those steps spend the budget (``train/privacy_ledger.py``).
 
 from __future__ import annotations
 
-from gankit.config import GanConfig
+from gankit.config import GanConfig, with_changes
 from gankit.errors import UserError
+from gankit.status import notice
 from gankit.train import distributed
 from gankit.train.loop import batches_per_epoch
 from gankit.train.privacy_ledger import PrivacyLedger
@@ -21,3 +22,14 @@ def plan_private_training(config: GanConfig, n_rows: int, batch_size: int) -> Pr
         raise UserError("privacy.epsilon trains in one process: run it without torchrun")
     steps = config.train.epochs * batches_per_epoch(n_rows, batch_size, 1, config.train.drop_last)
     return PrivacyLedger.plan(config.privacy, n_rows, batch_size, steps)
+
+
+def private_settings(config: GanConfig) -> GanConfig:
+    """The config a DP run trains with: WGAN-GP's gradient penalty off unless ``privacy.gradient_penalty``, with a
+    notice (the penalty is private, each real row's term clipped with its loss, but it takes a share of the
+    clipped gradient and the noise then drowns D's signal; the privacy guide has the measured figures)."""
+    if config.train.gp_weight > 0 and not config.privacy.gradient_penalty:
+        notice(f"privacy: no gradient penalty under DP (train.gp_weight = {config.train.gp_weight:g} → 0); "
+               "privacy.gradient_penalty = true keeps it")
+        return with_changes(config, **{"train.gp_weight": 0.0})
+    return config

@@ -86,3 +86,29 @@ def test_size_rule_switches_copula_and_terms_off_above_copula_max_rows():
     assert size_rule_line(settings, 150).startswith("150 rows ≤ tabular.copula_max_rows = 2,000: number columns by copula")
     off = TabularConfig(continuous="copula", moment_weight=10, copula_max_rows=0)
     assert not is_large(off, 10**6) and size_rule_line(off, 10**6) is None and term_weights(off, 10**6) == (10, 0)
+
+
+def test_size_rule_caps_the_steps_of_small_tables_only():
+    from gankit.config import TabularConfig
+    from gankit.data.table_encoding import size_rule_line, size_rule_step_cap
+
+    settings = TabularConfig(continuous="copula", copula_max_rows=2000, copula_max_steps=400)
+    assert size_rule_step_cap(settings, 2000) == (400, "tabular.copula_max_steps")
+    assert size_rule_step_cap(settings, 2001) is None  # a large table: train.max_steps alone
+    assert size_rule_line(settings, 150).endswith(", at most 400 G steps")
+    assert size_rule_step_cap(settings.model_copy(update={"copula_max_steps": 0}), 150) is None
+    assert size_rule_step_cap(settings.model_copy(update={"continuous": "vgm"}), 150) is None
+
+
+def test_a_small_table_trains_the_size_rules_steps_and_says_so(capsys):
+    from gankit import GAN
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice(["a", "b"], 300)})
+    settings = ["train.epochs=20", "train.batch_size=100", "train.max_steps=0", "model.generator.hidden=[16]",
+                "model.discriminator.hidden=[16]", "tabular.copula_max_steps=6"]
+    gan = GAN("tabular", overrides=settings, seed=0).fit(frame, verbose=False)
+    assert gan.config.train.epochs == 2 and gan.state.step == 6  # 3 batches an epoch: 2 epochs reach 6 steps
+    assert "training 2 epochs instead of train.epochs = 20: tabular.copula_max_steps = 6 generator steps" in capsys.readouterr().err
+    large = GAN("tabular", overrides=[*settings, "tabular.copula_max_rows=100"], seed=0).fit(frame, verbose=False)
+    assert large.config.train.epochs == 20  # over copula_max_rows: no cap from the size rule

@@ -269,6 +269,10 @@ class TabularConfig(Section):
         0, ge=0, description="0 = off; else a table with more rows than this is encoded with vgm instead of copula "
         "and trains without the moment and marginal terms (they help small tables; large ones learn from D)"
     )
+    copula_max_steps: int = Field(
+        0, ge=0, description="0 = off; else a table of at most tabular.copula_max_rows rows trains at most this many "
+        "G steps (train.max_steps still caps): the moment and marginal terms teach G directly, so it needs fewer"
+    )
     marginal_weight: float = Field(
         0.0, ge=0, le=1000, description="weight of G's marginal term: the squared gap between each column's sorted "
         "values in its batch and in as many real rows (a 1-D Wasserstein distance per column; 0 = off)"

@@ -174,13 +174,16 @@ class GAN:
         return table
 
     def _cap_epochs(self, n_rows: int) -> None:
-        """Fewer epochs when ``train.max_steps`` caps the G steps of a large data set (the config says so, for the
-        run directory and a resume)."""
-        epochs = capped_epochs(self.config.train, n_rows, self.batch_size_, self.config.model.pack,
-                               distributed.current().world)
+        """Fewer epochs when ``train.max_steps`` (or the data kind's own cap, a small table's
+        ``tabular.copula_max_steps``) caps the G steps (the config says so, for the run directory and a resume)."""
+        train, reason = self.config.train, f"train.max_steps = {self.config.train.max_steps:,}"
+        cap = self.data_kind.step_cap(self.config, n_rows)
+        if cap is not None and (not train.max_steps or cap[0] < train.max_steps):
+            train, reason = train.model_copy(update={"max_steps": cap[0]}), f"{cap[1]} = {cap[0]:,}"
+        epochs = capped_epochs(train, n_rows, self.batch_size_, self.config.model.pack, distributed.current().world)
         if epochs < self.config.train.epochs:
             notice(f"training {epochs} epoch{'s' if epochs > 1 else ''} instead of train.epochs = {self.config.train.epochs}: "
-                   f"train.max_steps = {self.config.train.max_steps:,} generator steps")
+                   f"{reason} generator steps")
             self.config = with_changes(self.config, **{"train.epochs": epochs})
 
     def fit(

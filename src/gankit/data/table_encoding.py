@@ -33,8 +33,17 @@ def size_rule_line(settings: TabularConfig, rows: int) -> str | None:
     if is_large(settings, rows):
         return (f"{rows:,} rows > tabular.copula_max_rows = {settings.copula_max_rows:,}: number columns by vgm, "
                 "no moment or marginal terms")
+    steps = f", at most {settings.copula_max_steps:,} G steps" if settings.copula_max_steps else ""
     return (f"{rows:,} rows ≤ tabular.copula_max_rows = {settings.copula_max_rows:,}: number columns by copula, "
-            f"moment weight {settings.moment_weight:g}, marginal weight {settings.marginal_weight:g}")
+            f"moment weight {settings.moment_weight:g}, marginal weight {settings.marginal_weight:g}{steps}")
+
+
+def size_rule_step_cap(settings: TabularConfig, rows: int) -> tuple[int, str] | None:
+    """The size rule's cap on G steps for a table of ``rows`` rows, with the setting that sets it; None when the
+    rule sets none (a large table, the rule off, or ``tabular.copula_max_steps = 0``)."""
+    if settings.continuous != "copula" or not settings.copula_max_rows or not settings.copula_max_steps:
+        return None
+    return None if is_large(settings, rows) else (settings.copula_max_steps, "tabular.copula_max_steps")
 
 
 def term_weights(settings: TabularConfig, rows: int) -> tuple[float, float]:

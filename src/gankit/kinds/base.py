@@ -109,6 +109,11 @@ class DataKind:
         """The weights of G's moment and marginal terms against the real rows (tables), else none."""
         return 0.0, 0.0
 
+    def step_cap(self, config: GanConfig, n_rows: int) -> tuple[int, str] | None:
+        """A cap on G steps that this kind sets for ``n_rows`` rows, and the setting that sets it (tables'
+        size rule), else None: ``train.max_steps`` alone."""
+        return None
+
     def real_rows(self, config: GanConfig) -> Rows:
         """The training rows again, after a GAN was loaded from a checkpoint."""
         return load_training_rows(config.data, config.seed)

@@ -24,7 +24,8 @@ from gankit.data.layout import Layout
 from gankit.data.column_kinds import ColumnSpec
 from gankit.data.constraints import TableConstraints, restore_constraints
 from gankit.data.table_encoding import (encode_frame, fit_table_constraints, fit_transformer, metric_kinds,
-                                        model_settings, table_conditions, table_layout, term_weights)
+                                        model_settings, size_rule_step_cap, table_conditions, table_layout,
+                                        term_weights)
 from gankit.data.table_transformer import TabularTransformer
 from gankit.data.where import Where, parse_where
 from gankit.errors import UserError
@@ -116,6 +117,10 @@ class TableKind(DataKind):
         """The size rule's weights; none under privacy.epsilon, where G never sees real rows (the terms would
         read them outside the accounted mechanism)."""
         return (0.0, 0.0) if config.privacy.on else term_weights(config.tabular, n_rows)
+
+    def step_cap(self, config: GanConfig, n_rows: int) -> tuple[int, str] | None:
+        """The size rule's cap on G steps for a small table (``tabular.copula_max_steps``)."""
+        return size_rule_step_cap(config.tabular, n_rows)
 
     def real_frame(self, config: GanConfig) -> pd.DataFrame:
         """The table trained on: kept from ``fit``, or read again from ``data.path``."""

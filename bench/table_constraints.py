@@ -47,7 +47,7 @@ def constraints_override(entries: list[dict]) -> str:
 def fitted(train, overrides: list[str], seed: int) -> tuple[GAN, float]:
     cpu = time.process_time()
     with show_phases(silent):
-        gan = GAN("tabular", overrides=["train.threads=0", *overrides], seed=seed).fit(train, verbose=False)
+        gan = GAN("tabular", overrides=["train.threads=1", *overrides], seed=seed).fit(train, verbose=False)
     return gan, time.process_time() - cpu
 
 

@@ -10,7 +10,7 @@ import pytest
 from gankit import GAN
 from gankit.data.column_kinds import infer_kinds
 from gankit.data.constraint_expression import parse_formula
-from gankit.data.constraints import fit_constraints, parse_constraints
+from gankit.data.constraints import fit_constraints, parse_constraints, restore_constraints
 from gankit.errors import UserError
 
 TINY = ["train.epochs=2", "train.batch_size=50", "model.generator.hidden=[32]", "model.discriminator.hidden=[32]",
@@ -117,12 +117,24 @@ def test_a_constraint_the_data_breaks_is_one_line_with_its_row_count(entry, brok
 def test_the_transforms_are_undone_exactly_on_the_data():
     constraints = fit_constraints(ALL_FORMS, FRAME, SPECS, "shop.csv")
     assert constraints.by_transform == ["inequality 'low <= high'", "range '0 <= score <= 100'",
-                                        "formula 'total = price + tax'", "combinations ['country', 'city']"]
-    assert constraints.by_rejection == ["inequality 'start < end'"]  # dates: by rejection
+                                        "formula 'total = price + tax'"]
+    assert constraints.by_rejection == ["combinations ['country', 'city']", "inequality 'start < end'"]  # dates too
     learned = constraints.encode(FRAME)
-    assert "total" not in learned and "country & city" in learned and (learned["high"] == FRAME["high"] - FRAME["low"]).all()
+    assert "total" not in learned and "country & city" not in learned and (learned["high"] == FRAME["high"] - FRAME["low"]).all()
     pd.testing.assert_frame_equal(constraints.decode(learned), FRAME, check_exact=False, atol=1e-9)
     assert constraints.holds(FRAME).all()
+
+
+def test_a_run_trained_before_keeps_its_combinations_column_and_a_new_one_restores_as_fitted():
+    fitted = fit_constraints(ALL_FORMS, FRAME, SPECS, "shop.csv")
+    again = restore_constraints(ALL_FORMS, fitted.to_dict())
+    assert again.by_transform == fitted.by_transform and again.by_rejection == fitted.by_rejection
+    older = {key: value for key, value in fitted.to_dict().items() if key != "combinations"}  # no marker: before
+    old_run = restore_constraints(ALL_FORMS, older)
+    assert old_run.by_transform[-1] == "combinations ['country', 'city']"
+    learned = old_run.encode(FRAME)
+    assert "country & city" in learned and "country" not in learned
+    pd.testing.assert_frame_equal(old_run.decode(learned), FRAME, check_exact=False, atol=1e-9)
 
 
 def test_a_column_takes_part_in_one_transform_and_missing_values_mean_rejection():

@@ -19,12 +19,13 @@ otherwise:
 * ``a <= b`` between two number columns without missing values: G learns ``b − a`` in place of ``b``, whose
   generated values never fall below the smallest gap in the data (the transformer clips to the observed range),
   and ``b`` is rebuilt as ``a + gap``;
-* combinations: the columns are learned as one categorical column of the combinations seen, split back after;
 * a formula: its column is not learned and is computed from the others after sampling.
 
 A column takes part in at most one transform: a constraint on a column another transform already uses (and a date
 column compared with a column) is met by rejection instead, like any row a transform could not bring within its
-constraint (e.g. a strict ``<`` on floats too close to tell apart). Sampling always keeps only the rows that hold
+constraint (e.g. a strict ``<`` on floats too close to tell apart). Combinations always hold by rejection:
+learning them as one categorical column of the combinations seen (the transform of runs trained before, which
+they keep) scored lower on the panel than rejecting the rows whose combination was never seen. Sampling always keeps only the rows that hold
 every constraint (``kinds/conditional_sampling.py``), so 100 % of returned rows satisfy them.
 """
 
@@ -173,7 +174,7 @@ class TableConstraints:
 
     def to_dict(self) -> dict[str, Any]:
         """What a checkpoint keeps (with the config's entries, :func:`restore_constraints` rebuilds the rest)."""
-        return {"specs": [spec.to_dict() for spec in self.specs], "seen": self.seen}
+        return {"specs": [spec.to_dict() for spec in self.specs], "seen": self.seen, "combinations": "rejection"}
 
 
 def constraint_holds(constraint: Constraint, frame: pd.DataFrame, dates: frozenset[str],
@@ -313,34 +314,38 @@ def fit_constraints(entries: Sequence[Any], frame: pd.DataFrame, specs: list[Col
         if broken:
             raise UserError(f"{origin}: constraint {constraint.text} is broken by {broken:,} of {len(frame):,} rows; "
                             "fix the data or drop the constraint")
-    return _planned(constraints, list(specs), seen)
+    return _planned(constraints, list(specs), seen, combine=False)
 
 
 def restore_constraints(entries: Sequence[Any], document: Mapping[str, Any]) -> TableConstraints:
     """The fitted constraints a checkpoint recorded (:meth:`TableConstraints.to_dict`), with the config's entries."""
     specs = [ColumnSpec.from_dict(spec) for spec in document["specs"]]
-    return _planned(parse_constraints(entries, specs), specs, dict(document.get("seen", {})))
+    combine = document.get("combinations") != "rejection"  # a run trained before learned them as one column
+    return _planned(parse_constraints(entries, specs), specs, dict(document.get("seen", {})), combine)
 
 
-def _planned(constraints: tuple[Constraint, ...], specs: list[ColumnSpec], seen: dict[str, dict[str, list]]) -> TableConstraints:
-    """Each constraint's transform where one exists and none of its columns is in an earlier transform."""
+def _planned(constraints: tuple[Constraint, ...], specs: list[ColumnSpec], seen: dict[str, dict[str, list]],
+             combine: bool) -> TableConstraints:
+    """Each constraint's transform where one exists and none of its columns is in an earlier transform
+    (``combine``: combinations too, as runs trained before learned them)."""
     by_name = {spec.name: spec for spec in specs}
     transforms: list[Transform] = []
     used: set[str] = set()
     for constraint in constraints:
-        transform = _transform_for(constraint, by_name, seen.get(constraint.text, {}))
+        transform = _transform_for(constraint, by_name, seen.get(constraint.text, {}), combine)
         if transform is not None and not used & set(constraint.columns):
             transforms.append(transform)
             used |= set(constraint.columns)
     return TableConstraints(constraints, transforms, specs, seen)
 
 
-def _transform_for(constraint: Constraint, by_name: Mapping[str, ColumnSpec], labels: dict[str, list]) -> Transform | None:
+def _transform_for(constraint: Constraint, by_name: Mapping[str, ColumnSpec], labels: dict[str, list],
+                   combine: bool) -> Transform | None:
     """The transform that makes ``constraint`` hold by construction, or None (then: rejection)."""
     if constraint.formula is not None:
         return Transform(constraint, "compute")
     if constraint.combinations:
-        return Transform(constraint, "combine", labels)
+        return Transform(constraint, "combine", labels) if combine else None
     columns = [by_name[name] for name in constraint.columns]
     if any(spec.kind not in ("continuous", "integer") for spec in columns):
         return None

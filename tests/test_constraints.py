@@ -116,24 +116,25 @@ def test_a_constraint_the_data_breaks_is_one_line_with_its_row_count(entry, brok
 
 def test_the_transforms_are_undone_exactly_on_the_data():
     constraints = fit_constraints(ALL_FORMS, FRAME, SPECS, "shop.csv")
-    assert constraints.by_transform == ["inequality 'low <= high'", "range '0 <= score <= 100'",
-                                        "formula 'total = price + tax'"]
-    assert constraints.by_rejection == ["combinations ['country', 'city']", "inequality 'start < end'"]  # dates too
+    assert constraints.by_transform == ["range '0 <= score <= 100'", "formula 'total = price + tax'"]
+    assert constraints.by_rejection == ["inequality 'low <= high'", "combinations ['country', 'city']",
+                                        "inequality 'start < end'"]  # between columns: by rejection
     learned = constraints.encode(FRAME)
-    assert "total" not in learned and "country & city" not in learned and (learned["high"] == FRAME["high"] - FRAME["low"]).all()
+    assert "total" not in learned and "country & city" not in learned and (learned["high"] == FRAME["high"]).all()
     pd.testing.assert_frame_equal(constraints.decode(learned), FRAME, check_exact=False, atol=1e-9)
     assert constraints.holds(FRAME).all()
 
 
-def test_a_run_trained_before_keeps_its_combinations_column_and_a_new_one_restores_as_fitted():
+def test_a_run_trained_before_keeps_its_transforms_between_columns_and_a_new_one_restores_as_fitted():
     fitted = fit_constraints(ALL_FORMS, FRAME, SPECS, "shop.csv")
     again = restore_constraints(ALL_FORMS, fitted.to_dict())
     assert again.by_transform == fitted.by_transform and again.by_rejection == fitted.by_rejection
-    older = {key: value for key, value in fitted.to_dict().items() if key != "combinations"}  # no marker: before
+    older = {key: value for key, value in fitted.to_dict().items() if key != "between_columns"}  # no marker: before
     old_run = restore_constraints(ALL_FORMS, older)
-    assert old_run.by_transform[-1] == "combinations ['country', 'city']"
+    assert old_run.by_transform == ["inequality 'low <= high'", "range '0 <= score <= 100'",
+                                    "formula 'total = price + tax'", "combinations ['country', 'city']"]
     learned = old_run.encode(FRAME)
-    assert "country & city" in learned and "country" not in learned
+    assert "country & city" in learned and "country" not in learned and (learned["high"] == FRAME["high"] - FRAME["low"]).all()
     pd.testing.assert_frame_equal(old_run.decode(learned), FRAME, check_exact=False, atol=1e-9)
 
 
@@ -142,8 +143,11 @@ def test_a_column_takes_part_in_one_transform_and_missing_values_mean_rejection(
     entries = [{"inequality": "low <= high"}, {"range": "0 <= low"}, {"inequality": "price <= total"},
                {"range": "price >= 0"}]
     constraints = fit_constraints(entries, frame, infer_kinds(frame), "shop.csv")
-    assert constraints.by_transform == ["range '0 <= low'", "inequality 'price <= total'"]
-    assert constraints.by_rejection == ["inequality 'low <= high'", "range 'price >= 0'"]
+    assert constraints.by_transform == ["range '0 <= low'", "range 'price >= 0'"]  # between columns: rejection
+    older = {key: value for key, value in constraints.to_dict().items() if key != "between_columns"}
+    old_run = restore_constraints(entries, older)  # a run trained before: its transforms between columns
+    assert old_run.by_transform == ["range '0 <= low'", "inequality 'price <= total'"]
+    assert old_run.by_rejection == ["inequality 'low <= high'", "range 'price >= 0'"]
 
 
 def test_rows_that_break_a_constraint_are_found_by_hand():

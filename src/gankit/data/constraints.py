@@ -16,16 +16,14 @@ Each constraint then holds *by construction* where a reversible transform of the
 otherwise:
 
 * a column against a fixed number: generated values are clipped to the bound;
-* ``a <= b`` between two number columns without missing values: G learns ``b − a`` in place of ``b``, whose
-  generated values never fall below the smallest gap in the data (the transformer clips to the observed range),
-  and ``b`` is rebuilt as ``a + gap``;
 * a formula: its column is not learned and is computed from the others after sampling.
 
 A column takes part in at most one transform: a constraint on a column another transform already uses (and a date
 column compared with a column) is met by rejection instead, like any row a transform could not bring within its
-constraint (e.g. a strict ``<`` on floats too close to tell apart). Combinations always hold by rejection:
-learning them as one categorical column of the combinations seen (the transform of runs trained before, which
-they keep) scored lower on the panel than rejecting the rows whose combination was never seen. Sampling always keeps only the rows that hold
+constraint (e.g. a strict ``<`` on floats too close to tell apart). A constraint between columns (an inequality,
+combinations) always holds by rejection. Runs trained before learned them by a transform, which they keep
+(``b − a`` in place of ``b``; combinations as one categorical column of the combinations seen): on the panel
+both scored lower than the plain model with the rows that break a constraint rejected. Sampling always keeps only the rows that hold
 every constraint (``kinds/conditional_sampling.py``), so 100 % of returned rows satisfy them.
 """
 
@@ -174,7 +172,7 @@ class TableConstraints:
 
     def to_dict(self) -> dict[str, Any]:
         """What a checkpoint keeps (with the config's entries, :func:`restore_constraints` rebuilds the rest)."""
-        return {"specs": [spec.to_dict() for spec in self.specs], "seen": self.seen, "combinations": "rejection"}
+        return {"specs": [spec.to_dict() for spec in self.specs], "seen": self.seen, "between_columns": "rejection"}
 
 
 def constraint_holds(constraint: Constraint, frame: pd.DataFrame, dates: frozenset[str],
@@ -314,25 +312,25 @@ def fit_constraints(entries: Sequence[Any], frame: pd.DataFrame, specs: list[Col
         if broken:
             raise UserError(f"{origin}: constraint {constraint.text} is broken by {broken:,} of {len(frame):,} rows; "
                             "fix the data or drop the constraint")
-    return _planned(constraints, list(specs), seen, combine=False)
+    return _planned(constraints, list(specs), seen, between_columns=False)
 
 
 def restore_constraints(entries: Sequence[Any], document: Mapping[str, Any]) -> TableConstraints:
     """The fitted constraints a checkpoint recorded (:meth:`TableConstraints.to_dict`), with the config's entries."""
     specs = [ColumnSpec.from_dict(spec) for spec in document["specs"]]
-    combine = document.get("combinations") != "rejection"  # a run trained before learned them as one column
-    return _planned(parse_constraints(entries, specs), specs, dict(document.get("seen", {})), combine)
+    earlier = document.get("between_columns") != "rejection"  # a run trained before: its transforms between columns
+    return _planned(parse_constraints(entries, specs), specs, dict(document.get("seen", {})), earlier)
 
 
 def _planned(constraints: tuple[Constraint, ...], specs: list[ColumnSpec], seen: dict[str, dict[str, list]],
-             combine: bool) -> TableConstraints:
+             between_columns: bool) -> TableConstraints:
     """Each constraint's transform where one exists and none of its columns is in an earlier transform
-    (``combine``: combinations too, as runs trained before learned them)."""
+    (``between_columns``: inequalities and combinations too, as runs trained before learned them)."""
     by_name = {spec.name: spec for spec in specs}
     transforms: list[Transform] = []
     used: set[str] = set()
     for constraint in constraints:
-        transform = _transform_for(constraint, by_name, seen.get(constraint.text, {}), combine)
+        transform = _transform_for(constraint, by_name, seen.get(constraint.text, {}), between_columns)
         if transform is not None and not used & set(constraint.columns):
             transforms.append(transform)
             used |= set(constraint.columns)
@@ -340,18 +338,18 @@ def _planned(constraints: tuple[Constraint, ...], specs: list[ColumnSpec], seen:
 
 
 def _transform_for(constraint: Constraint, by_name: Mapping[str, ColumnSpec], labels: dict[str, list],
-                   combine: bool) -> Transform | None:
+                   between_columns: bool) -> Transform | None:
     """The transform that makes ``constraint`` hold by construction, or None (then: rejection)."""
     if constraint.formula is not None:
         return Transform(constraint, "compute")
     if constraint.combinations:
-        return Transform(constraint, "combine", labels) if combine else None
+        return Transform(constraint, "combine", labels) if between_columns else None
     columns = [by_name[name] for name in constraint.columns]
     if any(spec.kind not in ("continuous", "integer") for spec in columns):
         return None
     if len(columns) == 1 and all(len(comparison.columns) == 1 for comparison in constraint.comparisons):
         return Transform(constraint, "clip")
-    if len(constraint.comparisons) != 1 or any(spec.has_missing for spec in columns):
+    if not between_columns or len(constraint.comparisons) != 1 or any(spec.has_missing for spec in columns):
         return None
     return Transform(constraint, "gap")
 

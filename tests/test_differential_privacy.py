@@ -64,6 +64,31 @@ def test_the_noise_is_calibrated_so_the_planned_steps_spend_at_most_the_budget()
     assert 2.9 < ledger.spent() <= 3.0
 
 
+@pytest.mark.parametrize("name, accountant", [("rdp", RDPAccountant), ("prv", PRVAccountant)])
+def test_the_moments_release_is_accounted_first_and_the_steps_spend_the_rest(name, accountant):
+    config = load_config("tabular", ["model.pack=1", "tabular.conditional=false", "privacy.epsilon=3",
+                                     f'privacy.accountant="{name}"']).privacy
+    ledger = PrivacyLedger.plan(config, n_rows=5000, batch_size=500, planned_steps=200, release_noise=5.0)
+    plain = PrivacyLedger.plan(config, n_rows=5000, batch_size=500, planned_steps=200)
+    assert ledger.noise_multiplier > plain.noise_multiplier  # the release took part of the budget
+    assert ledger.spent() > 0  # the release is spent before any step
+    for _ in range(200):
+        ledger.record_step()
+    theirs = accountant()
+    theirs.step(noise_multiplier=5.0, sample_rate=1.0)  # the release: one Gaussian mechanism on every row
+    for _ in range(200):
+        theirs.step(noise_multiplier=ledger.noise_multiplier, sample_rate=0.1)
+    assert ledger.spent() == pytest.approx(theirs.get_epsilon(delta=ledger.delta), rel=1e-6)
+    assert 2.9 < ledger.spent() <= 3.0
+    assert PrivacyLedger.from_dict(json.loads(json.dumps(ledger.to_dict()))).spent() == ledger.spent()
+
+
+def test_a_release_that_spends_the_whole_budget_is_one_line():
+    config = load_config("tabular", ["model.pack=1", "tabular.conditional=false", "privacy.epsilon=0.5"]).privacy
+    with pytest.raises(UserError, match="the moments' release alone spends"):
+        PrivacyLedger.plan(config, n_rows=5000, batch_size=500, planned_steps=200, release_noise=0.5)
+
+
 def test_an_unreachable_budget_is_one_line():
     config = load_config("tabular", ["model.pack=1", "tabular.conditional=false", "privacy.epsilon=0.01",
                                      "privacy.delta=1e-9"]).privacy
@@ -279,7 +304,8 @@ def test_a_private_run_reports_its_guarantee_and_resumes_to_the_same_accounting(
     ("tabular.conditional=true", "tabular.conditional = false"),
     ("model.discriminator.batch_norm=true", "batch_norm = false"),
     ("model.discriminator.spectral_norm=true", "spectral_norm = false"),
-    ("privacy.epsilon=0.001", "cannot be reached"),
+    ("privacy.epsilon=0.001 privacy.moment_noise=0", "cannot be reached"),
+    ("privacy.epsilon=0.001", "the moments' release alone spends"),
     ("privacy.delta=0.05", "is not below 1/n"),
     ("train.instance_noise=0.1", "instance_noise = 0"),
 ])
@@ -287,7 +313,7 @@ def test_settings_that_cannot_be_private_are_one_line_and_exit_2(tmp_path, cli, 
     data = tmp_path / "t.csv"
     small_table().to_csv(data, index=False)
     result = cli("train", "tabular", "--data", str(data), "--out", str(tmp_path / "run"), "--quiet",
-                 *[part for s in [*PUBLIC, "privacy.delta=1e-12", setting] for part in ("--set", s)])
+                 *[part for s in [*PUBLIC, "privacy.delta=1e-12", *setting.split()] for part in ("--set", s)])
     assert result.code == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()

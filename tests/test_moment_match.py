@@ -88,7 +88,7 @@ def test_layout_value_columns_are_the_tanh_columns_before_the_conditions():
     assert layout.value_columns == [0, 3]
 
 
-def test_the_table_kind_turns_the_terms_off_for_large_tables_and_under_privacy():
+def test_the_table_kind_turns_the_terms_off_for_large_tables_and_keeps_only_the_moments_under_privacy():
     from gankit.config import load_config
     from gankit.kinds import kind_for
 
@@ -100,6 +100,9 @@ def test_the_table_kind_turns_the_terms_off_for_large_tables_and_under_privacy()
     private = load_config("tabular", ["tabular.moment_weight=3", "tabular.marginal_weight=2",
                                       "tabular.copula_max_rows=100", "privacy.epsilon=3", "tabular.conditional=false",
                                       "model.pack=1"])
-    assert kind_for(private).generator_terms(private, 100) == (0.0, 0.0)  # G never reads real rows under DP
+    # under DP, whatever the size: the moment term against the private release, no marginal term (it draws rows)
+    assert kind_for(private).generator_terms(private, 101) == (3.0, 0.0)
+    silent = private.model_copy(update={"privacy": private.privacy.model_copy(update={"moment_noise": 0.0})})
+    assert kind_for(silent).generator_terms(silent, 100) == (0.0, 0.0)  # no release, no term
     rows = load_config("gaussian")
     assert kind_for(rows).generator_terms(rows, 100) == (0.0, 0.0)

@@ -302,6 +302,11 @@ class PrivacyConfig(Section):
     gradient_penalty: bool = Field(
         False, description="keep train.gp_weight's gradient penalty under DP (off by default: it costs quality there, see the privacy guide)"
     )
+    moment_noise: float = Field(
+        5.0, ge=0, le=1000, description="tables: noise multiplier of one Gaussian release of the rows' first and "
+        "second moments, which G's moment term (tabular.moment_weight) then matches; accounted in ε with the "
+        "DP-SGD steps (0 = no release and no term)"
+    )
 
     @property
     def on(self) -> bool:

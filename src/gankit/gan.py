@@ -37,6 +37,7 @@ from gankit.train.rng import global_rng_state
 from gankit.train import distributed
 from gankit.train.loop import EpochRecord, RowSource, StepHook, capped_epochs, train
 from gankit.train.dp_sgd import check_private_net
+from gankit.train.private_moments import private_generator_penalty
 from gankit.train.private_plan import plan_private_training, private_settings
 from gankit.train.privacy_ledger import PrivacyLedger
 from gankit.train.state import TrainState
@@ -170,8 +171,12 @@ class GAN:
         self._cap_epochs(table.n_rows)
         if self.config.privacy.on and self.state_ is None:  # σ for the budget: an unreachable one fails here
             self.config = private_settings(self.config)
-            self.privacy_plan_ = plan_private_training(self.config, table.n_rows, self.batch_size_)
+            self.privacy_plan_ = plan_private_training(self.config, table.n_rows, self.batch_size_,
+                                                       self._has_moment_term(table.n_rows))
         return table
+
+    def _has_moment_term(self, n_rows: int) -> bool:
+        return self.data_kind.generator_terms(self.config, n_rows)[0] > 0
 
     def _cap_epochs(self, n_rows: int) -> None:
         """Fewer epochs when ``train.max_steps`` (or the data kind's own cap, a small table's
@@ -236,7 +241,7 @@ class GAN:
             if self.config.privacy.on:
                 check_private_net(self.state_.discriminator)
                 self.state_.privacy = self.privacy_plan_ or plan_private_training(
-                    self.config, table.n_rows, self.state_.batch_size)
+                    self.config, table.n_rows, self.state_.batch_size, self._has_moment_term(table.n_rows))
         if self.config.privacy.on != (self.state_.privacy is not None):
             raise UserError("privacy.epsilon cannot be turned on or off when training goes on: start a new run")
         self.training_rows_ = table
@@ -245,7 +250,10 @@ class GAN:
             return lambda epoch: self._to_rows(toy_rows(self.config.data, seed, epoch), device)
         rows, conditions = self._to_rows(table, device), self.conditions
         weights = self.data_kind.generator_terms(self.config, table.n_rows)
-        self.state_.g_penalty = generator_penalty(rows, conditions, *weights, self.layout_.value_columns)
+        if self.state_.privacy is not None:  # G's targets come from the ledger's release, never from the rows
+            self.state_.g_penalty = private_generator_penalty(rows, self.layout_, self.state_, weights[0])
+        else:
+            self.state_.g_penalty = generator_penalty(rows, conditions, *weights, self.layout_.value_columns)
         if conditions is not None:  # CTGAN's training-by-sampling: each epoch's rows drawn anew, with their conditions
             by_condition = conditions.index_rows(rows, table.origin)
 

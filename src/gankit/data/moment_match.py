@@ -44,16 +44,19 @@ Penalty = Callable[[torch.Tensor], torch.Tensor]
 class MomentMatch:
     """Target first and second moments of standardized rows, one set per condition (or one for the table)."""
 
-    def __init__(self, standard: torch.Tensor, center: torch.Tensor, spread: torch.Tensor, groups: list[torch.Tensor],
-                 weight: float, marginal_weight: float = 0.0, value_columns: list[int] | None = None) -> None:
-        self.standard, self.center, self.spread = standard, center, spread
-        self.value_columns = list(range(standard.shape[1])) if value_columns is None else list(value_columns)
-        self.means = torch.stack([standard[group].mean(dim=0) for group in groups])  # K × D
-        self.seconds = torch.stack([standard[group].T @ standard[group] / len(group) for group in groups])  # K × D × D
-        self.holders = torch.cat(groups)  # real row numbers, by condition (as RowsByCondition)
-        self.counts = torch.tensor([len(group) for group in groups], device=standard.device)
-        self.offsets = torch.cumsum(self.counts, 0) - self.counts
+    def __init__(self, center: torch.Tensor, spread: torch.Tensor, means: torch.Tensor, seconds: torch.Tensor,
+                 weight: float, marginal_weight: float = 0.0, standard: torch.Tensor | None = None,
+                 groups: list[torch.Tensor] | None = None, value_columns: list[int] | None = None) -> None:
+        self.center, self.spread = center, spread
+        self.means, self.seconds = means, seconds  # K × D and K × D × D, of standardized rows, per condition
         self.weight, self.marginal_weight = weight, marginal_weight
+        self.standard = standard  # the standardized real rows the marginal term draws from (None: no such term)
+        width = len(center)
+        self.value_columns = list(range(width)) if value_columns is None else list(value_columns)
+        groups = groups or []
+        self.holders = torch.cat(groups) if groups else torch.zeros(0, dtype=torch.long)  # rows by condition
+        self.counts = torch.tensor([len(group) for group in groups], dtype=torch.long, device=center.device)
+        self.offsets = torch.cumsum(self.counts, 0) - self.counts
 
     @classmethod
     def of(cls, rows: torch.Tensor, conditions: Conditions | None, weight: float, marginal_weight: float = 0.0,
@@ -68,7 +71,20 @@ class MomentMatch:
             groups = [torch.nonzero(rows[:, position] > 0.5)[:, 0] for position in conditions.positions]
             center, spread = _sampled_center_and_spread(rows, groups, conditions.train_probs)
         spread = spread.clamp_min(SPREAD_FLOOR)
-        return cls((rows - center) / spread, center, spread, groups, weight, marginal_weight, value_columns)
+        standard = (rows - center) / spread
+        means = torch.stack([standard[group].mean(dim=0) for group in groups])
+        seconds = torch.stack([standard[group].T @ standard[group] / len(group) for group in groups])
+        return cls(center, spread, means, seconds, weight, marginal_weight, standard, groups, value_columns)
+
+    @classmethod
+    def from_moments(cls, first: torch.Tensor, second: torch.Tensor, weight: float) -> MomentMatch:
+        """The moment term (no conditions, no marginal term) from the rows' raw moments E[x] and E[x xᵀ] alone,
+        as a differentially private run releases them (``train/private_moments.py``): centred at E[x], scaled
+        by the spread they give."""
+        first, second = first.float(), second.float()
+        spread = (second.diagonal() - first.square()).clamp_min(0).sqrt().clamp_min(SPREAD_FLOOR)
+        covariance = (second - torch.outer(first, first)) / torch.outer(spread, spread)
+        return cls(first, spread, torch.zeros(1, len(first), device=first.device), covariance[None], weight)
 
     @property
     def width(self) -> int:

@@ -114,9 +114,12 @@ class TableKind(DataKind):
         return table_conditions(self.transformer, config.tabular) if self.transformer is not None else None
 
     def generator_terms(self, config: GanConfig, n_rows: int) -> tuple[float, float]:
-        """The size rule's weights; none under privacy.epsilon, where G never sees real rows (the terms would
-        read them outside the accounted mechanism)."""
-        return (0.0, 0.0) if config.privacy.on else term_weights(config.tabular, n_rows)
+        """The size rule's weights. Under privacy.epsilon, whatever the size: the moment term, against the
+        moments the run releases privately (``privacy.moment_noise``; 0: no term), and no marginal term, which
+        would draw real rows."""
+        if config.privacy.on:
+            return (config.tabular.moment_weight if config.privacy.moment_noise > 0 else 0.0), 0.0
+        return term_weights(config.tabular, n_rows)
 
     def step_cap(self, config: GanConfig, n_rows: int) -> tuple[int, str] | None:
         """The size rule's cap on G steps for a small table (``tabular.copula_max_steps``)."""

@@ -168,7 +168,8 @@ def test_rejection_batches_are_sized_by_the_measured_acceptance():
         return np.arange(count, dtype=np.float64)[:, None] % 100, None
 
     rows, cost = conditional_sampling.sample_where(5000, 0, parse_where("x<25", specs), None, draw,
-                                                   lambda values, rng, seed: pd.DataFrame({"x": values[:, 0]}))
+                                                   lambda values, rng, seed: (pd.DataFrame({"x": values[:, 0]}),
+                                                                              np.ones(len(values), dtype=bool)))
     assert sizes == [10_000, 12_000]
     assert (cost.candidates, cost.accepted, cost.rows) == (22_000, 5_500, 5_000)
     assert len(rows) == 5000 and rows["x"].lt(25).all()
@@ -180,3 +181,32 @@ def test_sample_help_shows_a_where_example(cli):
     text = " ".join(result.stdout.split())
     assert "--where" in text and '--where "city=Lyon" --where "age>40"' in text and "joined>=2020-01-01" in text
     assert "tabular.constraints in the config: 'start <= end'" in text and "gankit inspect examples/people.csv --write-config" in text
+
+
+def test_rows_that_break_a_constraint_are_replaced_within_their_category():
+    """Constraint breaks gather in category a (half its rows) and never touch b: plain rejection would return a in
+    1/3 of the rows; stratified, a keeps its half of the candidates' share, and every row kept holds."""
+    def draw(count, rng, code_probs):
+        return np.arange(count, dtype=np.float64)[:, None], None
+
+    def decode(values, rng, seed):
+        index = values[:, 0].astype(int)
+        frame = pd.DataFrame({"c": np.where(index % 2 == 0, "a", "b"), "i": index})
+        return frame, ~((frame["c"] == "a") & (index % 4 == 0))  # half of a breaks the constraint
+
+    strata = lambda frame: frame["c"].to_numpy()  # noqa: E731
+    rows, cost = conditional_sampling.sample_where(1000, 0, conditional_sampling.Where(()), None, draw, decode, strata)
+    assert len(rows) == 1000 and (rows["c"] == "a").sum() == 500  # the candidates' share, kept
+    assert not ((rows["c"] == "a") & (rows["i"] % 4 == 0)).any()  # no row that breaks it
+    assert cost.candidates > 1000  # one more batch for a, which fell short
+    plain, _ = conditional_sampling.sample_where(1000, 0, conditional_sampling.Where(()), None, draw, decode)
+    assert (plain["c"] == "a").sum() == 333  # without strata: the breaks shrink a's share
+
+
+def test_stratum_targets_add_up_to_n_by_the_largest_remainder():
+    from gankit.kinds.stratified_rejection import select_rows, stratum_targets
+
+    keys = np.array(["a", "a", "a", "b", "b", "c"])  # shares 1/2, 1/3, 1/6 of 4 rows: 2, 1.33, 0.67
+    assert stratum_targets(keys, 4) == {"a": 2, "b": 1, "c": 1}
+    valid = np.array([True, True, True, False, False, True])  # b has no row that holds: its place goes to a's next
+    assert select_rows(keys, valid, 4).tolist() == [0, 1, 2, 5]

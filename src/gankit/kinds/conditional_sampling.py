@@ -13,8 +13,10 @@
   never draws more than ``MAX_CANDIDATES``, so it cannot hang and never returns fewer than ``n`` rows.
 
 A table with constraints (``data/constraints.py``) samples through here even without a condition: each batch is
-decoded with the constraints' transforms undone, and the rows that break one are dropped like rows that miss a
-condition, so every returned row holds every constraint.
+decoded with the constraints' transforms undone, and only rows that hold every constraint are returned. They are
+chosen so that each combination of the table's categories keeps its share of the candidates
+(``kinds/stratified_rejection.py``): the rows that break a constraint are replaced by rows of their own
+combination, with one more batch drawn when a combination falls short.
 
 Batch ``i`` draws from the seed ``(seed, i)``, so the same seed gives the same rows.
 """
@@ -33,6 +35,7 @@ from gankit.data.condition import Conditions
 from gankit.data.table_transformer import DiscreteBlock
 from gankit.data.where import ColumnCondition, Where
 from gankit.errors import UserError
+from gankit.kinds.stratified_rejection import select_rows, shortfall_candidates
 
 PROBE_ROWS = 10_000  # the first batch of candidates, on which the acceptance is measured
 MAX_CANDIDATES = 5_000_000  # the most candidates one call generates: n / acceptance above it is refused
@@ -80,7 +83,8 @@ class CodedColumn:
 
 
 Draw = Callable[[int, torch.Generator, "tuple[float, ...] | None"], "tuple[np.ndarray, np.ndarray | None]"]
-Decode = Callable[[np.ndarray, torch.Generator, int], pd.DataFrame]
+Decode = Callable[[np.ndarray, torch.Generator, int], "tuple[pd.DataFrame, np.ndarray]"]  # rows, which hold
+Strata = Callable[[pd.DataFrame], np.ndarray]  # each row's combination of categories
 
 
 def coded_column(where: Where, conditions: Conditions | None, blocks: list[DiscreteBlock],
@@ -106,33 +110,46 @@ def coded_column(where: Where, conditions: Conditions | None, blocks: list[Discr
     return best[1] if best is not None else None
 
 
-def sample_where(n: int, seed: int, where: Where, coded: CodedColumn | None, draw: Draw,
-                 decode: Decode) -> tuple[pd.DataFrame, ConditionalCost]:
+def sample_where(n: int, seed: int, where: Where, coded: CodedColumn | None, draw: Draw, decode: Decode,
+                 strata: Strata | None = None) -> tuple[pd.DataFrame, ConditionalCost]:
     """``n`` rows meeting every condition of ``where``; ``draw(count, rng, code_probs)`` gives G's rows (data units)
-    and their codes, ``decode(rows, rng, seed)`` the table. Raises a one-line error for a condition too rare."""
+    and their codes, ``decode(rows, rng, seed)`` the table and which rows hold its constraints, ``strata`` each
+    row's combination of categories. Raises a one-line error for a condition too rare."""
     started = time.perf_counter()
     rejected = [condition for condition in where.conditions if coded is None or condition is not coded.condition]
     size = n if not rejected else min(max(n, PROBE_ROWS), MAX_BATCH_ROWS)
-    kept: list[pd.DataFrame] = []
-    total = count = 0
+    candidates: list[pd.DataFrame] = []
+    holding: list[np.ndarray] = []
+    total = count = index = 0
     for index in range(MAX_CANDIDATES):  # bounded: each batch draws at least one candidate
-        frame = _batch(size, _batch_seed(seed, index), coded, draw, decode)
-        held = where.mask(frame)
-        kept.append(frame[held])
-        total, count = total + size, count + int(held.sum())
+        frame, holds = _batch(size, _batch_seed(seed, index), coded, draw, decode)
+        met = where.mask(frame)
+        candidates.append(frame[met])
+        holding.append(holds[met])
+        total, count = total + size, count + int((met & holds).sum())
         if count >= n:
             break
         if index == 0 or total >= MAX_CANDIDATES:
-            _check_rate(n, count, total, where, rejected, frame)
+            _check_rate(n, count, total, where, rejected, frame[holds])
         rate = count / total
         size = int(min(np.ceil((n - count) / rate * 1.2), MAX_BATCH_ROWS, MAX_CANDIDATES - total))
-    rows = pd.concat(kept, ignore_index=True).iloc[:n].reset_index(drop=True)
+    rows, valid = pd.concat(candidates, ignore_index=True), np.concatenate(holding)
+    if strata is not None and not valid.all():
+        extra = min(int(shortfall_candidates(strata(rows), valid, n) * 1.2), MAX_BATCH_ROWS, MAX_CANDIDATES - total)
+        if extra > 0:  # one more batch for the combinations that fell short
+            frame, holds = _batch(extra, _batch_seed(seed, index + 1), coded, draw, decode)
+            met = where.mask(frame)
+            rows, valid = pd.concat([rows, frame[met]], ignore_index=True), np.concatenate([valid, holds[met]])
+            total, count = total + extra, count + int((met & holds).sum())
+        rows = rows.iloc[select_rows(strata(rows), valid, n)].reset_index(drop=True)
+    else:
+        rows = rows[valid].iloc[:n].reset_index(drop=True)
     coded_text = coded.condition.text if coded is not None else ""
     what = "conditional sampling" if where.conditions else "sampling within the constraints"
     return rows, ConditionalCost(total, count, n, time.perf_counter() - started, coded_text, what)
 
 
-def _batch(size: int, seed: int, coded: CodedColumn | None, draw: Draw, decode: Decode) -> pd.DataFrame:
+def _batch(size: int, seed: int, coded: CodedColumn | None, draw: Draw, decode: Decode) -> tuple[pd.DataFrame, np.ndarray]:
     rng = torch.Generator().manual_seed(seed)
     rows, codes = draw(size, rng, coded.code_probs if coded is not None else None)
     if coded is not None:

@@ -9,7 +9,7 @@ drawn as the column-shape and pair-trend figures of the rows the evaluation judg
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -151,13 +151,19 @@ class TableKind(DataKind):
         categories = {spec.name: spec.categories for spec in self.transformer.specs}
         coded = coded_column(checked, self.conditions(gan.config), self.transformer.discrete_blocks, categories)
 
-        def decode(rows: np.ndarray, rng: torch.Generator, batch_seed: int) -> pd.DataFrame:
+        def decode(rows: np.ndarray, rng: torch.Generator, batch_seed: int) -> tuple[pd.DataFrame, np.ndarray]:
             frame = self.decode(rows, gan.layout, rng, batch_seed)
-            if self.constraints is None:
-                return frame
-            return frame[self.constraints.holds(frame)].reset_index(drop=True)
+            holds = self.constraints.holds(frame) if self.constraints is not None else np.ones(len(frame), dtype=bool)
+            return frame, holds
 
-        return sample_where(n, seed, checked, coded, gan.draw_rows, decode)
+        return sample_where(n, seed, checked, coded, gan.draw_rows, decode, self._strata())
+
+    def _strata(self) -> Callable[[pd.DataFrame], np.ndarray] | None:
+        """Each row's combination of the table's categorical and boolean values, as one hash (None: no such column)."""
+        columns = [spec.name for spec in self.column_specs if spec.kind in ("categorical", "boolean")]
+        if not columns:
+            return None
+        return lambda frame: pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
 
     def evaluation_frames(self, gan: FittedGan, n: int | None = None, seed: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The evaluation's sample: ``n`` real rows drawn at random (a table stored sorted must not be judged on

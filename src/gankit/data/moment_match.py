@@ -77,12 +77,14 @@ class MomentMatch:
         return cls(center, spread, means, seconds, weight, marginal_weight, standard, groups, value_columns)
 
     @classmethod
-    def from_moments(cls, first: torch.Tensor, second: torch.Tensor, weight: float) -> MomentMatch:
+    def from_moments(cls, first: torch.Tensor, second: torch.Tensor, weight: float,
+                     spread_floor: float = SPREAD_FLOOR) -> MomentMatch:
         """The moment term (no conditions, no marginal term) from the rows' raw moments E[x] and E[x xᵀ] alone,
         as a differentially private run releases them (``train/private_moments.py``): centred at E[x], scaled
-        by the spread they give."""
+        by the spread they give, but never by less than ``spread_floor`` (noisy moments of a column with little
+        spread would otherwise be magnified into targets of noise)."""
         first, second = first.float(), second.float()
-        spread = (second.diagonal() - first.square()).clamp_min(0).sqrt().clamp_min(SPREAD_FLOOR)
+        spread = (second.diagonal() - first.square()).clamp_min(0).sqrt().clamp_min(spread_floor)
         covariance = (second - torch.outer(first, first)) / torch.outer(spread, spread)
         return cls(first, spread, torch.zeros(1, len(first), device=first.device), covariance[None], weight)
 

@@ -21,7 +21,9 @@ import numpy as np
 import torch
 
 from gankit.data.layout import Layout
-from gankit.data.moment_match import MomentMatch, Penalty
+from gankit.data.moment_match import SPREAD_FLOOR, MomentMatch, Penalty
+
+NOISE_TO_TARGET = 0.1  # the most noise a standardized target may carry: sets the floor of the columns' scale
 
 
 def row_norm_bound(layout: Layout) -> float:
@@ -51,11 +53,19 @@ def released_moments(rows: torch.Tensor, bound: float, noise_multiplier: float,
     return first / n, second / n
 
 
+def noise_scale(n_rows: int, bound: float, noise_multiplier: float) -> float:
+    """The standard deviation of the release's noise on each moment: z·Δ/n, Δ = √(R² + R⁴)."""
+    return noise_multiplier * (bound**2 + bound**4) ** 0.5 / n_rows
+
+
 def private_moment_term(rows: torch.Tensor, layout: Layout, noise_multiplier: float, privacy_seed: int,
                         weight: float) -> MomentMatch:
-    """G's moment term from the released moments of ``rows``, on their device."""
-    first, second = released_moments(rows, row_norm_bound(layout), noise_multiplier, release_generator(privacy_seed))
-    return MomentMatch.from_moments(first.to(rows.device), second.to(rows.device), weight)
+    """G's moment term from the released moments of ``rows``, on their device. Columns are scaled by at least
+    √(NOISE_TO_TARGET⁻¹ · noise): a standardized second moment then carries noise of at most NOISE_TO_TARGET."""
+    bound = row_norm_bound(layout)
+    first, second = released_moments(rows, bound, noise_multiplier, release_generator(privacy_seed))
+    floor = (noise_scale(len(rows), bound, noise_multiplier) / NOISE_TO_TARGET) ** 0.5
+    return MomentMatch.from_moments(first.to(rows.device), second.to(rows.device), weight, max(floor, SPREAD_FLOOR))
 
 
 def private_generator_penalty(rows: torch.Tensor, layout: Layout, state: Any, weight: float) -> Penalty | None:

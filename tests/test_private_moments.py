@@ -10,7 +10,7 @@ import torch
 from gankit import GAN
 from gankit.data.layout import Layout
 from gankit.data.moment_match import MomentMatch
-from gankit.train.private_moments import released_moments, row_norm_bound
+from gankit.train.private_moments import release_noise_for, released_moments, row_norm_bound
 
 
 def test_the_row_bound_counts_value_columns_and_one_hot_blocks():
@@ -62,3 +62,11 @@ def test_a_private_run_matches_released_moments_accounted_in_its_budget():
     quiet = GAN("tabular", overrides=[*settings, "privacy.moment_noise=0"], seed=0).fit(frame, verbose=False)
     assert quiet.state.privacy.release_noise == 0 and quiet.state.g_penalty is None
     assert quiet.state.privacy.noise_multiplier < ledger.noise_multiplier  # the steps had the whole budget
+
+
+def test_a_table_too_small_for_its_release_gives_the_whole_budget_to_d(capsys):
+    layout = Layout(width=4, softmax_blocks=((1, 3),))  # R² = 1 value + 1 block = 2, Δ = √(2 + 4) = 2.45
+    assert release_noise_for(5.0, 1000, layout) == 5.0  # noise 5 · 2.45 / 1000 = 0.012 per moment
+    assert release_noise_for(5.0, 20, layout) == 0.0  # 0.61 per moment: above 0.5
+    assert "the rows' moments are not released: on 20 rows their noise (0.61 per moment" in capsys.readouterr().err
+    assert release_noise_for(0.0, 1000, layout) == 0.0  # privacy.moment_noise = 0: never

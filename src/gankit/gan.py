@@ -37,7 +37,7 @@ from gankit.train.rng import global_rng_state
 from gankit.train import distributed
 from gankit.train.loop import EpochRecord, RowSource, StepHook, capped_epochs, train
 from gankit.train.dp_sgd import check_private_net
-from gankit.train.private_moments import private_generator_penalty
+from gankit.train.private_moments import private_generator_penalty, release_noise_for
 from gankit.train.private_plan import plan_private_training, private_settings
 from gankit.train.privacy_ledger import PrivacyLedger
 from gankit.train.state import TrainState
@@ -172,11 +172,15 @@ class GAN:
         if self.config.privacy.on and self.state_ is None:  # σ for the budget: an unreachable one fails here
             self.config = private_settings(self.config)
             self.privacy_plan_ = plan_private_training(self.config, table.n_rows, self.batch_size_,
-                                                       self._has_moment_term(table.n_rows))
+                                                       self._moment_release(table))
         return table
 
-    def _has_moment_term(self, n_rows: int) -> bool:
-        return self.data_kind.generator_terms(self.config, n_rows)[0] > 0
+    def _moment_release(self, table: Rows) -> float:
+        """The noise multiplier of a DP run's release of the rows' moments (0: none: no moment term, or a table too
+        small for its noise, ``train/private_moments.py``)."""
+        if self.data_kind.generator_terms(self.config, table.n_rows)[0] <= 0:
+            return 0.0
+        return release_noise_for(self.config.privacy.moment_noise, table.n_rows, self.data_kind.layout(table, self.config))
 
     def _cap_epochs(self, n_rows: int) -> None:
         """Fewer epochs when ``train.max_steps`` (or the data kind's own cap, a small table's
@@ -241,7 +245,7 @@ class GAN:
             if self.config.privacy.on:
                 check_private_net(self.state_.discriminator)
                 self.state_.privacy = self.privacy_plan_ or plan_private_training(
-                    self.config, table.n_rows, self.state_.batch_size, self._has_moment_term(table.n_rows))
+                    self.config, table.n_rows, self.state_.batch_size, self._moment_release(table))
         if self.config.privacy.on != (self.state_.privacy is not None):
             raise UserError("privacy.epsilon cannot be turned on or off when training goes on: start a new run")
         self.training_rows_ = table

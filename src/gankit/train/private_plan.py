@@ -15,15 +15,14 @@ from gankit.train.loop import batches_per_epoch
 from gankit.train.privacy_ledger import PrivacyLedger
 
 
-def plan_private_training(config: GanConfig, n_rows: int, batch_size: int, moment_term: bool) -> PrivacyLedger:
-    """The ledger of a fresh DP run on ``n_rows`` training rows in batches of ``batch_size`` on average, after the
-    release of the rows' moments when G has a ``moment_term`` (one line and exit 2 for a budget that cannot be
-    met), made before the run directory is."""
+def plan_private_training(config: GanConfig, n_rows: int, batch_size: int, release_noise: float) -> PrivacyLedger:
+    """The ledger of a fresh DP run on ``n_rows`` training rows in batches of ``batch_size`` on average, after a
+    release of the rows' moments of noise multiplier ``release_noise`` (0: none; one line and exit 2 for a budget
+    that cannot be met), made before the run directory is."""
     if distributed.current().world > 1:
         raise UserError("privacy.epsilon trains in one process: run it without torchrun")
     steps = config.train.epochs * batches_per_epoch(n_rows, batch_size, 1, config.train.drop_last)
-    release = config.privacy.moment_noise if moment_term else 0.0
-    return PrivacyLedger.plan(config.privacy, n_rows, batch_size, steps, release)
+    return PrivacyLedger.plan(config.privacy, n_rows, batch_size, steps, release_noise)
 
 
 def private_settings(config: GanConfig) -> GanConfig:

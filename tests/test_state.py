@@ -48,8 +48,8 @@ def test_the_batch_size_in_effect_is_saved_and_the_config_is_not_changed(tmp_pat
 
     gan = GAN("tabular", overrides=[*TINY, "train.batch_size=500"]).fit(mixed_frame(125))
     document = json.loads((gan.save(tmp_path / "ckpt") / "state.json").read_text())
-    assert document["batch_size"] == 60 and document["config"]["train"]["batch_size"] == 500
-    assert GAN.load(tmp_path / "ckpt").state.batch_size == 60
+    assert document["batch_size"] == 120 and document["config"]["train"]["batch_size"] == 500  # one whole batch
+    assert GAN.load(tmp_path / "ckpt").state.batch_size == 120
 
 
 def test_a_net_lives_in_one_padded_buffer_its_parameters_view():

@@ -153,7 +153,8 @@ def write_comparison(run_dirs: list[Path], path: Path) -> Path:
 
 PRIVACY_FIELDS = (("ε spent", "epsilon_spent"), ("ε budget", "epsilon_budget"), ("δ", "delta"),
                   ("noise multiplier σ", "noise_multiplier"), ("clipping norm C", "max_grad_norm"),
-                  ("sampling rate q", "sample_rate"), ("steps", "steps"), ("accountant", "accountant"))
+                  ("sampling rate q", "sample_rate"), ("steps", "steps"), ("accountant", "accountant"),
+                  ("moments' release, noise multiplier", "moment_release_noise"))
 
 
 def _privacy_block(evaluation: dict[str, Any] | None) -> str:

@@ -23,8 +23,8 @@ column compared with a column) is met by rejection instead, like any row a trans
 constraint (e.g. a strict ``<`` on floats too close to tell apart). A constraint between columns (an inequality,
 combinations) always holds by rejection. Runs trained before learned them by a transform, which they keep
 (``b − a`` in place of ``b``; combinations as one categorical column of the combinations seen): on the panel
-both scored lower than the plain model with the rows that break a constraint rejected. Sampling always keeps only the rows that hold
-every constraint (``kinds/conditional_sampling.py``), so 100 % of returned rows satisfy them.
+both scored lower than the plain model with the rows that break a constraint rejected. Sampling always keeps
+only the rows that hold every constraint (``kinds/conditional_sampling.py``), so 100 % of returned rows satisfy them.
 """
 
 from __future__ import annotations

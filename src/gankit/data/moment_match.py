@@ -84,7 +84,7 @@ class MomentMatch:
         by the spread they give, but never by less than ``spread_floor`` (noisy moments of a column with little
         spread would otherwise be magnified into targets of noise)."""
         first, second = first.float(), second.float()
-        spread = (second.diagonal() - first.square()).clamp_min(0).sqrt().clamp_min(spread_floor)
+        spread = _spread(first, second.diagonal()).clamp_min(spread_floor)
         covariance = (second - torch.outer(first, first)) / torch.outer(spread, spread)
         return cls(first, spread, torch.zeros(1, len(first), device=first.device), covariance[None], weight)
 
@@ -138,7 +138,12 @@ def _sampled_center_and_spread(rows: torch.Tensor, groups: list[torch.Tensor],
     means = torch.stack([rows[group].mean(dim=0) for group in groups])
     squares = torch.stack([rows[group].square().mean(dim=0) for group in groups])
     center = weights @ means
-    return center, (weights @ squares - center.square()).clamp_min(0).sqrt()
+    return center, _spread(center, weights @ squares)
+
+
+def _spread(mean: torch.Tensor, mean_square: torch.Tensor) -> torch.Tensor:
+    """Each column's standard deviation from its mean and mean square (0 where rounding makes the variance negative)."""
+    return (mean_square - mean.square()).clamp_min(0).sqrt()
 
 
 def generator_penalty(rows: torch.Tensor, conditions: Conditions | None, moment_weight: float,

@@ -9,7 +9,8 @@ PRV accountant, and refuses a step past the plan, so the run never spends more
 than its budget. A table run may also release its rows' moments once, through a
 Gaussian mechanism of noise multiplier ``release_noise`` (``train/private_moments.py``):
 the release is the first entry of the accounting (sampling rate 1, one step), and
-``σ`` is then calibrated so that the release and the steps together spend the budget. Its JSON form (with the accountant's history) goes into every
+``σ`` is then calibrated so that the release and the steps together spend the budget.
+Its JSON form (with the accountant's history) goes into every
 checkpoint, so a resumed run continues the same accounting.
 """
 
@@ -94,10 +95,15 @@ def calibrated_noise(epsilon: float, delta: float, sample_rate: float, steps: in
                         f"with smaller batches") from None
 
 
+def release_entry(noise_multiplier: float) -> tuple[float, float, int]:
+    """The moments' release as an accountant's entry: one Gaussian mechanism on every row (sampling rate 1)."""
+    return (noise_multiplier, 1.0, 1)
+
+
 def _noise_after_release(epsilon: float, delta: float, sample_rate: float, steps: int, accountant: str,
                          release_noise: float) -> float:
     """Bisection for the smallest σ (to 1%) whose steps, after the release, spend at most ε (ε falls as σ grows)."""
-    release = (release_noise, 1.0, 1)
+    release = release_entry(release_noise)
     if epsilon_of([release], delta, accountant) >= epsilon:
         raise UserError(f"privacy.moment_noise = {release_noise:g}: the moments' release alone spends ε = {epsilon}; "
                         "raise privacy.moment_noise (or set it to 0: no release), or raise privacy.epsilon")
@@ -165,7 +171,7 @@ class PrivacyLedger:
 
     def accounted(self) -> list[tuple[float, float, int]]:
         """Every mechanism accounted: the moments' release (when there is one), then the steps taken."""
-        release = [(self.release_noise, 1.0, 1)] if self.release_noise else []
+        release = [release_entry(self.release_noise)] if self.release_noise else []
         return release + [tuple(entry) for entry in self.history]
 
     def spent(self) -> float:

@@ -51,17 +51,21 @@ def released_moments(rows: torch.Tensor, bound: float, noise_multiplier: float,
     norms = rows.norm(dim=1, keepdim=True).clamp_min(1e-12)
     rows = rows * (bound / norms).clamp(max=1.0)
     n, width = rows.shape
-    sensitivity = (bound**2 + bound**4) ** 0.5
-    scale = noise_multiplier * sensitivity
+    scale = noise_multiplier * sensitivity(bound)
     first = rows.sum(dim=0) + scale * torch.randn(width, generator=generator, dtype=torch.float64)
     second = rows.T @ rows + scale * torch.randn(width, width, generator=generator, dtype=torch.float64)
     second = (second + second.T) / 2  # symmetric again: post-processing, free
     return first / n, second / n
 
 
+def sensitivity(bound: float) -> float:
+    """Δ = √(R² + R⁴): the most one row of norm at most R changes the sums Σx and Σx xᵀ together."""
+    return (bound**2 + bound**4) ** 0.5
+
+
 def noise_scale(n_rows: int, bound: float, noise_multiplier: float) -> float:
-    """The standard deviation of the release's noise on each moment: z·Δ/n, Δ = √(R² + R⁴)."""
-    return noise_multiplier * (bound**2 + bound**4) ** 0.5 / n_rows
+    """The standard deviation of the release's noise on each moment: z·Δ/n."""
+    return noise_multiplier * sensitivity(bound) / n_rows
 
 
 def release_noise_for(noise_multiplier: float, n_rows: int, layout: Layout) -> float:

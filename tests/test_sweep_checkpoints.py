@@ -38,8 +38,8 @@ def _members():
 
 
 def _tensors(gans):
-    return [{**dict(g.state.generator.named_parameters()), **{f"d.{k}": v for k, v in g.state.discriminator.named_parameters()},
-             "noise": g.state.noise_rng.get_state(), "order": g.state.order_rng.get_state()} for g in gans]
+    """Every tensor each member's checkpoint would hold: weights, optimizer moments, random streams, losses."""
+    return [g.state.state_dict()[0] for g in gans]
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +49,19 @@ def uninterrupted():
     return gans
 
 
-@pytest.mark.parametrize("stop_step", [3, 8, 9, 16])  # mid-epoch, an epoch's last step, a scheduled step
-def test_a_stopped_group_resumes_to_the_same_members(tmp_path, uninterrupted, stop_step):
+# mid-epoch, an epoch's last step, a scheduled step; and a signal that arrives after an epoch's last step and
+# is seen when the epoch ends (the last epoch too: the resumed members then have nothing left to train)
+@pytest.mark.parametrize("stop_step, seen_at", [(3, "step"), (8, "step"), (9, "step"), (16, "step"),
+                                                (16, "epoch"), (24, "epoch")])
+def test_a_stopped_group_resumes_to_the_same_members(tmp_path, uninterrupted, stop_step, seen_at):
     members = _members()
     gans, rows = prepare_members(members)
     stop = _StopAt(stop_step)
     checkpoints = GroupCheckpoints(tmp_path, members, gans, stop)
-    after_step = checkpoints.after_step
-    checkpoints.after_step = lambda group: (setattr(stop, "group", group), after_step(group))[1]
+    after_step, after_epoch = checkpoints.after_step, checkpoints.after_epoch
+    seen_by_steps = stop if seen_at == "step" else None  # None: the steps see no signal
+    checkpoints.after_step = lambda group: (setattr(stop, "group", seen_by_steps and group), after_step(group))[1]
+    checkpoints.after_epoch = lambda group, records: (setattr(stop, "group", group), after_epoch(group, records))[1]
     with pytest.raises(StopRequested, match=f"Resume with: gankit sweep --resume {tmp_path}"):
         train_stacked(gans, rows, lambda k: None, checkpoints)
     assert [step for step, _ in step_checkpoints(tmp_path / "progress" / members[0].label)][-1] == stop_step

@@ -176,7 +176,7 @@ class TrainState:
         tensors["rng.noise"], tensors["rng.order"] = self.noise_rng.get_state(), self.order_rng.get_state()
         if self.epoch_rng is not None:
             tensors["epoch_rng.noise"], tensors["epoch_rng.order"] = self.epoch_rng
-        if self.partial_losses:
+        if self.partial_losses and self.batch_in_epoch:  # at an epoch's end they are in the history already
             tensors["partial_losses"] = torch.stack([torch.stack(pair) for pair in self.partial_losses])
         info = {"step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
                 "batch_size": self.batch_size, "world_size": self.ranks.world, "modules": list(self.modules()),

@@ -103,7 +103,7 @@ class VectorizedGroup:
         state.step, state.epoch, state.batch_in_epoch = self.step, self.epoch, self.batch_in_epoch
         state.partial_losses = []  # set below from the stack, as TrainState.state_dict lays them out
         tensors, info = state.state_dict()  # the member's own random streams and counters, and the names
-        if self.partial_losses:
+        if self.partial_losses and self.batch_in_epoch:  # as TrainState.state_dict: none at an epoch's end
             tensors["partial_losses"] = (self.stacked_losses() if losses is None else losses)[:, index].clone()
         stacks = {"generator": (self.generator, self.generator.flat), "discriminator": (self.discriminator, self.discriminator.flat),
                   "generator_ema": (self.generator, self.ema)}

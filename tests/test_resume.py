@@ -64,10 +64,10 @@ def _wait_for_training(run_dir: Path, process: subprocess.Popen) -> None:
 
 
 def test_sigkill_at_random_moments_then_resume_is_bit_identical(tmp_path, uninterrupted):
-    """3 trials, each killed with SIGKILL at random moments until it finishes by resuming."""
+    """2 trials, each killed with SIGKILL at random moments until it finishes by resuming."""
     rng = random.Random(0)
     kills = 0
-    for trial in range(3):
+    for trial in range(2):
         out = tmp_path / f"trial{trial}"
         args = ["train", *RUN, "--out", str(out)]
         for attempt in range(6):
@@ -88,8 +88,8 @@ def test_sigkill_at_random_moments_then_resume_is_bit_identical(tmp_path, uninte
             assert torch.equal(ours, theirs)
         assert _losses(out) == _losses(uninterrupted)
         _assert_same_checkpoint(out / "checkpoints/final", uninterrupted / "checkpoints/final")
-    print(f"\nkill/resume: 3 trials, {kills} SIGKILLs, all bit-identical")
-    assert kills >= 3
+    print(f"\nkill/resume: 2 trials, {kills} SIGKILLs, all bit-identical")
+    assert kills >= 2
 
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -57,6 +57,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--large-rows", type=int, default=5000)
     parser.add_argument("--large-steps", type=int, default=0, help="train.max_steps on large tables (0: the preset's)")
+    parser.add_argument("--with-set", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="overrides for the fit with the constraints only (e.g. tabular.constraint_weight=0)")
     args = parser.parse_args()
     print(f"tabular preset; seeds {args.seeds}; tables of {args.large_rows:,}+ rows: "
           f"{f'train.max_steps={args.large_steps}' if args.large_steps else 'the preset as is'}")
@@ -74,7 +76,7 @@ def main() -> None:
         steps = [f"train.max_steps={args.large_steps}"] if args.large_steps and len(train) >= args.large_rows else []
         for seed in range(args.seeds):
             plain, plain_cpu = fitted(train, steps, seed)
-            constrained, with_cpu = fitted(train, [*steps, constraints_override(entries)], seed)
+            constrained, with_cpu = fitted(train, [*steps, constraints_override(entries), *args.with_set], seed)
             plain_rows, with_rows = plain.sample(len(train), seed=seed), constrained.sample(len(train), seed=seed)
             held_plain, held_with = check.holds(plain_rows).mean(), check.holds(with_rows).mean()
             quality_plain = score(table, train, holdout, plain_rows)["quality"]

@@ -283,7 +283,9 @@ def test_a_private_run_reports_its_guarantee_and_resumes_to_the_same_accounting(
     ledger = json.loads((whole / "eval.json").read_text())["differential_privacy"]
     assert ledger["steps"] == 9 and ledger["epsilon_spent"] <= 5
     assert {"delta", "noise_multiplier", "max_grad_norm", "sample_rate", "accountant"} <= set(ledger)
-    assert "Differential privacy" in (whole / "report.html").read_text()
+    page = (whole / "report.html").read_text()
+    assert "Differential privacy" in page and f"<td>{ledger['accountant']}</td>" in page
+    assert f"<td class=num>{ledger['epsilon_spent']:.4g}</td>" in page and f">{ledger['epsilon_spent']!r}<" not in page
     state = json.loads((whole / "checkpoints/final/state.json").read_text())
     assert state["privacy"]["history"] == ledger["history"]
     cut = tmp_path / "cut"

@@ -162,8 +162,14 @@ def _privacy_block(evaluation: dict[str, Any] | None) -> str:
     ledger = (evaluation or {}).get("differential_privacy")
     if not isinstance(ledger, dict):
         return ""
-    rows = [[label, str(ledger.get(key, ""))] for label, key in PRIVACY_FIELDS]
+    rows = [[label, _ledger_text(ledger.get(key))] for label, key in PRIVACY_FIELDS]
     return "<h2>Differential privacy</h2>" + _table(["", "value"], rows)
+
+
+def _ledger_text(value: Any) -> str:
+    """A privacy figure as the page shows it: numbers to 4 significant digits (ε 2.99, not 2.98988496685514),
+    names (the accountant) as they are."""
+    return value if isinstance(value, str) else figure_text(value)
 
 
 def _verdict_block(evaluation: dict[str, Any] | None) -> str:

@@ -117,8 +117,8 @@ def test_a_constraint_the_data_breaks_is_one_line_with_its_row_count(entry, brok
 def test_the_transforms_are_undone_exactly_on_the_data():
     constraints = fit_constraints(ALL_FORMS, FRAME, SPECS, "shop.csv")
     assert constraints.by_transform == ["range '0 <= score <= 100'", "formula 'total = price + tax'"]
-    assert constraints.by_rejection == ["inequality 'low <= high'", "combinations ['country', 'city']",
-                                        "inequality 'start < end'"]  # between columns: by rejection
+    assert constraints.by_meeting == ["inequality 'low <= high'"]  # two number columns: a breaking row is moved
+    assert constraints.by_rejection == ["combinations ['country', 'city']", "inequality 'start < end'"]  # dates too
     learned = constraints.encode(FRAME)
     assert "total" not in learned and "country & city" not in learned and (learned["high"] == FRAME["high"]).all()
     pd.testing.assert_frame_equal(constraints.decode(learned), FRAME, check_exact=False, atol=1e-9)
@@ -129,6 +129,12 @@ def test_a_run_trained_before_keeps_its_transforms_between_columns_and_a_new_one
     fitted = fit_constraints(ALL_FORMS, FRAME, SPECS, "shop.csv")
     again = restore_constraints(ALL_FORMS, fitted.to_dict())
     assert again.by_transform == fitted.by_transform and again.by_rejection == fitted.by_rejection
+    assert again.by_meeting == fitted.by_meeting == ["inequality 'low <= high'"]
+    broken = FRAME.iloc[:2].assign(low=[30, 1], high=[20, 5])
+    assert again.decode(broken)[["low", "high"]].values.tolist() == [[25, 25], [1, 5]]
+    rejecting = restore_constraints(ALL_FORMS, {**fitted.to_dict(), "between_columns": "rejection"})
+    assert rejecting.by_meeting == [] and "inequality 'low <= high'" in rejecting.by_rejection  # trained in between
+    assert rejecting.decode(broken)[["low", "high"]].values.tolist() == [[30, 20], [1, 5]]
     older = {key: value for key, value in fitted.to_dict().items() if key != "between_columns"}  # no marker: before
     old_run = restore_constraints(ALL_FORMS, older)
     assert old_run.by_transform == ["inequality 'low <= high'", "range '0 <= score <= 100'",
@@ -138,12 +144,13 @@ def test_a_run_trained_before_keeps_its_transforms_between_columns_and_a_new_one
     pd.testing.assert_frame_equal(old_run.decode(learned), FRAME, check_exact=False, atol=1e-9)
 
 
-def test_a_column_takes_part_in_one_transform_and_missing_values_mean_rejection():
+def test_a_column_takes_part_in_one_transform_and_missing_values_are_not_judged():
     frame = FRAME.assign(high=FRAME["high"].where(FRAME.index != 3))
     entries = [{"inequality": "low <= high"}, {"range": "0 <= low"}, {"inequality": "price <= total"},
                {"range": "price >= 0"}]
     constraints = fit_constraints(entries, frame, infer_kinds(frame), "shop.csv")
-    assert constraints.by_transform == ["range '0 <= low'", "range 'price >= 0'"]  # between columns: rejection
+    assert constraints.by_transform == ["range '0 <= low'", "range 'price >= 0'"]
+    assert constraints.by_meeting == ["inequality 'low <= high'", "inequality 'price <= total'"]  # missing: not judged
     older = {key: value for key, value in constraints.to_dict().items() if key != "between_columns"}
     old_run = restore_constraints(entries, older)  # a run trained before: its transforms between columns
     assert old_run.by_transform == ["range '0 <= low'", "inequality 'price <= total'"]

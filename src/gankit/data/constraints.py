@@ -12,19 +12,24 @@ Four forms, one key each (``config.ConstraintConfig``):
 At fit every constraint is checked against the data: one the table breaks is one line naming it and the number
 of rows that break it (exit 2). Rows where a column of a comparison is missing are not judged.
 
-Each constraint then holds *by construction* where a reversible transform of the table exists, and by rejection
-otherwise:
+Each constraint then holds *by construction* where a reversible transform of the table exists, by moving a row
+that breaks it, or by rejection:
 
 * a column against a fixed number: generated values are clipped to the bound;
-* a formula: its column is not learned and is computed from the others after sampling.
+* a formula: its column is not learned and is computed from the others after sampling;
+* an inequality between two number columns: G learns the table as it is, and a generated row that breaks the
+  inequality is moved to its midpoint (``data/inequality_repair.py``), the smallest change that holds it;
+* combinations, and comparisons with a date column: rows that break them are rejected.
 
-A column takes part in at most one transform: a constraint on a column another transform already uses (and a date
-column compared with a column) is met by rejection instead, like any row a transform could not bring within its
-constraint (e.g. a strict ``<`` on floats too close to tell apart). A constraint between columns (an inequality,
-combinations) always holds by rejection. Runs trained before learned them by a transform, which they keep
-(``b − a`` in place of ``b``; combinations as one categorical column of the combinations seen): on the panel
-both scored lower than the plain model with the rows that break a constraint rejected. Sampling always keeps
-only the rows that hold every constraint (``kinds/conditional_sampling.py``), so 100 % of returned rows satisfy them.
+A column takes part in at most one transform: a constraint on a column another transform already uses is met by
+rejection instead, like any row a transform or a move could not bring within its constraint (e.g. a column in
+two inequalities). Sampling always keeps only the rows that hold every constraint
+(``kinds/conditional_sampling.py``), so 100 % of returned rows satisfy them.
+
+Runs trained earlier keep their way, which their checkpoint records (``between_columns``): the first runs with
+constraints learned inequalities and combinations by a transform (``b − a`` in place of ``b``; combinations as
+one categorical column of the combinations seen), the next ones only rejected rows that break a constraint
+between columns.
 """
 
 from __future__ import annotations
@@ -39,9 +44,11 @@ import pandas as pd
 
 from gankit.data.column_kinds import ColumnSpec, date_counts
 from gankit.data.constraint_expression import Formula, parse_formula
+from gankit.data.inequality_repair import can_meet, meet
 from gankit.errors import UserError
 
 COMBINED = " & "  # the name of a combinations column: the columns joined by this
+MEET, REJECTED, TRANSFORMED = "meet", "rejection", "transform"  # how constraints between columns hold (a checkpoint says)
 MISSING = "<missing>"  # a missing value in a combination's label
 FORMULA_TOLERANCE = 1e-9  # relative; plus half the target's last decimal
 _COMPARISON = re.compile(r"\s*(<=|>=|<|>)\s*")
@@ -131,6 +138,7 @@ class TableConstraints:
     transforms: list[Transform]
     specs: list[ColumnSpec]  # the table's own columns (before any transform), for conditions and metrics
     seen: dict[str, dict[str, list]]  # each combinations constraint's text → its combinations seen (label → values)
+    met: tuple[tuple[str, str, bool], ...] = ()  # (left, right, strict) inequalities met at the midpoint
 
     @property
     def dates(self) -> frozenset[str]:
@@ -146,9 +154,18 @@ class TableConstraints:
         return [transform.constraint.text for transform in self.transforms]
 
     @property
+    def by_meeting(self) -> list[str]:
+        """The constraints whose every comparison a breaking row is moved to meet (``data/inequality_repair.py``)."""
+        met = set(self.met)
+        shaped = {id(transform.constraint) for transform in self.transforms}
+        return [constraint.text for constraint in self.constraints if id(constraint) not in shaped and
+                constraint.comparisons and all((c.left, c.right, c.strict) in met for c in constraint.comparisons)]
+
+    @property
     def by_rejection(self) -> list[str]:
         shaped = {id(transform.constraint) for transform in self.transforms}
-        return [constraint.text for constraint in self.constraints if id(constraint) not in shaped]
+        return [constraint.text for constraint in self.constraints
+                if id(constraint) not in shaped and constraint.text not in self.by_meeting]
 
     def encode(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The table as the generator learns it (the transforms applied in order)."""
@@ -161,7 +178,7 @@ class TableConstraints:
         specs = {spec.name: spec for spec in self.specs}
         for transform in reversed(self.transforms):
             frame = transform.decode(frame, specs)
-        return frame[[spec.name for spec in self.specs]]
+        return meet(frame[[spec.name for spec in self.specs]], self.met, specs)
 
     def holds(self, frame: pd.DataFrame) -> np.ndarray:
         """Which rows hold every constraint."""
@@ -172,7 +189,7 @@ class TableConstraints:
 
     def to_dict(self) -> dict[str, Any]:
         """What a checkpoint keeps (with the config's entries, :func:`restore_constraints` rebuilds the rest)."""
-        return {"specs": [spec.to_dict() for spec in self.specs], "seen": self.seen, "between_columns": "rejection"}
+        return {"specs": [spec.to_dict() for spec in self.specs], "seen": self.seen, "between_columns": MEET}
 
 
 def constraint_holds(constraint: Constraint, frame: pd.DataFrame, dates: frozenset[str],
@@ -312,29 +329,37 @@ def fit_constraints(entries: Sequence[Any], frame: pd.DataFrame, specs: list[Col
         if broken:
             raise UserError(f"{origin}: constraint {constraint.text} is broken by {broken:,} of {len(frame):,} rows; "
                             "fix the data or drop the constraint")
-    return _planned(constraints, list(specs), seen, between_columns=False)
+    return _planned(constraints, list(specs), seen, MEET)
 
 
 def restore_constraints(entries: Sequence[Any], document: Mapping[str, Any]) -> TableConstraints:
     """The fitted constraints a checkpoint recorded (:meth:`TableConstraints.to_dict`), with the config's entries."""
     specs = [ColumnSpec.from_dict(spec) for spec in document["specs"]]
-    earlier = document.get("between_columns") != "rejection"  # a run trained before: its transforms between columns
-    return _planned(parse_constraints(entries, specs), specs, dict(document.get("seen", {})), earlier)
+    between = document.get("between_columns", TRANSFORMED)  # runs trained before kept their way (module docstring)
+    return _planned(parse_constraints(entries, specs), specs, dict(document.get("seen", {})), between)
 
 
 def _planned(constraints: tuple[Constraint, ...], specs: list[ColumnSpec], seen: dict[str, dict[str, list]],
-             between_columns: bool) -> TableConstraints:
-    """Each constraint's transform where one exists and none of its columns is in an earlier transform
-    (``between_columns``: inequalities and combinations too, as runs trained before learned them)."""
+             between_columns: str) -> TableConstraints:
+    """Each constraint's transform where one exists and none of its columns is in an earlier transform, and the
+    inequalities between number columns that a breaking row is moved to meet. ``between_columns`` says how
+    constraints between columns hold: MEET, REJECTED (rows breaking them are only rejected) or TRANSFORMED
+    (inequalities and combinations by a transform, as the first runs with constraints learned them)."""
     by_name = {spec.name: spec for spec in specs}
     transforms: list[Transform] = []
     used: set[str] = set()
     for constraint in constraints:
-        transform = _transform_for(constraint, by_name, seen.get(constraint.text, {}), between_columns)
+        transform = _transform_for(constraint, by_name, seen.get(constraint.text, {}), between_columns == TRANSFORMED)
         if transform is not None and not used & set(constraint.columns):
             transforms.append(transform)
             used |= set(constraint.columns)
-    return TableConstraints(constraints, transforms, specs, seen)
+    met: tuple[tuple[str, str, bool], ...] = ()
+    if between_columns == MEET:
+        shaped = {id(transform.constraint) for transform in transforms}
+        formula_columns = {name for c in constraints if c.formula is not None for name in c.columns}
+        met = tuple((c.left, c.right, c.strict) for constraint in constraints if id(constraint) not in shaped
+                    for c in constraint.comparisons if can_meet(c.left, c.right, by_name, formula_columns))
+    return TableConstraints(constraints, transforms, specs, seen, met)
 
 
 def _transform_for(constraint: Constraint, by_name: Mapping[str, ColumnSpec], labels: dict[str, list],

@@ -77,6 +77,7 @@ def fit_table_constraints(frame: pd.DataFrame, settings: TabularConfig, origin: 
                         settings.max_categories, settings.high_cardinality, origin)
     constraints = fit_constraints(settings.constraints, frame, specs, origin)
     parts = [f"{text} by construction" for text in constraints.by_transform]
+    parts += [f"{text} by moving a breaking row to the midpoint" for text in constraints.by_meeting]
     parts += [f"{text} by rejection" for text in constraints.by_rejection]
     tell("constraints: " + "; ".join(parts))
     return constraints

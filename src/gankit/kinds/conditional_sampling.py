@@ -117,7 +117,7 @@ def sample_where(n: int, seed: int, where: Where, coded: CodedColumn | None, dra
     row's combination of categories. Raises a one-line error for a condition too rare."""
     started = time.perf_counter()
     rejected = [condition for condition in where.conditions if coded is None or condition is not coded.condition]
-    size = n if not rejected else min(max(n, PROBE_ROWS), MAX_BATCH_ROWS)
+    size = n if not rejected else min(max(n, PROBE_ROWS), MAX_BATCH_ROWS, MAX_CANDIDATES)
     candidates: list[pd.DataFrame] = []
     holding: list[np.ndarray] = []
     total = count = index = 0

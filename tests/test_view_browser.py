@@ -144,10 +144,13 @@ def test_clicking_an_image_sample_shows_its_nearest_training_images(cli, tmp_pat
                "--quiet").code == 0
     with replayed_page(run_dir) as (page, errors, _, _server):
         assert page.evaluate("window.__view.grids.length") == 2
-        box = page.locator("#grid").bounding_box()
-        page.mouse.click(box["x"] + box["width"] * 0.06, box["y"] + box["height"] * 0.06)  # inside the first sample
+        grid = page.locator("#grid")
+        box = grid.bounding_box()
+        # inside the first sample; the locator's click waits for the grid to be visible and stable (a page still
+        # laying out on a loaded machine would otherwise take the click elsewhere)
+        grid.click(position={"x": box["width"] * 0.06, "y": box["height"] * 0.06})
         page.wait_for_function("document.getElementById('neighbours').complete"
-                               " && document.getElementById('neighbours').naturalWidth > 0")
+                               " && document.getElementById('neighbours').naturalWidth > 0", timeout=120_000)
         assert "epoch=2" in page.get_attribute("#neighbours", "src")  # the timeline shows the last epoch
         assert page.is_visible("#neighbours-figure")
         assert errors == []

@@ -118,7 +118,11 @@ def test_the_transforms_are_undone_exactly_on_the_data():
     constraints = fit_constraints(ALL_FORMS, FRAME, SPECS, "shop.csv")
     assert constraints.by_transform == ["range '0 <= score <= 100'", "formula 'total = price + tax'"]
     assert constraints.by_meeting == ["inequality 'low <= high'"]  # two number columns: a breaking row is moved
-    assert constraints.by_rejection == ["combinations ['country', 'city']", "inequality 'start < end'"]  # dates too
+    assert constraints.by_redraw == ["combinations ['country', 'city']"]  # one value redrawn from the seen ones
+    assert constraints.by_rejection == ["inequality 'start < end'"]  # dates
+    assert constraints.counts["combinations ['country', 'city']"] == {
+        f"{country} | {city}": int(((FRAME["country"] == country) & (FRAME["city"] == city)).sum())
+        for country, city in [("DE", "Berlin"), ("FR", "Lyon"), ("FR", "Paris"), ("PT", "Porto")]}
     learned = constraints.encode(FRAME)
     assert "total" not in learned and "country & city" not in learned and (learned["high"] == FRAME["high"]).all()
     pd.testing.assert_frame_equal(constraints.decode(learned), FRAME, check_exact=False, atol=1e-9)
@@ -132,7 +136,10 @@ def test_a_run_trained_before_keeps_its_transforms_between_columns_and_a_new_one
     assert again.by_meeting == fitted.by_meeting == ["inequality 'low <= high'"]
     broken = FRAME.iloc[:2].assign(low=[30, 1], high=[20, 5])
     assert again.decode(broken)[["low", "high"]].values.tolist() == [[25, 25], [1, 5]]
-    rejecting = restore_constraints(ALL_FORMS, {**fitted.to_dict(), "between_columns": "rejection"})
+    assert again.counts == fitted.counts and again.by_redraw == fitted.by_redraw
+    rejecting = restore_constraints(ALL_FORMS, {key: value for key, value in fitted.to_dict().items() if key != "counts"}
+                                    | {"between_columns": "rejection"})
+    assert rejecting.by_redraw == [] and "combinations ['country', 'city']" in rejecting.by_rejection
     assert rejecting.by_meeting == [] and "inequality 'low <= high'" in rejecting.by_rejection  # trained in between
     assert rejecting.decode(broken)[["low", "high"]].values.tolist() == [[30, 20], [1, 5]]
     older = {key: value for key, value in fitted.to_dict().items() if key != "between_columns"}  # no marker: before

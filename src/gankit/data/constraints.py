@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -44,10 +45,12 @@ import pandas as pd
 
 from gankit.data.column_kinds import ColumnSpec, date_counts
 from gankit.data.constraint_expression import Formula, parse_formula
+from gankit.data.combination_repair import redraw
 from gankit.data.inequality_repair import can_meet, meet
 from gankit.errors import UserError
 
 COMBINED = " & "  # the name of a combinations column: the columns joined by this
+REDRAW_ROUNDS = 2  # passes of redraws over the combinations constraints
 MEET, REJECTED, TRANSFORMED = "meet", "rejection", "transform"  # how constraints between columns hold (a checkpoint says)
 MISSING = "<missing>"  # a missing value in a combination's label
 FORMULA_TOLERANCE = 1e-9  # relative; plus half the target's last decimal
@@ -139,6 +142,7 @@ class TableConstraints:
     specs: list[ColumnSpec]  # the table's own columns (before any transform), for conditions and metrics
     seen: dict[str, dict[str, list]]  # each combinations constraint's text → its combinations seen (label → values)
     met: tuple[tuple[str, str, bool], ...] = ()  # (left, right, strict) inequalities met at the midpoint
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # combinations: label → rows seen (redraws)
 
     @property
     def dates(self) -> frozenset[str]:
@@ -162,10 +166,16 @@ class TableConstraints:
                 constraint.comparisons and all((c.left, c.right, c.strict) in met for c in constraint.comparisons)]
 
     @property
+    def by_redraw(self) -> list[str]:
+        """The combinations constraints whose breaking rows get one value redrawn (``data/combination_repair.py``)."""
+        shaped = {id(transform.constraint) for transform in self.transforms}
+        return [c.text for c in self.constraints if c.combinations and id(c) not in shaped and self.counts.get(c.text)]
+
+    @property
     def by_rejection(self) -> list[str]:
         shaped = {id(transform.constraint) for transform in self.transforms}
-        return [constraint.text for constraint in self.constraints
-                if id(constraint) not in shaped and constraint.text not in self.by_meeting]
+        moved = set(self.by_meeting) | set(self.by_redraw)
+        return [c.text for c in self.constraints if id(c) not in shaped and c.text not in moved]
 
     def encode(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The table as the generator learns it (the transforms applied in order)."""
@@ -173,12 +183,26 @@ class TableConstraints:
             frame = transform.encode(frame)
         return frame
 
-    def decode(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Generated rows in the table's own columns (the transforms undone in reverse order)."""
+    def decode(self, frame: pd.DataFrame, rng: np.random.Generator | None = None) -> pd.DataFrame:
+        """Generated rows in the table's own columns (the transforms undone in reverse order), inequalities met;
+        with ``rng``, a combination never seen gets one value redrawn."""
         specs = {spec.name: spec for spec in self.specs}
         for transform in reversed(self.transforms):
             frame = transform.decode(frame, specs)
-        return meet(frame[[spec.name for spec in self.specs]], self.met, specs)
+        frame = meet(frame[[spec.name for spec in self.specs]], self.met, specs)
+        return frame if rng is None else self._redrawn(frame, rng)
+
+    def _redrawn(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+        """Rows with a combination never seen, one value redrawn (``data/combination_repair.py``); twice over, as
+        one redraw can break another constraint sharing a column."""
+        redrawn = [c for c in self.constraints if c.text in set(self.by_redraw)]
+        for _ in range(REDRAW_ROUNDS):
+            for constraint in redrawn:
+                labels, counts = self.seen[constraint.text], self.counts[constraint.text]
+                seen = [tuple(values) for values in labels.values()]
+                frame = redraw(frame, constraint.combinations, _keys(frame, constraint.combinations), seen,
+                               [counts.get(label, 0) for label in labels], rng)
+        return frame
 
     def holds(self, frame: pd.DataFrame) -> np.ndarray:
         """Which rows hold every constraint."""
@@ -189,7 +213,8 @@ class TableConstraints:
 
     def to_dict(self) -> dict[str, Any]:
         """What a checkpoint keeps (with the config's entries, :func:`restore_constraints` rebuilds the rest)."""
-        return {"specs": [spec.to_dict() for spec in self.specs], "seen": self.seen, "between_columns": MEET}
+        return {"specs": [spec.to_dict() for spec in self.specs], "seen": self.seen, "counts": self.counts,
+                "between_columns": MEET}
 
 
 def constraint_holds(constraint: Constraint, frame: pd.DataFrame, dates: frozenset[str],
@@ -324,19 +349,22 @@ def fit_constraints(entries: Sequence[Any], frame: pd.DataFrame, specs: list[Col
     dates = frozenset(spec.name for spec in specs if spec.kind == "datetime")
     seen = {constraint.text: _labels(frame, constraint.combinations) for constraint in constraints
             if constraint.combinations}
+    counts = {text: _label_counts(frame, constraint.combinations, seen[text])
+              for constraint in constraints if constraint.combinations for text in [constraint.text]}
     for constraint in constraints:
         broken = int((~constraint_holds(constraint, frame, dates, seen.get(constraint.text))).sum())
         if broken:
             raise UserError(f"{origin}: constraint {constraint.text} is broken by {broken:,} of {len(frame):,} rows; "
                             "fix the data or drop the constraint")
-    return _planned(constraints, list(specs), seen, MEET)
+    return replace(_planned(constraints, list(specs), seen, MEET), counts=counts)
 
 
 def restore_constraints(entries: Sequence[Any], document: Mapping[str, Any]) -> TableConstraints:
     """The fitted constraints a checkpoint recorded (:meth:`TableConstraints.to_dict`), with the config's entries."""
     specs = [ColumnSpec.from_dict(spec) for spec in document["specs"]]
     between = document.get("between_columns", TRANSFORMED)  # runs trained before kept their way (module docstring)
-    return _planned(parse_constraints(entries, specs), specs, dict(document.get("seen", {})), between)
+    planned = _planned(parse_constraints(entries, specs), specs, dict(document.get("seen", {})), between)
+    return replace(planned, counts={text: dict(counts) for text, counts in document.get("counts", {}).items()})
 
 
 def _planned(constraints: tuple[Constraint, ...], specs: list[ColumnSpec], seen: dict[str, dict[str, list]],
@@ -433,6 +461,13 @@ def _labels(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, list]:
             label += "'"
         labels[label] = plain
     return dict(sorted(labels.items()))
+
+
+def _label_counts(frame: pd.DataFrame, columns: Sequence[str], labels: Mapping[str, list]) -> dict[str, int]:
+    """How many rows of ``frame`` hold each combination of ``labels``."""
+    label_of = {tuple(values): label for label, values in labels.items()}
+    counts = Counter(label_of[key] for key in _keys(frame, columns))
+    return {label: counts[label] for label in labels}
 
 
 def _keys(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple]:

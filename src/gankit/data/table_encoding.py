@@ -78,6 +78,7 @@ def fit_table_constraints(frame: pd.DataFrame, settings: TabularConfig, origin: 
     constraints = fit_constraints(settings.constraints, frame, specs, origin)
     parts = [f"{text} by construction" for text in constraints.by_transform]
     parts += [f"{text} by moving a breaking row to the midpoint" for text in constraints.by_meeting]
+    parts += [f"{text} by redrawing one value of a combination never seen" for text in constraints.by_redraw]
     parts += [f"{text} by rejection" for text in constraints.by_rejection]
     tell("constraints: " + "; ".join(parts))
     return constraints

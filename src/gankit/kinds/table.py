@@ -36,6 +36,8 @@ from gankit.metrics.evaluation_task import EvaluationTask
 from gankit.metrics.table_checks import checked_tables
 from gankit.nets.table_nets import gumbel_max
 
+REDRAW_STREAM = 1  # the random stream, beside the sample's seed, of the combinations' redraws
+
 
 class TableKind(DataKind):
     """A mixed table; holds its fitted transformer and, once read, the table itself."""
@@ -141,7 +143,9 @@ class TableKind(DataKind):
     def decode(self, rows: np.ndarray, layout: Layout, rng: torch.Generator, seed: int) -> pd.DataFrame:
         rows = gumbel_max(torch.from_numpy(rows), layout.softmax_blocks, rng).numpy()
         frame = self.transformer.inverse_transform(rows, rng=np.random.default_rng(seed))
-        return self.constraints.decode(frame) if self.constraints is not None else frame
+        if self.constraints is None:
+            return frame
+        return self.constraints.decode(frame, np.random.default_rng(np.random.SeedSequence([seed, REDRAW_STREAM])))
 
     def sample_where(self, gan: FittedGan, n: int, seed: int, where: Any) -> tuple[pd.DataFrame, ConditionalCost]:
         """``n`` rows meeting every condition of ``where`` (strings or a dict, ``data/where.py``; None: no condition)

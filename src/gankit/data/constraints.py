@@ -19,17 +19,19 @@ that breaks it, or by rejection:
 * a formula: its column is not learned and is computed from the others after sampling;
 * an inequality between two number columns: G learns the table as it is, and a generated row that breaks the
   inequality is moved to its midpoint (``data/inequality_repair.py``), the smallest change that holds it;
-* combinations, and comparisons with a date column: rows that break them are rejected.
+* combinations: a generated row whose combination was never seen gets one of its values redrawn from the seen
+  combinations that agree with it on the other columns (``data/combination_repair.py``);
+* comparisons with a date column: rows that break them are rejected.
 
 A column takes part in at most one transform: a constraint on a column another transform already uses is met by
 rejection instead, like any row a transform or a move could not bring within its constraint (e.g. a column in
 two inequalities). Sampling always keeps only the rows that hold every constraint
 (``kinds/conditional_sampling.py``), so 100 % of returned rows satisfy them.
 
-Runs trained earlier keep their way, which their checkpoint records (``between_columns``): the first runs with
-constraints learned inequalities and combinations by a transform (``b − a`` in place of ``b``; combinations as
-one categorical column of the combinations seen), the next ones only rejected rows that break a constraint
-between columns.
+Runs trained earlier keep their way, which their checkpoint records (``between_columns``, and ``counts`` for the
+redraws): the first runs with constraints learned inequalities and combinations by a transform (``b − a`` in
+place of ``b``; combinations as one categorical column of the combinations seen), the next ones only rejected
+rows that break a constraint between columns.
 """
 
 from __future__ import annotations

@@ -27,13 +27,22 @@ def redraw(frame: pd.DataFrame, columns: Sequence[str], keys: Sequence[tuple], s
     frame = frame.copy()
     weights = np.asarray(counts, dtype=np.float64)
     positions = [frame.columns.get_loc(column) for column in columns]
+    agreeing_on_others = _by_other_values(seen, len(columns))
     for row in broken:
         key = keys[row]
         column = int(rng.integers(len(columns)))
-        agreeing = [index for index, combination in enumerate(seen)
-                    if all(combination[k] == key[k] for k in range(len(columns)) if k != column)]
+        agreeing = agreeing_on_others[column].get(key[:column] + key[column + 1:], [])
         if not agreeing:
             continue
         chosen = agreeing[int(rng.choice(len(agreeing), p=weights[agreeing] / weights[agreeing].sum()))]
         frame.iat[row, positions[column]] = seen[chosen][column]
     return frame
+
+
+def _by_other_values(seen: Sequence[tuple], width: int) -> list[dict[tuple, list[int]]]:
+    """For each column k: the seen combinations' indices (in order) by their values of the other columns."""
+    index: list[dict[tuple, list[int]]] = [{} for _ in range(width)]
+    for position, combination in enumerate(seen):
+        for k in range(width):
+            index[k].setdefault(combination[:k] + combination[k + 1:], []).append(position)
+    return index

@@ -160,24 +160,31 @@ class TableConstraints:
         return [transform.constraint.text for transform in self.transforms]
 
     @property
+    def _untransformed(self) -> list[Constraint]:
+        """The constraints no transform makes hold: moved, redrawn or rejected."""
+        shaped = {id(transform.constraint) for transform in self.transforms}
+        return [constraint for constraint in self.constraints if id(constraint) not in shaped]
+
+    @property
     def by_meeting(self) -> list[str]:
         """The constraints whose every comparison a breaking row is moved to meet (``data/inequality_repair.py``)."""
         met = set(self.met)
-        shaped = {id(transform.constraint) for transform in self.transforms}
-        return [constraint.text for constraint in self.constraints if id(constraint) not in shaped and
-                constraint.comparisons and all((c.left, c.right, c.strict) in met for c in constraint.comparisons)]
+        return [constraint.text for constraint in self._untransformed if constraint.comparisons
+                and all((c.left, c.right, c.strict) in met for c in constraint.comparisons)]
 
     @property
     def by_redraw(self) -> list[str]:
         """The combinations constraints whose breaking rows get one value redrawn (``data/combination_repair.py``)."""
-        shaped = {id(transform.constraint) for transform in self.transforms}
-        return [c.text for c in self.constraints if c.combinations and id(c) not in shaped and self.counts.get(c.text)]
+        return [c.text for c in self._redrawn_constraints]
 
     @property
     def by_rejection(self) -> list[str]:
-        shaped = {id(transform.constraint) for transform in self.transforms}
         moved = set(self.by_meeting) | set(self.by_redraw)
-        return [c.text for c in self.constraints if id(c) not in shaped and c.text not in moved]
+        return [c.text for c in self._untransformed if c.text not in moved]
+
+    @property
+    def _redrawn_constraints(self) -> list[Constraint]:
+        return [c for c in self._untransformed if c.combinations and self.counts.get(c.text)]
 
     def encode(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The table as the generator learns it (the transforms applied in order)."""
@@ -197,7 +204,7 @@ class TableConstraints:
     def _redrawn(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         """Rows with a combination never seen, one value redrawn (``data/combination_repair.py``); twice over, as
         one redraw can break another constraint sharing a column."""
-        redrawn = [c for c in self.constraints if c.text in set(self.by_redraw)]
+        redrawn = self._redrawn_constraints
         for _ in range(REDRAW_ROUNDS):
             for constraint in redrawn:
                 labels, counts = self.seen[constraint.text], self.counts[constraint.text]
@@ -351,8 +358,7 @@ def fit_constraints(entries: Sequence[Any], frame: pd.DataFrame, specs: list[Col
     dates = frozenset(spec.name for spec in specs if spec.kind == "datetime")
     seen = {constraint.text: _labels(frame, constraint.combinations) for constraint in constraints
             if constraint.combinations}
-    counts = {text: _label_counts(frame, constraint.combinations, seen[text])
-              for constraint in constraints if constraint.combinations for text in [constraint.text]}
+    counts = {c.text: _label_counts(frame, c.combinations, seen[c.text]) for c in constraints if c.combinations}
     for constraint in constraints:
         broken = int((~constraint_holds(constraint, frame, dates, seen.get(constraint.text))).sum())
         if broken:

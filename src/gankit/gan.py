@@ -160,15 +160,15 @@ class GAN:
         """
         batch, pack = self.config.train.batch_size, self.config.model.pack
         self.batch_size_ = batch
-        if table.n_rows < batch and self.data_kind.trains_whole_when_small and table.n_rows >= pack:
+        if table.n_rows < batch:
+            if not self.data_kind.trains_whole_when_small:
+                raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
+            if table.n_rows < pack:
+                raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch: the discriminator judges "
+                                f"packs of model.pack = {pack} rows; set it lower (--set model.pack=1) or bring more rows")
             self.batch_size_ = table.n_rows // pack * pack
             notice(f"{table.origin} has {table.n_rows} rows, fewer than train.batch_size = {batch}; "
                    f"training with one batch of {self.batch_size_} rows")
-        elif table.n_rows < batch and self.data_kind.trains_whole_when_small:
-            raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch: the discriminator judges packs of "
-                            f"model.pack = {pack} rows; set it lower (--set model.pack=1) or bring more rows")
-        elif table.n_rows < batch:
-            raise UserError(f"{table.origin}: {table.n_rows} rows is fewer than one batch (train.batch_size = {batch})")
         if self.state_ is None:  # nets too big for the memory: one line now, not an allocation failure later
             check_training_memory(self.config, self.data_kind.layout(table, self.config), resolve_device(self.config.train.device))
         self._cap_epochs(table.n_rows)

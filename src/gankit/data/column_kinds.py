@@ -50,6 +50,7 @@ from gankit.errors import UserError
 
 KINDS = ("continuous", "integer", "categorical", "boolean", "datetime")
 NUMBER_KINDS = ("continuous", "integer", "datetime")
+QUANTITY_KINDS = ("continuous", "integer")  # the number kinds that are not dates
 HIGH_CARDINALITY = ("error", "drop", "hash", "continuous")
 BOOL_PAIRS = ({"true", "false"}, {"yes", "no"}, {"t", "f"}, {"y", "n"})
 NUMBER_SHARE = 0.5  # text columns with at least this share of numbers (and not all) are an error

@@ -27,7 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from gankit.data.column_kinds import ColumnSpec, date_counts
+from gankit.data.column_kinds import QUANTITY_KINDS, ColumnSpec, date_counts
 from gankit.data.constraints import FORMULA_TOLERANCE, half_last_decimal
 
 MIN_ROWS = 20  # an inequality is judged on at least this many rows where both columns are present
@@ -49,7 +49,7 @@ class Suggestion:
 
 def discover_constraints(frame: pd.DataFrame, specs: Sequence[ColumnSpec]) -> list[Suggestion]:
     """The constraints that hold on every row of ``frame`` (columns described by ``specs``), see the module docstring."""
-    numbers = [spec for spec in specs if spec.kind in ("continuous", "integer")][:MAX_COLUMNS]
+    numbers = [spec for spec in specs if spec.kind in QUANTITY_KINDS][:MAX_COLUMNS]
     dates = [spec for spec in specs if spec.kind == "datetime"][:MAX_COLUMNS]
     values = {spec.name: _values(frame[spec.name], spec) for spec in [*numbers, *dates]}
     return [*_inequalities(numbers, values), *_inequalities(dates, values), *_formulas(numbers, values, frame),

@@ -45,7 +45,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from gankit.data.column_kinds import ColumnSpec, date_counts
+from gankit.data.column_kinds import QUANTITY_KINDS, ColumnSpec, date_counts
 from gankit.data.constraint_expression import Formula, parse_formula
 from gankit.data.combination_repair import redraw
 from gankit.data.inequality_repair import can_meet, meet
@@ -204,13 +204,14 @@ class TableConstraints:
     def _redrawn(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         """Rows with a combination never seen, one value redrawn (``data/combination_repair.py``); twice over, as
         one redraw can break another constraint sharing a column."""
-        redrawn = self._redrawn_constraints
+        plans = []  # per constraint: its columns, the combinations seen and how many rows held each
+        for constraint in self._redrawn_constraints:
+            labels, counts = self.seen[constraint.text], self.counts[constraint.text]
+            plans.append((constraint.combinations, [tuple(values) for values in labels.values()],
+                          [counts.get(label, 0) for label in labels]))
         for _ in range(REDRAW_ROUNDS):
-            for constraint in redrawn:
-                labels, counts = self.seen[constraint.text], self.counts[constraint.text]
-                seen = [tuple(values) for values in labels.values()]
-                frame = redraw(frame, constraint.combinations, _keys(frame, constraint.combinations), seen,
-                               [counts.get(label, 0) for label in labels], rng)
+            for columns, seen, weights in plans:
+                frame = redraw(frame, columns, _keys(frame, columns), seen, weights, rng)
         return frame
 
     def holds(self, frame: pd.DataFrame) -> np.ndarray:
@@ -406,7 +407,7 @@ def _transform_for(constraint: Constraint, by_name: Mapping[str, ColumnSpec], la
     if constraint.combinations:
         return Transform(constraint, "combine", labels) if between_columns else None
     columns = [by_name[name] for name in constraint.columns]
-    if any(spec.kind not in ("continuous", "integer") for spec in columns):
+    if any(spec.kind not in QUANTITY_KINDS for spec in columns):
         return None
     if len(columns) == 1 and all(len(comparison.columns) == 1 for comparison in constraint.comparisons):
         return Transform(constraint, "clip")

@@ -20,14 +20,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from gankit.data.column_kinds import ColumnSpec, column_numbers, numbers_to_column
-
-NUMBER_KINDS = ("continuous", "integer")
+from gankit.data.column_kinds import QUANTITY_KINDS, ColumnSpec, column_numbers, numbers_to_column
 
 
 def can_meet(left: str | float, right: str | float, specs: Mapping[str, ColumnSpec], formula_columns: set[str]) -> bool:
     """Whether ``left <= right`` is between two number columns that :func:`meet` may move."""
-    return all(isinstance(side, str) and side in specs and specs[side].kind in NUMBER_KINDS and side not in formula_columns
+    return all(isinstance(side, str) and side in specs and specs[side].kind in QUANTITY_KINDS and side not in formula_columns
                for side in (left, right))
 
 
